@@ -1,0 +1,161 @@
+"""The root ``ikrar`` command: global options, lazy sub-commands, error mapping.
+
+Sub-commands live one group per file in this package and are imported only when
+used, so ``ikrar --help`` and ``ikrar --version`` load nothing but click.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import __version__
+from ..i18n import N_, _, set_language
+from .errors import report
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+#: name -> (module, attribute, short help msgid); order is the order in --help
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("ikrar_cli.cli.init", "init", N_("Create a workspace (configuration and database)")),
+    "demo": ("ikrar_cli.cli.demo", "demo", N_("Run the whole flow once in a throwaway workspace")),
+    "pledge": ("ikrar_cli.cli.pledge", "pledge", N_("List, show, validate and compare pledge templates")),
+    "roster": ("ikrar_cli.cli.roster", "roster", N_("Import, list and export the staff roster")),
+    "key": ("ikrar_cli.cli.key", "key", N_("Create, certify, list and revoke signing keys")),
+    "trust": ("ikrar_cli.cli.trust", "trust", N_("Export and pin trust bundles for auditors")),
+    "session": ("ikrar_cli.cli.session", "session", N_("Open, list, show and close apel sessions")),
+    "recite": ("ikrar_cli.cli.recite", "recite", N_("Run the kiosk: officers pledge one by one")),
+    "attest": ("ikrar_cli.cli.attest", "attest", N_("Record attestations from scripts or attendance lists")),
+    "receipt": ("ikrar_cli.cli.receipt", "receipt", N_("Show a receipt as a QR code, PNG, SVG or PDF slip")),
+    "verify": ("ikrar_cli.cli.verify", "verify", N_("Verify receipts: text, stdin, images or PDF slips")),
+    "ledger": ("ikrar_cli.cli.ledger", "ledger", N_("Checkpoint, prove, verify, export and merge the ledger")),
+    "report": ("ikrar_cli.cli.report", "report", N_("Compliance reports per unit and per officer")),
+    "verifier": ("ikrar_cli.cli.verifier", "verifier", N_("Build the offline verifier web page")),
+}
+
+
+@dataclass
+class AppContext:
+    """What every command may need; the workspace is opened on first use."""
+
+    home_arg: str | None = None
+    lang: str = "id"
+    lang_explicit: bool = False
+    json: bool = False
+    _workspace: Workspace | None = field(default=None, repr=False)
+
+    @property
+    def home(self) -> Path:
+        from ..workspace import resolve_home
+
+        return resolve_home(self.home_arg)
+
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from ..workspace import Workspace
+
+            self._workspace = Workspace.open(self.home)
+            if not self.lang_explicit:
+                # precedence: --lang, $IKRAR_LANG, the workspace's ikrar.yaml, Indonesian
+                self.lang = set_language(self._workspace.config.language)
+        return self._workspace
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+            self._workspace = None
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def json_option(func: Any) -> Any:
+    """Add ``--json`` to a reporting command (same effect as the global ``ikrar --json``)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.ensure_object(AppContext).json = True
+
+    return click.option("--json", "json_output", is_flag=True, expose_value=False, callback=callback,
+                        help=_("Print machine-readable JSON on stdout"))(func)
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported only when invoked or listed in help."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.lazy = lazy or {}
+
+    def _available(self, name: str) -> bool:
+        module = self.lazy[name][0]
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            return False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n in self.lazy if self._available(n)] + sorted(super().list_commands(ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and self._available(cmd_name):
+            module, attr, _help = self.lazy[cmd_name]
+            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands with their short help without importing their modules."""
+        rows = [(n, _(self.lazy[n][2])) for n in self.lazy if self._available(n)]
+        if rows:
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        app = ctx.ensure_object(AppContext)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit):
+            raise
+        except click.exceptions.Abort as exc:
+            ctx.exit(report(exc, app.json))
+        except Exception as exc:  # noqa: BLE001 - the single place errors become exit codes
+            ctx.exit(report(exc, app.json))
+        except KeyboardInterrupt as exc:
+            ctx.exit(report(exc, app.json))
+        finally:
+            app.close()
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    chosen = set_language(value)
+    app = ctx.ensure_object(AppContext)
+    app.lang = chosen
+    app.lang_explicit = value is not None
+    return chosen
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help=_("ikrar: signed, verifiable Ikrar Netralitas ASN (neutrality pledges).\n\n"
+           "Staff at an apel record each officer's pledge with a signed receipt; auditors "
+           "verify receipts offline; HR imports rosters and reports compliance per unit."),
+)
+@click.version_option(__version__, "--version", prog_name="ikrar", message="%(prog)s %(version)s")
+@click.option("--home", metavar="DIR", envvar="IKRAR_HOME",
+              help=_("Workspace folder (default: $IKRAR_HOME or the user data folder)"))
+@click.option("--lang", type=click.Choice(["id", "en"]), envvar="IKRAR_LANG", callback=_set_lang,
+              is_eager=True, help=_("Language of messages: id (default) or en; also $IKRAR_LANG"))
+@click.option("--json", "json_output", is_flag=True, help=_("Print machine-readable JSON on stdout"))
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, lang: str, json_output: bool) -> None:
+    app = ctx.ensure_object(AppContext)
+    app.home_arg = home
+    app.json = app.json or json_output

@@ -1,0 +1,104 @@
+"""The one place that maps error kinds to exit codes and prints them.
+
+Exit codes (documented in README.md, "Exit codes"):
+
+==== ===========================================================================
+code meaning
+==== ===========================================================================
+0    success; every receipt or ledger checked is valid
+1    verification failed: a receipt, proof or ledger is INVALID
+2    usage error: unknown option, missing argument, bad option value
+3    bad input: a file or value could not be read as what it should be
+4    not found: workspace, pledge, officer, session or key does not exist
+5    conflict: the request contradicts stored state (exists, closed, fork ...)
+6    key error: wrong passphrase, unsafe key file permissions, missing key
+7    storage error: cannot read/write the workspace or a file (locked, full ...)
+8    trust error: a trust bundle or authority is not trusted
+70   internal error (a bug: please report it with IKRAR_DEBUG=1 output)
+130  interrupted (Ctrl-C); nothing half-written was kept
+==== ===========================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+
+import click
+
+from .. import errors as E
+from ..i18n import _
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_NOT_FOUND = 4
+EXIT_CONFLICT = 5
+EXIT_KEY = 6
+EXIT_STORAGE = 7
+EXIT_TRUST = 8
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES: dict[type[E.IkrarError], int] = {
+    E.VerificationError: EXIT_INVALID,
+    E.UsageError: EXIT_USAGE,
+    E.InputError: EXIT_INPUT,
+    E.NotFoundError: EXIT_NOT_FOUND,
+    E.ConflictError: EXIT_CONFLICT,
+    E.KeyAccessError: EXIT_KEY,
+    E.StorageError: EXIT_STORAGE,
+    E.TrustError: EXIT_TRUST,
+}
+
+
+def exit_code_for(exc: E.IkrarError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]  # type: ignore[index]
+    return EXIT_INPUT
+
+
+def _emit(err: dict[str, object], line: str, code: int, as_json: bool) -> None:
+    if as_json:
+        err = dict(err, exit_code=code)
+        click.echo(json.dumps({"error": err}, ensure_ascii=False))
+    click.echo(f"ikrar: {line}", err=True)
+
+
+def report(exc: BaseException, as_json: bool) -> int:
+    """Print one line for ``exc`` and return the exit code to use."""
+    if isinstance(exc, E.IkrarError):
+        code = exit_code_for(exc)
+        _emit(exc.to_dict(), exc.diagnostics(), code, as_json)
+        return code
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        msg = _("Interrupted; nothing half-written was kept")
+        _emit({"kind": "interrupted", "message": msg}, msg, EXIT_INTERRUPTED, as_json)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, sqlite3.Error):
+        msg = _("Database error: {reason}", reason=exc)
+        hint = _("check the workspace folder (permissions, free space) and try again")
+        _emit({"kind": "storage", "message": msg, "hint": hint}, f"{msg} — {hint}", EXIT_STORAGE, as_json)
+        return EXIT_STORAGE
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        msg = _("Cannot access {path}: {reason}", path=where, reason=exc.strerror or exc)
+        hint = _("check the path, its permissions and free space")
+        _emit({"kind": "storage", "message": msg, "hint": hint}, f"{msg} — {hint}", EXIT_STORAGE, as_json)
+        return EXIT_STORAGE
+    if os.environ.get("IKRAR_DEBUG"):
+        raise exc
+    msg = _("Internal error: {name}: {reason}", name=type(exc).__name__, reason=exc)
+    hint = _("this is a bug; run again with IKRAR_DEBUG=1 and report the output")
+    _emit({"kind": "internal", "message": msg, "hint": hint}, f"{msg} — {hint}", EXIT_INTERNAL, as_json)
+    return EXIT_INTERNAL
+
+
+def fail(exc: BaseException, as_json: bool = False) -> None:
+    """Report ``exc`` and exit with its code (used by the root group)."""
+    code = report(exc, as_json)
+    sys.exit(code)

@@ -1,0 +1,62 @@
+"""Rendering helpers: data goes to stdout, talk goes to stderr.
+
+rich is imported lazily here, so commands that only print plain text stay light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+_consoles: dict[bool, Any] = {}
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich Console for stdout (data) or stderr (talk)."""
+    if stderr not in _consoles:
+        from rich.console import Console
+
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return _consoles[stderr]
+
+
+def reset_consoles() -> None:
+    """Forget cached consoles (CliRunner swaps sys.stdout between invocations)."""
+    _consoles.clear()
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def say(message: str) -> None:
+    """A line for the person at the terminal (stderr)."""
+    click.echo(message, err=True)
+
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+@contextlib.contextmanager
+def progress(label: str, total: int | None = None, *, enabled: bool = True) -> Iterator[ProgressCallback]:
+    """Yield a ``callback(done, total)`` for the library; shows a bar on an interactive stderr."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total=None: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, new_total: int | None = None) -> None:
+            if new_total is not None:
+                bar.update(task, total=new_total)
+            bar.update(task, completed=done)
+
+        yield update

@@ -1,0 +1,124 @@
+"""The workspace database: every store access goes through here.
+
+SQLite in WAL mode (several terminal processes may share one workspace), with
+``synchronous=FULL`` so a committed attestation survives a crash or power cut.
+Schema changes are named migrations in ``ikrar_cli/migrations/`` and every applied
+one is recorded in ``schema_migrations``. SQL is kept portable (standard types,
+``INSERT ... ON CONFLICT``) so a server database could be added later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import StorageError
+from .i18n import _
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError(_("The workspace database {path} is busy", path=path),
+                            _("another ikrar process holds it; try again in a moment"))
+    if "readonly" in text or "read-only" in text:
+        return StorageError(_("The workspace database {path} is read-only", path=path),
+                            _("check the permissions of the workspace folder"))
+    if "disk is full" in text or "full" in text:
+        return StorageError(_("The disk holding {path} is full", path=path),
+                            _("free some space; nothing was written"))
+    return StorageError(_("Database error in {path}: {reason}", path=path, reason=text),
+                        _("check the workspace folder; run 'ikrar init' if it is new"))
+
+
+class Store:
+    """A connection to the workspace database with explicit transactions."""
+
+    def __init__(self, path: Path, *, migrate: bool = True):
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode={mode})")
+            self.conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+        if migrate:
+            from .migrations import apply_migrations
+
+            try:
+                apply_migrations(self)
+            except sqlite3.Error as exc:
+                raise _storage_error(self.path, exc) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside commits together or not at all.
+
+        IMMEDIATE takes the write lock at the start, so two terminals never both
+        read "next index = 7" and then race to write it.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+        try:
+            yield self.conn
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise _storage_error(self.path, exc) from exc
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees one consistent snapshot."""
+        try:
+            self.conn.execute("BEGIN")
+            # A deferred transaction takes its snapshot at the first read.
+            self.conn.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+        try:
+            yield self.conn
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def now() -> int:
+    """Current time as UTC seconds (one place, so tests can see every use)."""
+    return int(time.time())

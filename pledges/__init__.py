@@ -1,0 +1,1 @@
+"""Bundled pledge templates (installed as the ``ikrar_cli.pledges`` package data)."""

@@ -1,0 +1,60 @@
+"""Shared fixtures: every test gets its own workspace folder and Indonesian by default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ikrar_cli.i18n import set_language
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the workspace at tmp_path; clear variables that would leak from the machine."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("IKRAR_HOME", str(home))
+    for var in ("IKRAR_LANG", "IKRAR_PASSPHRASE", "IKRAR_DEBUG", "LANG", "LC_ALL"):
+        monkeypatch.delenv(var, raising=False)
+    set_language("id")
+    yield home
+    set_language("id")
+
+
+class Ikrar:
+    """Run the CLI in-process and keep stdout and stderr apart."""
+
+    def __init__(self, home: Path):
+        self.home = home
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        from ikrar_cli.cli.app import cli
+        from ikrar_cli.cli.output import reset_consoles
+
+        reset_consoles()
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=True)
+        set_language("id")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+
+@pytest.fixture
+def ikrar(isolated_home: Path) -> Ikrar:
+    return Ikrar(isolated_home)
+
+
+@pytest.fixture
+def workspace(ikrar: Ikrar, isolated_home: Path) -> Path:
+    """An initialised workspace (WITA, institution code TEST)."""
+    result = ikrar("init", "--institution", "BKPSDM Kabupaten Uji", "--code", "UJI",
+                   "--timezone", "WITA")
+    assert result.exit_code == 0, result.output
+    return isolated_home
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
