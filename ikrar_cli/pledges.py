@@ -158,11 +158,22 @@ class _Located:
     lines: dict[tuple[Any, ...], int]
 
 
+def _loader() -> type:
+    """SafeLoader that keeps dates as text, so a bad date is reported at its line."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_str)
+    return Loader
+
+
 def _compose(text: str, path: Path) -> _Located:
     import yaml
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -195,7 +206,7 @@ def _compose(text: str, path: Path) -> _Located:
 
     walk(node, ())
     try:
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:  # pragma: no cover - compose already succeeded
         raise TemplateError(_("{path}:1: not valid YAML: {problem}", path=path, line=1,
                               problem=str(exc)), _("fix the YAML syntax")) from exc
