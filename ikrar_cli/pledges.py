@@ -429,7 +429,8 @@ class PledgeLibrary:
         pledge_id, _sep, version = ref.strip().partition("@")
         if version:
             if not version.isdigit():
-                raise UsageError(_("Bad pledge reference {ref!r}", ref=ref), _("write ID or ID@VERSION, e.g. pilkada-2024@1"))
+                raise UsageError(_("Bad pledge reference {ref!r}", ref=ref),
+                                 _("write ID or ID@VERSION, e.g. pilkada-2024@1"))
             found = self._by_key.get((pledge_id, int(version)))
             if found:
                 return found

@@ -210,7 +210,8 @@ class Workspace:
         import yaml
 
         def q(value: str | None) -> str:
-            return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True).strip().removesuffix("...").strip()
+            dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)
+            return dumped.strip().removesuffix("...").strip()
 
         text = CONFIG_TEMPLATE.format(institution=q(institution), code=q(code), unit=q(unit or ""),
                                       timezone=q(f"{tz}") + f"  # {abbrev}", language=q(language))
