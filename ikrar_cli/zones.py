@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from .errors import UsageError
@@ -34,5 +34,5 @@ def zone(iana: str) -> tzinfo:
 
 def format_local(ts: int | float, iana: str) -> str:
     """UTC seconds -> '2024-10-01 08:30:00 WITA' in the given zone."""
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(ZoneInfo(iana))
+    dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(iana))
     return f"{dt:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(iana, iana)}"
