@@ -67,7 +67,7 @@ def test_pledge_list_json_without_workspace(ikrar) -> None:
     result = ikrar("pledge", "list", "--json")
     assert result.exit_code == 0
     refs = [p["ref"] for p in json.loads(result.stdout)]
-    assert refs == ["pilkada-2020@1", "jakarta-utara-pemilu-2024@1", "pemilu-2024@1", "pilkada-2024@1"]
+    assert refs == ["pilkada-2020@1", "jakut-pemilu-2024@1", "pemilu-2024@1", "pilkada-2024@1"]
 
 
 def test_pledge_list_table(ikrar) -> None:

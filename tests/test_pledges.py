@@ -56,7 +56,7 @@ def test_real_texts_from_the_seeds() -> None:
     lib = PledgeLibrary.load()
     p2020 = lib.get("pilkada-2020")
     assert "tidak dipergunakan untuk kepentingan pasangan calon tertentu" in p2020.points[2]
-    assert len(lib.get("jakarta-utara-pemilu-2024").points) == 5
+    assert len(lib.get("jakut-pemilu-2024").points) == 5
     jene = lib.get("pilkada-2024@1")
     assert jene.points[3] == "Menolak politik uang dan segala bentuk pemberian yang tidak etis."
     pemilu = lib.get("pemilu-2024")
@@ -168,4 +168,4 @@ def test_unreadable_and_binary_template_files(tmp_path: Path) -> None:
 
 def test_bundled_dir_is_found() -> None:
     assert sorted(f.name for f in bundled_dir().glob("*.yaml")) == [
-        "jakarta-utara-pemilu-2024.yaml", "pemilu-2024.yaml", "pilkada-2020.yaml", "pilkada-2024.yaml"]
+        "jakut-pemilu-2024.yaml", "pemilu-2024.yaml", "pilkada-2020.yaml", "pilkada-2024.yaml"]

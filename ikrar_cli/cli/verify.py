@@ -1,0 +1,131 @@
+"""``ikrar verify``: VALID or INVALID with the precise reason, for every receipt given."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..i18n import _
+from .app import AppContext, json_option, pass_app
+
+if TYPE_CHECKING:
+    from ..trust import TrustBundle
+    from ..verify import VerificationResult
+
+MAX_LINE = 8192
+
+
+def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> TrustBundle:
+    from ..errors import TrustError
+    from ..trust import load_bundle_file, trusted_bundle
+    from ..workspace import Workspace
+
+    has_ws = Workspace.exists(app.home)
+    if bundle_path is None:
+        return trusted_bundle(app.workspace())
+    pins: list[str] = [fp] if fp else []
+    if not pins and has_ws:
+        with app.workspace().store.read() as conn:
+            pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+            own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority'").fetchone()
+        if own:
+            from ..keys import fingerprint
+
+            pins.append(fingerprint(bytes(own[0])))
+    if not pins:
+        raise TrustError(_("No authority fingerprint to check {path} against", path=bundle_path),
+                         _("add --fingerprint SHA256:… as given by the authority"))
+    return load_bundle_file(bundle_path, pins)
+
+
+def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(label, receipt text) for each argument: strings, '-' (stdin lines), image/PDF files."""
+    from ..errors import InputError
+
+    for item in items:
+        if item == "-":
+            for n, line in enumerate(sys.stdin, 1):
+                text = line.rstrip("\r\n")
+                if text.strip():
+                    yield f"stdin:{n}", text[:MAX_LINE]
+            continue
+        looks_like_receipt = item.startswith("IKR") or "#IKR" in item
+        path = Path(item)
+        if not looks_like_receipt and path.exists():
+            from ..qr import decode_file
+
+            try:
+                found = decode_file(path)
+            except InputError as exc:
+                yield item, "\x00" + exc.message
+                continue
+            for text in found:
+                yield item, text
+        else:
+            yield item if len(item) < 40 else item[:37] + "...", item[:MAX_LINE]
+
+
+def render(result: VerificationResult, label: str) -> str:
+    if result.valid:
+        d = result.details
+        who = f"{d['officer_name']} " if d.get("officer_name") else ""
+        lines = [_("VALID   {who}{id} — {pledge}", who=who, id=d["officer_id"], pledge=d["pledge"])]
+        lines.append("        " + _("{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
+                                      unit=d.get("unit_name") or d["unit"], time=d["time_local"],
+                                      terminal=d.get("terminal"), method=_(d["method"]), index=d["ledger_index"]))
+    else:
+        lines = [_("INVALID {label}: {reason}", label=label, reason=result.message)]
+    lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]
+    return "\n".join(lines)
+
+
+@click.command(help=_("Verify receipts: strings (IKR1:…), '-' for one per line on stdin, "
+                      "or image/PDF files with a QR code. Exit 0 only if all are valid."))
+@click.argument("receipts", nargs=-1, required=True)
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
+              help=_("Verify against this trust bundle file instead of the workspace's"))
+@click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
+@click.option("--proof", "proof", type=click.Path(path_type=Path), default=None,
+              help=_("Also check an inclusion proof (from 'ikrar ledger prove') for the receipt"))
+@json_option
+@pass_app
+def verify(app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None,
+           proof: Path | None) -> None:
+    from ..verify import VerificationResult, Verifier
+
+    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    all_valid = True
+    out = sys.stdout
+    buffer: list[str] = []
+    count = 0
+    for label, text in _inputs(receipts):
+        if text.startswith("\x00"):
+            result = VerificationResult(False, "unreadable", text[1:], input=label)
+        else:
+            result = verifier.verify(text)
+        if result.valid and proof is not None:
+            from .ledger_proof import check_proof
+
+            result = check_proof(result, proof, verifier.bundle)
+        all_valid &= result.valid
+        count += 1
+        if app.json:
+            buffer.append(json.dumps(dict(result.to_dict(), input=label), ensure_ascii=False))
+        else:
+            buffer.append(render(result, label))
+        if len(buffer) >= 1000:
+            out.write("\n".join(buffer) + "\n")
+            buffer.clear()
+    if buffer:
+        out.write("\n".join(buffer) + "\n")
+    out.flush()
+    if count == 0:
+        click.echo(_("ikrar: no receipt found in the input"), err=True)
+        all_valid = False
+    if not all_valid:
+        raise click.exceptions.Exit(1)

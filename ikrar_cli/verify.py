@@ -1,0 +1,137 @@
+"""Verifying receipts against a trust bundle, offline.
+
+The checks run in a fixed order (docs/receipt-format.md, "Verification") and the first
+failure names the reason. ``Verifier.verify`` never raises, whatever the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .errors import VerificationError
+from .i18n import _
+from .receipt import Receipt, decode_receipt
+from .store import now as store_now
+from .trust import TrustBundle, receipt_revocation_id
+from .zones import format_local
+
+REASONS = ("valid", "malformed", "unsupported_version", "non_canonical", "unknown_key", "bad_signature",
+           "key_revoked", "certificate_not_valid", "receipt_revoked", "unknown_pledge")
+
+
+def reason_message(code: str, **kw: Any) -> str:
+    """The translated sentence for a reason code (shared with the CLI and the web page)."""
+    if code == "valid":
+        return _("VALID: signed by a certified terminal of {institution}", **kw)
+    if code == "unknown_key":
+        return _("Signed by key {kid}, which the trust bundle does not know", **kw)
+    if code == "key_revoked":
+        return _("The terminal key was revoked at {when}, before this receipt was signed ({reason})", **kw)
+    fixed = {
+        "malformed": _("The receipt is damaged or incomplete"),
+        "unsupported_version": _("This is not an ikrar receipt of a version this program knows"),
+        "non_canonical": _("The receipt is not in its one canonical encoding (it was altered)"),
+        "bad_signature": _("The signature does not match the contents (the receipt was altered or forged)"),
+        "certificate_not_valid": _("The terminal's certificate was not valid when this receipt was signed"),
+        "receipt_revoked": _("This receipt was revoked by the authority"),
+        "unknown_pledge": _("The pledge text this receipt names is not in the trust bundle"),
+    }
+    return fixed[code]
+
+
+@dataclass
+class VerificationResult:
+    valid: bool
+    code: str
+    message: str
+    receipt: Receipt | None = None
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    input: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "reason": self.code, "message": self.message, "warnings": self.warnings,
+                "receipt": self.details or None}
+
+
+class Verifier:
+    """Checks receipts against one trust bundle; caches public keys per key id."""
+
+    def __init__(self, bundle: TrustBundle, now: Callable[[], int] = store_now):
+        self.bundle = bundle
+        self.now = now
+        self._keys: dict[bytes, Ed25519PublicKey] = {}
+        self._stale = bundle.is_stale(now())
+
+    def _public(self, kid: bytes) -> Ed25519PublicKey:
+        key = self._keys.get(kid)
+        if key is None:
+            key = Ed25519PublicKey.from_public_bytes(self.bundle.terminals[kid].public_key)
+            self._keys[kid] = key
+        return key
+
+    def _warnings(self) -> list[str]:
+        if self._stale:
+            return [_("The trust bundle expired on {when}; ask the authority for a newer one",
+                      when=format_local(self.bundle.valid_until, "Asia/Jakarta"))]
+        return []
+
+    def details(self, receipt: Receipt) -> dict[str, Any]:
+        c = receipt.claims
+        cert = self.bundle.terminals.get(receipt.kid)
+        pledge = self.bundle.pledge_for_prefix(c.pledge_digest)
+        return {
+            "pledge": f"{c.pledge_id}@{c.pledge_version}",
+            "pledge_title": pledge["canonical"]["title"] if pledge else None,
+            "pledge_digest_prefix": c.pledge_digest.hex(),
+            "officer_id": c.officer_id, "id_type": c.id_type, "officer_name": c.officer_name,
+            "unit": c.unit, "unit_name": self.bundle.units.get(c.unit),
+            "session": c.session, "issued_at": c.issued_at, "time_local": format_local(c.issued_at, c.zone),
+            "zone": c.zone, "method": c.method, "ledger_index": c.ledger_index,
+            "terminal": cert.name if cert else None, "kid": receipt.kid.hex(),
+            "institution": self.bundle.institution_name,
+        }
+
+    def _fail(self, code: str, receipt: Receipt | None, text: str, **kw: Any) -> VerificationResult:
+        return VerificationResult(False, code, reason_message(code, **kw), receipt, self._warnings(),
+                                  self.details(receipt) if receipt else {}, text)
+
+    def verify(self, text: str) -> VerificationResult:
+        try:
+            receipt = decode_receipt(text)
+        except VerificationError as exc:
+            return VerificationResult(False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text)
+        except Exception:  # noqa: BLE001 - the promise: never raise on any input
+            return VerificationResult(False, "malformed", reason_message("malformed"), None, self._warnings(), {}, text)
+        return self.verify_receipt(receipt)
+
+    def verify_receipt(self, receipt: Receipt) -> VerificationResult:
+        b, c, text = self.bundle, receipt.claims, receipt.text
+        cert = b.terminals.get(receipt.kid)
+        if cert is None or cert.issuer_kid not in b.authority_keys:
+            return self._fail("unknown_key", receipt, text, kid=receipt.kid.hex())
+        try:
+            self._public(receipt.kid).verify(receipt.signature, receipt.signed_bytes())
+        except (InvalidSignature, ValueError):
+            return self._fail("bad_signature", receipt, text)
+        revoked = b.key_revocations.get(receipt.kid)
+        if revoked is not None and revoked[0] <= c.issued_at:
+            return self._fail("key_revoked", receipt, text, when=format_local(revoked[0], c.zone), reason=revoked[1])
+        if not cert.not_before <= c.issued_at <= cert.not_after:
+            return self._fail("certificate_not_valid", receipt, text)
+        if receipt_revocation_id(receipt.signature) in b.revoked_receipts:
+            return self._fail("receipt_revoked", receipt, text)
+        pledge = b.pledge_for_prefix(c.pledge_digest)
+        if pledge is None or pledge["id"] != c.pledge_id or pledge["version"] != c.pledge_version:
+            return self._fail("unknown_pledge", receipt, text)
+        return VerificationResult(True, "valid", reason_message("valid", institution=b.institution_name), receipt,
+                                  self._warnings(), self.details(receipt), text)
+
+    def verify_many(self, lines: Iterable[str]) -> Iterator[VerificationResult]:
+        for line in lines:
+            yield self.verify(line)
