@@ -344,7 +344,7 @@ def certify(ws: Workspace, request: dict[str, Any], passphrase: bytes, *, not_be
     """Sign a terminal certificate with the authority key and record it."""
     key, info = _authority_key(ws, passphrase)
     start = now() if not_before is None else not_before
-    end = start + DEFAULT_CERT_DAYS * 86400 if not_after is None else not_after
+    end = max(start, now()) + DEFAULT_CERT_DAYS * 86400 if not_after is None else not_after
     if end <= start:
         raise InputError(_("The certificate would end before it starts"), _("check --valid-from and --valid-until"))
     pub = unb64(request["public_key"], "public_key")
