@@ -21,6 +21,8 @@ class IkrarError(Exception):
         self.hint = hint
         #: optional fine-grained reason code (e.g. "bad_signature") for --json
         self.code = code
+        #: optional structured report (e.g. every invalid row of an import) for --json
+        self.details: dict[str, object] | None = None
 
     def diagnostics(self) -> str:
         """The one line shown to a person: what, where, and what to try next."""
@@ -28,8 +30,11 @@ class IkrarError(Exception):
             return f"{self.message} — {self.hint}"
         return self.message
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"kind": self.kind, "code": self.code, "message": self.message, "hint": self.hint}
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind, "code": self.code, "message": self.message, "hint": self.hint}
+        if self.details is not None:
+            data["details"] = self.details
+        return data
 
 
 class UsageError(IkrarError):

@@ -209,6 +209,7 @@ class RowProblem:
     column: str
     value: str
     reason: str
+    hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -297,7 +298,7 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
                 raise InputError(_("the unit is empty"), "")
         except InputError as exc:
             value = cell_text(get(cells, {headers[i]: f for f, i in cols.items()}.get(column, "officer_id")))
-            problem = RowProblem(row_no, column, value, exc.message)
+            problem = RowProblem(row_no, column, value, exc.message, exc.hint or None)
             report.invalid.append(problem)
             rejects.append((row_no, cells, exc.message))
             continue
@@ -334,6 +335,7 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
                            reason=(report.invalid or report.duplicates)[0].reason),
                          _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"))
         exc.report = report  # type: ignore[attr-defined]
+        exc.details = report.to_dict()
         raise exc
     _apply(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today)
     if progress:

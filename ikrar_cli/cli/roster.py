@@ -57,13 +57,11 @@ def import_(app: AppContext, file: Path, sheet: str | None, maps: tuple[str, ...
                                    rejects_path=rejects, retire_missing=retire_missing, progress=tick)
     except InputError as exc:
         bad = getattr(exc, "report", None)
-        if bad is not None:
-            if app.json:
-                emit_json(bad.to_dict())
-            else:
-                for p in bad.invalid + bad.duplicates:
-                    say(_("row {row}, column {column}, value {value!r}: {reason}", row=p.row, column=p.column,
-                          value=p.value, reason=p.reason))
+        if bad is not None and not app.json:  # with --json the report travels inside the error object
+            for p in bad.invalid + bad.duplicates:
+                line = _("row {row}, column {column}, value {value!r}: {reason}", row=p.row, column=p.column,
+                         value=p.value, reason=p.reason)
+                say(f"{line} — {p.hint}" if p.hint else line)
         raise
     if app.json:
         emit_json(report.to_dict())
