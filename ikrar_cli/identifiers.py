@@ -153,7 +153,7 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
     if len(digits) == 15 and kind in (None, "nip", "nippppk"):
         raise InputError(_("{value} has 15 digits: Excel keeps only 15, so the NIP lost its last digits",
                            value=digits), _reexport())
-    expected = {"nik": "16"}.get(kind or "", "18 (NIP/NI PPPK) or 16 (NIK)")
+    expected = "16" if kind == "nik" else _("18 (NIP/NI PPPK) or 16 (NIK)")
     raise InputError(_("{value} has {n} digits; expected {expected}", value=digits, n=len(digits),
                        expected=expected), _("check for a missing or extra digit"))
 

@@ -79,6 +79,8 @@ def report(exc: BaseException, as_json: bool) -> int:
         msg = _("Interrupted; nothing half-written was kept")
         _emit({"kind": "interrupted", "message": msg}, msg, EXIT_INTERRUPTED, as_json)
         return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError):  # e.g. `ikrar ... | head`: the reader left; not an error
+        return EXIT_OK
     if isinstance(exc, sqlite3.Error):
         msg = _("Database error: {reason}", reason=exc)
         hint = _("check the workspace folder (permissions, free space) and try again")

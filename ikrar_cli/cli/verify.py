@@ -56,7 +56,11 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
             continue
         looks_like_receipt = item.startswith("IKR") or "#IKR" in item
         path = Path(item)
-        if not looks_like_receipt and path.exists():
+        if not looks_like_receipt and not path.exists() and (
+                "/" in item or path.suffix.lower() in (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")):
+            yield item, "\x00" + _("File not found: {path}", path=path)
+            continue
+        if item.strip() and not looks_like_receipt and path.exists():
             from ..qr import decode_file
 
             try:
@@ -71,13 +75,16 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
 
 
 def render(result: VerificationResult, label: str) -> str:
+    from .recitation_common import method_label
+
     if result.valid:
         d = result.details
         who = f"{d['officer_name']} " if d.get("officer_name") else ""
         lines = [_("VALID   {who}{id} — {pledge}", who=who, id=d["officer_id"], pledge=d["pledge"])]
         lines.append("        " + _("{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
                                       unit=d.get("unit_name") or d["unit"], time=d["time_local"],
-                                      terminal=d.get("terminal"), method=_(d["method"]), index=d["ledger_index"]))
+                                      terminal=d.get("terminal"), method=method_label(d["method"]),
+                                      index=d["ledger_index"]))
     else:
         lines = [_("INVALID {label}: {reason}", label=label, reason=result.message)]
     lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]

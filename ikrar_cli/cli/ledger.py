@@ -1,0 +1,119 @@
+"""``ikrar ledger``: signed checkpoints, inclusion proofs, and full verification of the logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+from .app import AppContext, json_option, pass_app
+from .output import emit_json, progress, say
+from .passphrase import passphrase_option
+
+
+@click.group(help=_("The tamper-evident ledger of every signed receipt."))
+def ledger() -> None:
+    pass
+
+
+@ledger.command(help=_("Sign a checkpoint of this terminal's log now."))
+@passphrase_option
+@json_option
+@pass_app
+def checkpoint(app: AppContext, passphrase_file: Path | None) -> None:
+    from ..recitation import log_id_for
+    from .recitation_common import ledger_for, open_recorder
+
+    recorder, signer = open_recorder(app, passphrase_file, None)
+    lg = ledger_for(recorder.workspace)
+    with recorder.workspace.store.read() as conn:
+        known = {info.log_id for info in lg.logs(conn)}
+    if log_id_for(signer.kid) not in known:
+        from ..errors import NotFoundError
+
+        raise NotFoundError(_("This terminal has no log yet"), _("open a session first with 'ikrar session open'"))
+    cp = lg.checkpoint(log_id_for(signer.kid), signer.sign)
+    if app.json:
+        emit_json({"origin": cp.origin, "size": cp.size, "root": cp.root.hex(), "note": cp.note})
+        return
+    click.echo(cp.note, nl=False)
+
+
+@ledger.command(help=_("Print the inclusion proof of a receipt against the latest checkpoint."))
+@click.argument("receipt")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@pass_app
+def prove(app: AppContext, receipt: str, out: Path | None) -> None:
+    from ..checkpoint import format_proof
+    from ..errors import ConflictError, NotFoundError
+    from ..fsutil import atomic_write_text
+    from ..receipt import decode_receipt
+    from .recitation_common import ledger_for
+
+    ws = app.workspace()
+    r = decode_receipt(receipt.strip())
+    lg = ledger_for(ws)
+    with ws.store.read() as conn:
+        where = lg.find_by_leaf(conn, r.cose)
+        if where is None:
+            raise NotFoundError(_("This receipt is not in this workspace's ledger"), _("run it on the terminal that signed it"))
+        log_id, idx = where
+        cp = lg.latest_checkpoint(conn, log_id)
+        if cp is None or cp.size <= idx:
+            raise ConflictError(_("No signed checkpoint covers entry {index} yet", index=idx),
+                                _("sign one with 'ikrar ledger checkpoint' (or close the session)"))
+        text = format_proof(idx, lg.inclusion_proof(conn, log_id, idx, cp.size), cp.note)
+    if out:
+        atomic_write_text(out, text)
+        say(_("Proof written to {path}", path=out))
+    else:
+        click.echo(text, nl=False)
+
+
+@ledger.command(help=_("Recompute every log, check every receipt, checkpoint and their consistency."))
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
+              help=_("Check receipt signatures against this trust bundle"))
+@click.option("--fingerprint", "fp", default=None)
+@json_option
+@pass_app
+def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
+    from ..errors import VerificationError
+    from ..receipt import receipt_from_cose
+    from ..verify import Verifier
+    from .recitation_common import ledger_for
+    from .verify import load_bundle
+
+    ws = app.workspace()
+    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    lg = ledger_for(ws)
+
+    def check(idx: int, leaf: bytes) -> None:
+        r = receipt_from_cose(leaf)
+        if r.claims.ledger_index != idx:
+            raise VerificationError(_("the receipt names index {named}: entries were reordered",
+                                      named=r.claims.ledger_index), None, code="reordered")
+        result = verifier.verify_receipt(r)
+        if not result.valid:
+            raise VerificationError(result.message, None, code=result.code)
+
+    with ws.store.read() as conn:
+        logs = lg.logs(conn)
+    reports = []
+    for info in logs:
+        with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
+            reports.append(lg.verify_log(info.log_id, verify_entry=check, progress=tick))
+    ok = all(r.ok for r in reports)
+    if app.json:
+        emit_json({"valid": ok, "logs": [r.to_dict() for r in reports]})
+    else:
+        for r in reports:
+            if r.ok:
+                click.echo(_("OK  log {log}: {n} entries, {c} checkpoints, root {root}", log=r.log_id, n=r.size,
+                             c=r.checkpoints, root=r.root.hex()[:16]))
+            else:
+                click.echo(_("INVALID log {log}: {problem}", log=r.log_id, problem=r.problems[0].message))
+        if not reports:
+            say(_("The ledger is empty."))
+    if not ok:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,30 @@
+"""`ikrar verify --proof`: check a receipt's inclusion proof against a signed checkpoint, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..trust import TrustBundle
+    from ..verify import VerificationResult
+
+
+def check_proof(result: VerificationResult, proof_path: Path, bundle: TrustBundle) -> VerificationResult:
+    from ..checkpoint import verify_inclusion_proof
+    from ..errors import VerificationError
+    from ..fsutil import read_input_bytes
+    from ..recitation import log_origin
+
+    receipt = result.receipt
+    assert receipt is not None
+    cert = bundle.terminals[receipt.kid]
+    name = log_origin(bundle.institution_code, receipt.kid)
+    text = read_input_bytes(proof_path, limit=1_000_000).decode("utf-8", "replace")
+    try:
+        cp = verify_inclusion_proof(receipt.cose, text, name, cert.public_key)
+    except VerificationError as exc:
+        result.valid, result.code, result.message = False, exc.code or "bad_proof", exc.message
+        return result
+    result.details["proof"] = {"checkpoint_size": cp.size, "root": cp.root.hex(), "origin": cp.origin}
+    return result

@@ -1,0 +1,165 @@
+"""Printable receipt slips (PDF, through fpdf2).
+
+One A6 slip, or A4 sheets with four A6 slips and cut marks for collective recitation.
+The QR is drawn as vector rectangles (crisp in print, and thousands of slips take
+seconds). fpdf2's core fonts cover Latin-1; any other character in a name is
+transliterated (e.g. 'ł' -> 'l'), never dropped silently and never a crash — the QR
+itself always carries the exact receipt.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .fsutil import atomic_writer
+from .qr import qr_matrix
+
+A6 = (105.0, 148.0)
+A4 = (210.0, 297.0)
+
+
+@dataclass(frozen=True)
+class Slip:
+    receipt_text: str
+    institution: str
+    pledge_title: str
+    points: tuple[str, ...]
+    officer_name: str | None
+    officer_id: str
+    unit: str
+    time_local: str
+    terminal: str
+    method: str
+    verify_hint: str
+    labels: dict[str, str]  # translated: officer, id, unit, time, terminal, method
+
+
+_FALLBACK = {"ł": "l", "Ł": "L", "’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "…": "..."}
+
+
+def pdf_text(text: str) -> str:
+    """Text the core fonts can print: Latin-1 kept, anything else transliterated."""
+    out = []
+    for ch in text:
+        try:
+            ch.encode("latin-1")
+            out.append(ch)
+        except UnicodeEncodeError:
+            if ch in _FALLBACK:
+                out.append(_FALLBACK[ch])
+            else:
+                base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+                out.append(base or "?")
+    return "".join(out)
+
+
+def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
+    m = qr_matrix(text)
+    n = len(m)
+    cell = size / n
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(m):
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                pdf.rect(x + start * cell, y + r * cell, (c - start) * cell, cell, style="F")
+            else:
+                c += 1
+
+
+def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
+    w, _h = A6
+    margin = 6.0
+    inner = w - 2 * margin
+    pdf.set_xy(ox + margin, oy + margin)
+    pdf.set_font("Helvetica", "B", 7)
+    pdf.set_text_color(60, 60, 60)
+    pdf.cell(inner, 3.5, pdf_text(s.institution.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(ox + margin)
+    pdf.set_font("Helvetica", "B", 8.5)
+    pdf.set_text_color(0, 0, 0)
+    pdf.multi_cell(inner, 3.8, pdf_text(s.pledge_title), align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_draw_color(150, 150, 150)
+    y = pdf.get_y() + 1
+    pdf.line(ox + margin, y, ox + w - margin, y)
+    pdf.set_xy(ox + margin, y + 1.2)
+    pdf.set_font("Helvetica", "", 5.6)
+    for i, point in enumerate(s.points, 1):
+        pdf.set_x(ox + margin)
+        pdf.multi_cell(inner, 2.5, pdf_text(f"{i}. {point}"), new_x="LEFT", new_y="NEXT")
+    y = pdf.get_y() + 1.5
+    qr = 38.0
+    _draw_qr(pdf, s.receipt_text, ox + margin, y, qr)
+    fx = ox + margin + qr + 3
+    pdf.set_xy(fx, y)
+    fields = [(s.labels["officer"], s.officer_name or "-"), (s.labels["id"], s.officer_id),
+              (s.labels["unit"], s.unit), (s.labels["time"], s.time_local), (s.labels["terminal"], s.terminal),
+              (s.labels["method"], s.method)]
+    for label, value in fields:
+        pdf.set_x(fx)
+        pdf.set_font("Helvetica", "", 5.5)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(inner - qr - 3, 2.4, pdf_text(label), new_x="LEFT", new_y="NEXT")
+        pdf.set_x(fx)
+        pdf.set_font("Helvetica", "B", 7)
+        pdf.set_text_color(0, 0, 0)
+        pdf.multi_cell(inner - qr - 3, 3.1, pdf_text(value), new_x="LEFT", new_y="NEXT")
+    y = max(pdf.get_y(), y + qr) + 2
+    pdf.set_xy(ox + margin, y)
+    pdf.set_font("Helvetica", "", 5.6)
+    pdf.multi_cell(inner, 2.6, pdf_text(s.verify_hint), new_x="LEFT", new_y="NEXT")
+    pdf.set_x(ox + margin)
+    pdf.set_font("Courier", "", 4.2)
+    pdf.set_text_color(70, 70, 70)
+    # wrap anywhere (the Base45 text has spaces, which must stay visible): a space prints as a middle dot
+    pdf.multi_cell(inner, 1.9, s.receipt_text.replace(" ", "\u00b7"), new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
+
+
+def _new_pdf(fmt: tuple[float, float]) -> Any:
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format=fmt)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    pdf.set_creator("ikrar")
+    return pdf
+
+
+def write_slip_pdf(path: Path, slip: Slip) -> None:
+    pdf = _new_pdf(A6)
+    pdf.add_page()
+    _slip(pdf, slip, 0, 0)
+    with atomic_writer(path) as fh:
+        fh.write(bytes(pdf.output()))
+
+
+def write_slips_pdf(path: Path, slips: Iterable[Slip], *, progress: Callable[[int, int | None], None] | None = None,
+                    total: int | None = None) -> int:
+    """A4 sheets with four A6 slips each and dashed cut lines; returns the number of slips."""
+    pdf = _new_pdf(A4)
+    n = 0
+    for s in slips:
+        pos = n % 4
+        if pos == 0:
+            pdf.add_page()
+            pdf.set_draw_color(170, 170, 170)
+            pdf.set_dash_pattern(dash=1.5, gap=1.5)
+            pdf.line(A6[0], 0, A6[0], A4[1])
+            pdf.line(0, A6[1], A4[0], A6[1])
+            pdf.set_dash_pattern()
+        _slip(pdf, s, (pos % 2) * A6[0], (pos // 2) * A6[1])
+        n += 1
+        if progress and n % 100 == 0:
+            progress(n, total)
+    if n == 0:
+        pdf.add_page()
+    with atomic_writer(path) as fh:
+        fh.write(bytes(pdf.output()))
+    return n
