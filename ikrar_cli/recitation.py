@@ -374,11 +374,12 @@ def _chunks(rows: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[i
 
 
 def session_counts(conn: sqlite3.Connection, session: Session) -> tuple[int, int]:
-    """(attested in this session, active officers expected in the session's unit or overall)."""
-    attested = conn.execute("SELECT COUNT(*) FROM attestations WHERE session_id = ?", (session.id,)).fetchone()[0]
-    if session.unit_code:
-        expected = conn.execute("SELECT COUNT(*) FROM officers WHERE active = 1 AND unit_code = ?",
-                                (session.unit_code,)).fetchone()[0]
-    else:
-        expected = conn.execute("SELECT COUNT(*) FROM officers WHERE active = 1").fetchone()[0]
+    """(active officers of the session's unit — or of all units — who have pledged this template, all of them)."""
+    unit_filter = " AND o.unit_code = ?" if session.unit_code else ""
+    args: tuple[Any, ...] = (session.unit_code,) if session.unit_code else ()
+    expected = conn.execute(f"SELECT COUNT(*) FROM officers o WHERE o.active = 1{unit_filter}", args).fetchone()[0]
+    attested = conn.execute(
+        f"SELECT COUNT(*) FROM officers o WHERE o.active = 1{unit_filter} AND EXISTS (SELECT 1 FROM attestations a "
+        "WHERE a.officer_id = o.officer_id AND a.pledge_id = ? AND a.pledge_version = ?)",
+        (*args, session.pledge_id, session.pledge_version)).fetchone()[0]
     return int(attested), int(expected)

@@ -1,0 +1,236 @@
+"""``ikrar recite``: the apel kiosk. Officer after officer: identify, read, confirm, receipt.
+
+The terminal key is unlocked once at start. Each acknowledgement is recorded in one
+transaction, so Ctrl-C or a closed terminal at any moment leaves either a complete
+attestation or none; the session stays open for the next run.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..i18n import _
+from .app import AppContext, pass_app
+from .passphrase import passphrase_option
+
+if TYPE_CHECKING:
+    from ..pledges import Pledge
+    from ..recitation import Attestation, Recorder, Session
+
+MAX_PHRASE_TRIES = 3
+QR_ROWS_NEEDED = 33
+
+
+class Kiosk:
+    def __init__(self, recorder: Recorder, session: Session, pledge: Pledge, *, allow_unlisted: bool,
+                 slip_dir: Path | None, print_cmd: str | None):
+        from rich.console import Console
+
+        self.recorder = recorder
+        self.ws = recorder.workspace
+        self.session = session
+        self.pledge = pledge
+        self.allow_unlisted = allow_unlisted
+        self.slip_dir = slip_dir
+        self.print_cmd = print_cmd
+        self.console = Console(highlight=False)
+        self.recorded = 0
+
+    # -- screens ------------------------------------------------------------------------
+
+    def header(self) -> None:
+        from ..recitation import session_counts
+
+        with self.ws.store.read() as conn:
+            attested, expected = session_counts(conn, self.session)
+        c = self.console
+        c.clear()
+        c.rule(f"[bold]{self.ws.config.institution_name}[/] · {self.session.title}")
+        unit = self.session.unit_code or _("all units")
+        c.print(_("Pledge: {title} ({ref}) · Unit: {unit} · [bold]{n}/{m}[/] pledged", title=self.pledge.title,
+                  ref=self.pledge.ref, unit=unit, n=attested, m=expected), justify="center")
+
+    def ask(self, prompt: str) -> str:
+        return self.console.input(f"[bold cyan]{prompt}[/] ")
+
+    def message(self, text: str, style: str) -> None:
+        from rich.panel import Panel
+
+        self.console.print(Panel(text, style=style, padding=(0, 2)))
+
+    def show_pledge(self) -> None:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        body = Text()
+        if self.pledge.opening:
+            body.append(self.pledge.opening + "\n", style="italic")
+        for i, point in enumerate(self.pledge.points, 1):
+            body.append(f"{i}. ", style="bold")
+            body.append(point + "\n")
+        if self.pledge.closing:
+            body.append(self.pledge.closing, style="italic")
+        self.console.print(Panel(body.rstrip() or body, title=Text(self.pledge.title, style="bold"), padding=(0, 1)))
+
+    def show_receipt(self, att: Attestation, *, existing: bool) -> None:
+        from rich.text import Text
+
+        from ..qr import terminal_qr
+        from ..receipt import decode_receipt
+        from ..zones import format_local
+        from .recitation_common import qr_payload
+
+        c = self.console
+        c.clear()
+        claims = decode_receipt(att.receipt).claims
+        head = _("ALREADY PLEDGED — existing receipt") if existing else _("PLEDGE RECORDED")
+        c.print(Text(f" ✔ {head} ", style="bold white on green" if not existing else "bold black on yellow"),
+                justify="center")
+        c.print(Text(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}", style="bold"),
+                justify="center")
+        c.print(f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}",
+                justify="center")
+        if c.size.height >= QR_ROWS_NEEDED:
+            c.print(Text(terminal_qr(qr_payload(self.ws, att.receipt)), style="bright_white on black"),
+                    justify="center")
+        else:
+            c.print(_("(The screen has {rows} rows; the receipt QR needs {need}. It is on the slip.)",
+                      rows=c.size.height, need=QR_ROWS_NEEDED), style="dim", justify="center")
+        self.output_slip(att)
+
+    def output_slip(self, att: Attestation) -> None:
+        if not (self.slip_dir or self.print_cmd):
+            return
+        import tempfile
+
+        from ..pledges import PledgeLibrary
+        from ..receipt import decode_receipt
+        from ..roster import unit_names
+        from ..slips import write_slip_pdf
+        from .recitation_common import slip_for
+
+        with self.ws.store.read() as conn:
+            units = unit_names(conn)
+        slip = slip_for(self.ws, PledgeLibrary.load(self.ws.config.extra_template_dirs), att.receipt,
+                        decode_receipt(att.receipt).claims, self.recorder.signer.name, units)
+        folder = self.slip_dir or Path(tempfile.mkdtemp(prefix="ikrar-slip-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{att.officer_id}-{self.pledge.id}.pdf"
+        write_slip_pdf(path, slip)
+        self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
+        if self.print_cmd:
+            try:
+                subprocess.run([*shlex.split(self.print_cmd), str(path)], check=True, timeout=60,
+                               capture_output=True)
+                self.console.print(_("Sent to the printer."), style="dim", justify="center")
+            except (OSError, subprocess.SubprocessError) as exc:
+                self.message(_("Printing failed ({reason}); the slip is saved at {path}", reason=exc, path=path),
+                             "yellow")
+
+    # -- one officer --------------------------------------------------------------------
+
+    def officer(self, raw: str) -> None:
+        from ..errors import ConflictError, InputError, NotFoundError
+
+        rec = self.recorder
+        allow = False
+        try:
+            with self.ws.store.read() as conn:
+                try:
+                    officer_id, _kind, name, unit, unlisted = rec.resolve(conn, raw)
+                    found = rec.existing(conn, officer_id, self.session)
+                    position = conn.execute("SELECT position FROM officers WHERE officer_id = ?",
+                                            (officer_id,)).fetchone()
+                except NotFoundError as exc:
+                    if not self.allow_unlisted:
+                        raise
+                    officer_id, _kind, name, unit, unlisted = rec.resolve(conn, raw, allow_unlisted=True)
+                    found, position, allow = None, None, True
+                    self.message(exc.message + "\n" + _("It can be recorded and flagged for HR review."), "yellow")
+        except (NotFoundError, ConflictError, InputError) as exc:
+            self.message(exc.diagnostics(), "bold red")
+            self.ask(_("Press Enter for the next officer"))
+            return
+        if found is not None:
+            self.show_receipt(found, existing=True)
+            self.ask(_("Press Enter for the next officer"))
+            return
+        self.console.print(_("Officer: [bold]{name}[/] · {id} · unit {unit}{position}", name=name or _("(not on the roster)"),
+                             id=officer_id, unit=unit or self.session.unit_code or "-",
+                             position=f" · {position[0]}" if position and position[0] else ""))
+        if self.ask(_("Is this the right officer? [Y/n]")).strip().lower() not in ("", "y", "ya", "yes"):
+            return
+        self.show_pledge()
+        phrase = self.pledge.confirmation_phrase
+        for attempt in range(1, MAX_PHRASE_TRIES + 1):
+            typed = self.ask(_("Read the pledge, then type «{phrase}» to confirm (empty = cancel):", phrase=phrase))
+            if not typed.strip():
+                self.message(_("Cancelled; nothing was recorded."), "yellow")
+                return
+            if self.pledge.matches_phrase(typed):
+                break
+            left = MAX_PHRASE_TRIES - attempt
+            self.message(_("That is not «{phrase}». {left} tries left.", phrase=phrase, left=left), "red")
+        else:
+            self.message(_("Not confirmed; nothing was recorded."), "yellow")
+            self.ask(_("Press Enter for the next officer"))
+            return
+        att = rec.attest(self.session.id, officer_id, allow_unlisted=allow)
+        self.recorded += 0 if att.existing else 1
+        self.show_receipt(att, existing=att.existing)
+        self.ask(_("Press Enter for the next officer"))
+
+    def run(self) -> int:
+        while True:
+            self.header()
+            try:
+                raw = self.ask(_("Type or scan the NIP (empty line or Ctrl-D = finish):"))
+            except (EOFError, KeyboardInterrupt):
+                return self.recorded
+            if not raw.strip():
+                return self.recorded
+            try:
+                self.officer(raw)
+            except KeyboardInterrupt:
+                self.message(_("Cancelled by the operator; nothing half-written was kept."), "yellow")
+                try:
+                    self.ask(_("Press Enter for the next officer"))
+                except (EOFError, KeyboardInterrupt):
+                    return self.recorded
+            except EOFError:
+                return self.recorded
+
+
+@click.command(help=_("Run the kiosk for an open session: officers identify, read the pledge and confirm, one by one."))
+@click.option("--session", "session_id", type=int, required=True, help=_("Session number"))
+@click.option("--allow-unlisted", is_flag=True, help=_("Record officers missing from the roster, flagged for HR"))
+@click.option("--slip-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help=_("Write a PDF slip per officer into this folder"))
+@click.option("--print-cmd", default=None, help=_("Command that prints a PDF, e.g. 'lp -d apel' (the file is appended)"))
+@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@passphrase_option
+@pass_app
+def recite(app: AppContext, session_id: int, allow_unlisted: bool, slip_dir: Path | None, print_cmd: str | None,
+           terminal: str | None, passphrase_file: Path | None) -> None:
+    from ..errors import ConflictError
+    from ..pledges import PledgeLibrary
+    from ..recitation import get_session
+    from .output import say
+    from .recitation_common import open_recorder
+
+    ws = app.workspace()
+    with ws.store.read() as conn:
+        session = get_session(conn, session_id)
+    if not session.is_open:
+        raise ConflictError(_("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'"))
+    recorder, _signer = open_recorder(app, passphrase_file, terminal)
+    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(session.pledge_ref)
+    kiosk = Kiosk(recorder, session, pledge, allow_unlisted=allow_unlisted, slip_dir=slip_dir, print_cmd=print_cmd)
+    n = kiosk.run()
+    say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))
+
