@@ -58,10 +58,12 @@ def pdf_text(text: str) -> str:
 
 
 def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
+    """All dark runs as one filled path (one PDF operator string instead of thousands of calls)."""
     m = qr_matrix(text)
     n = len(m)
     cell = size / n
-    pdf.set_fill_color(0, 0, 0)
+    k = pdf.k
+    ops = []
     for r, row in enumerate(m):
         c = 0
         while c < n:
@@ -69,9 +71,26 @@ def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
                 start = c
                 while c < n and row[c]:
                     c += 1
-                pdf.rect(x + start * cell, y + r * cell, (c - start) * cell, cell, style="F")
+                ops.append(f"{(x + start * cell) * k:.2f} {(pdf.h - y - r * cell) * k:.2f} "
+                           f"{(c - start) * cell * k:.2f} {-cell * k:.2f} re")
             else:
                 c += 1
+    pdf.set_fill_color(0, 0, 0)
+    pdf._out("0 g " + " ".join(ops) + " f")  # noqa: SLF001 - fpdf2's raw content stream writer
+
+
+_LINE_CACHE: dict[tuple[tuple[str, ...], float], list[str]] = {}
+
+
+def _point_lines(pdf: Any, points: tuple[str, ...], width: float) -> list[str]:
+    """The pledge points broken into lines once per template (every slip has the same points)."""
+    key = (points, width)
+    if key not in _LINE_CACHE:
+        lines: list[str] = []
+        for i, point in enumerate(points, 1):
+            lines += pdf.multi_cell(width, 2.5, pdf_text(f"{i}. {point}"), dry_run=True, output="LINES")
+        _LINE_CACHE[key] = lines
+    return _LINE_CACHE[key]
 
 
 def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
@@ -91,9 +110,9 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     pdf.line(ox + margin, y, ox + w - margin, y)
     pdf.set_xy(ox + margin, y + 1.2)
     pdf.set_font("Helvetica", "", 5.6)
-    for i, point in enumerate(s.points, 1):
+    for line in _point_lines(pdf, s.points, inner):
         pdf.set_x(ox + margin)
-        pdf.multi_cell(inner, 2.5, pdf_text(f"{i}. {point}"), new_x="LEFT", new_y="NEXT")
+        pdf.cell(inner, 2.5, line, new_x="LEFT", new_y="NEXT")
     y = pdf.get_y() + 1.5
     qr = 38.0
     _draw_qr(pdf, s.receipt_text, ox + margin, y, qr)
@@ -110,7 +129,7 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
         pdf.set_x(fx)
         pdf.set_font("Helvetica", "B", 7)
         pdf.set_text_color(0, 0, 0)
-        pdf.multi_cell(inner - qr - 3, 3.1, pdf_text(value), new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(inner - qr - 3, 3.1, pdf_text(value), new_x="LEFT", new_y="NEXT", align="L")
     y = max(pdf.get_y(), y + qr) + 2
     pdf.set_xy(ox + margin, y)
     pdf.set_font("Helvetica", "", 5.6)
@@ -118,8 +137,12 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     pdf.set_x(ox + margin)
     pdf.set_font("Courier", "", 4.2)
     pdf.set_text_color(70, 70, 70)
-    # wrap anywhere (the Base45 text has spaces, which must stay visible): a space prints as a middle dot
-    pdf.multi_cell(inner, 1.9, s.receipt_text.replace(" ", "\u00b7"), new_x="LEFT", new_y="NEXT", wrapmode="CHAR")
+    # Courier is fixed-width: cut the receipt into equal chunks (its spaces print as middle dots, so none is lost)
+    per_line = max(20, int(inner / pdf.get_string_width("M")))
+    text = s.receipt_text.replace(" ", "\u00b7")
+    for i in range(0, len(text), per_line):
+        pdf.set_x(ox + margin)
+        pdf.cell(inner, 1.9, text[i:i + per_line], new_x="LEFT", new_y="NEXT")
 
 
 def _new_pdf(fmt: tuple[float, float]) -> Any:
