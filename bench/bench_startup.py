@@ -28,8 +28,11 @@ def rows(repeat: int) -> list[tuple[str, float, float]]:
     py = sys.executable
     ref = median_time([py, "-c", "import click"], repeat, env)
     out = [("python -c 'import click' (reference)", ref, 1.0)]
-    for label, args in [("ikrar --version", ["--version"]), ("ikrar --help", ["--help"]),
-                        ("ikrar verify --help", ["verify", "--help"])]:
+    for label, args in [
+        ("ikrar --version", ["--version"]),
+        ("ikrar --help", ["--help"]),
+        ("ikrar verify --help", ["verify", "--help"]),
+    ]:
         t = median_time([py, "-m", "ikrar_cli", *args], repeat, env)
         out.append((label, t, t / ref))
     return out

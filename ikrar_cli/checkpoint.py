@@ -42,8 +42,9 @@ def note_key_hash(key_name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(key_name.encode() + b"\n" + b"\x01" + public_key).digest()[:4]
 
 
-def sign_checkpoint(origin: str, size: int, root: bytes, key_name: str, sign: Callable[[bytes], bytes],
-                    public_key: bytes) -> Checkpoint:
+def sign_checkpoint(
+    origin: str, size: int, root: bytes, key_name: str, sign: Callable[[bytes], bytes], public_key: bytes
+) -> Checkpoint:
     body = f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
     sig = sign(body.encode())
     line = f"{DASH} {key_name} {base64.b64encode(note_key_hash(key_name, public_key) + sig).decode()}\n"

@@ -15,20 +15,74 @@ from pathlib import Path
 from .i18n import _
 
 UNITS = [
-    "Sekretariat Daerah", "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia (BKPSDM)",
-    "Dinas Pendidikan dan Kebudayaan (DISDIKBUD)", "Dinas Kesehatan (DINKES)",
-    "Dinas Pekerjaan Umum dan Penataan Ruang (PUPR)", "Dinas Kependudukan dan Pencatatan Sipil (DUKCAPIL)",
-    "Badan Perencanaan Pembangunan Daerah (BAPPEDA)", "Inspektorat Daerah (INSPDA)",
-    "Satuan Polisi Pamong Praja (SATPOLPP)", "Kecamatan Binamu (KECBNM)",
+    "Sekretariat Daerah",
+    "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia (BKPSDM)",
+    "Dinas Pendidikan dan Kebudayaan (DISDIKBUD)",
+    "Dinas Kesehatan (DINKES)",
+    "Dinas Pekerjaan Umum dan Penataan Ruang (PUPR)",
+    "Dinas Kependudukan dan Pencatatan Sipil (DUKCAPIL)",
+    "Badan Perencanaan Pembangunan Daerah (BAPPEDA)",
+    "Inspektorat Daerah (INSPDA)",
+    "Satuan Polisi Pamong Praja (SATPOLPP)",
+    "Kecamatan Binamu (KECBNM)",
 ]
-FIRST = ["Andi", "Muhammad", "Siti", "Nur", "Ahmad", "Sri", "Dewi", "Budi", "Rahmat", "Fitri", "Agus", "Hasan",
-         "Ni Luh", "I Made", "Yohanes", "Maria", "Abdul", "Rini", "Syamsul", "Wahyuni", "Baso", "Daeng", "Putri"]
-LAST = ["Mappanyukki", "Rahman", "Wulandari", "Saputra", "Hidayat", "Lestari", "Nasution", "Siregar", "Pratama",
-        "Kurniawan", "Sulastri", "Tandiayu", "Ramadhani", "Setiawan", "Anggraini", "Pakpahan", "Makkawaru"]
+FIRST = [
+    "Andi",
+    "Muhammad",
+    "Siti",
+    "Nur",
+    "Ahmad",
+    "Sri",
+    "Dewi",
+    "Budi",
+    "Rahmat",
+    "Fitri",
+    "Agus",
+    "Hasan",
+    "Ni Luh",
+    "I Made",
+    "Yohanes",
+    "Maria",
+    "Abdul",
+    "Rini",
+    "Syamsul",
+    "Wahyuni",
+    "Baso",
+    "Daeng",
+    "Putri",
+]
+LAST = [
+    "Mappanyukki",
+    "Rahman",
+    "Wulandari",
+    "Saputra",
+    "Hidayat",
+    "Lestari",
+    "Nasution",
+    "Siregar",
+    "Pratama",
+    "Kurniawan",
+    "Sulastri",
+    "Tandiayu",
+    "Ramadhani",
+    "Setiawan",
+    "Anggraini",
+    "Pakpahan",
+    "Makkawaru",
+]
 TITLES_FRONT = ["", "", "", "Dr.", "H.", "Hj.", "Ir.", "drg."]
 TITLES_BACK = ["", "", "S.Pd.", "S.H.", "S.Kep., Ns.", "S.E., M.M.", "S.T.", "M.Si.", "S.Sos."]
-POSITIONS = ["Pelaksana", "Analis Kepegawaian", "Guru Ahli Pertama", "Perawat Terampil", "Kepala Seksi",
-             "Kepala Bidang", "Pengadministrasi Umum", "Penata Laporan Keuangan", "Kepala Sub Bagian"]
+POSITIONS = [
+    "Pelaksana",
+    "Analis Kepegawaian",
+    "Guru Ahli Pertama",
+    "Perawat Terampil",
+    "Kepala Seksi",
+    "Kepala Bidang",
+    "Pengadministrasi Umum",
+    "Penata Laporan Keuangan",
+    "Kepala Sub Bagian",
+]
 
 
 @dataclass
@@ -61,8 +115,19 @@ def write_sample_roster(path: Path, n: int, seed: int = 2024) -> list[str]:
     ids: list[str] = []
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
-        w.writerow(["No", "NIP", "Nama", "Gelar Depan", "Gelar Belakang", "Jabatan", "Unit Kerja", "Golongan",
-                    "Status Kepegawaian"])
+        w.writerow(
+            [
+                "No",
+                "NIP",
+                "Nama",
+                "Gelar Depan",
+                "Gelar Belakang",
+                "Jabatan",
+                "Unit Kerja",
+                "Golongan",
+                "Status Kepegawaian",
+            ]
+        )
         seen: set[str] = set()
         while len(ids) < n:
             pppk = rng.random() < 0.2
@@ -72,15 +137,30 @@ def write_sample_roster(path: Path, n: int, seed: int = 2024) -> list[str]:
             seen.add(nip)
             ids.append(nip)
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            w.writerow([len(ids), f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}", name, rng.choice(TITLES_FRONT),
-                        rng.choice(TITLES_BACK), rng.choice(POSITIONS), rng.choice(UNITS),
-                        "IX" if pppk else rng.choice(["II/c", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b"]),
-                        "PPPK" if pppk else "PNS"])
+            w.writerow(
+                [
+                    len(ids),
+                    f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}",
+                    name,
+                    rng.choice(TITLES_FRONT),
+                    rng.choice(TITLES_BACK),
+                    rng.choice(POSITIONS),
+                    rng.choice(UNITS),
+                    "IX" if pppk else rng.choice(["II/c", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b"]),
+                    "PPPK" if pppk else "PNS",
+                ]
+            )
     return ids
 
 
-def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective: int = 300,
-             say: Callable[[str], None] = lambda _m: None) -> DemoReport:
+def run_demo(
+    home: Path,
+    *,
+    officers: int = 400,
+    individual: int = 5,
+    collective: int = 300,
+    say: Callable[[str], None] = lambda _m: None,
+) -> DemoReport:
     from .keys import certify, fingerprint, init_authority, load_terminal_signer, new_terminal
     from .ledger import Ledger
     from .pledges import PledgeLibrary
@@ -93,8 +173,9 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
     from .workspace import Workspace
 
     report = DemoReport(home)
-    ws = Workspace.init(home, institution="BKPSDM Kabupaten Contoh", code="DEMO", unit=None, timezone="WITA",
-                        language="id")
+    ws = Workspace.init(
+        home, institution="BKPSDM Kabupaten Contoh", code="DEMO", unit=None, timezone="WITA", language="id"
+    )
     passphrase = secrets.token_urlsafe(18)
     pass_file = home / "demo-passphrase.txt"
     fd = os.open(pass_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -121,12 +202,23 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
     today = local_day(now(), ws.config.timezone)
     reason = None
     if not pledge.is_valid_on(today):
-        reason = _("demonstration: the template's validity window ({start} to {end}) has passed",
-                   start=pledge.valid_from, end=pledge.valid_until)
+        reason = _(
+            "demonstration: the template's validity window ({start} to {end}) has passed",
+            start=pledge.valid_from,
+            end=pledge.valid_until,
+        )
     ledger = Ledger(ws.store)
-    session = open_session(ws, ledger, kid=signer.kid, terminal_name=signer.name, public_key=signer.public_key_raw,
-                           pledge=pledge, title="Apel Ikrar Netralitas ASN Pilkada 2024",
-                           location="Halaman Kantor Bupati", force_reason=reason)
+    session = open_session(
+        ws,
+        ledger,
+        kid=signer.kid,
+        terminal_name=signer.name,
+        public_key=signer.public_key_raw,
+        pledge=pledge,
+        title="Apel Ikrar Netralitas ASN Pilkada 2024",
+        location="Halaman Kantor Bupati",
+        force_reason=reason,
+    )
     report.session_id, report.forced_reason = session.id, reason
     say(_("Session {id} open for {ref}", id=session.id, ref=pledge.ref))
 
@@ -142,7 +234,7 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
     with open(attendance, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["NIP", "Nama"])
-        for nip in ids[individual:individual + collective]:
+        for nip in ids[individual : individual + collective]:
             w.writerow([nip, ""])
         w.writerow(["1.98609E+17", "baris rusak dari Excel"])
     report.files["attendance"] = attendance
@@ -151,8 +243,14 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
     col = recorder.attest_many(session.id, (r for r in rows), on_committed=new.extend)
     report.collective = col.attested
     receipts += [a.receipt for a in new]
-    say(_("Collective recitation: {n} recorded from {path} ({bad} bad row reported)", n=col.attested,
-          path=attendance, bad=len(col.invalid)))
+    say(
+        _(
+            "Collective recitation: {n} recorded from {path} ({bad} bad row reported)",
+            n=col.attested,
+            path=attendance,
+            bad=len(col.invalid),
+        )
+    )
 
     from .receipt import decode_receipt
     from .slips import Slip
@@ -160,16 +258,31 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
 
     with ws.store.read() as conn:
         units = unit_names(conn)
-    labels = {"officer": _("Officer"), "id": _("NIP / ID"), "unit": _("Unit"), "time": _("Time"),
-              "terminal": _("Terminal"), "method": _("Method")}
+    labels = {
+        "officer": _("Officer"),
+        "id": _("NIP / ID"),
+        "unit": _("Unit"),
+        "time": _("Time"),
+        "terminal": _("Terminal"),
+        "method": _("Method"),
+    }
 
     def slip(text: str) -> Slip:
         c = decode_receipt(text).claims
-        return Slip(text, ws.config.institution_name, pledge.title, pledge.points, c.officer_name, c.officer_id,
-                    f"{c.unit} — {units.get(c.unit, '')}", format_local(c.issued_at, c.zone), signer.name,
-                    _("individual confirmation") if c.method == "individual" else _("collective recitation"),
-                    _("Check this receipt offline: ikrar verify RECEIPT (or the institution's verifier page)"),
-                    labels)
+        return Slip(
+            text,
+            ws.config.institution_name,
+            pledge.title,
+            pledge.points,
+            c.officer_name,
+            c.officer_id,
+            f"{c.unit} — {units.get(c.unit, '')}",
+            format_local(c.issued_at, c.zone),
+            signer.name,
+            _("individual confirmation") if c.method == "individual" else _("collective recitation"),
+            _("Check this receipt offline: ikrar verify RECEIPT (or the institution's verifier page)"),
+            labels,
+        )
 
     slips_pdf = home / "slip-tanda-terima.pdf"
     write_slips_pdf(slips_pdf, (slip(t) for t in receipts))
@@ -197,6 +310,11 @@ def run_demo(home: Path, *, officers: int = 400, individual: int = 5, collective
         report.verified_valid += verifier.verify(text).valid
     auditor.close()
     report.files["auditor"] = auditor_home
-    say(_("Auditor workspace: {ok} of {n} receipts VALID against the pinned trust bundle",
-          ok=report.verified_valid, n=report.verified_total))
+    say(
+        _(
+            "Auditor workspace: {ok} of {n} receipts VALID against the pinned trust bundle",
+            ok=report.verified_valid,
+            n=report.verified_total,
+        )
+    )
     return report

@@ -41,8 +41,9 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[S
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     head = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
     text = wb.add_format({"num_format": "@"})
     pct = wb.add_format({"num_format": "0.0%"})

@@ -26,22 +26,30 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644, binary: bool = True,
-                  encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO]:  # type: ignore[type-arg]
+def atomic_writer(
+    path: str | os.PathLike[str],
+    mode: int = 0o644,
+    binary: bool = True,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> Iterator[IO]:  # type: ignore[type-arg]
     """Yield a file object; on success the file replaces ``path`` atomically with ``mode``."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
-        raise StorageError(_("{path} is a directory, not a file", path=target),
-                           _("give a file name"))
+        raise StorageError(_("{path} is a directory, not a file", path=target), _("give a file name"))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except FileNotFoundError as exc:
-        raise StorageError(_("Cannot write {path}: the folder does not exist", path=target),
-                           _("create the folder first or choose another path")) from exc
+        raise StorageError(
+            _("Cannot write {path}: the folder does not exist", path=target),
+            _("create the folder first or choose another path"),
+        ) from exc
     except OSError as exc:
-        raise StorageError(_("Cannot write {path}: {reason}", path=target, reason=exc.strerror),
-                           _("check the folder's permissions and free space")) from exc
+        raise StorageError(
+            _("Cannot write {path}: {reason}", path=target, reason=exc.strerror),
+            _("check the folder's permissions and free space"),
+        ) from exc
     try:
         os.fchmod(fd, mode)
         if binary:
@@ -57,8 +65,10 @@ def atomic_writer(path: str | os.PathLike[str], mode: int = 0o644, binary: bool 
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise StorageError(_("Cannot write {path}: {reason}", path=target, reason=exc.strerror),
-                           _("check the folder's permissions and free space")) from exc
+        raise StorageError(
+            _("Cannot write {path}: {reason}", path=target, reason=exc.strerror),
+            _("check the folder's permissions and free space"),
+        ) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -85,15 +95,14 @@ def read_input_bytes(path: str | os.PathLike[str], *, limit: int | None = None) 
     except FileNotFoundError as exc:
         raise InputError(_("File not found: {path}", path=p), _("check the path")) from exc
     except PermissionError as exc:
-        raise InputError(_("Cannot read {path}: permission denied", path=p),
-                         _("check the file's permissions")) from exc
+        raise InputError(_("Cannot read {path}: permission denied", path=p), _("check the file's permissions")) from exc
     except IsADirectoryError as exc:
-        raise InputError(_("{path} is a directory, not a file", path=p),
-                         _("give a file name")) from exc
+        raise InputError(_("{path} is a directory, not a file", path=p), _("give a file name")) from exc
     except OSError as exc:
-        raise InputError(_("Cannot read {path}: {reason}", path=p, reason=exc.strerror),
-                         _("check the path")) from exc
+        raise InputError(_("Cannot read {path}: {reason}", path=p, reason=exc.strerror), _("check the path")) from exc
     if limit and len(data) > limit:
-        raise InputError(_("{path} is too large (more than {limit} bytes)", path=p, limit=limit),
-                         _("check that this is the right file"))
+        raise InputError(
+            _("{path} is too large (more than {limit} bytes)", path=p, limit=limit),
+            _("check that this is the right file"),
+        )
     return data

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from .errors import ConflictError, InputError, KeyAccessError, NotFoundError, TrustError
 from .fsutil import atomic_write_bytes, read_input_bytes
@@ -70,8 +70,10 @@ def normalise_fingerprint(text: str) -> str:
         value = value[7:]
     value = value.replace(":", "").replace(" ", "").lower()
     if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-        raise InputError(_("{fp!r} is not a key fingerprint", fp=text),
-                         _("copy the SHA256:… value printed by 'ikrar key init-authority'"))
+        raise InputError(
+            _("{fp!r} is not a key fingerprint", fp=text),
+            _("copy the SHA256:… value printed by 'ikrar key init-authority'"),
+        )
     return "SHA256:" + value
 
 
@@ -97,18 +99,30 @@ def _kdf(passphrase: bytes, salt: bytes) -> bytes:
     return Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(passphrase)
 
 
-def write_key_file(path: Path, key: Ed25519PrivateKey, passphrase: bytes, *, role: str, name: str,
-                   unit: str | None) -> None:
+def write_key_file(
+    path: Path, key: Ed25519PrivateKey, passphrase: bytes, *, role: str, name: str, unit: str | None
+) -> None:
     if not passphrase:
         raise KeyAccessError(_("An empty passphrase is not allowed"), _("choose a passphrase of 8 characters or more"))
     pub = raw_public(key)
-    header = {"format": KEY_FORMAT, "role": role, "name": name, "unit": unit, "kid": key_id(pub).hex(),
-              "public_key": b64(pub)}
+    header = {
+        "format": KEY_FORMAT,
+        "role": role,
+        "name": name,
+        "unit": unit,
+        "kid": key_id(pub).hex(),
+        "public_key": b64(pub),
+    }
     salt, nonce = os.urandom(16), os.urandom(12)
     secret = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     ciphertext = ChaCha20Poly1305(_kdf(passphrase, salt)).encrypt(nonce, secret, canonical_json(header))
-    doc = dict(header, kdf={"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64(salt)},
-               cipher="chacha20poly1305", nonce=b64(nonce), ciphertext=b64(ciphertext))
+    doc = dict(
+        header,
+        kdf={"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64(salt)},
+        cipher="chacha20poly1305",
+        nonce=b64(nonce),
+        ciphertext=b64(ciphertext),
+    )
     atomic_write_bytes(path, json.dumps(doc, indent=2).encode() + b"\n", mode=0o600)
 
 
@@ -121,8 +135,10 @@ def read_key_header(path: Path) -> dict[str, Any]:
             raise ValueError
         return dict(doc)
     except (ValueError, AttributeError) as exc:
-        raise KeyAccessError(_("{path} is not an ikrar key file", path=path),
-                             _("check the path; key files live in the workspace's keys/ folder")) from exc
+        raise KeyAccessError(
+            _("{path} is not an ikrar key file", path=path),
+            _("check the path; key files live in the workspace's keys/ folder"),
+        ) from exc
 
 
 def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
@@ -130,12 +146,15 @@ def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
-        raise NotFoundError(_("Key file {path} not found", path=path),
-                            _("create the key first ('ikrar key init-authority' or 'ikrar key new-terminal')")) from exc
+        raise NotFoundError(
+            _("Key file {path} not found", path=path),
+            _("create the key first ('ikrar key init-authority' or 'ikrar key new-terminal')"),
+        ) from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyAccessError(_("Key file {path} can be read by other users (mode {mode})", path=path,
-                               mode=oct(mode & 0o777)),
-                             _("run: chmod 600 {path}", path=path))
+        raise KeyAccessError(
+            _("Key file {path} can be read by other users (mode {mode})", path=path, mode=oct(mode & 0o777)),
+            _("run: chmod 600 {path}", path=path),
+        )
     doc = read_key_header(path)
     try:
         header = {k: doc[k] for k in ("format", "role", "name", "unit", "kid", "public_key")}
@@ -144,18 +163,23 @@ def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
             raise ValueError
         salt = unb64(kdf["salt"], str(path))
         key = _kdf_params(passphrase, salt, kdf)
-        secret = ChaCha20Poly1305(key).decrypt(unb64(doc["nonce"], str(path)), unb64(doc["ciphertext"], str(path)),
-                                               canonical_json(header))
+        secret = ChaCha20Poly1305(key).decrypt(
+            unb64(doc["nonce"], str(path)), unb64(doc["ciphertext"], str(path)), canonical_json(header)
+        )
     except InvalidTag as exc:
-        raise KeyAccessError(_("Wrong passphrase for {path}", path=path),
-                             _("try again; the passphrase is case-sensitive")) from exc
+        raise KeyAccessError(
+            _("Wrong passphrase for {path}", path=path), _("try again; the passphrase is case-sensitive")
+        ) from exc
     except (KeyError, TypeError, ValueError) as exc:
-        raise KeyAccessError(_("{path} is not an ikrar key file", path=path),
-                             _("check the path; key files live in the workspace's keys/ folder")) from exc
+        raise KeyAccessError(
+            _("{path} is not an ikrar key file", path=path),
+            _("check the path; key files live in the workspace's keys/ folder"),
+        ) from exc
     private = Ed25519PrivateKey.from_private_bytes(secret)
     if b64(raw_public(private)) != doc["public_key"]:
-        raise KeyAccessError(_("{path} is damaged: its public key does not match", path=path),
-                             _("restore the key file from a backup"))
+        raise KeyAccessError(
+            _("{path} is damaged: its public key does not match", path=path), _("restore the key file from a backup")
+        )
     return private
 
 
@@ -185,9 +209,16 @@ class TerminalCertificate:
     signature: bytes
 
     def body(self) -> dict[str, Any]:
-        return {"format": CERT_FORMAT, "kid": self.kid.hex(), "public_key": b64(self.public_key),
-                "name": self.name, "unit": self.unit, "not_before": self.not_before,
-                "not_after": self.not_after, "issuer": self.issuer_kid.hex()}
+        return {
+            "format": CERT_FORMAT,
+            "kid": self.kid.hex(),
+            "public_key": b64(self.public_key),
+            "name": self.name,
+            "unit": self.unit,
+            "not_before": self.not_before,
+            "not_after": self.not_after,
+            "issuer": self.issuer_kid.hex(),
+        }
 
     def signed_bytes(self) -> bytes:
         return canonical_json(self.body())
@@ -197,21 +228,29 @@ class TerminalCertificate:
 
     def verify(self, authority_public_key_raw: bytes) -> None:
         if key_id(authority_public_key_raw) != self.issuer_kid or key_id(self.public_key) != self.kid:
-            raise TrustError(_("Certificate of terminal {name} names another key", name=self.name),
-                             _("certify the terminal again"))
+            raise TrustError(
+                _("Certificate of terminal {name} names another key", name=self.name), _("certify the terminal again")
+            )
         if not verify_signature(authority_public_key_raw, self.signature, self.signed_bytes()):
-            raise TrustError(_("Certificate of terminal {name} has a bad signature", name=self.name),
-                             _("certify the terminal again"))
+            raise TrustError(
+                _("Certificate of terminal {name} has a bad signature", name=self.name), _("certify the terminal again")
+            )
 
     @classmethod
     def from_dict(cls, data: Any) -> TerminalCertificate:
         try:
             if data["format"] != CERT_FORMAT:
                 raise ValueError
-            return cls(kid=bytes.fromhex(data["kid"]), public_key=unb64(data["public_key"], "public_key"),
-                       name=str(data["name"]), unit=data.get("unit"), not_before=int(data["not_before"]),
-                       not_after=int(data["not_after"]), issuer_kid=bytes.fromhex(data["issuer"]),
-                       signature=unb64(data["signature"], "signature"))
+            return cls(
+                kid=bytes.fromhex(data["kid"]),
+                public_key=unb64(data["public_key"], "public_key"),
+                name=str(data["name"]),
+                unit=data.get("unit"),
+                not_before=int(data["not_before"]),
+                not_after=int(data["not_after"]),
+                issuer_kid=bytes.fromhex(data["issuer"]),
+                signature=unb64(data["signature"], "signature"),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(_("Not a valid terminal certificate"), _("check that the file is complete")) from exc
 
@@ -236,12 +275,20 @@ class KeyInfo:
 
     def to_dict(self) -> dict[str, Any]:
         cert = self.certificate
-        return {"kid": self.kid.hex(), "role": self.role, "name": self.name, "unit": self.unit,
-                "fingerprint": fingerprint(self.public_key), "created_at": self.created_at,
-                "has_private_key": self.has_private,
-                "certified": cert is not None,
-                "valid_from": cert.not_before if cert else None, "valid_until": cert.not_after if cert else None,
-                "revoked_at": self.revoked_at, "revoked_reason": self.revoked_reason}
+        return {
+            "kid": self.kid.hex(),
+            "role": self.role,
+            "name": self.name,
+            "unit": self.unit,
+            "fingerprint": fingerprint(self.public_key),
+            "created_at": self.created_at,
+            "has_private_key": self.has_private,
+            "certified": cert is not None,
+            "valid_from": cert.not_before if cert else None,
+            "valid_until": cert.not_after if cert else None,
+            "revoked_at": self.revoked_at,
+            "revoked_reason": self.revoked_reason,
+        }
 
 
 def _key_path(ws: Workspace, role: str, name: str) -> Path:
@@ -258,17 +305,42 @@ def _cert_row(row: tuple[Any, ...] | None) -> TerminalCertificate | None:
 def list_keys(conn: sqlite3.Connection) -> list[KeyInfo]:
     out = []
     for kid, role, name, unit, pub, created, path in conn.execute(
-            "SELECT kid, role, name, unit, public_key, created_at, file FROM keys ORDER BY role, created_at"):
+        "SELECT kid, role, name, unit, public_key, created_at, file FROM keys ORDER BY role, created_at"
+    ):
         cert = _cert_row(conn.execute("SELECT body FROM certificates WHERE kid = ?", (kid,)).fetchone())
         rev = conn.execute("SELECT revoked_at, reason FROM key_revocations WHERE kid = ?", (kid,)).fetchone()
-        out.append(KeyInfo(bytes(kid), role, name, unit, bytes(pub), created, bool(path), cert,
-                           rev[0] if rev else None, rev[1] if rev else None))
+        out.append(
+            KeyInfo(
+                bytes(kid),
+                role,
+                name,
+                unit,
+                bytes(pub),
+                created,
+                bool(path),
+                cert,
+                rev[0] if rev else None,
+                rev[1] if rev else None,
+            )
+        )
     # certified terminals of other workspaces (known to the authority only by certificate)
     for (body,) in conn.execute("SELECT body FROM certificates WHERE kid NOT IN (SELECT kid FROM keys)"):
         cert = TerminalCertificate.from_dict(json.loads(body))
         rev = conn.execute("SELECT revoked_at, reason FROM key_revocations WHERE kid = ?", (cert.kid,)).fetchone()
-        out.append(KeyInfo(cert.kid, "terminal", cert.name, cert.unit, cert.public_key, cert.not_before, False,
-                           cert, rev[0] if rev else None, rev[1] if rev else None))
+        out.append(
+            KeyInfo(
+                cert.kid,
+                "terminal",
+                cert.name,
+                cert.unit,
+                cert.public_key,
+                cert.not_before,
+                False,
+                cert,
+                rev[0] if rev else None,
+                rev[1] if rev else None,
+            )
+        )
     return out
 
 
@@ -280,16 +352,17 @@ def init_authority(ws: Workspace, passphrase: bytes) -> KeyInfo:
     store = ws.store
     with store.read() as conn:
         if authority_info(conn):
-            raise ConflictError(_("This workspace already has an authority key"),
-                                _("see it with 'ikrar key list'"))
+            raise ConflictError(_("This workspace already has an authority key"), _("see it with 'ikrar key list'"))
     key = Ed25519PrivateKey.generate()
     pub = raw_public(key)
     path = _key_path(ws, "authority", ws.config.institution_code)
     ws.keys_dir.mkdir(mode=0o700, exist_ok=True)
     write_key_file(path, key, passphrase, role="authority", name=ws.config.institution_name, unit=None)
     with store.transaction() as conn:
-        conn.execute("INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
-                     (key_id(pub), "authority", ws.config.institution_name, None, pub, now(), path.name))
+        conn.execute(
+            "INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
+            (key_id(pub), "authority", ws.config.institution_name, None, pub, now(), path.name),
+        )
     return KeyInfo(key_id(pub), "authority", ws.config.institution_name, None, pub, now(), True)
 
 
@@ -301,16 +374,19 @@ def new_terminal(ws: Workspace, name: str, unit: str | None, passphrase: bytes) 
     store = ws.store
     with store.read() as conn:
         if conn.execute("SELECT 1 FROM keys WHERE role = 'terminal' AND name = ?", (name,)).fetchone():
-            raise ConflictError(_("A terminal named {name} already exists", name=name),
-                                _("choose another name; see 'ikrar key list'"))
+            raise ConflictError(
+                _("A terminal named {name} already exists", name=name), _("choose another name; see 'ikrar key list'")
+            )
     key = Ed25519PrivateKey.generate()
     pub = raw_public(key)
     path = _key_path(ws, "terminal", name)
     ws.keys_dir.mkdir(mode=0o700, exist_ok=True)
     write_key_file(path, key, passphrase, role="terminal", name=name, unit=unit)
     with store.transaction() as conn:
-        conn.execute("INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
-                     (key_id(pub), "terminal", name, unit, pub, now(), path.name))
+        conn.execute(
+            "INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
+            (key_id(pub), "terminal", name, unit, pub, now(), path.name),
+        )
     request = {"format": REQUEST_FORMAT, "name": name, "unit": unit, "public_key": b64(pub), "kid": key_id(pub).hex()}
     return KeyInfo(key_id(pub), "terminal", name, unit, pub, now(), True), request
 
@@ -325,8 +401,9 @@ def parse_request(text: str) -> dict[str, Any]:
             raise ValueError
         return dict(req)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(_("Not a valid certification request"),
-                         _("use the text printed by 'ikrar key new-terminal'")) from exc
+        raise InputError(
+            _("Not a valid certification request"), _("use the text printed by 'ikrar key new-terminal'")
+        ) from exc
 
 
 def _authority_key(ws: Workspace, passphrase: bytes) -> tuple[Ed25519PrivateKey, KeyInfo]:
@@ -334,13 +411,20 @@ def _authority_key(ws: Workspace, passphrase: bytes) -> tuple[Ed25519PrivateKey,
         info = authority_info(conn)
         path = conn.execute("SELECT file FROM keys WHERE role = 'authority'").fetchone() if info else None
     if info is None or not path or not path[0]:
-        raise NotFoundError(_("This workspace has no authority key"),
-                            _("run 'ikrar key init-authority' on the authority's workspace"))
+        raise NotFoundError(
+            _("This workspace has no authority key"), _("run 'ikrar key init-authority' on the authority's workspace")
+        )
     return load_private_key(ws.keys_dir / path[0], passphrase), info
 
 
-def certify(ws: Workspace, request: dict[str, Any], passphrase: bytes, *, not_before: int | None = None,
-            not_after: int | None = None) -> TerminalCertificate:
+def certify(
+    ws: Workspace,
+    request: dict[str, Any],
+    passphrase: bytes,
+    *,
+    not_before: int | None = None,
+    not_after: int | None = None,
+) -> TerminalCertificate:
     """Sign a terminal certificate with the authority key and record it."""
     key, info = _authority_key(ws, passphrase)
     start = now() if not_before is None else not_before
@@ -356,9 +440,11 @@ def certify(ws: Workspace, request: dict[str, Any], passphrase: bytes, *, not_be
 
 def store_certificate(ws: Workspace, cert: TerminalCertificate) -> None:
     with ws.store.transaction() as conn:
-        conn.execute("INSERT INTO certificates (kid, body, created_at) VALUES (?, ?, ?) "
-                     "ON CONFLICT (kid) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
-                     (cert.kid, json.dumps(cert.to_dict()), now()))
+        conn.execute(
+            "INSERT INTO certificates (kid, body, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
+            (cert.kid, json.dumps(cert.to_dict()), now()),
+        )
 
 
 def import_certificate(ws: Workspace, cert: TerminalCertificate) -> None:
@@ -366,8 +452,10 @@ def import_certificate(ws: Workspace, cert: TerminalCertificate) -> None:
     with ws.store.read() as conn:
         own = conn.execute("SELECT 1 FROM keys WHERE kid = ? AND role = 'terminal'", (cert.kid,)).fetchone()
     if not own:
-        raise NotFoundError(_("No terminal key {kid} in this workspace", kid=cert.kid.hex()),
-                            _("import the certificate on the terminal that made the request"))
+        raise NotFoundError(
+            _("No terminal key {kid} in this workspace", kid=cert.kid.hex()),
+            _("import the certificate on the terminal that made the request"),
+        )
     store_certificate(ws, cert)
 
 
@@ -383,21 +471,23 @@ def revoke(ws: Workspace, kid_hex: str, reason: str, at: int | None = None) -> i
         raise InputError(_("A revocation needs a reason"), _("e.g. --reason 'terminal stolen'"))
     when = now() if at is None else at
     with ws.store.transaction() as conn:
-        known = conn.execute("SELECT 1 FROM keys WHERE kid = ? UNION SELECT 1 FROM certificates WHERE kid = ?",
-                             (kid, kid)).fetchone()
+        known = conn.execute(
+            "SELECT 1 FROM keys WHERE kid = ? UNION SELECT 1 FROM certificates WHERE kid = ?", (kid, kid)
+        ).fetchone()
         if not known:
             raise NotFoundError(_("Key {kid} not found", kid=kid_hex), _("see 'ikrar key list'"))
-        conn.execute("INSERT INTO key_revocations (kid, revoked_at, reason, recorded_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (kid) DO UPDATE SET revoked_at = excluded.revoked_at, reason = excluded.reason",
-                     (kid, when, reason.strip(), now()))
+        conn.execute(
+            "INSERT INTO key_revocations (kid, revoked_at, reason, recorded_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kid) DO UPDATE SET revoked_at = excluded.revoked_at, reason = excluded.reason",
+            (kid, when, reason.strip(), now()),
+        )
     return when
 
 
 class TerminalSigner:
     """A terminal's unlocked signing key (kept in memory only while the kiosk runs)."""
 
-    def __init__(self, key: Ed25519PrivateKey, name: str, unit: str | None,
-                 certificate: TerminalCertificate | None):
+    def __init__(self, key: Ed25519PrivateKey, name: str, unit: str | None, certificate: TerminalCertificate | None):
         self._key = key
         self.public_key_raw = raw_public(key)
         self.kid = key_id(self.public_key_raw)
@@ -419,15 +509,21 @@ def terminal_info(ws: Workspace, name: str | None = None) -> KeyInfo:
     if name:
         own = [k for k in own if k.name == name]
     if not own:
-        raise NotFoundError(_("This workspace has no terminal key"),
-                            _("run 'ikrar key new-terminal NAME' and have the authority certify it"))
+        raise NotFoundError(
+            _("This workspace has no terminal key"),
+            _("run 'ikrar key new-terminal NAME' and have the authority certify it"),
+        )
     if len(own) > 1:
-        raise InputError(_("This workspace has several terminal keys"),
-                         _("choose one with --terminal NAME ({names})", names=", ".join(k.name for k in own)))
+        raise InputError(
+            _("This workspace has several terminal keys"),
+            _("choose one with --terminal NAME ({names})", names=", ".join(k.name for k in own)),
+        )
     info = own[0]
     if info.certificate is None:
-        raise KeyAccessError(_("Terminal {name} is not certified yet", name=info.name),
-                             _("have the authority run 'ikrar key certify' and import the certificate"))
+        raise KeyAccessError(
+            _("Terminal {name} is not certified yet", name=info.name),
+            _("have the authority run 'ikrar key certify' and import the certificate"),
+        )
     return info
 
 

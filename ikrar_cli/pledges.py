@@ -27,11 +27,32 @@ CANONICAL_FORMAT = "ikrar-pledge/1"
 ELECTION_KINDS = ("pemilu", "pilkada", "pemilu-pemilihan")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 TOP_LEVEL_KEYS = {
-    "id", "version", "election", "title", "language", "opening", "points", "closing",
-    "confirmation_phrase", "legal_basis", "valid", "region", "translations", "source",
+    "id",
+    "version",
+    "election",
+    "title",
+    "language",
+    "opening",
+    "points",
+    "closing",
+    "confirmation_phrase",
+    "legal_basis",
+    "valid",
+    "region",
+    "translations",
+    "source",
 }
-REQUIRED_KEYS = ("id", "version", "election", "title", "language", "points",
-                 "confirmation_phrase", "legal_basis", "valid")
+REQUIRED_KEYS = (
+    "id",
+    "version",
+    "election",
+    "title",
+    "language",
+    "points",
+    "confirmation_phrase",
+    "legal_basis",
+    "valid",
+)
 
 
 def normalise_text(text: str) -> str:
@@ -96,8 +117,9 @@ class Pledge:
 
     def canonical_bytes(self) -> bytes:
         """Sorted-key JSON, no insignificant white space, UTF-8 (RFC 8785 for this data)."""
-        return json.dumps(self.canonical_object(), ensure_ascii=False, sort_keys=True,
-                          separators=(",", ":")).encode("utf-8")
+        return json.dumps(self.canonical_object(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+            "utf-8"
+        )
 
     @property
     def digest(self) -> bytes:
@@ -127,17 +149,21 @@ class Pledge:
     def to_dict(self) -> dict[str, Any]:
         data = self.canonical_object()
         del data["format"]
-        data.update({
-            "ref": self.ref,
-            "digest": self.digest_hex,
-            "legal_basis": list(self.legal_basis),
-            "valid": {"from": self.valid_from.isoformat(), "until": self.valid_until.isoformat()},
-            "region": self.region,
-            "source": self.source,
-            "translations": {k: {"title": t.title, "opening": t.opening, "points": list(t.points),
-                                 "closing": t.closing} for k, t in self.translations.items()},
-            "path": str(self.path) if self.path else None,
-        })
+        data.update(
+            {
+                "ref": self.ref,
+                "digest": self.digest_hex,
+                "legal_basis": list(self.legal_basis),
+                "valid": {"from": self.valid_from.isoformat(), "until": self.valid_until.isoformat()},
+                "region": self.region,
+                "source": self.source,
+                "translations": {
+                    k: {"title": t.title, "opening": t.opening, "points": list(t.points), "closing": t.closing}
+                    for k, t in self.translations.items()
+                },
+                "path": str(self.path) if self.path else None,
+            }
+        )
         return data
 
 
@@ -178,12 +204,15 @@ def _compose(text: str, path: Path) -> _Located:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise TemplateError(_("{path}:{line}: not valid YAML: {problem}", path=path, line=line,
-                              problem=problem),
-                            _("fix the YAML syntax (indentation, quotes, colons)")) from exc
+        raise TemplateError(
+            _("{path}:{line}: not valid YAML: {problem}", path=path, line=line, problem=problem),
+            _("fix the YAML syntax (indentation, quotes, colons)"),
+        ) from exc
     if node is None:
-        raise TemplateError(_("{path}:1: the file is empty", path=path),
-                            _("a template needs id, version, title, points and the other fields"))
+        raise TemplateError(
+            _("{path}:1: the file is empty", path=path),
+            _("a template needs id, version, title, points and the other fields"),
+        )
     lines: dict[tuple[Any, ...], int] = {}
 
     def walk(n: Any, where: tuple[Any, ...]) -> None:
@@ -194,10 +223,15 @@ def _compose(text: str, path: Path) -> _Located:
                 key = key_node.value
                 if key in seen:
                     raise TemplateError(
-                        _("{path}:{line}: field {field} appears twice (first on line {first})",
-                          path=path, line=key_node.start_mark.line + 1,
-                          field=".".join(map(str, where + (key,))), first=seen[key]),
-                        _("keep one of them"))
+                        _(
+                            "{path}:{line}: field {field} appears twice (first on line {first})",
+                            path=path,
+                            line=key_node.start_mark.line + 1,
+                            field=".".join(map(str, where + (key,))),
+                            first=seen[key],
+                        ),
+                        _("keep one of them"),
+                    )
                 seen[key] = key_node.start_mark.line + 1
                 walk(value_node, where + (key,))
         elif isinstance(n, yaml.SequenceNode):
@@ -208,8 +242,9 @@ def _compose(text: str, path: Path) -> _Located:
     try:
         data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:  # pragma: no cover - compose already succeeded
-        raise TemplateError(_("{path}:1: not valid YAML: {problem}", path=path, line=1,
-                              problem=str(exc)), _("fix the YAML syntax")) from exc
+        raise TemplateError(
+            _("{path}:1: not valid YAML: {problem}", path=path, line=1, problem=str(exc)), _("fix the YAML syntax")
+        ) from exc
     return _Located(data, lines)
 
 
@@ -225,8 +260,10 @@ class _Checker:
             probe = probe[:-1]
             line = self.loc.lines.get(probe)
         name = ".".join(str(w) for w in where) or "(top)"
-        return TemplateError(_("{path}:{line}: field {field}: {problem}", path=self.path,
-                               line=line or 1, field=name, problem=message), hint)
+        return TemplateError(
+            _("{path}:{line}: field {field}: {problem}", path=self.path, line=line or 1, field=name, problem=message),
+            hint,
+        )
 
     def text(self, value: Any, where: tuple[Any, ...], *, optional: bool = False) -> str | None:
         if value is None and optional:
@@ -242,8 +279,11 @@ class _Checker:
 
     def integer(self, value: Any, where: tuple[Any, ...], low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(where, _("must be a whole number from {low} to {high}", low=low, high=high),
-                            _("write a number without quotes"))
+            raise self.fail(
+                where,
+                _("must be a whole number from {low} to {high}", low=low, high=high),
+                _("write a number without quotes"),
+            )
         return value
 
     def day(self, value: Any, where: tuple[Any, ...]) -> date:
@@ -266,16 +306,19 @@ def parse_template(text: str, path: Path) -> Pledge:
         raise c.fail((), _("the file must be a mapping of fields"), _("start with 'id: ...'"))
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            raise c.fail((key,), _("unknown field"),
-                         _("known fields: {fields}", fields=", ".join(sorted(TOP_LEVEL_KEYS))))
+            raise c.fail(
+                (key,), _("unknown field"), _("known fields: {fields}", fields=", ".join(sorted(TOP_LEVEL_KEYS)))
+            )
     for key in REQUIRED_KEYS:
         if key not in data:
-            raise c.fail((), _("required field {field} is missing", field=key),
-                         _("add '{field}:' to the template", field=key))
+            raise c.fail(
+                (), _("required field {field} is missing", field=key), _("add '{field}:' to the template", field=key)
+            )
     pid = data["id"]
     if not isinstance(pid, str) or not ID_PATTERN.match(pid):
-        raise c.fail(("id",), _("must be lower-case letters, digits and '-' (2 to 48 characters)"),
-                     _("e.g. pilkada-2024"))
+        raise c.fail(
+            ("id",), _("must be lower-case letters, digits and '-' (2 to 48 characters)"), _("e.g. pilkada-2024")
+        )
     version = c.integer(data["version"], ("version",), 1, 10_000)
     election = data["election"]
     if not isinstance(election, dict):
@@ -285,13 +328,17 @@ def parse_template(text: str, path: Path) -> Pledge:
             raise c.fail(("election", key), _("unknown field"), _("known fields: {fields}", fields="kind, year"))
     kind = election.get("kind")
     if kind not in ELECTION_KINDS:
-        raise c.fail(("election", "kind"), _("must be one of {kinds}", kinds=", ".join(ELECTION_KINDS)),
-                     _("e.g. kind: pilkada"))
+        raise c.fail(
+            ("election", "kind"), _("must be one of {kinds}", kinds=", ".join(ELECTION_KINDS)), _("e.g. kind: pilkada")
+        )
     year = c.integer(election.get("year"), ("election", "year"), 1999, 2100)
     language = data["language"]
     if language != "id":
-        raise c.fail(("language",), _("must be id: pledge texts keep their official Indonesian wording"),
-                     _("put other languages under translations"))
+        raise c.fail(
+            ("language",),
+            _("must be id: pledge texts keep their official Indonesian wording"),
+            _("put other languages under translations"),
+        )
     title = c.text(data["title"], ("title",)) or ""
     opening = c.text(data.get("opening"), ("opening",), optional=True)
     points = c.texts(data["points"], ("points",))
@@ -300,8 +347,9 @@ def parse_template(text: str, path: Path) -> Pledge:
     legal = c.texts(data["legal_basis"], ("legal_basis",))
     valid = data["valid"]
     if not isinstance(valid, dict) or set(valid) != {"from", "until"}:
-        raise c.fail(("valid",), _("must have exactly from and until"),
-                     _("e.g. from: 2024-07-01 and until: 2025-03-31"))
+        raise c.fail(
+            ("valid",), _("must have exactly from and until"), _("e.g. from: 2024-07-01 and until: 2025-03-31")
+        )
     valid_from = c.day(valid["from"], ("valid", "from"))
     valid_until = c.day(valid["until"], ("valid", "until"))
     if valid_until < valid_from:
@@ -320,24 +368,43 @@ def parse_template(text: str, path: Path) -> Pledge:
             raise c.fail(where, _("must have title and points"), _("add title: and points:"))
         for key in tr:
             if key not in ("title", "opening", "points", "closing"):
-                raise c.fail(where + (key,), _("unknown field"),
-                             _("known fields: {fields}", fields="title, opening, points, closing"))
+                raise c.fail(
+                    where + (key,),
+                    _("unknown field"),
+                    _("known fields: {fields}", fields="title, opening, points, closing"),
+                )
         tr_points = c.texts(tr.get("points"), where + ("points",))
         if len(tr_points) != len(points):
-            raise c.fail(where + ("points",),
-                         _("has {n} points but the pledge has {m}", n=len(tr_points), m=len(points)),
-                         _("translate every point, in the same order"))
+            raise c.fail(
+                where + ("points",),
+                _("has {n} points but the pledge has {m}", n=len(tr_points), m=len(points)),
+                _("translate every point, in the same order"),
+            )
         translations[lang] = Translation(
             title=c.text(tr.get("title"), where + ("title",)) or "",
             opening=c.text(tr.get("opening"), where + ("opening",), optional=True),
             points=tr_points,
             closing=c.text(tr.get("closing"), where + ("closing",), optional=True),
         )
-    return Pledge(id=pid, version=version, election_kind=kind, election_year=year, title=title,
-                  language=language, opening=opening, points=points, closing=closing,
-                  confirmation_phrase=phrase, legal_basis=legal, valid_from=valid_from,
-                  valid_until=valid_until, region=region, source=source,
-                  translations=translations, path=path)
+    return Pledge(
+        id=pid,
+        version=version,
+        election_kind=kind,
+        election_year=year,
+        title=title,
+        language=language,
+        opening=opening,
+        points=points,
+        closing=closing,
+        confirmation_phrase=phrase,
+        legal_basis=legal,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        region=region,
+        source=source,
+        translations=translations,
+        path=path,
+    )
 
 
 def load_template(path: Path) -> Pledge:
@@ -347,8 +414,9 @@ def load_template(path: Path) -> Pledge:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TemplateError(_("{path}: not UTF-8 text (byte {pos})", path=path, pos=exc.start),
-                            _("save the template as UTF-8")) from exc
+        raise TemplateError(
+            _("{path}: not UTF-8 text (byte {pos})", path=path, pos=exc.start), _("save the template as UTF-8")
+        ) from exc
     return parse_template(text, path)
 
 
@@ -382,10 +450,12 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[Pledge], list[TemplateEr
             continue
         key = (pledge.id, pledge.version)
         if key in seen:
-            problems.append(TemplateError(
-                _("{path}: {ref} is defined twice (also in {other})", path=f, ref=pledge.ref,
-                  other=seen[key].path),
-                _("a changed text needs a new version number; remove the copy")))
+            problems.append(
+                TemplateError(
+                    _("{path}: {ref} is defined twice (also in {other})", path=f, ref=pledge.ref, other=seen[key].path),
+                    _("a changed text needs a new version number; remove the copy"),
+                )
+            )
             continue
         seen[key] = pledge
         ok.append(pledge)
@@ -406,15 +476,16 @@ class PledgeLibrary:
         dirs = [bundled_dir(), *extra_dirs]
         for d in dirs[1:]:
             if not d.is_dir():
-                raise NotFoundError(_("Template folder {path} does not exist", path=d),
-                                    _("fix templates.extra_dirs in ikrar.yaml"))
+                raise NotFoundError(
+                    _("Template folder {path} does not exist", path=d), _("fix templates.extra_dirs in ikrar.yaml")
+                )
         pledges, problems = validate_paths(dirs)
         if problems:
             first = problems[0]
             if len(problems) > 1:
-                raise TemplateError(first.message,
-                                    _("{n} template problems in all; run 'ikrar pledge validate'",
-                                      n=len(problems)))
+                raise TemplateError(
+                    first.message, _("{n} template problems in all; run 'ikrar pledge validate'", n=len(problems))
+                )
             raise first
         return cls(pledges)
 
@@ -429,8 +500,9 @@ class PledgeLibrary:
         pledge_id, _sep, version = ref.strip().partition("@")
         if version:
             if not version.isdigit():
-                raise UsageError(_("Bad pledge reference {ref!r}", ref=ref),
-                                 _("write ID or ID@VERSION, e.g. pilkada-2024@1"))
+                raise UsageError(
+                    _("Bad pledge reference {ref!r}", ref=ref), _("write ID or ID@VERSION, e.g. pilkada-2024@1")
+                )
             found = self._by_key.get((pledge_id, int(version)))
             if found:
                 return found
@@ -439,8 +511,7 @@ class PledgeLibrary:
             if versions:
                 return versions[-1]
         known = ", ".join(sorted({p.ref for p in self._by_key.values()}))
-        raise NotFoundError(_("Pledge template {ref} not found", ref=ref),
-                            _("known templates: {known}", known=known))
+        raise NotFoundError(_("Pledge template {ref} not found", ref=ref), _("known templates: {known}", known=known))
 
     def by_digest(self, digest: bytes) -> Pledge | None:
         """The template whose digest starts with ``digest`` (receipts may carry a prefix)."""
@@ -454,5 +525,4 @@ class PledgeLibrary:
 
 def diff(a: Pledge, b: Pledge) -> list[str]:
     """Unified diff of the words of two template versions (empty if the words are equal)."""
-    return list(difflib.unified_diff(a.text_lines(), b.text_lines(), fromfile=a.ref, tofile=b.ref,
-                                     lineterm=""))
+    return list(difflib.unified_diff(a.text_lines(), b.text_lines(), fromfile=a.ref, tofile=b.ref, lineterm=""))

@@ -21,8 +21,12 @@ def _qr(text: str, ecc: str = "M") -> Any:
     import qrcode
     import qrcode.constants
 
-    level = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
-             "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}[ecc]
+    level = {
+        "L": qrcode.constants.ERROR_CORRECT_L,
+        "M": qrcode.constants.ERROR_CORRECT_M,
+        "Q": qrcode.constants.ERROR_CORRECT_Q,
+        "H": qrcode.constants.ERROR_CORRECT_H,
+    }[ecc]
     q = qrcode.QRCode(error_correction=level, border=0)
     q.add_data(text, optimize=0)
     q.make(fit=True)
@@ -43,7 +47,8 @@ def qr_matrix(text: str, ecc: str = "M") -> list[list[bool]]:
     import zxingcpp
 
     img = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ecc).to_image(
-        scale=1, add_quiet_zones=False)
+        scale=1, add_quiet_zones=False
+    )
     view = memoryview(img)
     n = view.shape[0]
     data = view.tobytes()
@@ -114,8 +119,11 @@ def svg_text(text: str, caption: list[str] | None = None, *, scale: int = 6) -> 
     n = len(m) + 2 * QUIET
     lines = caption or []
     height = n * scale + len(lines) * 18 + (12 if lines else 0)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{n * scale}" height="{height}" '
-             f'viewBox="0 0 {n * scale} {height}">', f'<rect width="100%" height="100%" fill="#fff"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{n * scale}" height="{height}" '
+        f'viewBox="0 0 {n * scale} {height}">',
+        '<rect width="100%" height="100%" fill="#fff"/>',
+    ]
     for y, row in enumerate(m):
         x = 0
         while x < len(row):
@@ -123,13 +131,17 @@ def svg_text(text: str, caption: list[str] | None = None, *, scale: int = 6) -> 
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                parts.append(f'<rect x="{(start + QUIET) * scale}" y="{(y + QUIET) * scale}" '
-                             f'width="{(x - start) * scale}" height="{scale}" fill="#000"/>')
+                parts.append(
+                    f'<rect x="{(start + QUIET) * scale}" y="{(y + QUIET) * scale}" '
+                    f'width="{(x - start) * scale}" height="{scale}" fill="#000"/>'
+                )
             else:
                 x += 1
     for i, line in enumerate(lines):
-        parts.append(f'<text x="{QUIET * scale}" y="{n * scale + 14 + i * 18}" font-family="sans-serif" '
-                     f'font-size="13">{escape(line)}</text>')
+        parts.append(
+            f'<text x="{QUIET * scale}" y="{n * scale + 14 + i * 18}" font-family="sans-serif" '
+            f'font-size="13">{escape(line)}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -162,8 +174,9 @@ def decode_file(path: Path) -> list[str]:
             for page in pdf:
                 found += _decode_image(page.render(scale=3).to_pil().convert("L"))
         except pypdfium2.PdfiumError as exc:
-            raise InputError(_("{path} is not a readable PDF", path=path),
-                             _("check that this is the right file")) from exc
+            raise InputError(
+                _("{path} is not a readable PDF", path=path), _("check that this is the right file")
+            ) from exc
     else:
         import io
 
@@ -173,10 +186,14 @@ def decode_file(path: Path) -> list[str]:
             img = Image.open(io.BytesIO(data))
             img = ImageOps.exif_transpose(img).convert("L")
         except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise InputError(_("{path} is neither an image nor a PDF", path=path),
-                             _("give a PNG or JPEG photo of the QR code, or the PDF slip")) from exc
+            raise InputError(
+                _("{path} is neither an image nor a PDF", path=path),
+                _("give a PNG or JPEG photo of the QR code, or the PDF slip"),
+            ) from exc
         found = _decode_image(img)
     if not found:
-        raise InputError(_("No QR code found in {path}", path=path),
-                         _("take a sharper, straight photo with the whole QR code in view"))
+        raise InputError(
+            _("No QR code found in {path}", path=path),
+            _("take a sharper, straight photo with the whole QR code in view"),
+        )
     return found

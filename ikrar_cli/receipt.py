@@ -59,10 +59,17 @@ class Claims:
         if self.officer_id.isdigit() and self.officer_id[0] != "0" and int(self.officer_id) < 2**64:
             officer = int(self.officer_id)
         claims: dict[int, Any] = {
-            K_TYPE: RECEIPT_TYPE, K_PLEDGE: self.pledge_id, K_VERSION: self.pledge_version,
-            K_DIGEST: self.pledge_digest[:DIGEST_PREFIX_LEN], K_OFFICER: officer,
-            K_IDTYPE: ID_TYPES[self.id_type], K_UNIT: self.unit, K_SESSION: self.session,
-            K_TIME: self.issued_at, K_ZONE: ZONE_CODES[self.zone], K_METHOD: METHODS[self.method],
+            K_TYPE: RECEIPT_TYPE,
+            K_PLEDGE: self.pledge_id,
+            K_VERSION: self.pledge_version,
+            K_DIGEST: self.pledge_digest[:DIGEST_PREFIX_LEN],
+            K_OFFICER: officer,
+            K_IDTYPE: ID_TYPES[self.id_type],
+            K_UNIT: self.unit,
+            K_SESSION: self.session,
+            K_TIME: self.issued_at,
+            K_ZONE: ZONE_CODES[self.zone],
+            K_METHOD: METHODS[self.method],
             K_INDEX: self.ledger_index,
         }
         if self.officer_name:
@@ -155,8 +162,20 @@ def receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
 
 
 def _claims(m: Any) -> Claims:
-    required = {K_TYPE, K_PLEDGE, K_VERSION, K_DIGEST, K_OFFICER, K_IDTYPE, K_UNIT, K_SESSION, K_TIME,
-                K_ZONE, K_METHOD, K_INDEX}
+    required = {
+        K_TYPE,
+        K_PLEDGE,
+        K_VERSION,
+        K_DIGEST,
+        K_OFFICER,
+        K_IDTYPE,
+        K_UNIT,
+        K_SESSION,
+        K_TIME,
+        K_ZONE,
+        K_METHOD,
+        K_INDEX,
+    }
     if not isinstance(m, Mapping) or not required <= set(m) or not set(m) <= required | {K_NAME}:
         raise _invalid("malformed")
     if m[K_TYPE] != RECEIPT_TYPE:
@@ -175,8 +194,9 @@ def _claims(m: Any) -> Claims:
     officer = m[K_OFFICER]
     if isinstance(officer, int) and not isinstance(officer, bool) and officer > 0:
         officer_id = str(officer)
-    elif isinstance(officer, str) and officer and not (officer.isdigit() and officer[0] != "0"
-                                                       and int(officer) < 2**64):
+    elif (
+        isinstance(officer, str) and officer and not (officer.isdigit() and officer[0] != "0" and int(officer) < 2**64)
+    ):
         officer_id = officer  # numeric ids must use the integer form: one encoding only
     else:
         raise _invalid("malformed" if not isinstance(officer, str) else "non_canonical")
@@ -190,10 +210,20 @@ def _claims(m: Any) -> Claims:
     except KeyError as exc:
         raise _invalid("malformed") from exc
     name = text(m[K_NAME]) if K_NAME in m else None
-    return Claims(pledge_id=text(m[K_PLEDGE]), pledge_version=uint(m[K_VERSION]), pledge_digest=digest,
-                  officer_id=officer_id, id_type=id_type, officer_name=name, unit=text(m[K_UNIT]),
-                  session=uint(m[K_SESSION]), issued_at=uint(m[K_TIME]), zone=zone, method=method,
-                  ledger_index=uint(m[K_INDEX]))
+    return Claims(
+        pledge_id=text(m[K_PLEDGE]),
+        pledge_version=uint(m[K_VERSION]),
+        pledge_digest=digest,
+        officer_id=officer_id,
+        id_type=id_type,
+        officer_name=name,
+        unit=text(m[K_UNIT]),
+        session=uint(m[K_SESSION]),
+        issued_at=uint(m[K_TIME]),
+        zone=zone,
+        method=method,
+        ledger_index=uint(m[K_INDEX]),
+    )
 
 
 def extract_receipt_text(value: str) -> str:
@@ -213,7 +243,7 @@ def decode_receipt(text: str) -> Receipt:
             raise _invalid("unsupported_version")
         raise _invalid("malformed")
     try:
-        cose = b45decode(text[len(PREFIX):])
+        cose = b45decode(text[len(PREFIX) :])
     except Base45Error as exc:
         raise _invalid("malformed") from exc
     return receipt_from_cose(cose, text)

@@ -61,17 +61,28 @@ class Session:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "terminal": self.terminal_name, "terminal_kid": self.terminal_kid.hex(),
-            "log_id": self.log_id, "pledge": self.pledge_ref, "pledge_digest": "sha256:" + self.pledge_digest.hex(),
-            "title": self.title, "location": self.location, "unit": self.unit_code,
-            "timezone": self.timezone, "opened_at": self.opened_at, "closed_at": self.closed_at,
-            "forced_reason": self.forced_reason, "close_checkpoint": self.close_checkpoint,
+            "id": self.id,
+            "terminal": self.terminal_name,
+            "terminal_kid": self.terminal_kid.hex(),
+            "log_id": self.log_id,
+            "pledge": self.pledge_ref,
+            "pledge_digest": "sha256:" + self.pledge_digest.hex(),
+            "title": self.title,
+            "location": self.location,
+            "unit": self.unit_code,
+            "timezone": self.timezone,
+            "opened_at": self.opened_at,
+            "closed_at": self.closed_at,
+            "forced_reason": self.forced_reason,
+            "close_checkpoint": self.close_checkpoint,
         }
 
 
-_SESSION_COLUMNS = ("id, log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
-                    "title, location, unit_code, timezone, opened_at, closed_at, forced_reason, "
-                    "close_checkpoint")
+_SESSION_COLUMNS = (
+    "id, log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
+    "title, location, unit_code, timezone, opened_at, closed_at, forced_reason, "
+    "close_checkpoint"
+)
 
 
 def _session(row: tuple[Any, ...]) -> Session:
@@ -91,8 +102,7 @@ def log_origin(institution_code: str, kid: bytes) -> str:
 def get_session(conn: sqlite3.Connection, session_id: int) -> Session:
     row = conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
     if row is None:
-        raise NotFoundError(_("Session {id} not found", id=session_id),
-                            _("list sessions with 'ikrar session list'"))
+        raise NotFoundError(_("Session {id} not found", id=session_id), _("list sessions with 'ikrar session list'"))
     return _session(row)
 
 
@@ -106,33 +116,69 @@ def local_day(ts: int, zone: str) -> date:
     return datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(zone)).date()
 
 
-def open_session(workspace: Workspace, ledger: Ledger, *, kid: bytes, terminal_name: str,
-                 public_key: bytes, pledge: Pledge, title: str, location: str,
-                 unit_code: str | None = None, force_reason: str | None = None,
-                 at: int | None = None) -> Session:
+def open_session(
+    workspace: Workspace,
+    ledger: Ledger,
+    *,
+    kid: bytes,
+    terminal_name: str,
+    public_key: bytes,
+    pledge: Pledge,
+    title: str,
+    location: str,
+    unit_code: str | None = None,
+    force_reason: str | None = None,
+    at: int | None = None,
+) -> Session:
     """Open an apel session; a pledge outside its validity window needs a recorded reason."""
     opened = store_now() if at is None else at
     tz = workspace.config.timezone
     today = local_day(opened, tz)
     if not pledge.is_valid_on(today) and not force_reason:
         raise ConflictError(
-            _("Pledge {ref} is valid from {start} to {end}, not on {today}", ref=pledge.ref,
-              start=pledge.valid_from, end=pledge.valid_until, today=today),
-            _("choose a current template, or pass --force --reason TEXT to record why"))
+            _(
+                "Pledge {ref} is valid from {start} to {end}, not on {today}",
+                ref=pledge.ref,
+                start=pledge.valid_from,
+                end=pledge.valid_until,
+                today=today,
+            ),
+            _("choose a current template, or pass --force --reason TEXT to record why"),
+        )
     if not title.strip() or not location.strip():
-        raise InputError(_("A session needs a title and a location"),
-                         _("e.g. --title 'Apel Ikrar Netralitas' --location 'Halaman Kantor Bupati'"))
+        raise InputError(
+            _("A session needs a title and a location"),
+            _("e.g. --title 'Apel Ikrar Netralitas' --location 'Halaman Kantor Bupati'"),
+        )
     log_id = log_id_for(kid)
     store = workspace.store
     with store.transaction() as conn:
-        ledger.ensure_log(conn, log_id=log_id, origin=log_origin(workspace.config.institution_code, kid),
-                          public_key=public_key, key_name=log_origin(workspace.config.institution_code, kid))
+        ledger.ensure_log(
+            conn,
+            log_id=log_id,
+            origin=log_origin(workspace.config.institution_code, kid),
+            public_key=public_key,
+            key_name=log_origin(workspace.config.institution_code, kid),
+        )
         cur = conn.execute(
             "INSERT INTO sessions (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, "
             "pledge_digest, title, location, unit_code, timezone, opened_at, forced_reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (log_id, kid, terminal_name, pledge.id, pledge.version, pledge.digest, title.strip(),
-             location.strip(), unit_code, tz, opened, force_reason))
+            (
+                log_id,
+                kid,
+                terminal_name,
+                pledge.id,
+                pledge.version,
+                pledge.digest,
+                title.strip(),
+                location.strip(),
+                unit_code,
+                tz,
+                opened,
+                force_reason,
+            ),
+        )
         session_id = int(cur.lastrowid or 0)
         return get_session(conn, session_id)
 
@@ -143,17 +189,21 @@ def close_session(workspace: Workspace, ledger: Ledger, session_id: int, signer:
     with store.read() as conn:
         session = get_session(conn, session_id)
     if not session.is_open:
-        raise ConflictError(_("Session {id} is already closed", id=session_id),
-                            _("open a new session with 'ikrar session open'"))
+        raise ConflictError(
+            _("Session {id} is already closed", id=session_id), _("open a new session with 'ikrar session open'")
+        )
     if signer.kid != session.terminal_kid:
-        raise ConflictError(_("Session {id} belongs to terminal {name}", id=session_id,
-                              name=session.terminal_name),
-                            _("close it on that terminal"))
+        raise ConflictError(
+            _("Session {id} belongs to terminal {name}", id=session_id, name=session.terminal_name),
+            _("close it on that terminal"),
+        )
     origin = log_origin(workspace.config.institution_code, signer.kid)
     checkpoint = ledger.checkpoint(session.log_id, signer.sign, origin)
     with store.transaction() as conn:
-        conn.execute("UPDATE sessions SET closed_at = ?, close_checkpoint = ? WHERE id = ? AND closed_at IS NULL",
-                     (store_now(), checkpoint.note, session_id))
+        conn.execute(
+            "UPDATE sessions SET closed_at = ?, close_checkpoint = ? WHERE id = ? AND closed_at IS NULL",
+            (store_now(), checkpoint.note, session_id),
+        )
         return get_session(conn, session_id)
 
 
@@ -179,10 +229,19 @@ class Attestation:
     existing: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"session": self.session_id, "officer_id": self.officer_id, "id_type": self.id_type,
-                "officer_name": self.officer_name, "unit": self.unit_code, "method": self.method,
-                "attested_at": self.attested_at, "ledger_index": self.ledger_idx,
-                "receipt": self.receipt, "unlisted": self.unlisted, "existing": self.existing}
+        return {
+            "session": self.session_id,
+            "officer_id": self.officer_id,
+            "id_type": self.id_type,
+            "officer_name": self.officer_name,
+            "unit": self.unit_code,
+            "method": self.method,
+            "attested_at": self.attested_at,
+            "ledger_index": self.ledger_idx,
+            "receipt": self.receipt,
+            "unlisted": self.unlisted,
+            "existing": self.existing,
+        }
 
 
 @dataclass
@@ -206,16 +265,22 @@ class CollectiveReport:
         def rows(items: list[RowProblem]) -> list[dict[str, Any]]:
             return [{"row": p.row, "value": p.value, "reason": p.reason} for p in items]
 
-        return {"attested": self.attested, "already_attested": self.already,
-                "duplicates": rows(self.duplicates), "unknown": rows(self.unknown),
-                "invalid": rows(self.invalid), "inactive": rows(self.inactive)}
+        return {
+            "attested": self.attested,
+            "already_attested": self.already,
+            "duplicates": rows(self.duplicates),
+            "unknown": rows(self.unknown),
+            "invalid": rows(self.invalid),
+            "inactive": rows(self.inactive),
+        }
 
 
 class Recorder:
     """Signs and records attestations for the sessions of one terminal."""
 
-    def __init__(self, workspace: Workspace, ledger: Ledger, signer: TerminalSigner,
-                 now: Callable[[], int] = store_now):
+    def __init__(
+        self, workspace: Workspace, ledger: Ledger, signer: TerminalSigner, now: Callable[[], int] = store_now
+    ):
         self.workspace = workspace
         self.ledger = ledger
         self.signer = signer
@@ -223,8 +288,9 @@ class Recorder:
 
     # -- lookups ------------------------------------------------------------------------
 
-    def resolve(self, conn: sqlite3.Connection, raw: str, *, allow_unlisted: bool = False,
-                allow_inactive: bool = False) -> tuple[str, str, str | None, str | None, bool]:
+    def resolve(
+        self, conn: sqlite3.Connection, raw: str, *, allow_unlisted: bool = False, allow_inactive: bool = False
+    ) -> tuple[str, str, str | None, str | None, bool]:
         """Typed/scanned text -> (officer_id, id_type, name, unit_code, unlisted)."""
         from .identifiers import extract_identifier, parse_identifier
         from .roster import find_officer
@@ -240,14 +306,17 @@ class Recorder:
             officer = find_officer(conn, parsed.value)
         if officer is None:
             if not allow_unlisted:
-                raise NotFoundError(_("{id} is not on the roster", id=candidate),
-                                    _("check the number with the officer, or ask HR to import the roster"))
+                raise NotFoundError(
+                    _("{id} is not on the roster", id=candidate),
+                    _("check the number with the officer, or ask HR to import the roster"),
+                )
             assert parsed is not None
             return parsed.value, parsed.kind, None, None, True
         if not officer.active and not allow_inactive:
-            raise ConflictError(_("{name} ({id}) is marked inactive on the roster", name=officer.display_name,
-                                  id=officer.officer_id),
-                                _("ask HR to check the roster"))
+            raise ConflictError(
+                _("{name} ({id}) is marked inactive on the roster", name=officer.display_name, id=officer.officer_id),
+                _("ask HR to check the roster"),
+            )
         return officer.officer_id, officer.id_type, officer.name, officer.unit_code, False
 
     def existing(self, conn: sqlite3.Connection, officer_id: str, session: Session) -> Attestation | None:
@@ -255,15 +324,25 @@ class Recorder:
             "SELECT session_id, officer_id, id_type, officer_name, unit_code, method, attested_at, "
             "ledger_idx, receipt, unlisted FROM attestations WHERE officer_id = ? AND pledge_id = ? "
             "AND pledge_version = ? ORDER BY attested_at LIMIT 1",
-            (officer_id, session.pledge_id, session.pledge_version)).fetchone()
+            (officer_id, session.pledge_id, session.pledge_version),
+        ).fetchone()
         if row is None:
             return None
         return Attestation(*row[:9], unlisted=bool(row[9]), existing=True)
 
     # -- recording ----------------------------------------------------------------------
 
-    def _record(self, conn: sqlite3.Connection, session: Session, officer_id: str, id_type: str,
-                name: str | None, unit: str | None, method: str, unlisted: bool) -> Attestation:
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        session: Session,
+        officer_id: str,
+        id_type: str,
+        name: str | None,
+        unit: str | None,
+        method: str,
+        unlisted: bool,
+    ) -> Attestation:
         from .receipt import Claims, sign_receipt
 
         issued = self.now()
@@ -272,11 +351,20 @@ class Recorder:
         made: dict[str, Any] = {}
 
         def build(idx: int) -> bytes:
-            claims = Claims(pledge_id=session.pledge_id, pledge_version=session.pledge_version,
-                            pledge_digest=session.pledge_digest, officer_id=officer_id, id_type=id_type,
-                            officer_name=name if include_name else None, unit=unit_code,
-                            session=session.id, issued_at=issued, zone=session.timezone, method=method,
-                            ledger_index=idx)
+            claims = Claims(
+                pledge_id=session.pledge_id,
+                pledge_version=session.pledge_version,
+                pledge_digest=session.pledge_digest,
+                officer_id=officer_id,
+                id_type=id_type,
+                officer_name=name if include_name else None,
+                unit=unit_code,
+                session=session.id,
+                issued_at=issued,
+                zone=session.timezone,
+                method=method,
+                ledger_index=idx,
+            )
             receipt = sign_receipt(claims, self.signer.sign, self.signer.kid)
             made["receipt"] = receipt
             return receipt.cose
@@ -287,37 +375,69 @@ class Recorder:
             "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, "
             "unit_code, pledge_id, pledge_version, method, attested_at, unlisted, receipt) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (session.id, session.log_id, idx, officer_id, id_type, name, unit_code, session.pledge_id,
-             session.pledge_version, method, issued, int(unlisted), text))
-        return Attestation(session.id, officer_id, id_type, name, unit_code, method, issued, idx, text,
-                           unlisted=unlisted)
+            (
+                session.id,
+                session.log_id,
+                idx,
+                officer_id,
+                id_type,
+                name,
+                unit_code,
+                session.pledge_id,
+                session.pledge_version,
+                method,
+                issued,
+                int(unlisted),
+                text,
+            ),
+        )
+        return Attestation(
+            session.id, officer_id, id_type, name, unit_code, method, issued, idx, text, unlisted=unlisted
+        )
 
     def _open_session(self, conn: sqlite3.Connection, session_id: int) -> Session:
         session = get_session(conn, session_id)
         if not session.is_open:
-            raise ConflictError(_("Session {id} is closed", id=session_id),
-                                _("open a new session with 'ikrar session open'"))
+            raise ConflictError(
+                _("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'")
+            )
         if session.terminal_kid != self.signer.kid:
-            raise ConflictError(_("Session {id} belongs to terminal {name}", id=session_id,
-                                  name=session.terminal_name), _("record it on that terminal"))
+            raise ConflictError(
+                _("Session {id} belongs to terminal {name}", id=session_id, name=session.terminal_name),
+                _("record it on that terminal"),
+            )
         return session
 
-    def attest(self, session_id: int, raw_identifier: str, *, method: str = "individual",
-               allow_unlisted: bool = False, allow_inactive: bool = False) -> Attestation:
+    def attest(
+        self,
+        session_id: int,
+        raw_identifier: str,
+        *,
+        method: str = "individual",
+        allow_unlisted: bool = False,
+        allow_inactive: bool = False,
+    ) -> Attestation:
         """Record one officer, or return the receipt they already have for this pledge."""
         with self.workspace.store.transaction() as conn:
             session = self._open_session(conn, session_id)
             officer_id, id_type, name, unit, unlisted = self.resolve(
-                conn, raw_identifier, allow_unlisted=allow_unlisted, allow_inactive=allow_inactive)
+                conn, raw_identifier, allow_unlisted=allow_unlisted, allow_inactive=allow_inactive
+            )
             found = self.existing(conn, officer_id, session)
             if found is not None:
                 return found
             return self._record(conn, session, officer_id, id_type, name, unit, method, unlisted)
 
-    def attest_many(self, session_id: int, rows: Iterable[tuple[int, str]], *, batch_size: int = 500,
-                    on_committed: Callable[[list[Attestation]], None] | None = None,
-                    progress: Callable[[int, int | None], None] | None = None,
-                    total: int | None = None) -> CollectiveReport:
+    def attest_many(
+        self,
+        session_id: int,
+        rows: Iterable[tuple[int, str]],
+        *,
+        batch_size: int = 500,
+        on_committed: Callable[[list[Attestation]], None] | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+        total: int | None = None,
+    ) -> CollectiveReport:
         """Collective recitation from an attendance list: (row number, identifier) pairs.
 
         Unknown, invalid, inactive and duplicate rows are reported, never recorded. Each
@@ -345,15 +465,17 @@ class Recorder:
                         report.invalid.append(RowProblem(row, raw, exc.message, "invalid"))
                         continue
                     if officer_id in seen:
-                        report.duplicates.append(RowProblem(
-                            row, raw, _("same officer as row {row}", row=seen[officer_id]), "duplicate"))
+                        report.duplicates.append(
+                            RowProblem(row, raw, _("same officer as row {row}", row=seen[officer_id]), "duplicate")
+                        )
                         continue
                     seen[officer_id] = row
                     if self.existing(conn, officer_id, session) is not None:
                         report.already += 1
                         continue
-                    recorded.append(self._record(conn, session, officer_id, id_type, name, unit,
-                                                 "collective", unlisted))
+                    recorded.append(
+                        self._record(conn, session, officer_id, id_type, name, unit, "collective", unlisted)
+                    )
             report.attested += len(recorded)
             if on_committed and recorded:
                 on_committed(recorded)
@@ -381,5 +503,6 @@ def session_counts(conn: sqlite3.Connection, session: Session) -> tuple[int, int
     attested = conn.execute(
         f"SELECT COUNT(*) FROM officers o WHERE o.active = 1{unit_filter} AND EXISTS (SELECT 1 FROM attestations a "
         "WHERE a.officer_id = o.officer_id AND a.pledge_id = ? AND a.pledge_version = ?)",
-        (*args, session.pledge_id, session.pledge_version)).fetchone()[0]
+        (*args, session.pledge_id, session.pledge_version),
+    ).fetchone()[0]
     return int(attested), int(expected)

@@ -25,28 +25,68 @@ from .identifiers import parse_identifier
 from .store import Store, now
 from .tabular import Cell, cell_text, read_table
 
-FIELDS = ("officer_id", "id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit", "rank",
-          "status", "nik", "email")
-STORED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit_code", "rank", "status", "nik",
-          "email")
+FIELDS = (
+    "officer_id",
+    "id_type",
+    "name",
+    "gelar_depan",
+    "gelar_belakang",
+    "position",
+    "unit",
+    "rank",
+    "status",
+    "nik",
+    "email",
+)
+STORED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit_code", "rank", "status", "nik", "email")
 ALIASES: dict[str, tuple[str, ...]] = {
-    "officer_id": ("nip", "nipbaru", "nip18", "nippppk", "nipppk", "nipasn", "nomorindukpegawai", "idpegawai",
-                   "nomorpegawai"),
+    "officer_id": (
+        "nip",
+        "nipbaru",
+        "nip18",
+        "nippppk",
+        "nipppk",
+        "nipasn",
+        "nomorindukpegawai",
+        "idpegawai",
+        "nomorpegawai",
+    ),
     "id_type": ("jenisid", "idtype", "jenisidentitas", "tipeid"),
     "name": ("nama", "namalengkap", "namapegawai"),
     "gelar_depan": ("gelardepan",),
     "gelar_belakang": ("gelarbelakang",),
     "position": ("jabatan", "jabatannama", "jabataninstansinama", "namajabatan"),
-    "unit": ("unitkerja", "opd", "satuankerja", "unitorganisasi", "unornama", "unorindukNama".lower(),
-             "satuankerjakerjanama", "satuankerjanama", "perangkatdaerah", "skpd", "instansi"),
+    "unit": (
+        "unitkerja",
+        "opd",
+        "satuankerja",
+        "unitorganisasi",
+        "unornama",
+        "unorindukNama".lower(),
+        "satuankerjakerjanama",
+        "satuankerjanama",
+        "perangkatdaerah",
+        "skpd",
+        "instansi",
+    ),
     "rank": ("golongan", "pangkat", "golruangakhir", "namagolongan", "pangkatgolongan", "golru", "pangkatakhir"),
     "status": ("statuskepegawaian", "jenispegawai", "jenispegawainama", "statuspegawai", "kedudukanhukumnama"),
     "nik": ("nik", "noktp"),
     "email": ("email", "surel"),
 }
 REQUIRED = ("officer_id", "name", "unit")
-ID_TYPES = {"nip": "nip", "pns": "nip", "nippppk": "nippppk", "pppk": "nippppk", "nipppk": "nippppk",
-            "nik": "nik", "ktp": "nik", "internal": "internal", "internal id": "internal", "lainnya": "internal"}
+ID_TYPES = {
+    "nip": "nip",
+    "pns": "nip",
+    "nippppk": "nippppk",
+    "pppk": "nippppk",
+    "nipppk": "nippppk",
+    "nik": "nik",
+    "ktp": "nik",
+    "internal": "internal",
+    "internal id": "internal",
+    "lainnya": "internal",
+}
 FRONT_TITLES = {"dr.", "drs.", "dra.", "ir.", "h.", "hj.", "prof.", "drg.", "ns.", "kh.", "apt.", "dr"}
 STOP_WORDS = {"dan", "serta", "&", "dari", "untuk", "pada", "di", "kabupaten", "kota", "provinsi"}
 
@@ -61,11 +101,14 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
     mapping: dict[str, int] = {}
     for fname, header in (overrides or {}).items():
         if fname not in FIELDS:
-            raise UsageError(_("--map: unknown field {field}", field=fname),
-                             _("fields: {fields}", fields=", ".join(FIELDS)))
+            raise UsageError(
+                _("--map: unknown field {field}", field=fname), _("fields: {fields}", fields=", ".join(FIELDS))
+            )
         if header_key(header) not in keys:
-            raise InputError(_("--map {field}={header}: no such column", field=fname, header=header),
-                             _("columns found: {cols}", cols=", ".join(headers)))
+            raise InputError(
+                _("--map {field}={header}: no such column", field=fname, header=header),
+                _("columns found: {cols}", cols=", ".join(headers)),
+            )
         mapping[fname] = keys.index(header_key(header))
     for fname, aliases in ALIASES.items():
         if fname in mapping:
@@ -78,8 +121,10 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
         mapping["officer_id"] = mapping.pop("nik")  # non-ASN rosters: the NIK is the identifier
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
-        raise InputError(_("Required column(s) not found: {missing}", missing=", ".join(missing)),
-                         _("columns found: {cols}; name them with --map field=Header", cols=", ".join(headers)))
+        raise InputError(
+            _("Required column(s) not found: {missing}", missing=", ".join(missing)),
+            _("columns found: {cols}; name them with --map field=Header", cols=", ".join(headers)),
+        )
     return mapping
 
 
@@ -112,7 +157,7 @@ def derive_unit_code(name: str, taken: set[str]) -> str:
     code, n = base, 1
     while code in taken:
         n += 1
-        code = f"{base[:8 - len(str(n))]}{n}"
+        code = f"{base[: 8 - len(str(n))]}{n}"
     return code
 
 
@@ -141,9 +186,11 @@ class Officer:
         return {**self.__dict__, "display_name": self.display_name}
 
 
-_OFFICER_SQL = ("SELECT o.officer_id, o.id_type, o.name, o.gelar_depan, o.gelar_belakang, o.position, o.unit_code, "
-                "u.name, o.rank, o.status, o.active, o.retired_at, o.first_seen_at FROM officers o "
-                "LEFT JOIN units u ON u.code = o.unit_code")
+_OFFICER_SQL = (
+    "SELECT o.officer_id, o.id_type, o.name, o.gelar_depan, o.gelar_belakang, o.position, o.unit_code, "
+    "u.name, o.rank, o.status, o.active, o.retired_at, o.first_seen_at FROM officers o "
+    "LEFT JOIN units u ON u.code = o.unit_code"
+)
 
 
 def _officer(row: tuple[Any, ...]) -> Officer:
@@ -182,8 +229,10 @@ def rename_unit_code(store: Store, name_or_code: str, new_code: str) -> tuple[st
     if not re.fullmatch(r"[A-Z0-9]{2,8}", new):
         raise UsageError(_("A unit code is 2 to 8 letters or digits"), _("e.g. DISDIK"))
     with store.transaction() as conn:
-        row = conn.execute("SELECT code, name FROM units WHERE code = ? OR name = ?",
-                           (name_or_code.strip().upper(), name_or_code.strip())).fetchone()
+        row = conn.execute(
+            "SELECT code, name FROM units WHERE code = ? OR name = ?",
+            (name_or_code.strip().upper(), name_or_code.strip()),
+        ).fetchone()
         if row is None:
             from .errors import NotFoundError
 
@@ -231,12 +280,22 @@ class ImportReport:
     rejects_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "rows": self.rows, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "retired": self.retired, "invalid": len(self.invalid),
-                "duplicates": len(self.duplicates), "written": self.written, "dry_run": self.dry_run,
-                "invalid_rows": [p.to_dict() for p in self.invalid],
-                "duplicate_rows": [p.to_dict() for p in self.duplicates],
-                "changes": self.changes[:1000], "rejects_file": self.rejects_file}
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "invalid": len(self.invalid),
+            "duplicates": len(self.duplicates),
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "invalid_rows": [p.to_dict() for p in self.invalid],
+            "duplicate_rows": [p.to_dict() for p in self.duplicates],
+            "changes": self.changes[:1000],
+            "rejects_file": self.rejects_file,
+        }
 
 
 def _id_type(value: str) -> str | None:
@@ -248,10 +307,21 @@ def _id_type(value: str) -> str | None:
     return ID_TYPES[v]
 
 
-def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = None, sheet: str | None = None,
-                  id_type: str | None = None, encoding: str | None = None, dry_run: bool = False,
-                  skip_invalid: bool = False, rejects_path: Path | None = None, retire_missing: bool = False,
-                  progress: Callable[[int, int | None], None] | None = None, today: date | None = None) -> ImportReport:
+def import_roster(
+    store: Store,
+    path: Path,
+    *,
+    mapping: dict[str, str] | None = None,
+    sheet: str | None = None,
+    id_type: str | None = None,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    retire_missing: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+    today: date | None = None,
+) -> ImportReport:
     """Import a roster file. Raises InputError (nothing written) when rows are invalid and
     ``skip_invalid`` is false; the error's report is attached as ``exc.report``."""
     table = read_table(path, sheet=sheet, encoding=encoding)
@@ -260,9 +330,11 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
     report = ImportReport(file=str(path), dry_run=dry_run)
     conn = store.conn
     conn.execute("DROP TABLE IF EXISTS temp.staging")
-    conn.execute("CREATE TEMP TABLE staging (officer_id TEXT PRIMARY KEY, row INTEGER, id_type TEXT, name TEXT, "
-                 "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, rank TEXT, status TEXT, "
-                 "nik TEXT, email TEXT)")
+    conn.execute(
+        "CREATE TEMP TABLE staging (officer_id TEXT PRIMARY KEY, row INTEGER, id_type TEXT, name TEXT, "
+        "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, rank TEXT, status TEXT, "
+        "nik TEXT, email TEXT)"
+    )
     rejects: list[tuple[int, list[Cell], str]] = []
     batch: list[tuple[Any, ...]] = []
     seen_rows: dict[str, int] = {}
@@ -289,7 +361,11 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
             if not full:
                 raise InputError(_("the name is empty"), "")
             if has_titles:
-                front, name, back = clean_text(get(cells, "gelar_depan")), full, clean_text(get(cells, "gelar_belakang"))
+                front, name, back = (
+                    clean_text(get(cells, "gelar_depan")),
+                    full,
+                    clean_text(get(cells, "gelar_belakang")),
+                )
             else:
                 front, name, back = split_titles(full)
             column = headers[cols["unit"]]
@@ -303,17 +379,36 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
             rejects.append((row_no, cells, exc.message))
             continue
         if ident.value in seen_rows:
-            report.duplicates.append(RowProblem(row_no, headers[cols["officer_id"]], ident.value,
-                                                _("same identifier as row {row}", row=seen_rows[ident.value])))
+            report.duplicates.append(
+                RowProblem(
+                    row_no,
+                    headers[cols["officer_id"]],
+                    ident.value,
+                    _("same identifier as row {row}", row=seen_rows[ident.value]),
+                )
+            )
             rejects.append((row_no, cells, _("same identifier as row {row}", row=seen_rows[ident.value])))
             continue
         seen_rows[ident.value] = row_no
         nik = clean_text(get(cells, "nik")) or None
         if ident.kind == "nik":
             nik = ident.value
-        batch.append((ident.value, row_no, ident.kind, name, front or None, back or None,
-                      clean_text(get(cells, "position")) or None, unit, clean_text(get(cells, "rank")) or None,
-                      clean_text(get(cells, "status")) or None, nik, clean_text(get(cells, "email")) or None))
+        batch.append(
+            (
+                ident.value,
+                row_no,
+                ident.kind,
+                name,
+                front or None,
+                back or None,
+                clean_text(get(cells, "position")) or None,
+                unit,
+                clean_text(get(cells, "rank")) or None,
+                clean_text(get(cells, "status")) or None,
+                nik,
+                clean_text(get(cells, "email")) or None,
+            )
+        )
         if len(batch) >= 5000:
             flush()
             if progress:
@@ -322,18 +417,26 @@ def import_roster(store: Store, path: Path, *, mapping: dict[str, str] | None = 
     if rejects_path is not None and rejects:
         from .export import write_csv
 
-        write_csv(rejects_path, list(headers) + [_("reason")],
-                  ([cell_text(c) for c in cells] + [""] * (len(headers) - len(cells)) + [why]
-                   for _r, cells, why in rejects))
+        write_csv(
+            rejects_path,
+            list(headers) + [_("reason")],
+            ([cell_text(c) for c in cells] + [""] * (len(headers) - len(cells)) + [why] for _r, cells, why in rejects),
+        )
         report.rejects_file = str(rejects_path)
     bad = report.invalid or report.duplicates
     if bad and not skip_invalid:
-        exc = InputError(_("{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
-                           "{column}: {reason})", path=path, n=len(report.invalid) + len(report.duplicates),
-                           row=(report.invalid or report.duplicates)[0].row,
-                           column=(report.invalid or report.duplicates)[0].column,
-                           reason=(report.invalid or report.duplicates)[0].reason),
-                         _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"))
+        exc = InputError(
+            _(
+                "{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
+                "{column}: {reason})",
+                path=path,
+                n=len(report.invalid) + len(report.duplicates),
+                row=(report.invalid or report.duplicates)[0].row,
+                column=(report.invalid or report.duplicates)[0].column,
+                reason=(report.invalid or report.duplicates)[0].reason,
+            ),
+            _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"),
+        )
         exc.report = report  # type: ignore[attr-defined]
         exc.details = report.to_dict()
         raise exc
@@ -354,8 +457,9 @@ def _apply(store: Store, report: ImportReport, path: Path, *, retire_missing: bo
     report.written = True
 
 
-def _apply_in_transaction(store: Store, report: ImportReport, path: Path, *, retire_missing: bool, dry_run: bool,
-                          today: date) -> None:
+def _apply_in_transaction(
+    store: Store, report: ImportReport, path: Path, *, retire_missing: bool, dry_run: bool, today: date
+) -> None:
     with store.transaction() as conn:
         taken = {c for (c,) in conn.execute("SELECT code FROM units")}
         existing_units = {n: c for c, n in conn.execute("SELECT code, name FROM units")}
@@ -371,26 +475,38 @@ def _apply_in_transaction(store: Store, report: ImportReport, path: Path, *, ret
         conn.execute("DELETE FROM unit_map")
         conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
         stamp = now()
-        run_id = conn.execute("INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)",
-                              (path.name, _sha256(path), stamp)).lastrowid
-        report.added = conn.execute("SELECT COUNT(*) FROM staging s WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id)").fetchone()[0]
-        fields_sql = " OR ".join(f"o.{f} IS NOT s.{f}" for f in _COMPARE) + " OR o.unit_code IS NOT m.code OR o.active = 0"
-        changed_ids = [r[0] for r in conn.execute(
-            f"SELECT s.officer_id FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
-            f"JOIN unit_map m ON m.name = s.unit WHERE {fields_sql}")]
+        run_id = conn.execute(
+            "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
+        ).lastrowid
+        report.added = conn.execute(
+            "SELECT COUNT(*) FROM staging s WHERE NOT EXISTS "
+            "(SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id)"
+        ).fetchone()[0]
+        fields_sql = (
+            " OR ".join(f"o.{f} IS NOT s.{f}" for f in _COMPARE) + " OR o.unit_code IS NOT m.code OR o.active = 0"
+        )
+        changed_ids = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT s.officer_id FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
+                f"JOIN unit_map m ON m.name = s.unit WHERE {fields_sql}"
+            )
+        ]
         report.updated = len(changed_ids)
         report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
         for f in (*_COMPARE, "unit_code", "active"):
             src = {"unit_code": "m.code", "active": "1"}.get(f, f"s.{f}")
             for oid, old, new in conn.execute(
-                    f"SELECT s.officer_id, o.{f}, {src} FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
-                    f"JOIN unit_map m ON m.name = s.unit WHERE o.{f} IS NOT {src}"):
+                f"SELECT s.officer_id, o.{f}, {src} FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
+                f"JOIN unit_map m ON m.name = s.unit WHERE o.{f} IS NOT {src}"
+            ):
                 if len(report.changes) < 10_000:
                     report.changes.append({"officer_id": oid, "field": f, "old": old, "new": new})
-                conn.execute("INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (oid, f, None if old is None else str(old),
-                                                           None if new is None else str(new), stamp, run_id))
+                conn.execute(
+                    "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (oid, f, None if old is None else str(old), None if new is None else str(new), stamp, run_id),
+                )
         conn.execute(
             "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, rank, "
             "status, nik, email, active, retired_at, first_seen_at, updated_at) "
@@ -402,19 +518,42 @@ def _apply_in_transaction(store: Store, report: ImportReport, path: Path, *, ret
             "status = excluded.status, nik = excluded.nik, email = excluded.email, active = 1, retired_at = NULL, "
             "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
             "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
-            "ELSE officers.updated_at END", (stamp, stamp))
+            "ELSE officers.updated_at END",
+            (stamp, stamp),
+        )
         if retire_missing:
-            missing = [r[0] for r in conn.execute("SELECT officer_id FROM officers WHERE active = 1 AND officer_id NOT IN "
-                                                  "(SELECT officer_id FROM staging)")]
+            missing = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT officer_id FROM officers WHERE active = 1 AND officer_id NOT IN "
+                    "(SELECT officer_id FROM staging)"
+                )
+            ]
             report.retired = len(missing)
-            conn.executemany("INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-                             "VALUES (?, 'active', '1', '0', ?, ?)", [(m, stamp, run_id) for m in missing])
-            conn.execute("UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
-                         "officer_id NOT IN (SELECT officer_id FROM staging)", (today.isoformat(), stamp))
-        conn.execute("UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
-                     "duplicates = ?, retired = ? WHERE id = ?",
-                     (now(), report.added, report.updated, report.unchanged, len(report.invalid),
-                      len(report.duplicates), report.retired, run_id))
+            conn.executemany(
+                "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+                "VALUES (?, 'active', '1', '0', ?, ?)",
+                [(m, stamp, run_id) for m in missing],
+            )
+            conn.execute(
+                "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
+                "officer_id NOT IN (SELECT officer_id FROM staging)",
+                (today.isoformat(), stamp),
+            )
+        conn.execute(
+            "UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
+            "duplicates = ?, retired = ? WHERE id = ?",
+            (
+                now(),
+                report.added,
+                report.updated,
+                report.unchanged,
+                len(report.invalid),
+                len(report.duplicates),
+                report.retired,
+                run_id,
+            ),
+        )
         if dry_run:
             raise _DryRun
 
@@ -432,7 +571,9 @@ def _sha256(path: Path) -> str:
 
 
 def roster_stats(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT u.code, u.name, SUM(CASE WHEN o.active = 1 THEN 1 ELSE 0 END), "
-                        "SUM(CASE WHEN o.active = 0 THEN 1 ELSE 0 END) FROM units u LEFT JOIN officers o "
-                        "ON o.unit_code = u.code GROUP BY u.code, u.name ORDER BY u.code").fetchall()
+    rows = conn.execute(
+        "SELECT u.code, u.name, SUM(CASE WHEN o.active = 1 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN o.active = 0 THEN 1 ELSE 0 END) FROM units u LEFT JOIN officers o "
+        "ON o.unit_code = u.code GROUP BY u.code, u.name ORDER BY u.code"
+    ).fetchall()
     return [{"unit": c, "name": n, "active": a or 0, "inactive": i or 0} for c, n, a, i in rows]

@@ -71,8 +71,10 @@ def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
                 start = c
                 while c < n and row[c]:
                     c += 1
-                ops.append(f"{(x + start * cell) * k:.2f} {(pdf.h - y - r * cell) * k:.2f} "
-                           f"{(c - start) * cell * k:.2f} {-cell * k:.2f} re")
+                ops.append(
+                    f"{(x + start * cell) * k:.2f} {(pdf.h - y - r * cell) * k:.2f} "
+                    f"{(c - start) * cell * k:.2f} {-cell * k:.2f} re"
+                )
             else:
                 c += 1
     pdf.set_fill_color(0, 0, 0)
@@ -118,9 +120,14 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     _draw_qr(pdf, s.receipt_text, ox + margin, y, qr)
     fx = ox + margin + qr + 3
     pdf.set_xy(fx, y)
-    fields = [(s.labels["officer"], s.officer_name or "-"), (s.labels["id"], s.officer_id),
-              (s.labels["unit"], s.unit), (s.labels["time"], s.time_local), (s.labels["terminal"], s.terminal),
-              (s.labels["method"], s.method)]
+    fields = [
+        (s.labels["officer"], s.officer_name or "-"),
+        (s.labels["id"], s.officer_id),
+        (s.labels["unit"], s.unit),
+        (s.labels["time"], s.time_local),
+        (s.labels["terminal"], s.terminal),
+        (s.labels["method"], s.method),
+    ]
     for label, value in fields:
         pdf.set_x(fx)
         pdf.set_font("Helvetica", "", 5.5)
@@ -142,7 +149,7 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     text = s.receipt_text.replace(" ", "\u00b7")
     for i in range(0, len(text), per_line):
         pdf.set_x(ox + margin)
-        pdf.cell(inner, 1.9, text[i:i + per_line], new_x="LEFT", new_y="NEXT")
+        pdf.cell(inner, 1.9, text[i : i + per_line], new_x="LEFT", new_y="NEXT")
 
 
 def _new_pdf(fmt: tuple[float, float]) -> Any:
@@ -163,8 +170,13 @@ def write_slip_pdf(path: Path, slip: Slip) -> None:
         fh.write(bytes(pdf.output()))
 
 
-def write_slips_pdf(path: Path, slips: Iterable[Slip], *, progress: Callable[[int, int | None], None] | None = None,
-                    total: int | None = None) -> int:
+def write_slips_pdf(
+    path: Path,
+    slips: Iterable[Slip],
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+    total: int | None = None,
+) -> int:
     """A4 sheets with four A6 slips each and dashed cut lines; returns the number of slips."""
     pdf = _new_pdf(A4)
     n = 0

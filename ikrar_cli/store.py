@@ -24,16 +24,21 @@ BUSY_TIMEOUT_MS = 30_000
 def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return StorageError(_("The workspace database {path} is busy", path=path),
-                            _("another ikrar process holds it; try again in a moment"))
+        return StorageError(
+            _("The workspace database {path} is busy", path=path),
+            _("another ikrar process holds it; try again in a moment"),
+        )
     if "readonly" in text or "read-only" in text:
-        return StorageError(_("The workspace database {path} is read-only", path=path),
-                            _("check the permissions of the workspace folder"))
+        return StorageError(
+            _("The workspace database {path} is read-only", path=path),
+            _("check the permissions of the workspace folder"),
+        )
     if "disk is full" in text or "full" in text:
-        return StorageError(_("The disk holding {path} is full", path=path),
-                            _("free some space; nothing was written"))
-    return StorageError(_("Database error in {path}: {reason}", path=path, reason=text),
-                        _("check the workspace folder; run 'ikrar init' if it is new"))
+        return StorageError(_("The disk holding {path} is full", path=path), _("free some space; nothing was written"))
+    return StorageError(
+        _("Database error in {path}: {reason}", path=path, reason=text),
+        _("check the workspace folder; run 'ikrar init' if it is new"),
+    )
 
 
 class Store:
@@ -113,8 +118,7 @@ class Store:
 
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 

@@ -86,11 +86,15 @@ def read_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
         if _is_xlsx(path):
             return _read_xlsx(path, sheet)
         if sheet:
-            raise InputError(_("--sheet applies to XLSX files, and {path} is not one", path=path),
-                             _("leave out --sheet for CSV files"))
+            raise InputError(
+                _("--sheet applies to XLSX files, and {path} is not one", path=path),
+                _("leave out --sheet for CSV files"),
+            )
         return _read_csv(path, encoding)
     except PermissionError as exc:
-        raise InputError(_("Cannot read {path}: permission denied", path=path), _("check the file's permissions")) from exc
+        raise InputError(
+            _("Cannot read {path}: permission denied", path=path), _("check the file's permissions")
+        ) from exc
 
 
 def _read_csv(path: Path, encoding: str | None) -> TableReader:
@@ -99,12 +103,15 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
         fh = open(path, encoding=enc, newline="", errors="strict")  # noqa: SIM115 - closed by the generator
         sample = fh.read(65536)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise InputError(_("{path} cannot be read as {encoding}", path=path, encoding=enc),
-                         _("try --encoding utf-8, cp1252 or utf-16")) from exc
+        raise InputError(
+            _("{path} cannot be read as {encoding}", path=path, encoding=enc),
+            _("try --encoding utf-8, cp1252 or utf-16"),
+        ) from exc
     if "\x00" in sample:
         fh.close()
-        raise InputError(_("{path} is not a text table (it contains binary data)", path=path),
-                         _("export the sheet as CSV or XLSX"))
+        raise InputError(
+            _("{path} is not a text table (it contains binary data)", path=path), _("export the sheet as CSV or XLSX")
+        )
     delim = detect_delimiter(sample)
     fh.seek(0)
     reader = csv.reader(fh, delimiter=delim)
@@ -118,8 +125,10 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
                 break
     except (csv.Error, UnicodeDecodeError) as exc:
         fh.close()
-        raise InputError(_("{path}: row {row}: {reason}", path=path, row=row_no + 1, reason=exc),
-                         _("check the quoting in the file, or save it again from Excel")) from exc
+        raise InputError(
+            _("{path}: row {row}: {reason}", path=path, row=row_no + 1, reason=exc),
+            _("check the quoting in the file, or save it again from Excel"),
+        ) from exc
     if headers is None:
         fh.close()
         raise InputError(_("{path} has no header row", path=path), _("the first row must name the columns"))
@@ -132,8 +141,10 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
                 if any(c.strip() for c in row):
                     yield n, list(row)
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(_("{path}: row {row}: {reason}", path=path, row=n + 1, reason=exc),
-                             _("check the quoting in the file, or save it again from Excel")) from exc
+            raise InputError(
+                _("{path}: row {row}: {reason}", path=path, row=n + 1, reason=exc),
+                _("check the quoting in the file, or save it again from Excel"),
+            ) from exc
         finally:
             fh.close()
 
@@ -146,16 +157,19 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-        raise InputError(_("{path} is not a readable XLSX workbook", path=path),
-                         _("open it in Excel and save it again as .xlsx")) from exc
+        raise InputError(
+            _("{path} is not a readable XLSX workbook", path=path), _("open it in Excel and save it again as .xlsx")
+        ) from exc
     names = list(wb.sheet_names)
     if sheet is None:
         name = names[0]
     elif sheet in names:
         name = sheet
     else:
-        raise InputError(_("{path} has no sheet {sheet!r}", path=path, sheet=sheet),
-                         _("sheets in the file: {names}", names=", ".join(names)))
+        raise InputError(
+            _("{path} has no sheet {sheet!r}", path=path, sheet=sheet),
+            _("sheets in the file: {names}", names=", ".join(names)),
+        )
     ws = wb.get_sheet_by_name(name)
     it = iter(ws.iter_rows())
     headers = None

@@ -80,11 +80,15 @@ class TrustBundle:
         return {
             "format": BUNDLE_FORMAT,
             "institution": {"name": self.institution_name, "code": self.institution_code},
-            "serial": self.serial, "issued_at": self.issued_at, "valid_until": self.valid_until,
+            "serial": self.serial,
+            "issued_at": self.issued_at,
+            "valid_until": self.valid_until,
             "authority_keys": [{"kid": k.hex(), "public_key": b64(v)} for k, v in sorted(self.authority_keys.items())],
             "terminals": [c.to_dict() for _k, c in sorted(self.terminals.items())],
-            "key_revocations": [{"kid": k.hex(), "revoked_at": at, "reason": why}
-                                for k, (at, why) in sorted(self.key_revocations.items())],
+            "key_revocations": [
+                {"kid": k.hex(), "revoked_at": at, "reason": why}
+                for k, (at, why) in sorted(self.key_revocations.items())
+            ],
             "revoked_receipts": sorted(r.hex() for r in self.revoked_receipts),
             "pledges": [dict(info, digest=d.hex()) for d, info in sorted(self.pledges.items())],
             "units": dict(sorted(self.units.items())),
@@ -96,17 +100,27 @@ class TrustBundle:
         return self.signed_file
 
     def summary(self) -> dict[str, Any]:
-        return {"institution": self.institution_name, "code": self.institution_code, "serial": self.serial,
-                "issued_at": self.issued_at, "valid_until": self.valid_until, "stale": self.is_stale(now()),
-                "authorities": self.authority_fingerprints(), "terminals": len(self.terminals),
-                "key_revocations": len(self.key_revocations), "revoked_receipts": len(self.revoked_receipts),
-                "pledges": sorted(f"{p['id']}@{p['version']}" for p in self.pledges.values()),
-                "units": len(self.units)}
+        return {
+            "institution": self.institution_name,
+            "code": self.institution_code,
+            "serial": self.serial,
+            "issued_at": self.issued_at,
+            "valid_until": self.valid_until,
+            "stale": self.is_stale(now()),
+            "authorities": self.authority_fingerprints(),
+            "terminals": len(self.terminals),
+            "key_revocations": len(self.key_revocations),
+            "revoked_receipts": len(self.revoked_receipts),
+            "pledges": sorted(f"{p['id']}@{p['version']}" for p in self.pledges.values()),
+            "units": len(self.units),
+        }
 
 
 def _bad(path: object, what: str) -> TrustError:
-    return TrustError(_("{path}: not a valid trust bundle ({what})", path=path, what=what),
-                      _("ask the authority for a fresh copy of the bundle"))
+    return TrustError(
+        _("{path}: not a valid trust bundle ({what})", path=path, what=what),
+        _("ask the authority for a fresh copy of the bundle"),
+    )
 
 
 def parse_bundle_object(obj: Any, where: object) -> TrustBundle:
@@ -118,16 +132,23 @@ def parse_bundle_object(obj: Any, where: object) -> TrustBundle:
             cert = TerminalCertificate.from_dict(item)
             terminals[cert.kid] = cert
         return TrustBundle(
-            institution_name=str(obj["institution"]["name"]), institution_code=str(obj["institution"]["code"]),
-            serial=int(obj["serial"]), issued_at=int(obj["issued_at"]), valid_until=int(obj["valid_until"]),
-            authority_keys={bytes.fromhex(a["kid"]): unb64(a["public_key"], "public_key")
-                            for a in obj["authority_keys"]},
+            institution_name=str(obj["institution"]["name"]),
+            institution_code=str(obj["institution"]["code"]),
+            serial=int(obj["serial"]),
+            issued_at=int(obj["issued_at"]),
+            valid_until=int(obj["valid_until"]),
+            authority_keys={
+                bytes.fromhex(a["kid"]): unb64(a["public_key"], "public_key") for a in obj["authority_keys"]
+            },
             terminals=terminals,
-            key_revocations={bytes.fromhex(r["kid"]): (int(r["revoked_at"]), str(r["reason"]))
-                             for r in obj["key_revocations"]},
+            key_revocations={
+                bytes.fromhex(r["kid"]): (int(r["revoked_at"]), str(r["reason"])) for r in obj["key_revocations"]
+            },
             revoked_receipts={bytes.fromhex(r) for r in obj["revoked_receipts"]},
-            pledges={bytes.fromhex(p["digest"]): {"id": p["id"], "version": int(p["version"]),
-                                                   "canonical": p["canonical"]} for p in obj["pledges"]},
+            pledges={
+                bytes.fromhex(p["digest"]): {"id": p["id"], "version": int(p["version"]), "canonical": p["canonical"]}
+                for p in obj["pledges"]
+            },
             units={str(k): str(v) for k, v in obj["units"].items()},
         )
     except TrustError:
@@ -145,8 +166,10 @@ def parse_bundle_bytes(data: bytes, where: object, pinned: Iterable[str] | None 
     if not isinstance(doc, dict) or set(doc) != {"bundle", "signature"}:
         raise _bad(where, "layout")
     if canonical_json(doc) + b"\n" != data:
-        raise TrustError(_("{path}: the trust bundle was altered (not in its signed canonical form)", path=where),
-                         _("ask the authority for a fresh copy of the bundle"))
+        raise TrustError(
+            _("{path}: the trust bundle was altered (not in its signed canonical form)", path=where),
+            _("ask the authority for a fresh copy of the bundle"),
+        )
     bundle = parse_bundle_object(doc["bundle"], where)
     sig = doc["signature"]
     try:
@@ -155,17 +178,26 @@ def parse_bundle_bytes(data: bytes, where: object, pinned: Iterable[str] | None 
         raise _bad(where, "signature") from exc
     pub = bundle.authority_keys.get(kid)
     if pub is None or sig.get("alg") != "Ed25519":
-        raise TrustError(_("{path}: the bundle is not signed by one of its authority keys", path=where),
-                         _("ask the authority for a fresh copy of the bundle"))
+        raise TrustError(
+            _("{path}: the bundle is not signed by one of its authority keys", path=where),
+            _("ask the authority for a fresh copy of the bundle"),
+        )
     if not verify_signature(pub, value, canonical_json(doc["bundle"])):
-        raise TrustError(_("{path}: the trust bundle's signature is not valid", path=where),
-                         _("the file was altered or damaged; ask the authority for a fresh copy"))
+        raise TrustError(
+            _("{path}: the trust bundle's signature is not valid", path=where),
+            _("the file was altered or damaged; ask the authority for a fresh copy"),
+        )
     if pinned is not None:
         pins = {normalise_fingerprint(p) for p in pinned}
         if fingerprint(pub) not in pins:
-            raise TrustError(_("{path}: signed by authority {fp}, which this workspace does not trust",
-                               path=where, fp=fingerprint(pub)),
-                             _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"))
+            raise TrustError(
+                _(
+                    "{path}: signed by authority {fp}, which this workspace does not trust",
+                    path=where,
+                    fp=fingerprint(pub),
+                ),
+                _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
+            )
     for cert in bundle.terminals.values():
         issuer = bundle.authority_keys.get(cert.issuer_kid)
         if issuer is None:
@@ -198,22 +230,35 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
     with ws.store.read() as conn:
         auth = authority_info(conn)
         if auth is None:
-            raise NotFoundError(_("This workspace has no authority key"),
-                                _("run 'ikrar key init-authority' on the authority's workspace"))
+            raise NotFoundError(
+                _("This workspace has no authority key"),
+                _("run 'ikrar key init-authority' on the authority's workspace"),
+            )
         keys = list_keys(conn)
-        revs = {bytes(k): (at, why) for k, at, why in conn.execute("SELECT kid, revoked_at, reason FROM key_revocations")}
+        revs = {
+            bytes(k): (at, why) for k, at, why in conn.execute("SELECT kid, revoked_at, reason FROM key_revocations")
+        }
         receipts = {bytes(r) for (r,) in conn.execute("SELECT rid FROM receipt_revocations")}
         units = _units(conn)
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
     issued = now()
     return TrustBundle(
-        institution_name=ws.config.institution_name, institution_code=ws.config.institution_code,
-        serial=serial, issued_at=issued, valid_until=issued + valid_days * 86400,
+        institution_name=ws.config.institution_name,
+        institution_code=ws.config.institution_code,
+        serial=serial,
+        issued_at=issued,
+        valid_until=issued + valid_days * 86400,
         authority_keys={auth.kid: auth.public_key},
-        terminals={k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid},
-        key_revocations=revs, revoked_receipts=receipts,
-        pledges={p.digest: {"id": p.id, "version": p.version, "canonical": p.canonical_object()} for p in library.all()},
-        units=units)
+        terminals={
+            k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid
+        },
+        key_revocations=revs,
+        revoked_receipts=receipts,
+        pledges={
+            p.digest: {"id": p.id, "version": p.version, "canonical": p.canonical_object()} for p in library.all()
+        },
+        units=units,
+    )
 
 
 def export_bundle(ws: Workspace, passphrase: bytes, *, valid_days: int = DEFAULT_VALID_DAYS) -> TrustBundle:
@@ -227,8 +272,10 @@ def export_bundle(ws: Workspace, passphrase: bytes, *, valid_days: int = DEFAULT
         store.set_meta(conn, "bundle_serial", str(serial))
     bundle = build_live_bundle(ws, serial=serial, valid_days=valid_days)
     body = bundle.to_object()
-    doc = {"bundle": body, "signature": {"alg": "Ed25519", "kid": info.kid.hex(),
-                                         "value": b64(key.sign(canonical_json(body)))}}
+    doc = {
+        "bundle": body,
+        "signature": {"alg": "Ed25519", "kid": info.kid.hex(), "value": b64(key.sign(canonical_json(body)))},
+    }
     bundle.signed_file = canonical_json(doc) + b"\n"
     return bundle
 
@@ -239,8 +286,11 @@ def revoke_receipt(ws: Workspace, rid: bytes, reason: str) -> None:
     if not reason.strip():
         raise InputError(_("A revocation needs a reason"), _("e.g. --reason 'recorded in error'"))
     with ws.store.transaction() as conn:
-        conn.execute("INSERT INTO receipt_revocations (rid, reason, recorded_at) VALUES (?, ?, ?) "
-                     "ON CONFLICT (rid) DO UPDATE SET reason = excluded.reason", (rid, reason.strip(), now()))
+        conn.execute(
+            "INSERT INTO receipt_revocations (rid, reason, recorded_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (rid) DO UPDATE SET reason = excluded.reason",
+            (rid, reason.strip(), now()),
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -255,25 +305,39 @@ def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, 
         pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
     wanted = [normalise_fingerprint(fp)] if fp else pins
     if not wanted:
-        raise TrustError(_("No authority is trusted in this workspace yet"),
-                         _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…"))
+        raise TrustError(
+            _("No authority is trusted in this workspace yet"),
+            _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…"),
+        )
     bundle = parse_bundle_bytes(data, path, wanted)
     sig_kid = bytes.fromhex(json.loads(data)["signature"]["kid"])
     pub = bundle.authority_keys[sig_kid]
     with ws.store.transaction() as conn:
-        conn.execute("INSERT INTO trust_anchors (fingerprint, public_key, name, added_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (fingerprint) DO NOTHING", (fingerprint(pub), pub, bundle.institution_name, now()))
-        latest = conn.execute("SELECT serial, bundle FROM trust_bundles WHERE authority_kid = ? "
-                              "ORDER BY serial DESC LIMIT 1", (sig_kid,)).fetchone()
+        conn.execute(
+            "INSERT INTO trust_anchors (fingerprint, public_key, name, added_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (fingerprint) DO NOTHING",
+            (fingerprint(pub), pub, bundle.institution_name, now()),
+        )
+        latest = conn.execute(
+            "SELECT serial, bundle FROM trust_bundles WHERE authority_kid = ? ORDER BY serial DESC LIMIT 1", (sig_kid,)
+        ).fetchone()
         if latest is not None:
             if latest[0] == bundle.serial and bytes(latest[1]) == data:
                 return bundle, "unchanged"
             if bundle.serial <= latest[0]:
-                raise TrustError(_("{path}: serial {serial} is not newer than the trusted serial {latest}",
-                                   path=path, serial=bundle.serial, latest=latest[0]),
-                                 _("an older or replayed bundle is refused; ask the authority for the latest"))
-        conn.execute("INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?)",
-                     (sig_kid, bundle.serial, data, now()))
+                raise TrustError(
+                    _(
+                        "{path}: serial {serial} is not newer than the trusted serial {latest}",
+                        path=path,
+                        serial=bundle.serial,
+                        latest=latest[0],
+                    ),
+                    _("an older or replayed bundle is refused; ask the authority for the latest"),
+                )
+        conn.execute(
+            "INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?)",
+            (sig_kid, bundle.serial, data, now()),
+        )
     return bundle, "added"
 
 
@@ -286,8 +350,10 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
     if is_authority:
         return build_live_bundle(ws)
     if row is None:
-        raise NotFoundError(_("No trust bundle in this workspace"),
-                            _("get the authority's bundle and run 'ikrar trust add FILE --fingerprint FP'"))
+        raise NotFoundError(
+            _("No trust bundle in this workspace"),
+            _("get the authority's bundle and run 'ikrar trust add FILE --fingerprint FP'"),
+        )
     # signatures are checked again on every read that trusts them
     return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins)
 
@@ -297,5 +363,15 @@ def is_authority_workspace(ws: Workspace) -> bool:
         return bool(conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone())
 
 
-__all__ = ["TrustBundle", "receipt_revocation_id", "load_bundle_file", "trusted_bundle", "add_bundle",
-           "export_bundle", "build_live_bundle", "revoke_receipt", "key_id", "ConflictError"]
+__all__ = [
+    "TrustBundle",
+    "receipt_revocation_id",
+    "load_bundle_file",
+    "trusted_bundle",
+    "add_bundle",
+    "export_bundle",
+    "build_live_bundle",
+    "revoke_receipt",
+    "key_id",
+    "ConflictError",
+]

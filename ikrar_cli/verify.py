@@ -20,8 +20,18 @@ from .store import now as store_now
 from .trust import TrustBundle, receipt_revocation_id
 from .zones import format_local
 
-REASONS = ("valid", "malformed", "unsupported_version", "non_canonical", "unknown_key", "bad_signature",
-           "key_revoked", "certificate_not_valid", "receipt_revoked", "unknown_pledge")
+REASONS = (
+    "valid",
+    "malformed",
+    "unsupported_version",
+    "non_canonical",
+    "unknown_key",
+    "bad_signature",
+    "key_revoked",
+    "certificate_not_valid",
+    "receipt_revoked",
+    "unknown_pledge",
+)
 
 
 def reason_message(code: str, **kw: Any) -> str:
@@ -55,8 +65,13 @@ class VerificationResult:
     input: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reason": self.code, "message": self.message, "warnings": self.warnings,
-                "receipt": self.details or None}
+        return {
+            "valid": self.valid,
+            "reason": self.code,
+            "message": self.message,
+            "warnings": self.warnings,
+            "receipt": self.details or None,
+        }
 
 
 class Verifier:
@@ -77,8 +92,12 @@ class Verifier:
 
     def _warnings(self) -> list[str]:
         if self._stale:
-            return [_("The trust bundle expired on {when}; ask the authority for a newer one",
-                      when=format_local(self.bundle.valid_until, "Asia/Jakarta"))]
+            return [
+                _(
+                    "The trust bundle expired on {when}; ask the authority for a newer one",
+                    when=format_local(self.bundle.valid_until, "Asia/Jakarta"),
+                )
+            ]
         return []
 
     def details(self, receipt: Receipt) -> dict[str, Any]:
@@ -89,17 +108,32 @@ class Verifier:
             "pledge": f"{c.pledge_id}@{c.pledge_version}",
             "pledge_title": pledge["canonical"]["title"] if pledge else None,
             "pledge_digest_prefix": c.pledge_digest.hex(),
-            "officer_id": c.officer_id, "id_type": c.id_type, "officer_name": c.officer_name,
-            "unit": c.unit, "unit_name": self.bundle.units.get(c.unit),
-            "session": c.session, "issued_at": c.issued_at, "time_local": format_local(c.issued_at, c.zone),
-            "zone": c.zone, "method": c.method, "ledger_index": c.ledger_index,
-            "terminal": cert.name if cert else None, "kid": receipt.kid.hex(),
+            "officer_id": c.officer_id,
+            "id_type": c.id_type,
+            "officer_name": c.officer_name,
+            "unit": c.unit,
+            "unit_name": self.bundle.units.get(c.unit),
+            "session": c.session,
+            "issued_at": c.issued_at,
+            "time_local": format_local(c.issued_at, c.zone),
+            "zone": c.zone,
+            "method": c.method,
+            "ledger_index": c.ledger_index,
+            "terminal": cert.name if cert else None,
+            "kid": receipt.kid.hex(),
             "institution": self.bundle.institution_name,
         }
 
     def _fail(self, code: str, receipt: Receipt | None, text: str, **kw: Any) -> VerificationResult:
-        return VerificationResult(False, code, reason_message(code, **kw), receipt, self._warnings(),
-                                  self.details(receipt) if receipt else {}, text)
+        return VerificationResult(
+            False,
+            code,
+            reason_message(code, **kw),
+            receipt,
+            self._warnings(),
+            self.details(receipt) if receipt else {},
+            text,
+        )
 
     def verify(self, text: str) -> VerificationResult:
         try:
@@ -129,8 +163,15 @@ class Verifier:
         pledge = b.pledge_for_prefix(c.pledge_digest)
         if pledge is None or pledge["id"] != c.pledge_id or pledge["version"] != c.pledge_version:
             return self._fail("unknown_pledge", receipt, text)
-        return VerificationResult(True, "valid", reason_message("valid", institution=b.institution_name), receipt,
-                                  self._warnings(), self.details(receipt), text)
+        return VerificationResult(
+            True,
+            "valid",
+            reason_message("valid", institution=b.institution_name),
+            receipt,
+            self._warnings(),
+            self.details(receipt),
+            text,
+        )
 
     def verify_many(self, lines: Iterable[str]) -> Iterator[VerificationResult]:
         for line in lines:

@@ -85,25 +85,32 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise StorageError(_("Cannot read {path}: {reason}", path=path, reason=exc.strerror),
-                           _("check the workspace folder's permissions")) from exc
+        raise StorageError(
+            _("Cannot read {path}: {reason}", path=path, reason=exc.strerror),
+            _("check the workspace folder's permissions"),
+        ) from exc
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(_("{where}: not valid YAML", where=where),
-                         _("fix the file or recreate it with 'ikrar init --force'")) from exc
+        raise InputError(
+            _("{where}: not valid YAML", where=where), _("fix the file or recreate it with 'ikrar init --force'")
+        ) from exc
     if not isinstance(data, dict):
-        raise InputError(_("{where}: expected a mapping of settings", where=path),
-                         _("fix the file or recreate it with 'ikrar init --force'"))
+        raise InputError(
+            _("{where}: expected a mapping of settings", where=path),
+            _("fix the file or recreate it with 'ikrar init --force'"),
+        )
 
     def need_str(key: str, value: Any) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str | int):
-            raise InputError(_("{where}: setting {key} must be text", where=path, key=key),
-                             _("fix the file or recreate it with 'ikrar init --force'"))
+            raise InputError(
+                _("{where}: setting {key} must be text", where=path, key=key),
+                _("fix the file or recreate it with 'ikrar init --force'"),
+            )
         return str(value)
 
     cfg = Config(raw=data)
@@ -115,24 +122,29 @@ def load_config(path: Path) -> Config:
         try:
             cfg.timezone = parse_zone(tz)
         except Exception as exc:
-            raise InputError(_("{where}: unknown time zone {zone!r}", where=path, zone=tz),
-                             _("use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)")) from exc
+            raise InputError(
+                _("{where}: unknown time zone {zone!r}", where=path, zone=tz),
+                _("use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"),
+            ) from exc
     lang = need_str("language", data.get("language"))
     if lang:
         code = normalise_language(lang)
         if code is None:
-            raise InputError(_("{where}: unknown language {lang!r}", where=path, lang=lang),
-                             _("use id or en"))
+            raise InputError(_("{where}: unknown language {lang!r}", where=path, lang=lang), _("use id or en"))
         cfg.language = code
     dirs = _get(data, "templates.extra_dirs", []) or []
     if not isinstance(dirs, list):
-        raise InputError(_("{where}: setting {key} must be a list", where=path, key="templates.extra_dirs"),
-                         _("fix the file or recreate it with 'ikrar init --force'"))
+        raise InputError(
+            _("{where}: setting {key} must be a list", where=path, key="templates.extra_dirs"),
+            _("fix the file or recreate it with 'ikrar init --force'"),
+        )
     cfg.extra_template_dirs = [(path.parent / str(d)).resolve() for d in dirs]
     include = _get(data, "receipt.include_name", True)
     if not isinstance(include, bool):
-        raise InputError(_("{where}: setting {key} must be true or false", where=path, key="receipt.include_name"),
-                         _("fix the file or recreate it with 'ikrar init --force'"))
+        raise InputError(
+            _("{where}: setting {key} must be true or false", where=path, key="receipt.include_name"),
+            _("fix the file or recreate it with 'ikrar init --force'"),
+        )
     cfg.include_name = include
     cfg.verify_url = need_str("receipt.verify_url", _get(data, "receipt.verify_url"))
     return cfg
@@ -185,36 +197,55 @@ class Workspace:
     @classmethod
     def open(cls, root: Path) -> Workspace:
         if not cls.exists(root):
-            raise NotFoundError(_("No ikrar workspace at {path}", path=root),
-                                _("run 'ikrar init' first, or point --home / IKRAR_HOME at your workspace"))
+            raise NotFoundError(
+                _("No ikrar workspace at {path}", path=root),
+                _("run 'ikrar init' first, or point --home / IKRAR_HOME at your workspace"),
+            )
         ws = cls(root, load_config(root / CONFIG_NAME))
         ws.store  # noqa: B018 - open the database now so migrations run and errors surface early
         return ws
 
     @classmethod
-    def init(cls, root: Path, *, institution: str, code: str, unit: str | None, timezone: str,
-             language: str, force: bool = False) -> Workspace:
+    def init(
+        cls,
+        root: Path,
+        *,
+        institution: str,
+        code: str,
+        unit: str | None,
+        timezone: str,
+        language: str,
+        force: bool = False,
+    ) -> Workspace:
         """Create the folder, the commented config and the database (idempotent for the db)."""
         tz = parse_zone(timezone)
         abbrev = next((k for k, v in ZONES.items() if v == tz), tz)
         if (root / CONFIG_NAME).exists() and not force:
-            raise ConflictError(_("A workspace already exists at {path}", path=root),
-                                _("use it as it is, or pass --force to rewrite its ikrar.yaml"))
+            raise ConflictError(
+                _("A workspace already exists at {path}", path=root),
+                _("use it as it is, or pass --force to rewrite its ikrar.yaml"),
+            )
         try:
             root.mkdir(parents=True, exist_ok=True)
             (root / "keys").mkdir(mode=0o700, exist_ok=True)
         except OSError as exc:
-            raise StorageError(_("Cannot create the workspace {path}: {reason}", path=root,
-                                 reason=exc.strerror),
-                               _("choose a folder you can write to with --home")) from exc
+            raise StorageError(
+                _("Cannot create the workspace {path}: {reason}", path=root, reason=exc.strerror),
+                _("choose a folder you can write to with --home"),
+            ) from exc
         import yaml
 
         def q(value: str | None) -> str:
             dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)
             return dumped.strip().removesuffix("...").strip()
 
-        text = CONFIG_TEMPLATE.format(institution=q(institution), code=q(code), unit=q(unit or ""),
-                                      timezone=q(f"{tz}") + f"  # {abbrev}", language=q(language))
+        text = CONFIG_TEMPLATE.format(
+            institution=q(institution),
+            code=q(code),
+            unit=q(unit or ""),
+            timezone=q(f"{tz}") + f"  # {abbrev}",
+            language=q(language),
+        )
         atomic_write_text(root / CONFIG_NAME, text)
         ws = cls(root, load_config(root / CONFIG_NAME))
         store = ws.store

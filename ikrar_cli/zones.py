@@ -24,8 +24,10 @@ def parse_zone(value: str) -> str:
     for iana in ABBREVIATIONS:
         if v.lower() == iana.lower():
             return iana
-    raise UsageError(_("Unknown time zone {zone!r}", zone=value),
-                     _("use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"))
+    raise UsageError(
+        _("Unknown time zone {zone!r}", zone=value),
+        _("use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"),
+    )
 
 
 def zone(iana: str) -> tzinfo:

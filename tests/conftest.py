@@ -50,8 +50,7 @@ def ikrar(isolated_home: Path) -> Ikrar:
 @pytest.fixture
 def workspace(ikrar: Ikrar, isolated_home: Path) -> Path:
     """An initialised workspace (WITA, institution code TEST)."""
-    result = ikrar("init", "--institution", "BKPSDM Kabupaten Uji", "--code", "UJI",
-                   "--timezone", "WITA")
+    result = ikrar("init", "--institution", "BKPSDM Kabupaten Uji", "--code", "UJI", "--timezone", "WITA")
     assert result.exit_code == 0, result.output
     return isolated_home
 

@@ -21,8 +21,18 @@ def build() -> dict[str, object]:
     auth, term, other = h.authority(), h.terminal(), h.terminal(h.OTHER_SEED)
     cert = h.certificate(term, auth)
     valid = sign_receipt(h.claims(), term.sign, cert.kid)
-    collective = sign_receipt(h.claims(officer_id="3273014509860001", id_type="nik", officer_name=None,
-                                      method="collective", ledger_index=41, zone="Asia/Jakarta"), term.sign, cert.kid)
+    collective = sign_receipt(
+        h.claims(
+            officer_id="3273014509860001",
+            id_type="nik",
+            officer_name=None,
+            method="collective",
+            ledger_index=41,
+            zone="Asia/Jakarta",
+        ),
+        term.sign,
+        cert.kid,
+    )
     foreign = sign_receipt(h.claims(), other.sign, key_id(raw_public(other)))
     tampered = valid.text[:-6] + ("A" if valid.text[-6] != "A" else "B") + valid.text[-5:]
     late = sign_receipt(h.claims(issued_at=h.T0 + 500 * 86400), term.sign, cert.kid)
@@ -33,26 +43,53 @@ def build() -> dict[str, object]:
     return {
         "description": "Receipt test vectors (docs/receipt-format.md). Keys are Ed25519 from the given 32-byte seeds.",
         "now": h.T0 + 86400,
-        "authority": {"seed_hex": h.AUTHORITY_SEED.hex(), "public_key_b64": b64(raw_public(auth)),
-                      "kid_hex": key_id(raw_public(auth)).hex()},
-        "terminal": {"seed_hex": h.TERMINAL_SEED.hex(), "public_key_b64": b64(raw_public(term)),
-                     "kid_hex": cert.kid.hex(), "certificate": cert.to_dict()},
+        "authority": {
+            "seed_hex": h.AUTHORITY_SEED.hex(),
+            "public_key_b64": b64(raw_public(auth)),
+            "kid_hex": key_id(raw_public(auth)).hex(),
+        },
+        "terminal": {
+            "seed_hex": h.TERMINAL_SEED.hex(),
+            "public_key_b64": b64(raw_public(term)),
+            "kid_hex": cert.kid.hex(),
+            "certificate": cert.to_dict(),
+        },
         "revoked_receipt_ids_used": {"receipt_revoked": receipt_revocation_id(collective.signature).hex()},
         "key_revocation_used": {"key_revoked": {"kid": cert.kid.hex(), "revoked_at": h.T0}},
         "cases": [
-            {"name": "valid individual", "expect": "valid", "receipt": valid.text,
-             "claims": {**h.claims().__dict__, "pledge_digest": valid.claims.pledge_digest.hex()}},
+            {
+                "name": "valid individual",
+                "expect": "valid",
+                "receipt": valid.text,
+                "claims": {**h.claims().__dict__, "pledge_digest": valid.claims.pledge_digest.hex()},
+            },
             {"name": "valid collective, NIK, no name", "expect": "valid", "receipt": collective.text},
             {"name": "one character changed", "expect": "bad_signature_or_malformed", "receipt": tampered},
             {"name": "signed by an uncertified key", "expect": "unknown_key", "receipt": foreign.text},
             {"name": "signed after the certificate expired", "expect": "certificate_not_valid", "receipt": late.text},
             {"name": "pledge digest not in the bundle", "expect": "unknown_pledge", "receipt": unknown_pledge.text},
-            {"name": "kid copied into the unprotected header", "expect": "non_canonical", "receipt": "IKR1:" + noncanon},
-            {"name": "unsupported version prefix", "expect": "unsupported_version", "receipt": "IKR2:" + valid.text[5:]},
-            {"name": "same receipt, listed as revoked", "expect": "receipt_revoked", "receipt": collective.text,
-             "with": "receipt_revoked"},
-            {"name": "terminal key revoked before signing", "expect": "key_revoked", "receipt": valid.text,
-             "with": "key_revoked"},
+            {
+                "name": "kid copied into the unprotected header",
+                "expect": "non_canonical",
+                "receipt": "IKR1:" + noncanon,
+            },
+            {
+                "name": "unsupported version prefix",
+                "expect": "unsupported_version",
+                "receipt": "IKR2:" + valid.text[5:],
+            },
+            {
+                "name": "same receipt, listed as revoked",
+                "expect": "receipt_revoked",
+                "receipt": collective.text,
+                "with": "receipt_revoked",
+            },
+            {
+                "name": "terminal key revoked before signing",
+                "expect": "key_revoked",
+                "receipt": valid.text,
+                "with": "key_revoked",
+            },
         ],
     }
 

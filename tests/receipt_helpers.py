@@ -25,31 +25,59 @@ def terminal(seed: bytes = TERMINAL_SEED) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def certificate(term: Ed25519PrivateKey, auth: Ed25519PrivateKey, *, name: str = "apel-halaman-1",
-                not_before: int = T0 - 86400, not_after: int = T0 + 400 * 86400) -> TerminalCertificate:
+def certificate(
+    term: Ed25519PrivateKey,
+    auth: Ed25519PrivateKey,
+    *,
+    name: str = "apel-halaman-1",
+    not_before: int = T0 - 86400,
+    not_after: int = T0 + 400 * 86400,
+) -> TerminalCertificate:
     pub = raw_public(term)
-    unsigned = TerminalCertificate(key_id(pub), pub, name, "DINKES", not_before, not_after,
-                                   key_id(raw_public(auth)), b"")
+    unsigned = TerminalCertificate(
+        key_id(pub), pub, name, "DINKES", not_before, not_after, key_id(raw_public(auth)), b""
+    )
     return replace(unsigned, signature=auth.sign(unsigned.signed_bytes()))
 
 
-def bundle(*certs: TerminalCertificate, revocations: dict[bytes, tuple[int, str]] | None = None,
-           revoked_receipts: set[bytes] | None = None, valid_until: int = 2**40) -> TrustBundle:
+def bundle(
+    *certs: TerminalCertificate,
+    revocations: dict[bytes, tuple[int, str]] | None = None,
+    revoked_receipts: set[bytes] | None = None,
+    valid_until: int = 2**40,
+) -> TrustBundle:
     auth = authority()
     lib = PledgeLibrary.load()
     return TrustBundle(
-        institution_name="BKPSDM Kabupaten Uji", institution_code="UJI", serial=1, issued_at=T0,
-        valid_until=valid_until, authority_keys={key_id(raw_public(auth)): raw_public(auth)},
+        institution_name="BKPSDM Kabupaten Uji",
+        institution_code="UJI",
+        serial=1,
+        issued_at=T0,
+        valid_until=valid_until,
+        authority_keys={key_id(raw_public(auth)): raw_public(auth)},
         terminals={c.kid: c for c in (certs or (certificate(terminal(), auth),))},
-        key_revocations=revocations or {}, revoked_receipts=revoked_receipts or set(),
+        key_revocations=revocations or {},
+        revoked_receipts=revoked_receipts or set(),
         pledges={p.digest: {"id": p.id, "version": p.version, "canonical": p.canonical_object()} for p in lib.all()},
-        units={"DINKES": "Dinas Kesehatan"})
+        units={"DINKES": "Dinas Kesehatan"},
+    )
 
 
 def claims(**kw: object) -> Claims:
     p = PledgeLibrary.load().get("pilkada-2024")
-    base = dict(pledge_id=p.id, pledge_version=p.version, pledge_digest=p.digest, officer_id="198609262015051001",
-                id_type="nip", officer_name="Andi Baso Mappanyukki", unit="DINKES", session=1, issued_at=T0 + 3600,
-                zone="Asia/Makassar", method="individual", ledger_index=0)
+    base = dict(
+        pledge_id=p.id,
+        pledge_version=p.version,
+        pledge_digest=p.digest,
+        officer_id="198609262015051001",
+        id_type="nip",
+        officer_name="Andi Baso Mappanyukki",
+        unit="DINKES",
+        session=1,
+        issued_at=T0 + 3600,
+        zone="Asia/Makassar",
+        method="individual",
+        ledger_index=0,
+    )
     base.update(kw)
     return Claims(**base)  # type: ignore[arg-type]

@@ -26,8 +26,9 @@ def test_version(ikrar) -> None:
 
 
 def test_init_creates_commented_config_and_wal_database(ikrar, isolated_home: Path) -> None:
-    result = ikrar("init", "--institution", "BKPSDM Kabupaten Jeneponto", "--code", "JNP",
-                   "--timezone", "wita", "--json")
+    result = ikrar(
+        "init", "--institution", "BKPSDM Kabupaten Jeneponto", "--code", "JNP", "--timezone", "wita", "--json"
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["home"] == str(isolated_home)
@@ -45,15 +46,18 @@ def test_init_creates_commented_config_and_wal_database(ikrar, isolated_home: Pa
 def test_init_twice_is_a_conflict_with_exit_5(ikrar, workspace: Path) -> None:
     result = ikrar("init")
     assert result.exit_code == 5
-    assert result.stderr == (f"ikrar: Ruang kerja sudah ada di {workspace} — gunakan apa adanya, "
-                             "atau berikan --force untuk menulis ulang ikrar.yaml\n")
+    assert result.stderr == (
+        f"ikrar: Ruang kerja sudah ada di {workspace} — gunakan apa adanya, "
+        "atau berikan --force untuk menulis ulang ikrar.yaml\n"
+    )
 
 
 def test_bad_timezone_is_a_usage_error(ikrar) -> None:
     result = ikrar("--lang", "en", "init", "--timezone", "CET")
     assert result.exit_code == 2
-    assert result.stderr == ("ikrar: Unknown time zone 'CET' — use WIB, WITA or WIT "
-                             "(Asia/Jakarta, Asia/Makassar, Asia/Jayapura)\n")
+    assert result.stderr == (
+        "ikrar: Unknown time zone 'CET' — use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)\n"
+    )
 
 
 def test_home_option_beats_environment(ikrar, tmp_path: Path) -> None:
@@ -101,8 +105,10 @@ def test_pledge_validate_reports_every_broken_file(ikrar, tmp_path: Path) -> Non
     result = ikrar("--lang", "en", "pledge", "validate", str(tmp_path))
     assert result.exit_code == EXIT_INPUT
     assert result.stdout.startswith("OK  uji@1  sha256:")
-    assert result.stderr == (f"ikrar: {tmp_path / 'bad.yaml'}:5: field version: must be a whole number "
-                             "from 1 to 10000 — write a number without quotes\n")
+    assert result.stderr == (
+        f"ikrar: {tmp_path / 'bad.yaml'}:5: field version: must be a whole number "
+        "from 1 to 10000 — write a number without quotes\n"
+    )
 
 
 def test_pledge_validate_defaults_to_all_known(ikrar) -> None:
@@ -188,19 +194,23 @@ def test_catalogues_translate_every_message() -> None:
 
 def test_help_is_translated_and_light(tmp_path: Path) -> None:
     """--help and --version import neither rich nor the heavy libraries."""
-    code = ("import sys; from ikrar_cli.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('rich', 'qrcode', 'PIL', 'openpyxl', 'fpdf', 'python_calamine',"
-            " 'cryptography', 'yaml', 'zxingcpp', 'pypdfium2', 'xlsxwriter', 'cbor2') if m in sys.modules]\n"
-            "print('HEAVY', heavy)")
+    code = (
+        "import sys; from ikrar_cli.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('rich', 'qrcode', 'PIL', 'openpyxl', 'fpdf', 'python_calamine',"
+        " 'cryptography', 'yaml', 'zxingcpp', 'pypdfium2', 'xlsxwriter', 'cbor2') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
     env = dict(os.environ, IKRAR_HOME=str(tmp_path), IKRAR_LANG="en")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    ).stdout
     assert "HEAVY []" in out
     assert "List, show, validate and compare pledge templates" in out
     env["IKRAR_LANG"] = "id"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    ).stdout
     assert "Daftar, tampilkan, periksa, dan bandingkan templat ikrar" in out
 
 
@@ -215,6 +225,8 @@ def test_missing_workspace_is_one_clear_line(ikrar, lang: str, isolated_home: Pa
     set_language(lang)
     with pytest.raises(NotFoundError) as info:
         app.workspace()
-    expected = {"id": f"Tidak ada ruang kerja ikrar di {isolated_home}",
-                "en": f"No ikrar workspace at {isolated_home}"}[lang]
+    expected = {
+        "id": f"Tidak ada ruang kerja ikrar di {isolated_home}",
+        "en": f"No ikrar workspace at {isolated_home}",
+    }[lang]
     assert info.value.message == expected

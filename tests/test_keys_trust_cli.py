@@ -35,9 +35,20 @@ def _receipt(workspace: Path, **kw: object) -> str:
     ws = Workspace.open(workspace)
     signer = load_terminal_signer(ws, SECRET.encode())
     p = PledgeLibrary.load().get("pilkada-2024")
-    fields = dict(pledge_id=p.id, pledge_version=p.version, pledge_digest=p.digest, officer_id="198609262015051001",
-                  id_type="nip", officer_name="Andi Baso", unit="DINKES", session=1, issued_at=int(time.time()) - 5,
-                  zone="Asia/Makassar", method="individual", ledger_index=0)
+    fields = dict(
+        pledge_id=p.id,
+        pledge_version=p.version,
+        pledge_digest=p.digest,
+        officer_id="198609262015051001",
+        id_type="nip",
+        officer_name="Andi Baso",
+        unit="DINKES",
+        session=1,
+        issued_at=int(time.time()) - 5,
+        zone="Asia/Makassar",
+        method="individual",
+        ledger_index=0,
+    )
     fields.update(kw)
     text = sign_receipt(Claims(**fields), signer.sign, signer.kid).text  # type: ignore[arg-type]
     ws.close()
@@ -70,16 +81,22 @@ def test_wrong_passphrase_says_so_and_reveals_nothing(ikrar, workspace: Path) ->
     r = ikrar("--json", "trust", "export", env={"IKRAR_PASSPHRASE": "salah"})
     assert r.exit_code == 6
     key = workspace / "keys" / "authority.key"
-    assert r.stderr == (f"ikrar: Frasa sandi salah untuk {key} — coba lagi; frasa sandi membedakan huruf besar dan "
-                        "kecil\n")
+    assert r.stderr == (
+        f"ikrar: Frasa sandi salah untuk {key} — coba lagi; frasa sandi membedakan huruf besar dan kecil\n"
+    )
     assert "salah" not in json.loads(r.stdout)["error"]["message"].replace("Frasa sandi salah", "")
 
 
 def test_no_secret_in_any_output(ikrar, workspace: Path, tmp_path: Path) -> None:
     outputs = []
-    for args in (["key", "init-authority"], ["key", "new-terminal", "t1"], ["key", "certify", "t1"],
-                 ["key", "list", "--json"], ["trust", "export", "--json", "--out", str(tmp_path / "b.json")],
-                 ["trust", "show", "--json"]):
+    for args in (
+        ["key", "init-authority"],
+        ["key", "new-terminal", "t1"],
+        ["key", "certify", "t1"],
+        ["key", "list", "--json"],
+        ["trust", "export", "--json", "--out", str(tmp_path / "b.json")],
+        ["trust", "show", "--json"],
+    ):
         r = ikrar(*args, env=ENV)
         assert r.exit_code == 0, (args, r.stderr)
         outputs += [r.stdout, r.stderr]
@@ -98,8 +115,10 @@ def test_no_secret_in_any_output(ikrar, workspace: Path, tmp_path: Path) -> None
 def test_passphrase_never_from_argv_and_no_tty_is_explained(ikrar, workspace: Path) -> None:
     r = ikrar("--lang", "en", "key", "init-authority")
     assert r.exit_code == 6
-    assert r.stderr == ("ikrar: A key passphrase is needed but there is no terminal to ask on — set "
-                        "IKRAR_PASSPHRASE or use --passphrase-file FILE\n")
+    assert r.stderr == (
+        "ikrar: A key passphrase is needed but there is no terminal to ask on — set "
+        "IKRAR_PASSPHRASE or use --passphrase-file FILE\n"
+    )
     assert ikrar("key", "init-authority", "--passphrase", "x").exit_code == 2
 
 
@@ -115,8 +134,9 @@ def test_key_list_and_revoke(ikrar, workspace: Path) -> None:
     keys = json.loads(ikrar("key", "list", "--json").stdout)
     term = next(k for k in keys if k["role"] == "terminal")
     assert term["certified"] and term["unit"] == "DINKES" and term["revoked_at"] is None
-    r = ikrar("key", "revoke", term["kid"], "--reason", "terminal dicuri", "--at", "2024-10-01T08:00:00+08:00",
-              "--json")
+    r = ikrar(
+        "key", "revoke", term["kid"], "--reason", "terminal dicuri", "--at", "2024-10-01T08:00:00+08:00", "--json"
+    )
     assert r.exit_code == 0
     assert json.loads(r.stdout)["revoked_at"] == 1727740800
     keys = json.loads(ikrar("key", "list", "--json").stdout)

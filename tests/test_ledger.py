@@ -37,8 +37,16 @@ from ikrar_cli.merkle import (
 from ikrar_cli.store import Store
 
 # Certificate Transparency reference test data (RFC 6962 trees over these eight leaves)
-CT_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43", bytes(range(0x50, 0x58)),
-             bytes(range(0x60, 0x70))]
+CT_LEAVES = [
+    b"",
+    b"\x00",
+    b"\x10",
+    b"\x20\x21",
+    b"\x30\x31",
+    b"\x40\x41\x42\x43",
+    bytes(range(0x50, 0x58)),
+    bytes(range(0x60, 0x70)),
+]
 CT_ROOTS = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -82,7 +90,7 @@ def test_proofs_verify_and_altered_proofs_fail(n: int, data: st.DataObject) -> N
     assert verify_inclusion(hashes[i], i, n, proof, root)
     if proof:
         k = data.draw(st.integers(0, len(proof) - 1))
-        bad = proof[:k] + [bytes(32)] + proof[k + 1:]
+        bad = proof[:k] + [bytes(32)] + proof[k + 1 :]
         assert not verify_inclusion(hashes[i], i, n, bad, root)
     assert not verify_inclusion(hashes[i], (i + 1) % n if n > 1 else 1, n, proof, root)
     m = data.draw(st.integers(1, n))
@@ -141,15 +149,18 @@ def _tamper(store: Store, sql: str, *args: object) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(("attack", "code", "where"), [
-    ("delete", "gap", "Entry 4"),
-    ("edit", "leaf_hash_mismatch", "Entry 4"),
-    ("edit_consistently", "root_mismatch", "size 8"),
-    ("swap", "root_mismatch", "size 8"),
-    ("truncate", "truncated", "covers 8"),
-    ("fork", "fork", "size 8"),
-    ("resign", "bad_checkpoint_signature", "not signed"),
-])
+@pytest.mark.parametrize(
+    ("attack", "code", "where"),
+    [
+        ("delete", "gap", "Entry 4"),
+        ("edit", "leaf_hash_mismatch", "Entry 4"),
+        ("edit_consistently", "root_mismatch", "size 8"),
+        ("swap", "root_mismatch", "size 8"),
+        ("truncate", "truncated", "covers 8"),
+        ("fork", "fork", "size 8"),
+        ("resign", "bad_checkpoint_signature", "not signed"),
+    ],
+)
 def test_every_tampering_is_named(tmp_path: Path, attack: str, code: str, where: str) -> None:
     from ikrar_cli.i18n import set_language
 
@@ -162,12 +173,19 @@ def test_every_tampering_is_named(tmp_path: Path, attack: str, code: str, where:
     elif attack == "edit":
         _tamper(store, "UPDATE ledger_entries SET leaf = ? WHERE idx = 4", b"forged")
     elif attack == "edit_consistently":
-        _tamper(store, "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 4", b"forged",
-                leaf_hash(b"forged"))
+        _tamper(
+            store, "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 4", b"forged", leaf_hash(b"forged")
+        )
     elif attack == "swap":
-        _tamper(store, "UPDATE ledger_entries SET leaf = CASE idx WHEN 2 THEN ? ELSE ? END, leaf_hash = CASE idx "
-                "WHEN 2 THEN ? ELSE ? END WHERE idx IN (2, 3)", b"receipt-3", b"receipt-2",
-                leaf_hash(b"receipt-3"), leaf_hash(b"receipt-2"))
+        _tamper(
+            store,
+            "UPDATE ledger_entries SET leaf = CASE idx WHEN 2 THEN ? ELSE ? END, leaf_hash = CASE idx "
+            "WHEN 2 THEN ? ELSE ? END WHERE idx IN (2, 3)",
+            b"receipt-3",
+            b"receipt-2",
+            leaf_hash(b"receipt-3"),
+            leaf_hash(b"receipt-2"),
+        )
     elif attack == "truncate":
         _tamper(store, "DELETE FROM ledger_entries WHERE idx >= 6")
     elif attack == "fork":
@@ -190,7 +208,7 @@ def test_inconsistent_checkpoints(tmp_path: Path) -> None:
     lg.checkpoint("L", KEY.sign)
     # a signed checkpoint at size 6 whose tree does not extend the size-4 tree
     fake = sign_checkpoint(ORIGIN, 6, root_of([leaf_hash(b"x%d" % i) for i in range(6)]), ORIGIN, KEY.sign, PUB)
-    for i in range(4, 6):
+    for _i in range(4, 6):
         with store.transaction() as conn:
             lg.append(conn, "L", lambda idx: b"receipt-%d" % idx)
     _tamper(store, "INSERT INTO checkpoints VALUES ('L', 6, ?, ?, 0)", fake.root, fake.note)
@@ -201,13 +219,19 @@ def test_inconsistent_checkpoints(tmp_path: Path) -> None:
 def test_four_processes_append_without_gaps_or_duplicates(tmp_path: Path) -> None:
     store, lg = _ledger(tmp_path, 0)
     store.close()
-    code = ("import sys\nfrom pathlib import Path\nfrom ikrar_cli.store import Store\nfrom ikrar_cli.ledger import Ledger\n"
-            "s = Store(Path(sys.argv[1])); lg = Ledger(s)\n"
-            "for i in range(150):\n"
-            "    with s.transaction() as c:\n"
-            "        lg.append(c, 'L', lambda idx: b'p%s-%d' % (sys.argv[2].encode(), i))\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "l.db"), str(p)],
-                              cwd=Path(__file__).resolve().parents[1]) for p in range(4)]
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom ikrar_cli.store import Store\nfrom ikrar_cli.ledger import Ledger\n"
+        "s = Store(Path(sys.argv[1])); lg = Ledger(s)\n"
+        "for i in range(150):\n"
+        "    with s.transaction() as c:\n"
+        "        lg.append(c, 'L', lambda idx: b'p%s-%d' % (sys.argv[2].encode(), i))\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "l.db"), str(p)], cwd=Path(__file__).resolve().parents[1]
+        )
+        for p in range(4)
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     store = Store(tmp_path / "l.db")
     idx = [r[0] for r in store.conn.execute("SELECT idx FROM ledger_entries WHERE log_id = 'L' ORDER BY idx")]
@@ -220,14 +244,20 @@ def test_ledger_verify_cli_reports_tampering(ikrar, tmp_path: Path) -> None:
     from test_recitation import setup_terminal
 
     home = setup_terminal(ikrar, tmp_path)
-    assert ikrar("attest", "--session", "1", "--nip", "200012312024211001", "--yes",
-                 env={"IKRAR_PASSPHRASE": "rahasia-uji"}).exit_code == 0
+    assert (
+        ikrar(
+            "attest", "--session", "1", "--nip", "200012312024211001", "--yes", env={"IKRAR_PASSPHRASE": "rahasia-uji"}
+        ).exit_code
+        == 0
+    )
     assert ikrar("ledger", "checkpoint", env={"IKRAR_PASSPHRASE": "rahasia-uji"}).exit_code == 0
     r = ikrar("ledger", "verify", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["valid"] is True
     conn = sqlite3.connect(home / "ikrar.db")
     leaves = conn.execute("SELECT idx, leaf FROM ledger_entries ORDER BY idx").fetchall()
-    conn.execute("UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 0", (leaves[1][1], leaf_hash(leaves[1][1])))
+    conn.execute(
+        "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 0", (leaves[1][1], leaf_hash(leaves[1][1]))
+    )
     conn.commit()
     r = ikrar("--lang", "en", "ledger", "verify")
     assert r.exit_code == 1

@@ -66,9 +66,10 @@ def test_real_texts_from_the_seeds() -> None:
 
 def test_comments_and_layout_do_not_change_digest_but_words_do() -> None:
     base = parse_template(GOOD, Path("a.yaml"))
-    relaid = parse_template("# comment\n" + GOOD.replace("points: [Satu., Dua.]",
-                                                        "points:\n  - >-\n    Satu.\n  -   'Dua.'"),
-                            Path("b.yaml"))
+    relaid = parse_template(
+        "# comment\n" + GOOD.replace("points: [Satu., Dua.]", "points:\n  - >-\n    Satu.\n  -   'Dua.'"),
+        Path("b.yaml"),
+    )
     assert relaid.digest == base.digest
     changed = parse_template(GOOD.replace("Dua.", "Dua!"), Path("c.yaml"))
     assert changed.digest != base.digest
@@ -89,21 +90,33 @@ def test_normalised_text_is_idempotent_and_single_spaced(text: str) -> None:
 @pytest.mark.parametrize(
     ("mutation", "expected"),
     [
-        (lambda t: t.replace("version: 1", "version: satu"),
-         "x.yaml:2: field version: must be a whole number from 1 to 10000"),
-        (lambda t: t.replace("kind: pilkada", "kind: pilpres"),
-         "x.yaml:3: field election.kind: must be one of pemilu, pilkada, pemilu-pemilihan"),
-        (lambda t: t.replace("until: 2024-12-31", "until: 2023-12-31"),
-         "x.yaml:9: field valid.until: is before valid.from"),
-        (lambda t: t.replace("until: 2024-12-31", "until: 2024-02-31"),
-         "x.yaml:9: field valid.until: must be a date YYYY-MM-DD"),
+        (
+            lambda t: t.replace("version: 1", "version: satu"),
+            "x.yaml:2: field version: must be a whole number from 1 to 10000",
+        ),
+        (
+            lambda t: t.replace("kind: pilkada", "kind: pilpres"),
+            "x.yaml:3: field election.kind: must be one of pemilu, pilkada, pemilu-pemilihan",
+        ),
+        (
+            lambda t: t.replace("until: 2024-12-31", "until: 2023-12-31"),
+            "x.yaml:9: field valid.until: is before valid.from",
+        ),
+        (
+            lambda t: t.replace("until: 2024-12-31", "until: 2024-02-31"),
+            "x.yaml:9: field valid.until: must be a date YYYY-MM-DD",
+        ),
         (lambda t: t + "titel: typo\n", "x.yaml:10: field titel: unknown field"),
         (lambda t: t + "title: again\n", "x.yaml:10: field title appears twice (first on line 4)"),
-        (lambda t: t.replace("points: [Satu., Dua.]", "points: [Satu., '  ']"),
-         "x.yaml:6: field points.1: must be non-empty text"),
+        (
+            lambda t: t.replace("points: [Satu., Dua.]", "points: [Satu., '  ']"),
+            "x.yaml:6: field points.1: must be non-empty text",
+        ),
         (lambda t: t.replace("title: Judul\n", ""), "x.yaml:1: field (top): required field title is missing"),
-        (lambda t: t.replace("language: id", "language: en"),
-         "x.yaml:5: field language: must be id: pledge texts keep their official Indonesian wording"),
+        (
+            lambda t: t.replace("language: id", "language: en"),
+            "x.yaml:5: field language: must be id: pledge texts keep their official Indonesian wording",
+        ),
         (lambda t: t.replace("points: [Satu., Dua.]", "points: [Satu., Dua."), "x.yaml:7: not valid YAML"),
     ],
 )
@@ -168,4 +181,8 @@ def test_unreadable_and_binary_template_files(tmp_path: Path) -> None:
 
 def test_bundled_dir_is_found() -> None:
     assert sorted(f.name for f in bundled_dir().glob("*.yaml")) == [
-        "jakut-pemilu-2024.yaml", "pemilu-2024.yaml", "pilkada-2020.yaml", "pilkada-2024.yaml"]
+        "jakut-pemilu-2024.yaml",
+        "pemilu-2024.yaml",
+        "pilkada-2020.yaml",
+        "pilkada-2024.yaml",
+    ]

@@ -69,7 +69,7 @@ def test_every_single_character_change_is_rejected() -> None:
     assert v.verify(text).valid
     for i in range(len(text)):
         for sub in {ALPHABET[(ALPHABET.index(text[i]) + 1) % 45] if text[i] in ALPHABET else "0", "a", "\x00"}:
-            changed = text[:i] + sub + text[i + 1:]
+            changed = text[:i] + sub + text[i + 1 :]
             if changed != text:
                 assert not v.verify(changed).valid, (i, sub)
 
@@ -148,8 +148,14 @@ def test_url_form_is_accepted() -> None:
 
 
 def test_size_goal_qr_version_10_at_ecc_m() -> None:
-    r = signed(pledge_id="jakut-pemilu-2024", officer_name="A" * 40, unit="DISDUKCP", session=255,
-               ledger_index=65535, method="collective")
+    r = signed(
+        pledge_id="jakut-pemilu-2024",
+        officer_name="A" * 40,
+        unit="DISDUKCP",
+        session=255,
+        ledger_index=65535,
+        method="collective",
+    )
     assert len(r.text) <= 311
     assert qr_version(r.text, "M") <= 10
 
@@ -186,10 +192,13 @@ def test_fuzz_decode_only_result_or_documented_error(text: str) -> None:
         assert exc.code in ("malformed", "unsupported_version", "non_canonical")
 
 
+_FUZZ_VERIFIER = verifier()
+
+
 @given(st.binary(max_size=300))
 @settings(max_examples=300, deadline=None)
 def test_fuzz_receipt_body_bytes(data: bytes) -> None:
-    result = verifier().verify("IKR1:" + b45encode(data))
+    result = _FUZZ_VERIFIER.verify("IKR1:" + b45encode(data))
     assert not result.valid and result.code in ("malformed", "non_canonical", "unsupported_version")
 
 

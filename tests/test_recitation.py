@@ -15,25 +15,42 @@ from ikrar_cli.demo import write_sample_roster
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 ROOT = Path(__file__).resolve().parents[1]
-ROSTER = ("NIP,Nama,Jabatan,Unit Kerja\n"
-          "198609262015051001,Ahmad Yani,Kepala Dinas,Dinas Kesehatan\n"
-          "200012312024211001,Siti Aminah,Perawat,Dinas Kesehatan\n"
-          "197803122005011002,Andi Baso,Guru,Dinas Pendidikan\n")
+ROSTER = (
+    "NIP,Nama,Jabatan,Unit Kerja\n"
+    "198609262015051001,Ahmad Yani,Kepala Dinas,Dinas Kesehatan\n"
+    "200012312024211001,Siti Aminah,Perawat,Dinas Kesehatan\n"
+    "197803122005011002,Andi Baso,Guru,Dinas Pendidikan\n"
+)
 
 
 def setup_terminal(ikrar, tmp_path: Path, roster: str = ROSTER, attest: bool = True) -> Path:
     from tests_paths import home_of
 
     assert ikrar("init", "--code", "UJI", "--timezone", "WITA").exit_code == 0
-    for args in (["key", "init-authority"], ["key", "new-terminal", "apel-1"],
-                 ["key", "certify", "apel-1", "--valid-from", "2024-01-01"]):
+    for args in (
+        ["key", "init-authority"],
+        ["key", "new-terminal", "apel-1"],
+        ["key", "certify", "apel-1", "--valid-from", "2024-01-01"],
+    ):
         r = ikrar(*args, env=PASS)
         assert r.exit_code == 0, r.stderr
     f = tmp_path / "roster.csv"
     f.write_text(roster)
     assert ikrar("roster", "import", str(f)).exit_code == 0
-    r = ikrar("session", "open", "--pledge", "pilkada-2024", "--title", "Apel Ikrar", "--location", "Halaman",
-              "--force", "--reason", "uji", "--json")
+    r = ikrar(
+        "session",
+        "open",
+        "--pledge",
+        "pilkada-2024",
+        "--title",
+        "Apel Ikrar",
+        "--location",
+        "Halaman",
+        "--force",
+        "--reason",
+        "uji",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     if attest:
         r = ikrar("attest", "--session", "1", "--nip", "19860926 201505 1 001", "--yes", env=PASS)
@@ -52,10 +69,24 @@ def test_session_open_refuses_expired_template_unless_forced_with_reason(ikrar, 
     r = ikrar("--lang", "en", "session", "open", "--pledge", "pilkada-2020", "--title", "A", "--location", "B")
     assert r.exit_code == 5
     assert r.stderr.startswith("ikrar: Pledge pilkada-2020@1 is valid from 2020-09-01 to 2021-03-31, not on ")
-    assert ikrar("session", "open", "--pledge", "pilkada-2020", "--title", "A", "--location", "B",
-                 "--force").exit_code == 2
-    r = ikrar("session", "open", "--pledge", "pilkada-2020", "--title", "A", "--location", "B", "--force",
-              "--reason", "arsip", "--json")
+    assert (
+        ikrar("session", "open", "--pledge", "pilkada-2020", "--title", "A", "--location", "B", "--force").exit_code
+        == 2
+    )
+    r = ikrar(
+        "session",
+        "open",
+        "--pledge",
+        "pilkada-2020",
+        "--title",
+        "A",
+        "--location",
+        "B",
+        "--force",
+        "--reason",
+        "arsip",
+        "--json",
+    )
     assert r.exit_code == 0 and json.loads(r.stdout)["forced_reason"] == "arsip"
 
 
@@ -76,8 +107,9 @@ def test_unknown_typo_unlisted_inactive(ikrar, tmp_path: Path) -> None:
     assert r.exit_code == 4 and "199001012015032002 is not on the roster" in r.stderr
     r = ikrar("--lang", "en", "attest", "--session", "1", "--nip", "198609312015051001", "--yes", env=PASS)
     assert r.exit_code == 3 and "not a real birth date" in r.stderr
-    r = ikrar("attest", "--session", "1", "--nip", "199001012015032002", "--yes", "--allow-unlisted", "--json",
-              env=PASS)
+    r = ikrar(
+        "attest", "--session", "1", "--nip", "199001012015032002", "--yes", "--allow-unlisted", "--json", env=PASS
+    )
     assert r.exit_code == 0 and json.loads(r.stdout)["unlisted"] is True
     f = tmp_path / "r2.csv"
     f.write_text("NIP,Nama,Unit Kerja\n198609262015051001,Ahmad Yani,Dinas Kesehatan\n")
@@ -90,8 +122,10 @@ def test_unknown_typo_unlisted_inactive(ikrar, tmp_path: Path) -> None:
 def test_collective_attendance_with_slips(ikrar, tmp_path: Path) -> None:
     home = setup_terminal(ikrar, tmp_path)
     att = tmp_path / "hadir.csv"
-    att.write_text("No;NIP;Nama\n1;200012312024211001;x\n2;197803122005011002;x\n3;198609262015051001;sudah\n"
-                   "4;199001012015032002;asing\n5;1.97803E+17;rusak\n6;200012312024211001;ganda\n")
+    att.write_text(
+        "No;NIP;Nama\n1;200012312024211001;x\n2;197803122005011002;x\n3;198609262015051001;sudah\n"
+        "4;199001012015032002;asing\n5;1.97803E+17;rusak\n6;200012312024211001;ganda\n"
+    )
     pdf = tmp_path / "slips.pdf"
     r = ikrar("attest", "--session", "1", "--attendance", str(att), "--pdf", str(pdf), "--json", env=PASS)
     assert r.exit_code == 0, r.stderr
@@ -113,8 +147,9 @@ def test_collective_attendance_with_slips(ikrar, tmp_path: Path) -> None:
 
 def test_close_checkpoint_prove_and_verify_proof(ikrar, tmp_path: Path) -> None:
     setup_terminal(ikrar, tmp_path)
-    receipt = json.loads(ikrar("attest", "--session", "1", "--nip", "200012312024211001", "--yes", "--json",
-                               env=PASS).stdout)["receipt"]
+    receipt = json.loads(
+        ikrar("attest", "--session", "1", "--nip", "200012312024211001", "--yes", "--json", env=PASS).stdout
+    )["receipt"]
     r = ikrar("ledger", "prove", receipt)
     assert r.exit_code == 5  # no checkpoint yet
     r = ikrar("session", "close", "1", env=PASS)
@@ -135,11 +170,22 @@ def test_close_checkpoint_prove_and_verify_proof(ikrar, tmp_path: Path) -> None:
 
 def test_receipt_show_writes_png_svg_pdf(ikrar, tmp_path: Path) -> None:
     setup_terminal(ikrar, tmp_path)
-    receipt = json.loads(ikrar("attest", "--session", "1", "--nip", "198609262015051001", "--yes", "--json",
-                               env=PASS).stdout)["receipt"]
+    receipt = json.loads(
+        ikrar("attest", "--session", "1", "--nip", "198609262015051001", "--yes", "--json", env=PASS).stdout
+    )["receipt"]
     out = {k: tmp_path / f"r.{k}" for k in ("png", "svg", "pdf")}
-    r = ikrar("receipt", "show", receipt, "--png", str(out["png"]), "--svg", str(out["svg"]), "--pdf", str(out["pdf"]),
-              "--json")
+    r = ikrar(
+        "receipt",
+        "show",
+        receipt,
+        "--png",
+        str(out["png"]),
+        "--svg",
+        str(out["svg"]),
+        "--pdf",
+        str(out["pdf"]),
+        "--json",
+    )
     assert r.exit_code == 0 and json.loads(r.stdout)["qr_version"] <= 10
     assert "<svg" in out["svg"].read_text() and "Ahmad Yani" in out["svg"].read_text()
     for k in ("png", "pdf"):
@@ -159,8 +205,12 @@ def test_kill_during_collective_loses_nothing_printed_and_rerun_completes(ikrar,
     att.write_text("NIP\n" + "\n".join(ids) + "\n")
     out = tmp_path / "printed.txt"
     with open(out, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance",
-                                 str(att)], env=_env(home), stdout=fh, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(att)],
+            env=_env(home),
+            stdout=fh,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 60
         while time.time() < deadline and out.stat().st_size < 300 * 200:
             time.sleep(0.05)
@@ -173,10 +223,18 @@ def test_kill_during_collective_loses_nothing_printed_and_rerun_completes(ikrar,
     assert set(printed) <= stored
     assert conn.execute("SELECT COUNT(*) FROM attestations").fetchone()[0] == entries(home)
     conn.close()
-    assert subprocess.run([sys.executable, "-m", "ikrar_cli", "ledger", "verify"], env=_env(home),
-                          capture_output=True).returncode == 0
-    done = subprocess.run([sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(att),
-                           "--json"], env=_env(home), capture_output=True, text=True)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "ikrar_cli", "ledger", "verify"], env=_env(home), capture_output=True
+        ).returncode
+        == 0
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(att), "--json"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+    )
     summary = json.loads(done.stdout.splitlines()[-1])["summary"]
     assert summary["attested"] + summary["already_attested"] == 3000
     assert entries(home) == 3000
@@ -191,14 +249,25 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
     files = []
     for p in range(4):
         f = tmp_path / f"a{p}.csv"
-        f.write_text("NIP\n" + "\n".join(ids[p * 200:(p + 1) * 200]) + "\n")
+        f.write_text("NIP\n" + "\n".join(ids[p * 200 : (p + 1) * 200]) + "\n")
         files.append(f)
-    procs = [subprocess.Popen([sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(f)],
-                              env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for f in files]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(f)],
+            env=_env(home),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for f in files
+    ]
     seen = []
     while any(p.poll() is None for p in procs):  # a reader meanwhile sees consistent, growing counts
-        r = subprocess.run([sys.executable, "-m", "ikrar_cli", "session", "show", "1", "--json"], env=_env(home),
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [sys.executable, "-m", "ikrar_cli", "session", "show", "1", "--json"],
+            env=_env(home),
+            capture_output=True,
+            text=True,
+        )
         if r.returncode == 0:
             seen.append(json.loads(r.stdout)["attested"])
     assert [p.wait() for p in procs] == [0, 0, 0, 0]
@@ -207,5 +276,9 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
     idx = [r[0] for r in conn.execute("SELECT idx FROM ledger_entries ORDER BY idx")]
     assert idx == list(range(800))
     assert conn.execute("SELECT COUNT(DISTINCT officer_id) FROM attestations").fetchone()[0] == 800
-    assert subprocess.run([sys.executable, "-m", "ikrar_cli", "ledger", "verify"], env=_env(home),
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "ikrar_cli", "ledger", "verify"], env=_env(home), capture_output=True
+        ).returncode
+        == 0
+    )

@@ -17,21 +17,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
-from ikrar_cli.identifiers import extract_identifier, parse_identifier
 from ikrar_cli.i18n import set_language
+from ikrar_cli.identifiers import extract_identifier, parse_identifier
 from ikrar_cli.roster import derive_unit_code, split_titles
 
 TODAY = date(2026, 11, 24)
 HEAD = "No;NIP;Nama;Jabatan;Unit Kerja;Golongan\n"
-ROWS = ("1;19860926 201505 1 001;Dr. H. Ahmad Yani, S.H., M.Si.;Kepala Dinas;Dinas Pendidikan dan Kebudayaan;IV/c\n"
-        "2;200012312024211001;Siti Aminah;\"Guru\nAhli Pertama\";Dinas Pendidikan dan Kebudayaan;IX\n"
-        "3;199001012015032002;Ni Luh Putu Ayu;Perawat;Dinas Kesehatan;III/b\n")
+ROWS = (
+    "1;19860926 201505 1 001;Dr. H. Ahmad Yani, S.H., M.Si.;Kepala Dinas;Dinas Pendidikan dan Kebudayaan;IV/c\n"
+    '2;200012312024211001;Siti Aminah;"Guru\nAhli Pertama";Dinas Pendidikan dan Kebudayaan;IX\n'
+    "3;199001012015032002;Ni Luh Putu Ayu;Perawat;Dinas Kesehatan;III/b\n"
+)
 
 
 def officers(home: Path) -> list[tuple]:
     conn = sqlite3.connect(home / "ikrar.db")
-    return conn.execute("SELECT officer_id, name, gelar_depan, gelar_belakang, position, unit_code, active "
-                        "FROM officers ORDER BY officer_id").fetchall()
+    return conn.execute(
+        "SELECT officer_id, name, gelar_depan, gelar_belakang, position, unit_code, active "
+        "FROM officers ORDER BY officer_id"
+    ).fetchall()
 
 
 def write(path: Path, text: str, encoding: str = "utf-8", bom: bool = False) -> Path:
@@ -61,41 +65,51 @@ def test_utf16_and_tab_delimiter(ikrar, workspace: Path, tmp_path: Path) -> None
 
 
 def test_latin1_names(ikrar, workspace: Path, tmp_path: Path) -> None:
-    f = write(tmp_path / "l.csv", "NIP,Nama,Unit Kerja\n198609262015051001,Andr\xe9 Sim\xf5es,Dinas Kesehatan\n", "cp1252")
+    f = write(
+        tmp_path / "l.csv", "NIP,Nama,Unit Kerja\n198609262015051001,Andr\xe9 Sim\xf5es,Dinas Kesehatan\n", "cp1252"
+    )
     assert ikrar("roster", "import", str(f)).exit_code == 0
     assert officers(workspace)[0][1] == "André Simões"
 
 
 def test_excel_damage_and_bad_dates_abort_everything(ikrar, workspace: Path, tmp_path: Path) -> None:
-    f = write(tmp_path / "bad.csv", "NIP,Nama,Unit Kerja\n"
-              "198609262015051001,Baik,Dinas Kesehatan\n"
-              "1.98609E+17,Rusak,Dinas Kesehatan\n"
-              "198609262015051000,Pembulatan,Dinas Kesehatan\n"
-              "198602312015051001,Tanggal,Dinas Kesehatan\n"
-              "198609262099011001,Masa depan,Dinas Kesehatan\n"
-              "198609262015051001,Ganda,Dinas Kesehatan\n")
+    f = write(
+        tmp_path / "bad.csv",
+        "NIP,Nama,Unit Kerja\n"
+        "198609262015051001,Baik,Dinas Kesehatan\n"
+        "1.98609E+17,Rusak,Dinas Kesehatan\n"
+        "198609262015051000,Pembulatan,Dinas Kesehatan\n"
+        "198602312015051001,Tanggal,Dinas Kesehatan\n"
+        "198609262099011001,Masa depan,Dinas Kesehatan\n"
+        "198609262015051001,Ganda,Dinas Kesehatan\n",
+    )
     r = ikrar("--lang", "en", "roster", "import", str(f), "--json")
     assert r.exit_code == 3
     rep = json.loads(r.stdout)["error"]["details"]
     assert [(p["row"], p["column"]) for p in rep["invalid_rows"]] == [(3, "NIP"), (4, "NIP"), (5, "NIP"), (6, "NIP")]
     reasons = [p["reason"] for p in rep["invalid_rows"]]
-    assert reasons[0] == ("'1.98609E+17' is in scientific notation: Excel stored the number as a float and lost "
-                          "its last digits")
+    assert reasons[0] == (
+        "'1.98609E+17' is in scientific notation: Excel stored the number as a float and lost its last digits"
+    )
     assert "cannot be 000" in reasons[1] and "floating point" in reasons[1]
     assert reasons[2] == "198602312015051001: digits 1-8 (19860231) are not a real birth date"
     assert reasons[3] == "198609262099011001: appointment 209901 is in the future"
-    assert rep["duplicate_rows"] == [{"row": 7, "column": "NIP", "value": "198609262015051001",
-                                      "reason": "same identifier as row 2", "hint": None}]
+    assert rep["duplicate_rows"] == [
+        {"row": 7, "column": "NIP", "value": "198609262015051001", "reason": "same identifier as row 2", "hint": None}
+    ]
     assert rep["invalid_rows"][0]["hint"].startswith("format the column as Text in Excel")
     r = ikrar("--lang", "en", "roster", "import", str(f))
-    assert r.stderr.splitlines()[0].endswith("— format the column as Text in Excel (or export from SIASN as CSV) "
-                                             "and export again")
+    assert r.stderr.splitlines()[0].endswith(
+        "— format the column as Text in Excel (or export from SIASN as CSV) and export again"
+    )
     assert officers(workspace) == []
 
 
 def test_skip_invalid_writes_rejects_that_reimport(ikrar, workspace: Path, tmp_path: Path) -> None:
-    f = write(tmp_path / "mix.csv", "NIP,Nama,Unit Kerja\n198609262015051001,Baik,Dinas Kesehatan\n"
-              "1.98609E+17,Rusak,Dinas Kesehatan\n")
+    f = write(
+        tmp_path / "mix.csv",
+        "NIP,Nama,Unit Kerja\n198609262015051001,Baik,Dinas Kesehatan\n1.98609E+17,Rusak,Dinas Kesehatan\n",
+    )
     rej = tmp_path / "rej.csv"
     r = ikrar("roster", "import", str(f), "--skip-invalid", "--rejects", str(rej), "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["added"] == 1
@@ -116,10 +130,12 @@ def test_update_history_dry_run_and_retire(ikrar, workspace: Path, tmp_path: Pat
     assert (dry["added"], dry["updated"], dry["unchanged"], dry["retired"], dry["written"]) == (0, 1, 1, 1, False)
     assert officers(workspace)[0][4] == "Kepala Dinas"  # nothing written
     real = json.loads(ikrar("roster", "import", str(f2), "--retire-missing", "--json").stdout)
-    assert {k: real[k] for k in ("added", "updated", "unchanged", "retired")} == \
-        {k: dry[k] for k in ("added", "updated", "unchanged", "retired")}
-    assert real["changes"] == [{"officer_id": "198609262015051001", "field": "position", "old": "Kepala Dinas",
-                                "new": "Sekretaris Dinas"}]
+    assert {k: real[k] for k in ("added", "updated", "unchanged", "retired")} == {
+        k: dry[k] for k in ("added", "updated", "unchanged", "retired")
+    }
+    assert real["changes"] == [
+        {"officer_id": "198609262015051001", "field": "position", "old": "Kepala Dinas", "new": "Sekretaris Dinas"}
+    ]
     rows = officers(workspace)
     assert rows[0][4] == "Sekretaris Dinas" and rows[1][6] == 0  # retired, not deleted
     show = json.loads(ikrar("roster", "show", "198609262015051001", "--json").stdout)
@@ -132,15 +148,20 @@ def test_map_override_and_missing_columns(ikrar, workspace: Path, tmp_path: Path
     f = write(tmp_path / "m.csv", "Nomor,Nama Pegawai,Bagian\n198609262015051001,Andi,Dinas Kesehatan\n")
     r = ikrar("--lang", "en", "roster", "import", str(f))
     assert r.exit_code == 3
-    assert r.stderr == ("ikrar: Required column(s) not found: officer_id, unit — columns found: Nomor, Nama Pegawai, "
-                        "Bagian; name them with --map field=Header\n")
+    assert r.stderr == (
+        "ikrar: Required column(s) not found: officer_id, unit — columns found: Nomor, Nama Pegawai, "
+        "Bagian; name them with --map field=Header\n"
+    )
     r = ikrar("roster", "import", str(f), "--map", "officer_id=Nomor", "--map", "unit=Bagian")
     assert r.exit_code == 0 and officers(workspace)[0][1] == "Andi"
 
 
 def test_siasn_camel_case_and_nik_and_internal(ikrar, workspace: Path, tmp_path: Path) -> None:
-    f = write(tmp_path / "siasn.csv", "nipBaru,nama,gelarDepan,gelarBelakang,jabatanNama,unorNama\n"
-              "198609262015051001,Ahmad Yani,Dr.,M.Si.,Analis,Badan Kepegawaian dan Pengembangan SDM (BKPSDM)\n")
+    f = write(
+        tmp_path / "siasn.csv",
+        "nipBaru,nama,gelarDepan,gelarBelakang,jabatanNama,unorNama\n"
+        "198609262015051001,Ahmad Yani,Dr.,M.Si.,Analis,Badan Kepegawaian dan Pengembangan SDM (BKPSDM)\n",
+    )
     assert ikrar("roster", "import", str(f)).exit_code == 0
     assert officers(workspace)[0][2:6] == ("Dr.", "M.Si.", "Analis", "BKPSDM")
     g = write(tmp_path / "honorer.csv", "NIK,Nama,OPD\n3273014509860001,Rina,Dinas Kesehatan\n")
@@ -175,9 +196,12 @@ def test_xlsx_with_numeric_nips(ikrar, workspace: Path, tmp_path: Path) -> None:
 
 
 def test_export_is_safe_against_formula_injection(ikrar, workspace: Path, tmp_path: Path) -> None:
-    f = write(tmp_path / "evil.csv", "NIP,Nama,Jabatan,Unit Kerja\n"
-              "198609262015051001,=HYPERLINK(\"http://x\"),+SUM(1),Dinas Kesehatan\n"
-              "199001012015032002,@cmd,-2+3,Dinas Kesehatan\n")
+    f = write(
+        tmp_path / "evil.csv",
+        "NIP,Nama,Jabatan,Unit Kerja\n"
+        '198609262015051001,=HYPERLINK("http://x"),+SUM(1),Dinas Kesehatan\n'
+        "199001012015032002,@cmd,-2+3,Dinas Kesehatan\n",
+    )
     assert ikrar("roster", "import", str(f)).exit_code == 0
     out = tmp_path / "out.xlsx"
     assert ikrar("roster", "export", "--out", str(out)).exit_code == 0
@@ -186,7 +210,7 @@ def test_export_is_safe_against_formula_injection(ikrar, workspace: Path, tmp_pa
     ws = openpyxl.load_workbook(out).active
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert values[0][0] == "198609262015051001" and ws.cell(2, 1).data_type == "s"
-    assert values[0][3] == "'=HYPERLINK(\"http://x\")" and values[0][5] == "'+SUM(1)"
+    assert values[0][3] == '\'=HYPERLINK("http://x")' and values[0][5] == "'+SUM(1)"
     assert values[1][3] == "'@cmd" and values[1][5] == "'-2+3"
     csv_out = tmp_path / "out.csv"
     assert ikrar("roster", "export", "--out", str(csv_out)).exit_code == 0
@@ -194,9 +218,14 @@ def test_export_is_safe_against_formula_injection(ikrar, workspace: Path, tmp_pa
     assert "'=HYPERLINK" in text and ",=" not in text
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "is empty"), (b"\x00\x01\x02binary\x00", "binary data"), (b"NIP,Nama,Unit Kerja\n", None),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"\x00\x01\x02binary\x00", "binary data"),
+        (b"NIP,Nama,Unit Kerja\n", None),
+    ],
+)
 def test_bad_files_one_clear_line(ikrar, workspace: Path, tmp_path: Path, content: bytes, message: str | None) -> None:
     f = tmp_path / "x.csv"
     f.write_bytes(content)
@@ -262,23 +291,52 @@ def test_killed_import_leaves_roster_exactly_as_before(workspace: Path, tmp_path
     """kill -9 in the middle of a large import: the roster is unchanged, and a rerun completes."""
     small = write(tmp_path / "a.csv", "NIP,Nama,Unit Kerja\n198609262015051001,Awal,Dinas Kesehatan\n")
     env = dict(os.environ, IKRAR_HOME=str(workspace))
-    subprocess.run([sys.executable, "-m", "ikrar_cli", "roster", "import", str(small)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "ikrar_cli", "roster", "import", str(small)], env=env, check=True, capture_output=True
+    )
     before = officers(workspace)
     big = tmp_path / "big.csv"
     with open(big, "w") as fh:
         fh.write("NIP,Nama,Unit Kerja\n")
         for i in range(150_000):
             fh.write(f"19860926{2005 + i % 15}{1 + i % 12:02d}1{1 + i % 999:03d},Pegawai {i},Unit {i % 40}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "ikrar_cli", "roster", "import", str(big), "--skip-invalid",
-                             "--rejects", str(tmp_path / "rej.csv")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ikrar_cli",
+            "roster",
+            "import",
+            str(big),
+            "--skip-invalid",
+            "--rejects",
+            str(tmp_path / "rej.csv"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert officers(workspace) == before
-    done = subprocess.run([sys.executable, "-m", "ikrar_cli", "roster", "import", str(big), "--skip-invalid",
-                           "--rejects", str(tmp_path / "rej.csv"), "--json"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ikrar_cli",
+            "roster",
+            "import",
+            str(big),
+            "--skip-invalid",
+            "--rejects",
+            str(tmp_path / "rej.csv"),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     rep = json.loads(done.stdout)
     assert rep["added"] + rep["updated"] + rep["unchanged"] == len(officers(workspace)) - 0 or rep["added"] > 0

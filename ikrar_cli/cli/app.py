@@ -82,8 +82,14 @@ def json_option(func: Any) -> Any:
         if value:
             ctx.ensure_object(AppContext).json = True
 
-    return click.option("--json", "json_output", is_flag=True, expose_value=False, callback=callback,
-                        help=_("Print machine-readable JSON on stdout"))(func)
+    return click.option(
+        "--json",
+        "json_output",
+        is_flag=True,
+        expose_value=False,
+        callback=callback,
+        help=_("Print machine-readable JSON on stdout"),
+    )(func)
 
 
 class LazyGroup(click.Group):
@@ -144,15 +150,27 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     cls=LazyGroup,
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    help=_("ikrar: signed, verifiable Ikrar Netralitas ASN (neutrality pledges).\n\n"
-           "Staff at an apel record each officer's pledge with a signed receipt; auditors "
-           "verify receipts offline; HR imports rosters and reports compliance per unit."),
+    help=_(
+        "ikrar: signed, verifiable Ikrar Netralitas ASN (neutrality pledges).\n\n"
+        "Staff at an apel record each officer's pledge with a signed receipt; auditors "
+        "verify receipts offline; HR imports rosters and reports compliance per unit."
+    ),
 )
 @click.version_option(__version__, "--version", prog_name="ikrar", message="%(prog)s %(version)s")
-@click.option("--home", metavar="DIR", envvar="IKRAR_HOME",
-              help=_("Workspace folder (default: $IKRAR_HOME or the user data folder)"))
-@click.option("--lang", type=click.Choice(["id", "en"]), envvar="IKRAR_LANG", callback=_set_lang,
-              is_eager=True, help=_("Language of messages: id (default) or en; also $IKRAR_LANG"))
+@click.option(
+    "--home",
+    metavar="DIR",
+    envvar="IKRAR_HOME",
+    help=_("Workspace folder (default: $IKRAR_HOME or the user data folder)"),
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    envvar="IKRAR_LANG",
+    callback=_set_lang,
+    is_eager=True,
+    help=_("Language of messages: id (default) or en; also $IKRAR_LANG"),
+)
 @click.option("--json", "json_output", is_flag=True, help=_("Print machine-readable JSON on stdout"))
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, lang: str, json_output: bool) -> None:

@@ -25,8 +25,10 @@ def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterat
     keys = [header_key(h) for h in table.headers]
     if column:
         if header_key(column) not in keys:
-            raise InputError(_("--column {column}: no such column", column=column),
-                             _("columns found: {cols}", cols=", ".join(table.headers)))
+            raise InputError(
+                _("--column {column}: no such column", column=column),
+                _("columns found: {cols}", cols=", ".join(table.headers)),
+            )
         idx = keys.index(header_key(column))
     else:
         found = [keys.index(a) for a in ALIASES["officer_id"] + ALIASES["nik"] if a in keys]
@@ -35,40 +37,72 @@ def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterat
         elif len(keys) == 1:
             idx = 0
         else:
-            raise InputError(_("{path}: no NIP or NIK column found", path=path),
-                             _("columns found: {cols}; choose one with --column", cols=", ".join(table.headers)))
+            raise InputError(
+                _("{path}: no NIP or NIK column found", path=path),
+                _("columns found: {cols}; choose one with --column", cols=", ".join(table.headers)),
+            )
     for row, cells in table:
         yield row, cell_text(cells[idx]) if idx < len(cells) else ""
 
 
-@click.command(help=_("Record attestations: one officer (--nip … --yes), or everyone on an attendance list "
-                      "(--attendance FILE) for a collective recitation."))
+@click.command(
+    help=_(
+        "Record attestations: one officer (--nip … --yes), or everyone on an attendance list "
+        "(--attendance FILE) for a collective recitation."
+    )
+)
 @click.option("--session", "session_id", type=int, required=True, help=_("Session number"))
 @click.option("--nip", default=None, help=_("One officer's NIP / NI PPPK / NIK"))
 @click.option("--yes", is_flag=True, help=_("Confirm that the officer acknowledged the pledge"))
-@click.option("--attendance", type=click.Path(path_type=Path), default=None,
-              help=_("Attendance list (CSV/XLSX) of a collective recitation"))
+@click.option(
+    "--attendance",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Attendance list (CSV/XLSX) of a collective recitation"),
+)
 @click.option("--sheet", default=None, help=_("XLSX sheet name"))
 @click.option("--column", default=None, help=_("Column holding the identifiers"))
 @click.option("--allow-unlisted", is_flag=True, help=_("Record an officer who is not on the roster (flagged for HR)"))
-@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("Write the new receipts as printable slips (4 per A4 page)"))
-@click.option("--png-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=_("Write one PNG QR code per new receipt into this folder"))
+@click.option(
+    "--pdf",
+    "pdf_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Write the new receipts as printable slips (4 per A4 page)"),
+)
+@click.option(
+    "--png-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=_("Write one PNG QR code per new receipt into this folder"),
+)
 @click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
 @passphrase_option
 @json_option
 @pass_app
-def attest(app: AppContext, session_id: int, nip: str | None, yes: bool, attendance: Path | None, sheet: str | None,
-           column: str | None, allow_unlisted: bool, pdf_out: Path | None, png_dir: Path | None, terminal: str | None,
-           passphrase_file: Path | None) -> None:
+def attest(
+    app: AppContext,
+    session_id: int,
+    nip: str | None,
+    yes: bool,
+    attendance: Path | None,
+    sheet: str | None,
+    column: str | None,
+    allow_unlisted: bool,
+    pdf_out: Path | None,
+    png_dir: Path | None,
+    terminal: str | None,
+    passphrase_file: Path | None,
+) -> None:
     from ..errors import UsageError
 
     if (nip is None) == (attendance is None):
         raise UsageError(_("Give either --nip or --attendance"), _("see 'ikrar attest --help'"))
     if nip is not None and not yes:
-        raise UsageError(_("Recording an attestation needs --yes"),
-                         _("add --yes to confirm that the officer acknowledged the pledge, or use 'ikrar recite'"))
+        raise UsageError(
+            _("Recording an attestation needs --yes"),
+            _("add --yes to confirm that the officer acknowledged the pledge, or use 'ikrar recite'"),
+        )
     from .recitation_common import open_recorder
 
     recorder, signer = open_recorder(app, passphrase_file, terminal)
@@ -94,22 +128,38 @@ def attest(app: AppContext, session_id: int, nip: str | None, yes: bool, attenda
             out.flush()
 
         with progress(_("Recording"), None, enabled=not app.json) as tick:
-            report = recorder.attest_many(session_id, attendance_rows(attendance, sheet, column),
-                                          on_committed=committed, progress=tick)
+            report = recorder.attest_many(
+                session_id, attendance_rows(attendance, sheet, column), on_committed=committed, progress=tick
+            )
         if app.json:
             click.echo(json.dumps({"summary": report.to_dict()}, ensure_ascii=False))
         else:
-            say(_("Collective recitation: {n} recorded, {a} had already pledged, {u} unknown, {i} invalid, "
-                  "{d} duplicates, {x} inactive", n=report.attested, a=report.already, u=len(report.unknown),
-                  i=len(report.invalid), d=len(report.duplicates), x=len(report.inactive)))
+            say(
+                _(
+                    "Collective recitation: {n} recorded, {a} had already pledged, {u} unknown, {i} invalid, "
+                    "{d} duplicates, {x} inactive",
+                    n=report.attested,
+                    a=report.already,
+                    u=len(report.unknown),
+                    i=len(report.invalid),
+                    d=len(report.duplicates),
+                    x=len(report.inactive),
+                )
+            )
             for p in report.invalid + report.unknown + report.duplicates + report.inactive:
                 say(_("row {row}: {value!r}: {reason}", row=p.row, value=p.value, reason=p.reason))
     if new and (pdf_out or png_dir):
         write_outputs(app, recorder.workspace, new, signer.name, pdf_out, png_dir)
 
 
-def write_outputs(app: AppContext, ws, attestations: list, terminal: str, pdf_out: Path | None,  # type: ignore[no-untyped-def]
-                  png_dir: Path | None) -> None:
+def write_outputs(
+    app: AppContext,
+    ws,
+    attestations: list,
+    terminal: str,
+    pdf_out: Path | None,  # type: ignore[no-untyped-def]
+    png_dir: Path | None,
+) -> None:
     """Slips and PNGs are rendered only when asked (rendering costs far more than signing)."""
     from ..pledges import PledgeLibrary
     from ..receipt import decode_receipt
@@ -124,8 +174,12 @@ def write_outputs(app: AppContext, ws, attestations: list, terminal: str, pdf_ou
         from ..slips import write_slips_pdf
 
         with progress(_("Writing slips"), len(decoded), enabled=not app.json) as tick:
-            n = write_slips_pdf(pdf_out, (slip_for(ws, library, a.receipt, c, terminal, units) for a, c in decoded),
-                                progress=tick, total=len(decoded))
+            n = write_slips_pdf(
+                pdf_out,
+                (slip_for(ws, library, a.receipt, c, terminal, units) for a, c in decoded),
+                progress=tick,
+                total=len(decoded),
+            )
         say(_("{n} slips written to {path}", n=n, path=pdf_out))
     if png_dir:
         from ..qr import write_png

@@ -12,10 +12,18 @@ from .app import AppContext, json_option, pass_app
 from .output import emit_json, say
 
 
-@click.command(help=_("Run the whole flow once in a throwaway workspace: sample roster, keys, an apel session "
-                      "for Pilkada 2024, individual and collective pledges, PDF slips, auditor verification."))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=_("Folder for the demo workspace (default: a new temporary folder)"))
+@click.command(
+    help=_(
+        "Run the whole flow once in a throwaway workspace: sample roster, keys, an apel session "
+        "for Pilkada 2024, individual and collective pledges, PDF slips, auditor verification."
+    )
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=_("Folder for the demo workspace (default: a new temporary folder)"),
+)
 @click.option("--officers", type=click.IntRange(10, 100_000), default=400, show_default=True)
 @click.option("--collective", type=click.IntRange(0, 100_000), default=300, show_default=True)
 @json_option
@@ -27,21 +35,41 @@ def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> N
     home = out or Path(tempfile.mkdtemp(prefix="ikrar-demo-"))
     if out and out.exists() and any(out.iterdir()):
         raise ConflictError(_("{path} is not empty", path=out), _("choose a new folder for the demo"))
-    report = run_demo(home, officers=officers, individual=5, collective=min(collective, officers - 5),
-                      say=lambda m: None if app.json else say("• " + m))
+    report = run_demo(
+        home,
+        officers=officers,
+        individual=5,
+        collective=min(collective, officers - 5),
+        say=lambda m: None if app.json else say("• " + m),
+    )
     if app.json:
-        emit_json({"home": str(home), "officers": report.officers, "individual": len(report.individual),
-                   "collective": report.collective, "verified_valid": report.verified_valid,
-                   "verified_total": report.verified_total, "fingerprint": report.fingerprint,
-                   "forced_reason": report.forced_reason, "files": {k: str(v) for k, v in report.files.items()}})
+        emit_json(
+            {
+                "home": str(home),
+                "officers": report.officers,
+                "individual": len(report.individual),
+                "collective": report.collective,
+                "verified_valid": report.verified_valid,
+                "verified_total": report.verified_total,
+                "fingerprint": report.fingerprint,
+                "forced_reason": report.forced_reason,
+                "files": {k: str(v) for k, v in report.files.items()},
+            }
+        )
     else:
         click.echo(_("Demo workspace: {home}", home=home))
         for key, path in report.files.items():
             click.echo(f"  {key:11} {path}")
         if report.forced_reason:
             say(_("Note: {reason}; the session was opened with a recorded reason.", reason=report.forced_reason))
-        click.echo(_("Try the kiosk: ikrar --home {home} session open --pledge pilkada-2024 --title Apel "
-                     "--location Aula --force --reason demo, then ikrar --home {home} recite --session 2 "
-                     "--passphrase-file {pf}", home=home, pf=report.files["passphrase"]))
+        click.echo(
+            _(
+                "Try the kiosk: ikrar --home {home} session open --pledge pilkada-2024 --title Apel "
+                "--location Aula --force --reason demo, then ikrar --home {home} recite --session 2 "
+                "--passphrase-file {pf}",
+                home=home,
+                pf=report.files["passphrase"],
+            )
+        )
     if report.verified_valid != report.verified_total:
         raise click.exceptions.Exit(1)

@@ -10,23 +10,39 @@ from .output import emit_json, say
 
 
 @click.command(help=_("Create a workspace: a commented ikrar.yaml and the SQLite database."))
-@click.option("--institution", default="Instansi Pemerintah", show_default=True,
-              help=_("Name of the institution (e.g. BKPSDM Kabupaten Jeneponto)"))
+@click.option(
+    "--institution",
+    default="Instansi Pemerintah",
+    show_default=True,
+    help=_("Name of the institution (e.g. BKPSDM Kabupaten Jeneponto)"),
+)
 @click.option("--code", default="INST", show_default=True, help=_("Short code of the institution"))
 @click.option("--unit", default=None, help=_("Default unit (OPD) code of this terminal"))
-@click.option("--timezone", "tz", default="WIB", show_default=True,
-              help=_("Time zone: WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"))
+@click.option(
+    "--timezone",
+    "tz",
+    default="WIB",
+    show_default=True,
+    help=_("Time zone: WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"),
+)
 @click.option("--force", is_flag=True, help=_("Rewrite ikrar.yaml if the workspace exists"))
 @json_option
 @pass_app
 def init(app: AppContext, institution: str, code: str, unit: str | None, tz: str, force: bool) -> None:
     from ..workspace import Workspace
 
-    ws = Workspace.init(app.home, institution=institution, code=code, unit=unit, timezone=tz,
-                        language=app.lang, force=force)
+    ws = Workspace.init(
+        app.home, institution=institution, code=code, unit=unit, timezone=tz, language=app.lang, force=force
+    )
     if app.json:
-        emit_json({"home": str(ws.root), "config": str(ws.config_path), "database": str(ws.db_path),
-                   "timezone": ws.config.timezone})
+        emit_json(
+            {
+                "home": str(ws.root),
+                "config": str(ws.config_path),
+                "database": str(ws.db_path),
+                "timezone": ws.config.timezone,
+            }
+        )
     else:
         say(_("Workspace ready at {path}", path=ws.root))
         click.echo(str(ws.root))

@@ -24,8 +24,9 @@ def parse_time(value: str | None) -> int | None:
     try:
         dt = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise UsageError(_("{value!r} is not a date or time", value=value),
-                         _("write e.g. 2024-10-01 or 2024-10-01T08:00+08:00")) from exc
+        raise UsageError(
+            _("{value!r} is not a date or time", value=value), _("write e.g. 2024-10-01 or 2024-10-01T08:00+08:00")
+        ) from exc
     if dt.tzinfo is None:
         from zoneinfo import ZoneInfo
 
@@ -57,8 +58,12 @@ def init_authority(app: AppContext, passphrase_file: Path | None) -> None:
 @key.command("new-terminal", help=_("Create a terminal key and print the request the authority must certify."))
 @click.argument("name")
 @click.option("--unit", default=None, help=_("Unit (OPD) code of this terminal"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("Also write the request to this file"))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Also write the request to this file"),
+)
 @passphrase_option
 @json_option
 @pass_app
@@ -74,8 +79,13 @@ def new_terminal(app: AppContext, name: str, unit: str | None, out: Path | None,
     if app.json:
         emit_json({"key": info.to_dict(), "request": request})
         return
-    say(_("Terminal key {name} ({kid}) created. Ask the authority to certify this request:", name=name,
-          kid=info.kid.hex()))
+    say(
+        _(
+            "Terminal key {name} ({kid}) created. Ask the authority to certify this request:",
+            name=name,
+            kid=info.kid.hex(),
+        )
+    )
     click.echo(text)
 
 
@@ -83,13 +93,23 @@ def new_terminal(app: AppContext, name: str, unit: str | None, out: Path | None,
 @click.argument("request")
 @click.option("--valid-from", default=None, help=_("Start of validity (default: now)"))
 @click.option("--valid-until", default=None, help=_("End of validity (default: 400 days)"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("Write the certificate to this file for the terminal to import"))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Write the certificate to this file for the terminal to import"),
+)
 @passphrase_option
 @json_option
 @pass_app
-def certify(app: AppContext, request: str, valid_from: str | None, valid_until: str | None, out: Path | None,
-            passphrase_file: Path | None) -> None:
+def certify(
+    app: AppContext,
+    request: str,
+    valid_from: str | None,
+    valid_until: str | None,
+    out: Path | None,
+    passphrase_file: Path | None,
+) -> None:
     from ..errors import NotFoundError
     from ..fsutil import atomic_write_text, read_input_bytes
     from ..keys import b64, list_keys, parse_request
@@ -101,14 +121,21 @@ def certify(app: AppContext, request: str, valid_from: str | None, valid_until: 
         with ws.store.read() as conn:
             match = [k for k in list_keys(conn) if k.role == "terminal" and k.name == request and k.has_private]
         if not match:
-            raise NotFoundError(_("No request file or terminal named {name}", name=request),
-                                _("give the request file written by 'ikrar key new-terminal'"))
+            raise NotFoundError(
+                _("No request file or terminal named {name}", name=request),
+                _("give the request file written by 'ikrar key new-terminal'"),
+            )
         k = match[0]
         req = {"name": k.name, "unit": k.unit, "public_key": b64(k.public_key), "kid": k.kid.hex()}
     from ..keys import certify as do_certify
 
-    cert = do_certify(ws, req, get_passphrase(passphrase_file, prompt=_("Authority key passphrase")),
-                      not_before=parse_time(valid_from), not_after=parse_time(valid_until))
+    cert = do_certify(
+        ws,
+        req,
+        get_passphrase(passphrase_file, prompt=_("Authority key passphrase")),
+        not_before=parse_time(valid_from),
+        not_after=parse_time(valid_until),
+    )
     if out:
         atomic_write_text(out, json.dumps(cert.to_dict(), sort_keys=True) + "\n")
     if app.json:
@@ -154,11 +181,15 @@ def list_(app: AppContext) -> None:
         table.add_column(col)
     tz = ws.config.timezone
     for k in keys:
-        status = _("revoked") if k.revoked_at else (_("certified") if k.certificate else (
-            "" if k.role == "authority" else _("not certified")))
+        status = (
+            _("revoked")
+            if k.revoked_at
+            else (_("certified") if k.certificate else ("" if k.role == "authority" else _("not certified")))
+        )
         until = format_local(k.certificate.not_after, tz)[:10] if k.certificate else ""
-        table.add_row(_("authority") if k.role == "authority" else _("terminal"), k.name, k.unit or "",
-                      k.kid.hex(), until, status)
+        table.add_row(
+            _("authority") if k.role == "authority" else _("terminal"), k.name, k.unit or "", k.kid.hex(), until, status
+        )
     console().print(table)
 
 
@@ -177,5 +208,10 @@ def revoke(app: AppContext, keyid: str, reason: str, at: str | None) -> None:
     if app.json:
         emit_json({"kid": keyid.lower(), "revoked_at": when, "reason": reason})
         return
-    say(_("Key {kid} revoked from {when}. Export a new trust bundle so verifiers learn it.", kid=keyid,
-          when=format_local(when, ws.config.timezone)))
+    say(
+        _(
+            "Key {kid} revoked from {when}. Export a new trust bundle so verifiers learn it.",
+            kid=keyid,
+            when=format_local(when, ws.config.timezone),
+        )
+    )

@@ -57,12 +57,16 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
     with ws.store.read() as conn:
         where = lg.find_by_leaf(conn, r.cose)
         if where is None:
-            raise NotFoundError(_("This receipt is not in this workspace's ledger"), _("run it on the terminal that signed it"))
+            raise NotFoundError(
+                _("This receipt is not in this workspace's ledger"), _("run it on the terminal that signed it")
+            )
         log_id, idx = where
         cp = lg.latest_checkpoint(conn, log_id)
         if cp is None or cp.size <= idx:
-            raise ConflictError(_("No signed checkpoint covers entry {index} yet", index=idx),
-                                _("sign one with 'ikrar ledger checkpoint' (or close the session)"))
+            raise ConflictError(
+                _("No signed checkpoint covers entry {index} yet", index=idx),
+                _("sign one with 'ikrar ledger checkpoint' (or close the session)"),
+            )
         text = format_proof(idx, lg.inclusion_proof(conn, log_id, idx, cp.size), cp.note)
     if out:
         atomic_write_text(out, text)
@@ -72,8 +76,13 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 
 
 @ledger.command(help=_("Recompute every log, check every receipt, checkpoint and their consistency."))
-@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
-              help=_("Check receipt signatures against this trust bundle"))
+@click.option(
+    "--bundle",
+    "bundle_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Check receipt signatures against this trust bundle"),
+)
 @click.option("--fingerprint", "fp", default=None)
 @json_option
 @pass_app
@@ -91,8 +100,11 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
     def check(idx: int, leaf: bytes) -> None:
         r = receipt_from_cose(leaf)
         if r.claims.ledger_index != idx:
-            raise VerificationError(_("the receipt names index {named}: entries were reordered",
-                                      named=r.claims.ledger_index), None, code="reordered")
+            raise VerificationError(
+                _("the receipt names index {named}: entries were reordered", named=r.claims.ledger_index),
+                None,
+                code="reordered",
+            )
         result = verifier.verify_receipt(r)
         if not result.valid:
             raise VerificationError(result.message, None, code=result.code)
@@ -109,8 +121,15 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
     else:
         for r in reports:
             if r.ok:
-                click.echo(_("OK  log {log}: {n} entries, {c} checkpoints, root {root}", log=r.log_id, n=r.size,
-                             c=r.checkpoints, root=r.root.hex()[:16]))
+                click.echo(
+                    _(
+                        "OK  log {log}: {n} entries, {c} checkpoints, root {root}",
+                        log=r.log_id,
+                        n=r.size,
+                        c=r.checkpoints,
+                        root=r.root.hex()[:16],
+                    )
+                )
             else:
                 click.echo(_("INVALID log {log}: {problem}", log=r.log_id, problem=r.problems[0].message))
         if not reports:

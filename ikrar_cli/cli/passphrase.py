@@ -14,8 +14,12 @@ from ..i18n import _
 
 
 def passphrase_option(func: Any) -> Any:
-    return click.option("--passphrase-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                        help=_("Read the key passphrase from this file (first line) instead of prompting"))(func)
+    return click.option(
+        "--passphrase-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=_("Read the key passphrase from this file (first line) instead of prompting"),
+    )(func)
 
 
 def get_passphrase(passphrase_file: Path | None, *, confirm: bool = False, prompt: str | None = None) -> bytes:
@@ -30,8 +34,9 @@ def get_passphrase(passphrase_file: Path | None, *, confirm: bool = False, promp
     if env:
         return env.encode("utf-8")
     if not sys.stdin.isatty():
-        raise KeyAccessError(_("A key passphrase is needed but there is no terminal to ask on"),
-                             _("set IKRAR_PASSPHRASE or use --passphrase-file FILE"))
-    text = click.prompt(prompt or _("Key passphrase"), hide_input=True, confirmation_prompt=confirm,
-                        err=True)
+        raise KeyAccessError(
+            _("A key passphrase is needed but there is no terminal to ask on"),
+            _("set IKRAR_PASSPHRASE or use --passphrase-file FILE"),
+        )
+    text = click.prompt(prompt or _("Key passphrase"), hide_input=True, confirmation_prompt=confirm, err=True)
     return str(text).encode("utf-8")

@@ -69,8 +69,7 @@ def render_pledge(p: Pledge, lang: str) -> None:
     out.print(Panel(body, title=Text(p.title, style="bold"), subtitle=p.ref, padding=(1, 2)))
     tr = p.translations.get("en") if lang == "en" else None
     if tr:
-        text = Text(_("English rendering (for reading only; the pledge is the Indonesian text):") + "\n",
-                    style="dim")
+        text = Text(_("English rendering (for reading only; the pledge is the Indonesian text):") + "\n", style="dim")
         for i, point in enumerate(tr.points, 1):
             text.append(f"{i}. {point}\n", style="dim")
         out.print(text)
@@ -121,8 +120,12 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
             raise InputError(_("File not found: {path}", path=t), _("check the path"))
     ok, problems = validate_paths(targets)
     if app.json:
-        emit_json({"valid": [{"ref": p.ref, "digest": p.digest_hex, "path": str(p.path)} for p in ok],
-                   "problems": [e.to_dict() for e in problems]})
+        emit_json(
+            {
+                "valid": [{"ref": p.ref, "digest": p.digest_hex, "path": str(p.path)} for p in ok],
+                "problems": [e.to_dict() for e in problems],
+            }
+        )
     else:
         for p in ok:
             click.echo(f"OK  {p.ref}  {p.digest_hex}  {p.path}")
@@ -144,9 +147,14 @@ def diff(app: AppContext, old: str, new: str) -> None:
     a, b = lib.get(old), lib.get(new)
     lines = pledge_diff(a, b)
     if app.json:
-        emit_json({"old": {"ref": a.ref, "digest": a.digest_hex},
-                   "new": {"ref": b.ref, "digest": b.digest_hex},
-                   "same_words": a.digest == b.digest and not lines, "diff": lines})
+        emit_json(
+            {
+                "old": {"ref": a.ref, "digest": a.digest_hex},
+                "new": {"ref": b.ref, "digest": b.digest_hex},
+                "same_words": a.digest == b.digest and not lines,
+                "diff": lines,
+            }
+        )
         return
     click.echo(f"--- {a.ref}  {a.digest_hex}")
     click.echo(f"+++ {b.ref}  {b.digest_hex}")

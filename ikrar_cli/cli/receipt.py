@@ -20,8 +20,9 @@ def receipt() -> None:
 @click.argument("text")
 @click.option("--png", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Write a PNG file"))
 @click.option("--svg", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Write an SVG file"))
-@click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("Write a printable A6 slip (PDF)"))
+@click.option(
+    "--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Write a printable A6 slip (PDF)")
+)
 @json_option
 @pass_app
 def show(app: AppContext, text: str, png: Path | None, svg: Path | None, pdf: Path | None) -> None:
@@ -44,11 +45,18 @@ def show(app: AppContext, text: str, png: Path | None, svg: Path | None, pdf: Pa
 
         with ws.store.read() as conn:
             units = unit_names(conn)
-        write_slip_pdf(pdf, slip_for(ws, PledgeLibrary.load(ws.config.extra_template_dirs), r.text, r.claims, term,
-                                     units))
+        write_slip_pdf(
+            pdf, slip_for(ws, PledgeLibrary.load(ws.config.extra_template_dirs), r.text, r.claims, term, units)
+        )
     if app.json:
-        emit_json({"receipt": r.text, "qr_version": qr_version(payload), "characters": len(payload),
-                   "files": [str(p) for p in (png, svg, pdf) if p]})
+        emit_json(
+            {
+                "receipt": r.text,
+                "qr_version": qr_version(payload),
+                "characters": len(payload),
+                "files": [str(p) for p in (png, svg, pdf) if p],
+            }
+        )
         return
     click.echo(terminal_qr(payload))
     for line in caption(r.claims, term):

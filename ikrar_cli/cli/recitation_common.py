@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from .app import AppContext
 
 
-def open_recorder(app: AppContext, passphrase_file: Path | None, terminal: str | None) -> tuple[Recorder, TerminalSigner]:
+def open_recorder(
+    app: AppContext, passphrase_file: Path | None, terminal: str | None
+) -> tuple[Recorder, TerminalSigner]:
     """Unlock the terminal key once (the passphrase is asked here, not per officer)."""
     from ..keys import load_terminal_signer, terminal_info
     from ..ledger import Ledger
@@ -36,8 +38,14 @@ def method_label(method: str) -> str:
 
 
 def slip_labels() -> dict[str, str]:
-    return {"officer": _("Officer"), "id": _("NIP / ID"), "unit": _("Unit"), "time": _("Time"),
-            "terminal": _("Terminal"), "method": _("Method")}
+    return {
+        "officer": _("Officer"),
+        "id": _("NIP / ID"),
+        "unit": _("Unit"),
+        "time": _("Time"),
+        "terminal": _("Terminal"),
+        "method": _("Method"),
+    }
 
 
 def verify_hint(ws: Workspace) -> str:
@@ -46,18 +54,33 @@ def verify_hint(ws: Workspace) -> str:
     return _("Check this receipt offline: ikrar verify RECEIPT (or the institution's verifier page)")
 
 
-def slip_for(ws: Workspace, library: PledgeLibrary, receipt_text: str, claims: Claims, terminal: str,
-             unit_names: dict[str, str] | None = None) -> Slip:
+def slip_for(
+    ws: Workspace,
+    library: PledgeLibrary,
+    receipt_text: str,
+    claims: Claims,
+    terminal: str,
+    unit_names: dict[str, str] | None = None,
+) -> Slip:
     from ..slips import Slip
     from ..zones import format_local
 
     pledge = library.get(f"{claims.pledge_id}@{claims.pledge_version}")
     unit = (unit_names or {}).get(claims.unit)
-    return Slip(receipt_text=qr_payload(ws, receipt_text), institution=ws.config.institution_name,
-                pledge_title=pledge.title, points=pledge.points, officer_name=claims.officer_name,
-                officer_id=claims.officer_id, unit=f"{claims.unit} — {unit}" if unit else claims.unit,
-                time_local=format_local(claims.issued_at, claims.zone), terminal=terminal,
-                method=method_label(claims.method), verify_hint=verify_hint(ws), labels=slip_labels())
+    return Slip(
+        receipt_text=qr_payload(ws, receipt_text),
+        institution=ws.config.institution_name,
+        pledge_title=pledge.title,
+        points=pledge.points,
+        officer_name=claims.officer_name,
+        officer_id=claims.officer_id,
+        unit=f"{claims.unit} — {unit}" if unit else claims.unit,
+        time_local=format_local(claims.issued_at, claims.zone),
+        terminal=terminal,
+        method=method_label(claims.method),
+        verify_hint=verify_hint(ws),
+        labels=slip_labels(),
+    )
 
 
 def qr_payload(ws: Workspace, receipt_text: str) -> str:
@@ -69,9 +92,12 @@ def qr_payload(ws: Workspace, receipt_text: str) -> str:
 def caption(claims: Claims, terminal: str) -> list[str]:
     from ..zones import format_local
 
-    lines = [claims.officer_name or "", f"{claims.officer_id} · {claims.unit}",
-             f"{claims.pledge_id}@{claims.pledge_version} · {format_local(claims.issued_at, claims.zone)}",
-             f"{terminal} · {method_label(claims.method)} · #{claims.ledger_index}"]
+    lines = [
+        claims.officer_name or "",
+        f"{claims.officer_id} · {claims.unit}",
+        f"{claims.pledge_id}@{claims.pledge_version} · {format_local(claims.issued_at, claims.zone)}",
+        f"{terminal} · {method_label(claims.method)} · #{claims.ledger_index}",
+    ]
     return [line for line in lines if line]
 
 

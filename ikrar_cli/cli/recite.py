@@ -27,8 +27,16 @@ QR_ROWS_NEEDED = 33
 
 
 class Kiosk:
-    def __init__(self, recorder: Recorder, session: Session, pledge: Pledge, *, allow_unlisted: bool,
-                 slip_dir: Path | None, print_cmd: str | None):
+    def __init__(
+        self,
+        recorder: Recorder,
+        session: Session,
+        pledge: Pledge,
+        *,
+        allow_unlisted: bool,
+        slip_dir: Path | None,
+        print_cmd: str | None,
+    ):
         from rich.console import Console
 
         self.recorder = recorder
@@ -52,8 +60,17 @@ class Kiosk:
         c.clear()
         c.rule(f"[bold]{self.ws.config.institution_name}[/] · {self.session.title}")
         unit = self.session.unit_code or _("all units")
-        c.print(_("Pledge: {title} ({ref}) · Unit: {unit} · [bold]{n}/{m}[/] pledged", title=self.pledge.title,
-                  ref=self.pledge.ref, unit=unit, n=attested, m=expected), justify="center")
+        c.print(
+            _(
+                "Pledge: {title} ({ref}) · Unit: {unit} · [bold]{n}/{m}[/] pledged",
+                title=self.pledge.title,
+                ref=self.pledge.ref,
+                unit=unit,
+                n=attested,
+                m=expected,
+            ),
+            justify="center",
+        )
 
     def ask(self, prompt: str) -> str:
         return self.console.input(f"[bold cyan]{prompt}[/] ")
@@ -89,18 +106,31 @@ class Kiosk:
         c.clear()
         claims = decode_receipt(att.receipt).claims
         head = _("ALREADY PLEDGED — existing receipt") if existing else _("PLEDGE RECORDED")
-        c.print(Text(f" ✔ {head} ", style="bold white on green" if not existing else "bold black on yellow"),
-                justify="center")
-        c.print(Text(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}", style="bold"),
-                justify="center")
-        c.print(f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}",
-                justify="center")
+        c.print(
+            Text(f" ✔ {head} ", style="bold white on green" if not existing else "bold black on yellow"),
+            justify="center",
+        )
+        c.print(
+            Text(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}", style="bold"),
+            justify="center",
+        )
+        c.print(
+            f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}", justify="center"
+        )
         if c.size.height >= QR_ROWS_NEEDED:
-            c.print(Text(terminal_qr(qr_payload(self.ws, att.receipt)), style="bright_white on black"),
-                    justify="center")
+            c.print(
+                Text(terminal_qr(qr_payload(self.ws, att.receipt)), style="bright_white on black"), justify="center"
+            )
         else:
-            c.print(_("(The screen has {rows} rows; the receipt QR needs {need}. It is on the slip.)",
-                      rows=c.size.height, need=QR_ROWS_NEEDED), style="dim", justify="center")
+            c.print(
+                _(
+                    "(The screen has {rows} rows; the receipt QR needs {need}. It is on the slip.)",
+                    rows=c.size.height,
+                    need=QR_ROWS_NEEDED,
+                ),
+                style="dim",
+                justify="center",
+            )
         self.output_slip(att)
 
     def output_slip(self, att: Attestation) -> None:
@@ -116,8 +146,14 @@ class Kiosk:
 
         with self.ws.store.read() as conn:
             units = unit_names(conn)
-        slip = slip_for(self.ws, PledgeLibrary.load(self.ws.config.extra_template_dirs), att.receipt,
-                        decode_receipt(att.receipt).claims, self.recorder.signer.name, units)
+        slip = slip_for(
+            self.ws,
+            PledgeLibrary.load(self.ws.config.extra_template_dirs),
+            att.receipt,
+            decode_receipt(att.receipt).claims,
+            self.recorder.signer.name,
+            units,
+        )
         folder = self.slip_dir or Path(tempfile.mkdtemp(prefix="ikrar-slip-"))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{att.officer_id}-{self.pledge.id}.pdf"
@@ -125,12 +161,12 @@ class Kiosk:
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
             try:
-                subprocess.run([*shlex.split(self.print_cmd), str(path)], check=True, timeout=60,
-                               capture_output=True)
+                subprocess.run([*shlex.split(self.print_cmd), str(path)], check=True, timeout=60, capture_output=True)
                 self.console.print(_("Sent to the printer."), style="dim", justify="center")
             except (OSError, subprocess.SubprocessError) as exc:
-                self.message(_("Printing failed ({reason}); the slip is saved at {path}", reason=exc, path=path),
-                             "yellow")
+                self.message(
+                    _("Printing failed ({reason}); the slip is saved at {path}", reason=exc, path=path), "yellow"
+                )
 
     # -- one officer --------------------------------------------------------------------
 
@@ -144,8 +180,9 @@ class Kiosk:
                 try:
                     officer_id, _kind, name, unit, unlisted = rec.resolve(conn, raw)
                     found = rec.existing(conn, officer_id, self.session)
-                    position = conn.execute("SELECT position FROM officers WHERE officer_id = ?",
-                                            (officer_id,)).fetchone()
+                    position = conn.execute(
+                        "SELECT position FROM officers WHERE officer_id = ?", (officer_id,)
+                    ).fetchone()
                 except NotFoundError as exc:
                     if not self.allow_unlisted:
                         raise
@@ -160,9 +197,15 @@ class Kiosk:
             self.show_receipt(found, existing=True)
             self.ask(_("Press Enter for the next officer"))
             return
-        self.console.print(_("Officer: [bold]{name}[/] · {id} · unit {unit}{position}", name=name or _("(not on the roster)"),
-                             id=officer_id, unit=unit or self.session.unit_code or "-",
-                             position=f" · {position[0]}" if position and position[0] else ""))
+        self.console.print(
+            _(
+                "Officer: [bold]{name}[/] · {id} · unit {unit}{position}",
+                name=name or _("(not on the roster)"),
+                id=officer_id,
+                unit=unit or self.session.unit_code or "-",
+                position=f" · {position[0]}" if position and position[0] else "",
+            )
+        )
         if self.ask(_("Is this the right officer? [Y/n]")).strip().lower() not in ("", "y", "ya", "yes"):
             return
         self.show_pledge()
@@ -209,14 +252,27 @@ class Kiosk:
 @click.command(help=_("Run the kiosk for an open session: officers identify, read the pledge and confirm, one by one."))
 @click.option("--session", "session_id", type=int, required=True, help=_("Session number"))
 @click.option("--allow-unlisted", is_flag=True, help=_("Record officers missing from the roster, flagged for HR"))
-@click.option("--slip-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=_("Write a PDF slip per officer into this folder"))
-@click.option("--print-cmd", default=None, help=_("Command that prints a PDF, e.g. 'lp -d apel' (the file is appended)"))
+@click.option(
+    "--slip-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=_("Write a PDF slip per officer into this folder"),
+)
+@click.option(
+    "--print-cmd", default=None, help=_("Command that prints a PDF, e.g. 'lp -d apel' (the file is appended)")
+)
 @click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
 @passphrase_option
 @pass_app
-def recite(app: AppContext, session_id: int, allow_unlisted: bool, slip_dir: Path | None, print_cmd: str | None,
-           terminal: str | None, passphrase_file: Path | None) -> None:
+def recite(
+    app: AppContext,
+    session_id: int,
+    allow_unlisted: bool,
+    slip_dir: Path | None,
+    print_cmd: str | None,
+    terminal: str | None,
+    passphrase_file: Path | None,
+) -> None:
     from ..errors import ConflictError
     from ..pledges import PledgeLibrary
     from ..recitation import get_session
@@ -227,10 +283,11 @@ def recite(app: AppContext, session_id: int, allow_unlisted: bool, slip_dir: Pat
     with ws.store.read() as conn:
         session = get_session(conn, session_id)
     if not session.is_open:
-        raise ConflictError(_("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'"))
+        raise ConflictError(
+            _("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'")
+        )
     recorder, _signer = open_recorder(app, passphrase_file, terminal)
     pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(session.pledge_ref)
     kiosk = Kiosk(recorder, session, pledge, allow_unlisted=allow_unlisted, slip_dir=slip_dir, print_cmd=print_cmd)
     n = kiosk.run()
     say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))
-

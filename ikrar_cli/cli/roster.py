@@ -23,7 +23,9 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise UsageError(_("--map takes field=Header, not {item!r}", item=item), _("e.g. --map officer_id='NIP Baru'"))
+            raise UsageError(
+                _("--map takes field=Header, not {item!r}", item=item), _("e.g. --map officer_id='NIP Baru'")
+            )
         out[key.strip()] = value.strip()
     return out
 
@@ -32,18 +34,36 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sheet", default=None, help=_("XLSX sheet name (default: the first)"))
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help=_("Map a field to a column header"))
-@click.option("--id-type", type=click.Choice(["nip", "nippppk", "nik", "internal"]), default=None,
-              help=_("Identifier type for every row (when the file has no id type column)"))
+@click.option(
+    "--id-type",
+    type=click.Choice(["nip", "nippppk", "nik", "internal"]),
+    default=None,
+    help=_("Identifier type for every row (when the file has no id type column)"),
+)
 @click.option("--encoding", default=None, help=_("CSV encoding (default: detected)"))
 @click.option("--dry-run", is_flag=True, help=_("Report what would change; write nothing"))
 @click.option("--skip-invalid", is_flag=True, help=_("Import the valid rows; write the rejected ones to --rejects"))
-@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("CSV file for rejected rows, with a reason column"))
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("CSV file for rejected rows, with a reason column"),
+)
 @click.option("--retire-missing", is_flag=True, help=_("Mark staff absent from this full roster as inactive"))
 @json_option
 @pass_app
-def import_(app: AppContext, file: Path, sheet: str | None, maps: tuple[str, ...], id_type: str | None,
-            encoding: str | None, dry_run: bool, skip_invalid: bool, rejects: Path | None, retire_missing: bool) -> None:
+def import_(
+    app: AppContext,
+    file: Path,
+    sheet: str | None,
+    maps: tuple[str, ...],
+    id_type: str | None,
+    encoding: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    retire_missing: bool,
+) -> None:
     from ..errors import InputError
     from ..roster import import_roster
 
@@ -52,15 +72,30 @@ def import_(app: AppContext, file: Path, sheet: str | None, maps: tuple[str, ...
         rejects = file.with_name(file.stem + ".rejects.csv")
     try:
         with progress(_("Importing"), None, enabled=not app.json) as tick:
-            report = import_roster(ws.store, file, mapping=_parse_map(maps), sheet=sheet, id_type=id_type,
-                                   encoding=encoding, dry_run=dry_run, skip_invalid=skip_invalid,
-                                   rejects_path=rejects, retire_missing=retire_missing, progress=tick)
+            report = import_roster(
+                ws.store,
+                file,
+                mapping=_parse_map(maps),
+                sheet=sheet,
+                id_type=id_type,
+                encoding=encoding,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects,
+                retire_missing=retire_missing,
+                progress=tick,
+            )
     except InputError as exc:
         bad = getattr(exc, "report", None)
         if bad is not None and not app.json:  # with --json the report travels inside the error object
             for p in bad.invalid + bad.duplicates:
-                line = _("row {row}, column {column}, value {value!r}: {reason}", row=p.row, column=p.column,
-                         value=p.value, reason=p.reason)
+                line = _(
+                    "row {row}, column {column}, value {value!r}: {reason}",
+                    row=p.row,
+                    column=p.column,
+                    value=p.value,
+                    reason=p.reason,
+                )
                 say(f"{line} — {p.hint}" if p.hint else line)
         raise
     if app.json:
@@ -68,10 +103,19 @@ def import_(app: AppContext, file: Path, sheet: str | None, maps: tuple[str, ...
         return
     title = _("Dry run (nothing written)") if dry_run else _("Roster imported")
     click.echo(f"{title}: {file}")
-    click.echo(_("rows {rows} · added {added} · updated {updated} · unchanged {unchanged} · invalid {invalid} · "
-                 "duplicates {dups} · retired {retired}", rows=report.rows, added=report.added,
-                 updated=report.updated, unchanged=report.unchanged, invalid=len(report.invalid),
-                 dups=len(report.duplicates), retired=report.retired))
+    click.echo(
+        _(
+            "rows {rows} · added {added} · updated {updated} · unchanged {unchanged} · invalid {invalid} · "
+            "duplicates {dups} · retired {retired}",
+            rows=report.rows,
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            invalid=len(report.invalid),
+            dups=len(report.duplicates),
+            retired=report.retired,
+        )
+    )
     for ch in report.changes[:20]:
         click.echo(f"  {ch['officer_id']}  {ch['field']}: {ch['old']!r} → {ch['new']!r}")
     if len(report.changes) > 20:
@@ -99,8 +143,13 @@ def list_(app: AppContext, unit: str | None, status: str) -> None:
     for col in (_("Identifier"), _("Name"), _("Unit"), _("Position"), _("Status")):
         t.add_column(col)
     for o in officers:
-        t.add_row(o.officer_id, o.display_name, o.unit_code or "", o.position or "",
-                  _("active") if o.active else _("inactive since {date}", date=o.retired_at))
+        t.add_row(
+            o.officer_id,
+            o.display_name,
+            o.unit_code or "",
+            o.position or "",
+            _("active") if o.active else _("inactive since {date}", date=o.retired_at),
+        )
     console().print(t)
 
 
@@ -116,8 +165,10 @@ def show(app: AppContext, identifier: str) -> None:
         o = find_officer(conn, identifier.strip())
         if o is None:
             raise NotFoundError(_("{id} is not on the roster", id=identifier), _("check the number"))
-        history = conn.execute("SELECT field, old_value, new_value, changed_at FROM officer_history "
-                               "WHERE officer_id = ? ORDER BY id", (o.officer_id,)).fetchall()
+        history = conn.execute(
+            "SELECT field, old_value, new_value, changed_at FROM officer_history WHERE officer_id = ? ORDER BY id",
+            (o.officer_id,),
+        ).fetchall()
     data = dict(o.to_dict(), history=[{"field": f, "old": a, "new": b, "changed_at": t} for f, a, b, t in history])
     if app.json:
         emit_json(data)
@@ -142,7 +193,9 @@ def stats(app: AppContext) -> None:
         return
     for r in rows:
         click.echo(f"{r['unit']:9} {r['active']:6} {r['inactive']:6}  {r['name']}")
-    click.echo(_("total active {a}, inactive {i}", a=sum(r["active"] for r in rows), i=sum(r["inactive"] for r in rows)))
+    click.echo(
+        _("total active {a}, inactive {i}", a=sum(r["active"] for r in rows), i=sum(r["inactive"] for r in rows))
+    )
 
 
 @roster.command(help=_("List units with their short codes (printed on receipts)."))
@@ -180,12 +233,38 @@ def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
     from ..export import write_csv, write_xlsx
     from ..roster import list_officers
 
-    headers = ["NIP", "Jenis ID", "Gelar Depan", "Nama", "Gelar Belakang", "Jabatan", "Kode Unit", "Unit Kerja",
-               "Golongan", "Status Kepegawaian", "Aktif", "Nonaktif Sejak"]
+    headers = [
+        "NIP",
+        "Jenis ID",
+        "Gelar Depan",
+        "Nama",
+        "Gelar Belakang",
+        "Jabatan",
+        "Kode Unit",
+        "Unit Kerja",
+        "Golongan",
+        "Status Kepegawaian",
+        "Aktif",
+        "Nonaktif Sejak",
+    ]
     with app.workspace().store.read() as conn:
-        rows = [[o.officer_id, o.id_type, o.gelar_depan, o.name, o.gelar_belakang, o.position, o.unit_code,
-                 o.unit_name, o.rank, o.status, 1 if o.active else 0, o.retired_at]
-                for o in list_officers(conn, unit=unit, status=status)]
+        rows = [
+            [
+                o.officer_id,
+                o.id_type,
+                o.gelar_depan,
+                o.name,
+                o.gelar_belakang,
+                o.position,
+                o.unit_code,
+                o.unit_name,
+                o.rank,
+                o.status,
+                1 if o.active else 0,
+                o.retired_at,
+            ]
+            for o in list_officers(conn, unit=unit, status=status)
+        ]
     if out.suffix.lower() == ".xlsx":
         write_xlsx(out, [("Roster", headers, rows, ["text"] * 10 + ["int", "text"])])
     else:

@@ -27,8 +27,16 @@ def session() -> None:
 @click.option("--reason", default=None, help=_("Why --force is needed (recorded)"))
 @json_option
 @pass_app
-def open_(app: AppContext, pledge_ref: str, title: str, location: str, unit: str | None, terminal: str | None,
-          force: bool, reason: str | None) -> None:
+def open_(
+    app: AppContext,
+    pledge_ref: str,
+    title: str,
+    location: str,
+    unit: str | None,
+    terminal: str | None,
+    force: bool,
+    reason: str | None,
+) -> None:
     from ..errors import UsageError
     from ..keys import terminal_info
     from ..pledges import PledgeLibrary
@@ -40,14 +48,30 @@ def open_(app: AppContext, pledge_ref: str, title: str, location: str, unit: str
     ws = app.workspace()
     info = terminal_info(ws, terminal)
     pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
-    s = open_session(ws, ledger_for(ws), kid=info.kid, terminal_name=info.name, public_key=info.public_key,
-                     pledge=pledge, title=title, location=location, unit_code=unit,
-                     force_reason=reason.strip() if force and reason else None)
+    s = open_session(
+        ws,
+        ledger_for(ws),
+        kid=info.kid,
+        terminal_name=info.name,
+        public_key=info.public_key,
+        pledge=pledge,
+        title=title,
+        location=location,
+        unit_code=unit,
+        force_reason=reason.strip() if force and reason else None,
+    )
     if app.json:
         emit_json(s.to_dict())
         return
-    say(_("Session {id} open: {title} ({pledge}) at {location}.", id=s.id, title=s.title, pledge=s.pledge_ref,
-          location=s.location))
+    say(
+        _(
+            "Session {id} open: {title} ({pledge}) at {location}.",
+            id=s.id,
+            title=s.title,
+            pledge=s.pledge_ref,
+            location=s.location,
+        )
+    )
     click.echo(str(s.id))
 
 
@@ -62,8 +86,10 @@ def list_(app: AppContext, open_only: bool) -> None:
     ws = app.workspace()
     with ws.store.read() as conn:
         sessions = list_sessions(conn, open_only=open_only)
-        counts = {s.id: conn.execute("SELECT COUNT(*) FROM attestations WHERE session_id = ?", (s.id,)).fetchone()[0]
-                  for s in sessions}
+        counts = {
+            s.id: conn.execute("SELECT COUNT(*) FROM attestations WHERE session_id = ?", (s.id,)).fetchone()[0]
+            for s in sessions
+        }
     if app.json:
         emit_json([dict(s.to_dict(), attested=counts[s.id]) for s in sessions])
         return
@@ -73,8 +99,14 @@ def list_(app: AppContext, open_only: bool) -> None:
     for col in ("#", _("Pledge"), _("Title"), _("Opened"), _("Attested"), _("Status")):
         t.add_column(col)
     for s in sessions:
-        t.add_row(str(s.id), s.pledge_ref, s.title, format_local(s.opened_at, s.timezone), str(counts[s.id]),
-                  _("open") if s.is_open else _("closed"))
+        t.add_row(
+            str(s.id),
+            s.pledge_ref,
+            s.title,
+            format_local(s.opened_at, s.timezone),
+            str(counts[s.id]),
+            _("open") if s.is_open else _("closed"),
+        )
     console().print(t)
 
 
@@ -90,8 +122,11 @@ def show(app: AppContext, session_id: int) -> None:
     with ws.store.read() as conn:
         s = get_session(conn, session_id)
         attested, expected = session_counts(conn, s)
-        by_method = dict(conn.execute("SELECT method, COUNT(*) FROM attestations WHERE session_id = ? GROUP BY method",
-                                      (session_id,)).fetchall())
+        by_method = dict(
+            conn.execute(
+                "SELECT method, COUNT(*) FROM attestations WHERE session_id = ? GROUP BY method", (session_id,)
+            ).fetchall()
+        )
     data = dict(s.to_dict(), attested=attested, expected=expected, by_method=by_method)
     if app.json:
         emit_json(data)

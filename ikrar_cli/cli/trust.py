@@ -18,10 +18,19 @@ def trust() -> None:
 
 
 @trust.command(help=_("Sign and write the trust bundle (authority workspace)."))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_("Output file (default: trust-bundle-SERIAL.json in the workspace)"))
-@click.option("--valid-days", type=int, default=30, show_default=True,
-              help=_("Days after which verifiers warn that the bundle is stale"))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Output file (default: trust-bundle-SERIAL.json in the workspace)"),
+)
+@click.option(
+    "--valid-days",
+    type=int,
+    default=30,
+    show_default=True,
+    help=_("Days after which verifiers warn that the bundle is stale"),
+)
 @passphrase_option
 @json_option
 @pass_app
@@ -30,8 +39,9 @@ def export(app: AppContext, out: Path | None, valid_days: int, passphrase_file: 
     from ..trust import export_bundle
 
     ws = app.workspace()
-    bundle = export_bundle(ws, get_passphrase(passphrase_file, prompt=_("Authority key passphrase")),
-                           valid_days=valid_days)
+    bundle = export_bundle(
+        ws, get_passphrase(passphrase_file, prompt=_("Authority key passphrase")), valid_days=valid_days
+    )
     target = out or ws.root / f"trust-bundle-{bundle.serial}.json"
     atomic_write_bytes(target, bundle.to_json_bytes())
     if app.json:
@@ -77,8 +87,14 @@ def show(app: AppContext) -> None:
     click.echo(_("Valid until: {when}", when=format_local(s["valid_until"], tz)))
     for fp in s["authorities"]:
         click.echo(_("Authority: {fp}", fp=fp))
-    click.echo(_("Terminals: {n}; revoked keys: {k}; revoked receipts: {r}", n=s["terminals"],
-                 k=s["key_revocations"], r=s["revoked_receipts"]))
+    click.echo(
+        _(
+            "Terminals: {n}; revoked keys: {k}; revoked receipts: {r}",
+            n=s["terminals"],
+            k=s["key_revocations"],
+            r=s["revoked_receipts"],
+        )
+    )
     click.echo(_("Pledge templates: {refs}", refs=", ".join(s["pledges"])))
     if s["stale"]:
         say(_("Warning: this bundle is stale; ask the authority for a newer one."))
@@ -101,8 +117,10 @@ def revoke_receipt(app: AppContext, receipt: str, reason: str) -> None:
         try:
             rid = bytes.fromhex(value)
         except ValueError as exc:
-            raise InputError(_("{value!r} is neither a receipt nor a revocation id", value=value),
-                             _("give the receipt (IKR1:…) or its 32-hex-digit id")) from exc
+            raise InputError(
+                _("{value!r} is neither a receipt nor a revocation id", value=value),
+                _("give the receipt (IKR1:…) or its 32-hex-digit id"),
+            ) from exc
     revoke_receipt(app.workspace(), rid, reason)
     if app.json:
         emit_json({"revocation_id": rid.hex(), "reason": reason})

@@ -38,8 +38,10 @@ def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> Tr
 
             pins.append(fingerprint(bytes(own[0])))
     if not pins:
-        raise TrustError(_("No authority fingerprint to check {path} against", path=bundle_path),
-                         _("add --fingerprint SHA256:… as given by the authority"))
+        raise TrustError(
+            _("No authority fingerprint to check {path} against", path=bundle_path),
+            _("add --fingerprint SHA256:… as given by the authority"),
+        )
     return load_bundle_file(bundle_path, pins)
 
 
@@ -56,8 +58,11 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
             continue
         looks_like_receipt = item.startswith("IKR") or "#IKR" in item
         path = Path(item)
-        if not looks_like_receipt and not path.exists() and (
-                "/" in item or path.suffix.lower() in (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")):
+        if (
+            not looks_like_receipt
+            and not path.exists()
+            and ("/" in item or path.suffix.lower() in (".pdf", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"))
+        ):
             yield item, "\x00" + _("File not found: {path}", path=path)
             continue
         if item.strip() and not looks_like_receipt and path.exists():
@@ -81,28 +86,50 @@ def render(result: VerificationResult, label: str) -> str:
         d = result.details
         who = f"{d['officer_name']} " if d.get("officer_name") else ""
         lines = [_("VALID   {who}{id} — {pledge}", who=who, id=d["officer_id"], pledge=d["pledge"])]
-        lines.append("        " + _("{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
-                                      unit=d.get("unit_name") or d["unit"], time=d["time_local"],
-                                      terminal=d.get("terminal"), method=method_label(d["method"]),
-                                      index=d["ledger_index"]))
+        lines.append(
+            "        "
+            + _(
+                "{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
+                unit=d.get("unit_name") or d["unit"],
+                time=d["time_local"],
+                terminal=d.get("terminal"),
+                method=method_label(d["method"]),
+                index=d["ledger_index"],
+            )
+        )
     else:
         lines = [_("INVALID {label}: {reason}", label=label, reason=result.message)]
     lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]
     return "\n".join(lines)
 
 
-@click.command(help=_("Verify receipts: strings (IKR1:…), '-' for one per line on stdin, "
-                      "or image/PDF files with a QR code. Exit 0 only if all are valid."))
+@click.command(
+    help=_(
+        "Verify receipts: strings (IKR1:…), '-' for one per line on stdin, "
+        "or image/PDF files with a QR code. Exit 0 only if all are valid."
+    )
+)
 @click.argument("receipts", nargs=-1, required=True)
-@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
-              help=_("Verify against this trust bundle file instead of the workspace's"))
+@click.option(
+    "--bundle",
+    "bundle_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Verify against this trust bundle file instead of the workspace's"),
+)
 @click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
-@click.option("--proof", "proof", type=click.Path(path_type=Path), default=None,
-              help=_("Also check an inclusion proof (from 'ikrar ledger prove') for the receipt"))
+@click.option(
+    "--proof",
+    "proof",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Also check an inclusion proof (from 'ikrar ledger prove') for the receipt"),
+)
 @json_option
 @pass_app
-def verify(app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None,
-           proof: Path | None) -> None:
+def verify(
+    app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None
+) -> None:
     from ..verify import VerificationResult, Verifier
 
     verifier = Verifier(load_bundle(app, bundle_path, fp))

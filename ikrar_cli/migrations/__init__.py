@@ -43,17 +43,17 @@ def _run(conn: sqlite3.Connection, module: object) -> None:
 
 def apply_migrations(store: Store) -> list[str]:
     conn = store.conn
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
-    )
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ( name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
     applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
     known = known_migrations()
     unknown = applied - {name for name, _m in known}
     if unknown:
         raise StorageError(
-            _("The workspace {path} was written by a newer ikrar (migration {name})",
-              path=store.path, name=sorted(unknown)[0]),
+            _(
+                "The workspace {path} was written by a newer ikrar (migration {name})",
+                path=store.path,
+                name=sorted(unknown)[0],
+            ),
             _("upgrade ikrar to open this workspace"),
         )
     ran = []
@@ -67,8 +67,7 @@ def apply_migrations(store: Store) -> list[str]:
                 conn.execute("COMMIT")
                 continue
             _run(conn, module)
-            conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                         (name, int(time.time())))
+            conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time())))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -1,0 +1,169 @@
+"""The kiosk driven through a real pseudo-terminal (pexpect), as an operator would use it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from test_recitation import PASS, setup_terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def spawn(home: Path, *extra: str, rows: int = 24, lang: str = "en") -> pexpect.spawn:
+    env = dict(
+        os.environ,
+        IKRAR_HOME=str(home),
+        IKRAR_LANG=lang,
+        PYTHONPATH=str(ROOT),
+        TERM="xterm",
+        COLUMNS="80",
+        LINES=str(rows),
+        **PASS,
+    )
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "ikrar_cli", "recite", "--session", "1", *extra],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(rows, 80),
+        cwd=str(ROOT),
+    )
+    return child
+
+
+def count(home: Path) -> int:
+    return sqlite3.connect(home / "ikrar.db").execute("SELECT COUNT(*) FROM attestations").fetchone()[0]
+
+
+@pytest.fixture
+def home(ikrar, tmp_path: Path) -> Path:
+    return setup_terminal(ikrar, tmp_path)
+
+
+def test_full_officer_flow_wrong_phrase_then_right(home: Path, tmp_path: Path) -> None:
+    k = spawn(home, "--slip-dir", str(tmp_path / "slips"))
+    k.expect(r"1/3.{0,12}pledged")
+    k.expect("Type or scan the NIP")
+    k.sendline("NIP: 20001231 202421 1 001")  # an ID-card scan string with separators
+    k.expect("Siti Aminah")
+    k.expect(r"right officer\? \[Y/n\]")
+    k.sendline("")
+    k.expect("Menolak politik uang")
+    k.expect("type «SAYA BERIKRAR»")
+    k.sendline("saya berjanji")
+    k.expect("That is not «SAYA BERIKRAR». 2 tries left.")
+    k.sendline("  saya   BERIKRAR ")
+    k.expect("PLEDGE RECORDED")
+    k.expect("the receipt QR needs 33")  # 80x24: the QR does not fit, the slip has it
+    k.expect("Slip: ")
+    k.expect("Press Enter for the next officer")
+    k.sendline("")
+    k.expect(r"2/3.{0,12}pledged")
+    k.sendline("")
+    k.expect("Kiosk closed: 1 new attestations in this run. Session 1 stays open.")
+    k.expect(pexpect.EOF)
+    assert count(home) == 2
+    assert list((tmp_path / "slips").glob("200012312024211001-*.pdf"))
+
+
+def test_already_pledged_shows_existing_receipt_and_tall_screen_shows_qr(home: Path) -> None:
+    k = spawn(home, rows=45)
+    k.expect("Type or scan the NIP")
+    k.sendline("198609262015051001")
+    k.expect("ALREADY PLEDGED")
+    k.expect("█████")
+    k.expect("Press Enter")
+    k.sendline("")
+    k.sendeof()
+    k.expect(pexpect.EOF)
+    assert count(home) == 1
+
+
+def test_unknown_typo_and_cancel_paths(home: Path) -> None:
+    k = spawn(home)
+    k.expect("Type or scan the NIP")
+    k.sendline("199001012015032002")
+    k.expect("not on the roster")
+    k.expect("Press Enter")
+    k.sendline("")
+    k.expect("Type or scan the NIP")
+    k.sendline("198609312015051001")
+    k.expect("not a real birth date")
+    k.sendline("")
+    k.expect("Type or scan the NIP")
+    k.sendline("197803122005011002")
+    k.expect(r"\[Y/n\]")
+    k.sendline("n")  # operator: wrong person
+    k.expect("Type or scan the NIP")
+    k.sendline("197803122005011002")
+    k.expect(r"\[Y/n\]")
+    k.sendline("y")
+    k.expect("empty = cancel")
+    k.sendline("")
+    k.expect("Cancelled; nothing was recorded.")
+    k.sendline("")
+    k.sendeof()
+    k.expect(pexpect.EOF)
+    assert count(home) == 1
+
+
+def test_ctrl_c_mid_officer_keeps_nothing_and_session_stays_open(home: Path) -> None:
+    k = spawn(home)
+    k.expect("Type or scan the NIP")
+    k.sendline("197803122005011002")
+    k.expect(r"\[Y/n\]")
+    k.sendline("")
+    k.expect("empty = cancel")
+    k.sendintr()
+    k.expect("Cancelled by the operator; nothing half-written was kept.")
+    k.sendline("")
+    k.expect("Type or scan the NIP")
+    k.sendintr()
+    k.expect("Session 1 stays open")
+    k.expect(pexpect.EOF)
+    assert count(home) == 1
+    conn = sqlite3.connect(home / "ikrar.db")
+    assert conn.execute("SELECT closed_at FROM sessions WHERE id = 1").fetchone()[0] is None
+
+
+def test_terminal_closed_mid_officer(home: Path) -> None:
+    k = spawn(home)
+    k.expect("Type or scan the NIP")
+    k.sendline("197803122005011002")
+    k.expect(r"\[Y/n\]")
+    k.close(force=True)  # SIGHUP: the operator closed the terminal window
+    assert count(home) == 1
+    k2 = spawn(home, lang="id")
+    k2.expect("Ketik atau pindai NIP")
+    k2.sendline("197803122005011002")
+    k2.expect(r"\[Y/n\]")
+    k2.sendline("")
+    k2.expect("SAYA BERIKRAR")
+    k2.sendline("SAYA BERIKRAR")
+    k2.expect("IKRAR TERCATAT")
+    k2.sendline("")
+    k2.sendeof()
+    k2.expect(pexpect.EOF)
+    assert count(home) == 2
+
+
+def test_wrong_passphrase_is_refused_before_the_loop(home: Path) -> None:
+    env = dict(os.environ, IKRAR_HOME=str(home), IKRAR_LANG="en", PYTHONPATH=str(ROOT), IKRAR_PASSPHRASE="salah")
+    k = pexpect.spawn(
+        sys.executable,
+        ["-m", "ikrar_cli", "recite", "--session", "1"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        cwd=str(ROOT),
+    )
+    k.expect("Wrong passphrase")
+    k.expect(pexpect.EOF)
+    k.close()
+    assert k.exitstatus == 6
