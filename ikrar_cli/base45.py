@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
 
@@ -23,23 +25,30 @@ def b45encode(data: bytes) -> str:
     return "".join(out)
 
 
+_TABLE = bytes(_INDEX.get(chr(i), 255) for i in range(256))
+
+
 def b45decode(text: str) -> bytes:
-    """Decode; any character outside the alphabet, a dangling character or an overflow is an error."""
+    """Decode; any character outside the alphabet, a dangling character or an overflow is an error.
+
+    Vectorised with bytes.translate and slicing: receipts are verified in bulk."""
     if len(text) % 3 == 1:
         raise Base45Error("length")
     try:
-        values = [_INDEX[c] for c in text]
-    except KeyError as exc:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError as exc:
         raise Base45Error("character") from exc
-    out = bytearray()
-    for i in range(0, len(values) - 2, 3):
-        n = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
-        if n > 0xFFFF:
-            raise Base45Error("overflow")
-        out += n.to_bytes(2, "big")
-    if len(values) % 3 == 2:
-        n = values[-2] + values[-1] * 45
+    vals = raw.translate(_TABLE)
+    if 255 in vals:
+        raise Base45Error("character")
+    full = len(vals) - len(vals) % 3
+    words = [a + 45 * b + 2025 * c for a, b, c in zip(vals[0:full:3], vals[1:full:3], vals[2:full:3], strict=True)]
+    if words and max(words) > 0xFFFF:
+        raise Base45Error("overflow")
+    out = struct.pack(f">{len(words)}H", *words)
+    if len(vals) % 3 == 2:
+        n = vals[-2] + vals[-1] * 45
         if n > 0xFF:
             raise Base45Error("overflow")
-        out.append(n)
-    return bytes(out)
+        out += bytes((n,))
+    return out

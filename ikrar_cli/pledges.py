@@ -423,7 +423,7 @@ def load_template(path: Path) -> Pledge:
 def bundled_dir() -> Path:
     """The templates shipped with ikrar (installed package, or the source checkout)."""
     here = Path(__file__).resolve().parent
-    installed = here / "pledges"
+    installed = here / "pledge_templates"
     if installed.is_dir() and any(installed.glob("*.yaml")):
         return installed
     return here.parent / "pledges"

@@ -92,6 +92,10 @@ class Receipt:
         return sig_structure(self.protected, self.payload)
 
 
+# a2 (map of 2) 01 (alg) 32|27 (-19|-8) 04 (kid) 48 (bstr of 8)
+_PROTECTED_HEADS = {bytes([0xA2, 0x01, 0x32, 0x04, 0x48]): ALG_ED25519, bytes([0xA2, 0x01, 0x27, 0x04, 0x48]): ALG_EDDSA}
+
+
 def _enc(obj: Any) -> bytes:
     return cbor2.dumps(obj, canonical=True)
 
@@ -149,10 +153,14 @@ def receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
         raise _invalid("non_canonical")
     if len(signature) != 64:
         raise _invalid("malformed")
-    hdr = _strict_loads(protected)
-    if not isinstance(hdr, Mapping) or set(hdr) != {HDR_ALG, HDR_KID}:
-        raise _invalid("malformed")
-    alg, kid = hdr[HDR_ALG], hdr[HDR_KID]
+    if len(protected) == 13 and protected[:5] in _PROTECTED_HEADS:
+        # fast path: the only canonical encodings of {1: alg, 4: kid(8 bytes)}
+        alg, kid = _PROTECTED_HEADS[protected[:5]], protected[5:]
+    else:
+        hdr = _strict_loads(protected)
+        if not isinstance(hdr, Mapping) or set(hdr) != {HDR_ALG, HDR_KID}:
+            raise _invalid("malformed")
+        alg, kid = hdr[HDR_ALG], hdr[HDR_KID]
     if alg not in (ALG_ED25519, ALG_EDDSA):
         raise _invalid("unsupported_version")
     if not isinstance(kid, bytes) or len(kid) != 8:

@@ -1,1 +1,1 @@
-"""Bundled pledge templates (installed as the ``ikrar_cli.pledges`` package data)."""
+"""Bundled pledge templates (installed as the ``ikrar_cli.pledge_templates`` package data)."""

@@ -1,0 +1,54 @@
+"""Real signed receipts, certificate and a signed trust bundle file for the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ikrar_cli.keys import TerminalCertificate, b64, canonical_json, fingerprint, key_id, raw_public
+from ikrar_cli.pledges import PledgeLibrary
+from ikrar_cli.receipt import Claims, Receipt, sign_receipt
+from ikrar_cli.trust import TrustBundle
+
+
+@dataclass
+class Env:
+    dir: Path
+    receipts: list[Receipt]
+    public_key: bytes
+    bundle_file: Path = field(default=Path())
+    fingerprint: str = ""
+
+    @property
+    def text_lines(self) -> str:
+        return "\n".join(r.text for r in self.receipts) + "\n"
+
+
+def make(n: int, bundle: bool = True) -> Env:
+    d = Path(tempfile.mkdtemp(prefix="ikrar-bench-"))
+    auth, term = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    pub = raw_public(term)
+    p = PledgeLibrary.load().get("pilkada-2024")
+    receipts = [sign_receipt(Claims(p.id, p.version, p.digest, f"1986092620150{i:05d}", "nip", "Andi Baso Mappanyukki",
+                                    "DINKES", 1, 1727740800 + i, "Asia/Makassar", "collective", i), term.sign, key_id(pub))
+                for i in range(n)]
+    env = Env(d, receipts, pub)
+    if bundle:
+        unsigned = TerminalCertificate(key_id(pub), pub, "t", None, 0, 2**40, key_id(raw_public(auth)), b"")
+        cert = replace(unsigned, signature=auth.sign(unsigned.signed_bytes()))
+        lib = PledgeLibrary.load()
+        b = TrustBundle("B", "B", 1, 0, 2**40, {key_id(raw_public(auth)): raw_public(auth)}, {cert.kid: cert}, {}, set(),
+                        {x.digest: {"id": x.id, "version": x.version, "canonical": x.canonical_object()} for x in lib.all()},
+                        {})
+        body = b.to_object()
+        doc = {"bundle": body, "signature": {"alg": "Ed25519", "kid": key_id(raw_public(auth)).hex(),
+                                             "value": b64(auth.sign(canonical_json(body)))}}
+        env.bundle_file = d / "bundle.json"
+        env.bundle_file.write_bytes(canonical_json(doc) + b"\n")
+        env.fingerprint = fingerprint(raw_public(auth))
+        json.loads(env.bundle_file.read_text())
+    return env
