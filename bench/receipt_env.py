@@ -33,20 +33,54 @@ def make(n: int, bundle: bool = True) -> Env:
     auth, term = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     pub = raw_public(term)
     p = PledgeLibrary.load().get("pilkada-2024")
-    receipts = [sign_receipt(Claims(p.id, p.version, p.digest, f"1986092620150{i:05d}", "nip", "Andi Baso Mappanyukki",
-                                    "DINKES", 1, 1727740800 + i, "Asia/Makassar", "collective", i), term.sign, key_id(pub))
-                for i in range(n)]
+    receipts = [
+        sign_receipt(
+            Claims(
+                p.id,
+                p.version,
+                p.digest,
+                f"1986092620150{i:05d}",
+                "nip",
+                "Andi Baso Mappanyukki",
+                "DINKES",
+                1,
+                1727740800 + i,
+                "Asia/Makassar",
+                "collective",
+                i,
+            ),
+            term.sign,
+            key_id(pub),
+        )
+        for i in range(n)
+    ]
     env = Env(d, receipts, pub)
     if bundle:
         unsigned = TerminalCertificate(key_id(pub), pub, "t", None, 0, 2**40, key_id(raw_public(auth)), b"")
         cert = replace(unsigned, signature=auth.sign(unsigned.signed_bytes()))
         lib = PledgeLibrary.load()
-        b = TrustBundle("B", "B", 1, 0, 2**40, {key_id(raw_public(auth)): raw_public(auth)}, {cert.kid: cert}, {}, set(),
-                        {x.digest: {"id": x.id, "version": x.version, "canonical": x.canonical_object()} for x in lib.all()},
-                        {})
+        b = TrustBundle(
+            "B",
+            "B",
+            1,
+            0,
+            2**40,
+            {key_id(raw_public(auth)): raw_public(auth)},
+            {cert.kid: cert},
+            {},
+            set(),
+            {x.digest: {"id": x.id, "version": x.version, "canonical": x.canonical_object()} for x in lib.all()},
+            {},
+        )
         body = b.to_object()
-        doc = {"bundle": body, "signature": {"alg": "Ed25519", "kid": key_id(raw_public(auth)).hex(),
-                                             "value": b64(auth.sign(canonical_json(body)))}}
+        doc = {
+            "bundle": body,
+            "signature": {
+                "alg": "Ed25519",
+                "kid": key_id(raw_public(auth)).hex(),
+                "value": b64(auth.sign(canonical_json(body))),
+            },
+        }
         env.bundle_file = d / "bundle.json"
         env.bundle_file.write_bytes(canonical_json(doc) + b"\n")
         env.fingerprint = fingerprint(raw_public(auth))

@@ -46,14 +46,12 @@ def bench_startup(repeat: int) -> None:
     data = rows(repeat)
     ref = data[0][1]
     for label, t, ratio in data[1:]:
-        row(f"`{label}` cold start", f"{t * 1000:.0f} ms", f"import click {ref * 1000:.0f} ms", f"{ratio:.2f}x",
-            "≤ 2x")
+        row(f"`{label}` cold start", f"{t * 1000:.0f} ms", f"import click {ref * 1000:.0f} ms", f"{ratio:.2f}x", "≤ 2x")
 
 
 # ------------------------------------------------------------------------------ verify
 def bench_verify(n: int, repeat: int) -> None:
     import receipt_env
-
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     env = receipt_env.make(n)
@@ -68,16 +66,36 @@ def bench_verify(n: int, repeat: int) -> None:
 
     def cli() -> float:
         t0 = time.perf_counter()
-        p = subprocess.run([sys.executable, "-m", "ikrar_cli", "verify", "-", "--bundle", str(env.bundle_file),
-                            "--fingerprint", env.fingerprint, "--json"], input=env.text_lines, capture_output=True,
-                           text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_HOME=str(env.dir / "none")))
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ikrar_cli",
+                "verify",
+                "-",
+                "--bundle",
+                str(env.bundle_file),
+                "--fingerprint",
+                env.fingerprint,
+                "--json",
+            ],
+            input=env.text_lines,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_HOME=str(env.dir / "none")),
+        )
         assert p.returncode == 0, p.stderr[-500:]
         assert p.stdout.count('"valid": true') == n
         return time.perf_counter() - t0
 
     tb, tc = median(bare, repeat), median(cli, repeat)
-    row(f"`ikrar verify -` {n:,} receipts (stdin, JSON out, whole process)", f"{n / tc:,.0f} receipts/s",
-        f"bare Ed25519 verify loop {n / tb:,.0f}/s", f"{tb / tc:.2f}x", "≥ 0.5x")
+    row(
+        f"`ikrar verify -` {n:,} receipts (stdin, JSON out, whole process)",
+        f"{n / tc:,.0f} receipts/s",
+        f"bare Ed25519 verify loop {n / tb:,.0f}/s",
+        f"{tb / tc:.2f}x",
+        "≥ 0.5x",
+    )
     shutil.rmtree(env.dir, ignore_errors=True)
 
 
@@ -130,10 +148,16 @@ def bench_roster(n: int, repeat: int) -> None:
 
     t_raw = median(raw, repeat)
     t_csv = median(ours(src), repeat)
-    row(f"roster import {n:,} rows CSV (validated, staged, one transaction)", f"{n / t_csv:,.0f} rows/s",
-        f"csv + executemany {n / t_raw:,.0f}/s", f"{t_raw / t_csv:.2f}x", "≥ 0.33x")
+    row(
+        f"roster import {n:,} rows CSV (validated, staged, one transaction)",
+        f"{n / t_csv:,.0f} rows/s",
+        f"csv + executemany {n / t_raw:,.0f}/s",
+        f"{t_raw / t_csv:.2f}x",
+        "≥ 0.33x",
+    )
     peer = shutil.which("sqlite-utils") or str(Path(sys.executable).parent / "sqlite-utils")
     if Path(peer).exists():
+
         def run_peer() -> float:
             db = d / "peer.db"
             db.unlink(missing_ok=True)
@@ -142,8 +166,13 @@ def bench_roster(n: int, repeat: int) -> None:
             return time.perf_counter() - t0
 
         t_peer = median(run_peer, repeat)
-        row(f"peer: sqlite-utils insert --csv {n:,} rows", f"{n / t_peer:,.0f} rows/s", f"ours {n / t_csv:,.0f}/s",
-            f"ours {t_peer / t_csv:.2f}x faster", "faster than peer")
+        row(
+            f"peer: sqlite-utils insert --csv {n:,} rows",
+            f"{n / t_peer:,.0f} rows/s",
+            f"ours {n / t_csv:,.0f}/s",
+            f"ours {t_peer / t_csv:.2f}x faster",
+            "faster than peer",
+        )
     else:
         row("peer: sqlite-utils insert --csv", "not installed", "pip install '.[bench]'", "-", "faster than peer")
     try:
@@ -158,8 +187,13 @@ def bench_roster(n: int, repeat: int) -> None:
                     ws_.write_string(i, j, v)
         wb.close()
         t_x = median(ours(x), repeat)
-        row(f"roster import {n:,} rows XLSX (python-calamine)", f"{n / t_x:,.0f} rows/s",
-            f"csv + executemany {n / t_raw:,.0f}/s", f"{t_raw / t_x:.2f}x", "≥ 0.33x")
+        row(
+            f"roster import {n:,} rows XLSX (python-calamine)",
+            f"{n / t_x:,.0f} rows/s",
+            f"csv + executemany {n / t_raw:,.0f}/s",
+            f"{t_raw / t_x:.2f}x",
+            "≥ 0.33x",
+        )
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -186,8 +220,17 @@ def bench_attest(n: int, repeat: int) -> None:
         certify(ws, req, b"bench-pass", not_before=0)
         signer = load_terminal_signer(ws, b"bench-pass")
         lg = Ledger(ws.store)
-        s = open_session(ws, lg, kid=signer.kid, terminal_name="t", public_key=signer.public_key_raw,
-                         pledge=PledgeLibrary.load().get("pilkada-2024"), title="B", location="B", force_reason="bench")
+        s = open_session(
+            ws,
+            lg,
+            kid=signer.kid,
+            terminal_name="t",
+            public_key=signer.public_key_raw,
+            pledge=PledgeLibrary.load().get("pilkada-2024"),
+            title="B",
+            location="B",
+            force_reason="bench",
+        )
         with ws.store.read() as conn:
             ids = [r[0] for r in conn.execute("SELECT officer_id FROM officers")]
         return d, ws, Recorder(ws, lg, signer), s, ids
@@ -223,8 +266,13 @@ def bench_attest(n: int, repeat: int) -> None:
         return t
 
     tb, to = median(bare, repeat), median(ours, repeat)
-    row(f"collective attestation of {n:,} officers incl. ledger", f"{n / to:,.0f} receipts/s ({to:.2f} s)",
-        f"bare sign + insert loop {n / tb:,.0f}/s", f"{tb / to:.2f}x", "≥ 0.25x")
+    row(
+        f"collective attestation of {n:,} officers incl. ledger",
+        f"{n / to:,.0f} receipts/s ({to:.2f} s)",
+        f"bare sign + insert loop {n / tb:,.0f}/s",
+        f"{tb / to:.2f}x",
+        "≥ 0.25x",
+    )
 
 
 def bench_slips(n: int) -> None:
@@ -235,9 +283,23 @@ def bench_slips(n: int) -> None:
 
     env = receipt_env.make(n, bundle=False)
     labels = {k: k for k in ("officer", "id", "unit", "time", "terminal", "method")}
-    slips = [Slip(r.text, "BKPSDM", "Ikrar Netralitas ASN pada Pilkada 2024", ("Satu " * 30,) * 4, "Nama Pegawai",
-                  r.claims.officer_id, "DINKES", "2024-10-01 08:00:00 WITA", "t", "bersama", "ikrar verify", labels)
-              for r in env.receipts]
+    slips = [
+        Slip(
+            r.text,
+            "BKPSDM",
+            "Ikrar Netralitas ASN pada Pilkada 2024",
+            ("Satu " * 30,) * 4,
+            "Nama Pegawai",
+            r.claims.officer_id,
+            "DINKES",
+            "2024-10-01 08:00:00 WITA",
+            "t",
+            "bersama",
+            "ikrar verify",
+            labels,
+        )
+        for r in env.receipts
+    ]
     t0 = time.perf_counter()
     for r in env.receipts:
         qr_matrix(r.text)
@@ -245,8 +307,13 @@ def bench_slips(n: int) -> None:
     t0 = time.perf_counter()
     write_slips_pdf(env.dir / "s.pdf", slips)
     t = time.perf_counter() - t0
-    row(f"PDF of {n:,} slips (4 per A4 page)", f"{t:.1f} s ({n / t:,.0f} slips/s)",
-        f"QR matrices alone {t_qr:.1f} s", f"{t_qr / t:.2f}x", "report it")
+    row(
+        f"PDF of {n:,} slips (4 per A4 page)",
+        f"{t:.1f} s ({n / t:,.0f} slips/s)",
+        f"QR matrices alone {t_qr:.1f} s",
+        f"{t_qr / t:.2f}x",
+        "report it",
+    )
     shutil.rmtree(env.dir, ignore_errors=True)
 
 
@@ -259,11 +326,28 @@ def bench_size() -> None:
 
     k = Ed25519PrivateKey.generate()
     for name, label in (("A" * 40, "40-char name"), (None, "no name")):
-        c = Claims("jakut-pemilu-2024", 1, bytes(32), "198609262015051001", "nip", name, "DISDUKCP", 255,
-                   1727740800, "Asia/Makassar", "collective", 65535)
+        c = Claims(
+            "jakut-pemilu-2024",
+            1,
+            bytes(32),
+            "198609262015051001",
+            "nip",
+            name,
+            "DISDUKCP",
+            255,
+            1727740800,
+            "Asia/Makassar",
+            "collective",
+            65535,
+        )
         r = sign_receipt(c, k.sign, key_id(raw_public(k)))
-        row(f"receipt size, {label} (worst documented fields)", f"{len(r.text)} chars, QR v{qr_version(r.text)}-M",
-            "EU DCC ~556 chars v18-Q; SMART Health Card up to v22", f"{len(r.text) / 556:.2f}x DCC", "v10 or lower")
+        row(
+            f"receipt size, {label} (worst documented fields)",
+            f"{len(r.text)} chars, QR v{qr_version(r.text)}-M",
+            "EU DCC ~556 chars v18-Q; SMART Health Card up to v22",
+            f"{len(r.text) / 556:.2f}x DCC",
+            "v10 or lower",
+        )
 
 
 def main() -> None:
@@ -286,8 +370,10 @@ def main() -> None:
         if not a.only or name in a.only.split(","):
             print(f"[{name}]", file=sys.stderr, flush=True)
             fn()
-    print(f"\nikrar benchmarks — {time.strftime('%Y-%m-%d')} — {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{' (quick)' if q else ''}\n")
+    print(
+        f"\nikrar benchmarks — {time.strftime('%Y-%m-%d')} — {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{' (quick)' if q else ''}\n"
+    )
     print("| figure | value | reference (same run) | ratio | target |\n|---|---|---|---|---|")
     for r in ROWS:
         print("| " + " | ".join(r) + " |")

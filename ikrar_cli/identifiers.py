@@ -156,6 +156,14 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
             ),
             _reexport(),
         )
+    if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw.isdigit() and kind in (None, "nip", "nippppk"):  # type: ignore[attr-defined]
+        ident = _nip_like(raw, today)  # type: ignore[arg-type]  # fast path: a clean 18-digit number
+        if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
+            raise InputError(
+                _("{value}: this is a {found} number, not a {kind}", value=raw, found=ident.kind, kind=kind),
+                _("check the id type column"),
+            )
+        return ident
     text = clean(raw)
     if not text:
         raise InputError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))

@@ -129,7 +129,12 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
 
 
 def clean_text(value: Cell | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", cell_text(value) if value is not None else "").split())
+    """NFC, white space collapsed. ASCII text (most cells) skips normalisation."""
+    if value.__class__ is str:
+        text = value if value.isascii() else unicodedata.normalize("NFC", value)  # type: ignore[union-attr, arg-type]
+    else:
+        text = unicodedata.normalize("NFC", cell_text(value) if value is not None else "")
+    return " ".join(text.split())
 
 
 def split_titles(full: str) -> tuple[str, str, str]:
@@ -341,35 +346,46 @@ def import_roster(
     has_titles = "gelar_depan" in cols or "gelar_belakang" in cols
     today = today or date.today()
 
+    width = len(headers) + 1
+    pad: list[Cell] = [""] * width
+    # unmapped fields read the always-empty extra column at the end of each padded row
+    index = {f: cols.get(f, width - 1) for f in FIELDS}
+    i_id, i_type, i_name, i_gd, i_gb = (
+        index[f] for f in ("officer_id", "id_type", "name", "gelar_depan", "gelar_belakang")
+    )
+    i_pos, i_unit, i_rank, i_status, i_nik, i_email = (
+        index[f] for f in ("position", "unit", "rank", "status", "nik", "email")
+    )
+
     def get(cells: list[Cell], fname: str) -> Cell:
-        i = cols.get(fname)
-        return cells[i] if i is not None and i < len(cells) else ""
+        return cells[index[fname]]
 
     def flush() -> None:
         conn.executemany("INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
         batch.clear()
 
     for row_no, cells in table:
+        if len(cells) < width:
+            cells = cells + pad[: width - len(cells)]
         report.rows += 1
         column = headers[cols["officer_id"]]
         try:
-            kind = _id_type(clean_text(get(cells, "id_type"))) if "id_type" in cols else id_type
-            raw_id = get(cells, "officer_id")
-            ident = parse_identifier(raw_id, kind, today=today)
+            kind = _id_type(clean_text(cells[i_type])) if "id_type" in cols else id_type
+            ident = parse_identifier(cells[i_id], kind, today=today)
             column = headers[cols["name"]]
-            full = clean_text(get(cells, "name"))
+            full = clean_text(cells[i_name])
             if not full:
                 raise InputError(_("the name is empty"), "")
             if has_titles:
                 front, name, back = (
-                    clean_text(get(cells, "gelar_depan")),
+                    clean_text(cells[i_gd]),
                     full,
-                    clean_text(get(cells, "gelar_belakang")),
+                    clean_text(cells[i_gb]),
                 )
             else:
                 front, name, back = split_titles(full)
             column = headers[cols["unit"]]
-            unit = clean_text(get(cells, "unit"))
+            unit = clean_text(cells[i_unit])
             if not unit:
                 raise InputError(_("the unit is empty"), "")
         except InputError as exc:
@@ -390,7 +406,7 @@ def import_roster(
             rejects.append((row_no, cells, _("same identifier as row {row}", row=seen_rows[ident.value])))
             continue
         seen_rows[ident.value] = row_no
-        nik = clean_text(get(cells, "nik")) or None
+        nik = clean_text(cells[i_nik]) or None
         if ident.kind == "nik":
             nik = ident.value
         batch.append(
@@ -401,12 +417,12 @@ def import_roster(
                 name,
                 front or None,
                 back or None,
-                clean_text(get(cells, "position")) or None,
+                clean_text(cells[i_pos]) or None,
                 unit,
-                clean_text(get(cells, "rank")) or None,
-                clean_text(get(cells, "status")) or None,
+                clean_text(cells[i_rank]) or None,
+                clean_text(cells[i_status]) or None,
                 nik,
-                clean_text(get(cells, "email")) or None,
+                clean_text(cells[i_email]) or None,
             )
         )
         if len(batch) >= 5000:
