@@ -87,8 +87,7 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 @json_option
 @pass_app
 def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
-    from ..errors import VerificationError
-    from ..receipt import receipt_from_cose
+    from ..ledger_export import entry_checker
     from ..verify import Verifier
     from .recitation_common import ledger_for
     from .verify import load_bundle
@@ -97,24 +96,12 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
     verifier = Verifier(load_bundle(app, bundle_path, fp))
     lg = ledger_for(ws)
 
-    def check(idx: int, leaf: bytes) -> None:
-        r = receipt_from_cose(leaf)
-        if r.claims.ledger_index != idx:
-            raise VerificationError(
-                _("the receipt names index {named}: entries were reordered", named=r.claims.ledger_index),
-                None,
-                code="reordered",
-            )
-        result = verifier.verify_receipt(r)
-        if not result.valid:
-            raise VerificationError(result.message, None, code=result.code)
-
     with ws.store.read() as conn:
         logs = lg.logs(conn)
     reports = []
     for info in logs:
         with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
-            reports.append(lg.verify_log(info.log_id, verify_entry=check, progress=tick))
+            reports.append(lg.verify_log(info.log_id, verify_entry=entry_checker(verifier, info), progress=tick))
     ok = all(r.ok for r in reports)
     if app.json:
         emit_json({"valid": ok, "logs": [r.to_dict() for r in reports]})
@@ -136,3 +123,87 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
             say(_("The ledger is empty."))
     if not ok:
         raise click.exceptions.Exit(1)
+
+
+@ledger.command("export", help=_("Write every log with its signed checkpoints to one portable file."))
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@json_option
+@pass_app
+def export_cmd(app: AppContext, out: Path) -> None:
+    from ..ledger_export import export_ledger
+
+    ws = app.workspace()
+    with progress(_("Exporting"), None, enabled=not app.json) as tick:
+        summary = export_ledger(ws, out, progress=tick)
+    if app.json:
+        emit_json(summary.to_dict())
+        return
+    for log in summary.logs:
+        say(_("log {log}: {n} entries, root {root}", log=log["log"], n=log["size"], root=log["root"][:16]))
+    say(_("Wrote {path} ({n} receipts, sha256 {sha})", path=out, n=summary.entries, sha=summary.sha256[:16]))
+
+
+@ledger.command(help=_("Verify terminal exports and merge them into this workspace, each file whole or not at all."))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--bundle",
+    "bundle_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Check receipt signatures against this trust bundle"),
+)
+@click.option("--fingerprint", "fp", default=None)
+@json_option
+@pass_app
+def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp: str | None) -> None:
+    from ..ledger_export import Merger, duplicates
+    from ..verify import Verifier
+    from .verify import load_bundle
+
+    ws = app.workspace()
+    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    results = []
+    for path in files:
+        with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
+            results.extend(Merger(ws, verifier, progress=tick).merge_files([path]))
+    with ws.store.read() as conn:
+        dups = duplicates(conn)
+    rejected = [r for r in results if not r.accepted]
+    if app.json:
+        emit_json(
+            {
+                "accepted": len(results) - len(rejected),
+                "rejected": len(rejected),
+                "files": [r.to_dict() for r in results],
+                "duplicates": [d.to_dict() for d in dups],
+            }
+        )
+    else:
+        for r in results:
+            if r.accepted:
+                known = sum(x.known for x in r.logs)
+                click.echo(
+                    _(
+                        "MERGED   {file}: {added} new receipts, {known} already merged, {logs} log(s)",
+                        file=r.path,
+                        added=r.added,
+                        known=known,
+                        logs=len(r.logs),
+                    )
+                )
+            else:
+                assert r.error is not None
+                click.echo(_("REJECTED {file}: {why}", file=r.path, why=r.error.diagnostics()))
+        if dups:
+            say(
+                _(
+                    "{n} officer(s) attested the same pledge on more than one terminal; each is counted once, "
+                    "earliest first (see --json)",
+                    n=len(dups),
+                )
+            )
+    if rejected:
+        from .errors import EXIT_CODES
+
+        assert rejected[0].error is not None
+        raise click.exceptions.Exit(EXIT_CODES.get(type(rejected[0].error), 1))
