@@ -25,6 +25,7 @@ from .ledger import Ledger, LogInfo
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
 from .store import now
+from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
     from .verify import Verifier
@@ -426,6 +427,7 @@ class Merger:
         if not existing:
             self.ledger.ensure_log(conn, log_id=log_id, origin=origin, public_key=public_key, key_name=key_name)
 
+        rostered = {r[0] for r in conn.execute("SELECT officer_id FROM officers")}
         session_map = self._sessions(conn, reader, log_id, cert.name, n_sessions)
         check = entry_checker(self.verifier, info)
         hashes = PackedHashes()
@@ -443,7 +445,7 @@ class Merger:
             except InputError as exc:
                 raise _bad_log(reader, "bad_entry", exc.message) from None
             try:
-                revoked = check(idx, receipt)
+                check(idx, receipt)
             except VerificationError as exc:
                 raise _bad_log(
                     reader,
@@ -474,7 +476,8 @@ class Merger:
                 session_map[c.session] = sid
             atts.append(
                 (sid, log_id, idx, c.officer_id, c.id_type, c.officer_name, c.unit, c.pledge_id, c.pledge_version,
-                 c.method, c.issued_at, int(revoked), text)
+                 c.method, c.issued_at, int(c.officer_id not in rostered), text,
+                 receipt_revocation_id(receipt.signature))
             )  # fmt: skip
             added += 1
             if len(rows) >= CHUNK:
@@ -508,11 +511,10 @@ class Merger:
         conn.executemany(
             "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)", rows
         )
-        # unlisted = revoked here: a merged receipt revoked by the authority is kept but not counted
         conn.executemany(
             "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
-            "pledge_id, pledge_version, method, attested_at, unlisted, receipt, merged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING",
+            "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING",
             atts,
         )
         rows.clear()
@@ -584,7 +586,7 @@ class Merger:
 def duplicates(conn: sqlite3.Connection, pledge: str | None = None) -> list[Duplicate]:
     """Officers with more than one counted attestation of one pledge version (across logs)."""
     params: list[Any] = []
-    where = "WHERE unlisted = 0"
+    where = "WHERE 1 = 1"
     if pledge:
         pid, _sep, ver = pledge.partition("@")
         where += " AND pledge_id = ?"
@@ -594,7 +596,7 @@ def duplicates(conn: sqlite3.Connection, pledge: str | None = None) -> list[Dupl
             params.append(int(ver))
     rows = conn.execute(
         "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        f"FROM attestations a JOIN sessions s ON s.id = a.session_id {where.replace('unlisted', 'a.unlisted')} "
+        f"FROM attestations a JOIN sessions s ON s.id = a.session_id {where.replace('1 = 1', 'a.log_id IS NOT NULL')} "
         "AND (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
         f"FROM attestations {where} GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) "
         "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx",

@@ -344,6 +344,7 @@ class Recorder:
         unlisted: bool,
     ) -> Attestation:
         from .receipt import Claims, sign_receipt
+        from .trust import receipt_revocation_id
 
         issued = self.now()
         unit_code = unit or session.unit_code or "-"
@@ -373,8 +374,8 @@ class Recorder:
         text = made["receipt"].text
         conn.execute(
             "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, "
-            "unit_code, pledge_id, pledge_version, method, attested_at, unlisted, receipt) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "unit_code, pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session.id,
                 session.log_id,
@@ -389,6 +390,7 @@ class Recorder:
                 issued,
                 int(unlisted),
                 text,
+                receipt_revocation_id(made["receipt"].signature),
             ),
         )
         return Attestation(

@@ -1,0 +1,292 @@
+"""Compliance reports as files: CSV and XLSX (formula-injection safe) and a printable PDF.
+
+The PDF is what goes to the Bupati/Sekda: a title block, one bar per unit showing coverage
+(weakest first, colour and number both, so it reads in black and white too), the table, then
+per unit the staff still to pledge with a column to initial, and a signature block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .i18n import _
+from .report import ComplianceReport, UnitCompliance
+
+A4 = (210.0, 297.0)
+MARGIN = 15.0
+
+
+def _headers() -> list[str]:
+    return [
+        _("Unit code"),
+        _("Unit"),
+        _("Active staff"),
+        _("Attested"),
+        _("Individual"),
+        _("Collective"),
+        _("Coverage"),
+        _("Joined later"),
+        _("Missing"),
+    ]
+
+
+def _row(u: UnitCompliance) -> list[Any]:
+    return [u.code, u.name, u.active, u.attested, u.individual, u.collective, u.coverage, len(u.joined_later),
+            len(u.missing)]  # fmt: skip
+
+
+def write_csv(report: ComplianceReport, path: Path) -> None:
+    from .export import write_csv as csv_out
+
+    rows = [_row(u) for u in report.units] + [_row(report.total)]
+    for r in rows:
+        r[6] = f"{r[6] * 100:.1f}"
+    csv_out(path, _headers(), rows)
+
+
+def write_xlsx(report: ComplianceReport, path: Path) -> None:
+    from .export import write_xlsx as xlsx_out
+
+    types = ["text", "text", "int", "int", "int", "int", "percent", "int", "int"]
+    summary = [_row(u) for u in report.units] + [_row(report.total)]
+    staff_headers = [_("Unit code"), _("Unit"), _("NIP / ID"), _("Name"), _("Position"), _("Status")]
+    staff: list[list[Any]] = []
+    for u in report.units:
+        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("missing")] for s in u.missing]
+        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("joined later")] for s in u.joined_later]
+    xlsx_out(
+        path,
+        [
+            (_("Summary"), _headers(), summary, types),
+            (_("Not yet pledged"), staff_headers, staff, ["text"] * 6),
+        ],
+    )
+
+
+# ------------------------------------------------------------------------------ PDF
+def _colour(coverage: float) -> tuple[int, int, int]:
+    if coverage >= 0.95:
+        return (46, 125, 50)  # green
+    if coverage >= 0.75:
+        return (230, 160, 0)  # amber
+    return (198, 40, 40)  # red
+
+
+class _Doc:
+    def __init__(self, report: ComplianceReport, stamp: str):
+        from fpdf import FPDF
+
+        from .slips import pdf_text
+
+        self.t = pdf_text
+        self.report = report
+        doc = self
+
+        class PDF(FPDF):  # type: ignore[misc]
+            def footer(self) -> None:
+                self.set_y(-10)
+                self.set_font("Helvetica", "", 7)
+                self.set_text_color(110, 110, 110)
+                self.cell(0, 4, doc.t(f"{report.institution} · {report.pledge} · {stamp}"), align="L")
+                self.set_x(MARGIN)
+                self.cell(0, 4, doc.t(_("Page {n} of {total}", n=self.page_no(), total="{nb}")), align="R")
+
+        self.pdf = PDF(unit="mm", format="A4")
+        self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        self.pdf.set_auto_page_break(True, 16)
+        self.pdf.set_creator("ikrar")
+        self.pdf.set_title(self.t(_("Neutrality pledge compliance report")))
+        self.pdf.alias_nb_pages()
+        self.width = A4[0] - 2 * MARGIN
+
+    def text(self, h: float, s: str, *, size: float = 9, style: str = "", align: str = "L") -> None:
+        self.pdf.set_font("Helvetica", style, size)
+        self.pdf.multi_cell(self.width, h, self.t(s), align=align, new_x="LMARGIN", new_y="NEXT")
+
+    def room(self, need: float) -> None:
+        if self.pdf.get_y() + need > A4[1] - 18:
+            self.pdf.add_page()
+
+
+def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: str) -> None:
+    from .fsutil import atomic_writer
+
+    d = _Doc(report, stamp)
+    pdf = d.pdf
+    pdf.add_page()
+    # title block
+    pdf.set_fill_color(22, 52, 94)
+    pdf.rect(MARGIN, MARGIN, d.width, 1.2, style="F")
+    pdf.ln(3)
+    d.text(6, report.institution, size=14, style="B")
+    d.text(6, _("Neutrality pledge compliance report (Ikrar Netralitas ASN)"), size=11)
+    d.text(5, f"{report.pledge_title}  [{report.pledge}]", size=9)
+    d.text(5, _("Status as of: {when}", when=as_of_label), size=9)
+    d.text(5, _("Generated: {when}", when=stamp), size=8)
+    pdf.ln(2)
+    t = report.total
+    summary = _(
+        "{attested} of {expected} staff have pledged ({pct}); {missing} missing; {later} joined after the last "
+        "session; {active} active staff in {units} units.",
+        attested=t.attested,
+        expected=t.expected,
+        pct=f"{t.coverage * 100:.1f}%",
+        missing=len(t.missing),
+        later=len(t.joined_later),
+        active=t.active,
+        units=len(report.units),
+    )
+    pdf.set_fill_color(238, 242, 248)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.multi_cell(d.width, 6, d.t(summary), fill=True, new_x="LMARGIN", new_y="NEXT", padding=2)
+    pdf.ln(3)
+    _bar_chart(d, report.units)
+    pdf.ln(4)
+    _unit_table(d, report)
+    _missing_lists(d, report)
+    _signature_block(d, report)
+    with atomic_writer(path) as fh:
+        fh.write(bytes(pdf.output()))
+
+
+def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
+    pdf = d.pdf
+    label_w, value_w = 58.0, 26.0
+    bar_w = d.width - label_w - value_w
+    row_h = 6.0
+    d.text(6, _("Coverage per unit (weakest first)"), size=11, style="B")
+    x0 = MARGIN + label_w
+
+    def axis(top: float, bottom: float) -> None:
+        pdf.set_draw_color(200, 200, 200)
+        pdf.set_font("Helvetica", "", 6.5)
+        pdf.set_text_color(110, 110, 110)
+        for pct in (0, 25, 50, 75, 100):
+            x = x0 + bar_w * pct / 100
+            pdf.line(x, top, x, bottom)
+            pdf.text(x - 2.5, top - 1, f"{pct}%")
+        pdf.set_text_color(0, 0, 0)
+
+    pdf.ln(4)
+    top = pdf.get_y()
+    start = 0
+    for i, u in enumerate(units):
+        if pdf.get_y() + row_h > A4[1] - 18:
+            axis(top, pdf.get_y())
+            pdf.add_page()
+            pdf.ln(4)
+            top = pdf.get_y()
+            start = i
+        y = pdf.get_y()
+        pdf.set_font("Helvetica", "", 8)
+        label = u.name if len(u.name) <= 34 else u.name[:33] + "…"
+        pdf.set_xy(MARGIN, y)
+        pdf.cell(label_w - 2, row_h, d.t(label), align="R")
+        pdf.set_fill_color(236, 236, 236)
+        pdf.rect(x0, y + 1, bar_w, row_h - 2, style="F")
+        pdf.set_fill_color(*_colour(u.coverage))
+        if u.coverage > 0:
+            pdf.rect(x0, y + 1, bar_w * min(u.coverage, 1.0), row_h - 2, style="F")
+        pdf.set_xy(x0 + bar_w + 1.5, y)
+        pdf.set_font("Helvetica", "B", 8)
+        pdf.cell(value_w, row_h, f"{u.coverage * 100:.0f}%  ({u.attested}/{u.expected})")
+        pdf.set_y(y + row_h)
+    del start
+    axis(top, pdf.get_y())
+    pdf.set_x(MARGIN)
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 7)
+    legend = [((46, 125, 50), _("95% or more")), ((230, 160, 0), _("75-94%")), ((198, 40, 40), _("below 75%"))]
+    x = x0
+    for colour, text in legend:
+        pdf.set_fill_color(*colour)
+        pdf.rect(x, pdf.get_y() + 0.8, 3, 3, style="F")
+        pdf.text(x + 4, pdf.get_y() + 3.4, d.t(text))
+        x += 30
+    pdf.ln(5)
+
+
+def _table(d: _Doc, headers: list[str], widths: list[float], rows: list[list[str]], aligns: str) -> None:
+    pdf = d.pdf
+
+    def head() -> None:
+        pdf.set_font("Helvetica", "B", 7.5)
+        pdf.set_fill_color(221, 228, 238)
+        for h, w in zip(headers, widths, strict=True):
+            pdf.cell(w, 6, d.t(h), border=1, fill=True, align="C")
+        pdf.ln(6)
+
+    head()
+    pdf.set_font("Helvetica", "", 7.5)
+    for r in rows:
+        if pdf.get_y() + 5 > A4[1] - 18:
+            pdf.add_page()
+            head()
+            pdf.set_font("Helvetica", "", 7.5)
+        bold = bool(r) and r[0] == "*"
+        if bold:
+            r = ["", *r[1:]]
+        pdf.set_font("Helvetica", "B" if bold else "", 7.5)
+        for v, w, a in zip(r, widths, aligns, strict=True):
+            text = d.t(v)
+            if pdf.get_string_width(text) > w - 1.5:
+                while pdf.get_string_width(text + "...") > w - 1.5 and len(text) > 1:
+                    text = text[:-1]
+                text += "..."
+            pdf.cell(w, 5, text, border=1, align=a)
+        pdf.ln(5)
+
+
+def _unit_table(d: _Doc, report: ComplianceReport) -> None:
+    d.room(30)
+    d.text(6, _("Per unit"), size=11, style="B")
+    headers = _headers()
+    widths = [16.0, 52.0, 14.0, 14.0, 15.0, 15.0, 15.0, 15.0, 14.0]
+    rows = []
+    for u in [*report.units, report.total]:
+        r = _row(u)
+        rows.append([str(r[0]), str(r[1])] + [str(x) for x in r[2:6]] + [f"{r[6] * 100:.1f}%"] + [str(r[7]), str(r[8])])
+    _table(d, headers, widths, rows, "LLRRRRRRR")
+
+
+def _missing_lists(d: _Doc, report: ComplianceReport) -> None:
+    pdf = d.pdf
+    for u in report.units:
+        if not u.missing and not u.joined_later:
+            continue
+        d.room(24)
+        pdf.ln(4)
+        d.text(6, f"{u.code} - {u.name}", size=10, style="B")
+        d.text(
+            4.5,
+            _(
+                "{n} not yet pledged, {later} joined after the last session (make-up session)",
+                n=len(u.missing),
+                later=len(u.joined_later),
+            ),
+            size=8,
+        )
+        headers = [_("No."), _("NIP / ID"), _("Name"), _("Position"), _("Status"), _("Initials / note")]
+        widths = [9.0, 36.0, 50.0, 38.0, 20.0, 27.0]
+        rows = []
+        n = 0
+        for status, staff in ((_("missing"), u.missing), (_("joined later"), u.joined_later)):
+            for s in staff:
+                n += 1
+                rows.append([str(n), s.officer_id, s.name, s.position or "", status, ""])
+        _table(d, headers, widths, rows, "RLLLLL")
+
+
+def _signature_block(d: _Doc, report: ComplianceReport) -> None:
+    pdf = d.pdf
+    d.room(40)
+    pdf.ln(8)
+    x = MARGIN + d.width - 75
+    pdf.set_x(x)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.multi_cell(75, 5, d.t(_("Approved by,") + "\n" + report.institution), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(18)
+    pdf.set_x(x)
+    pdf.multi_cell(75, 5, d.t("(______________________________)\n" + _("NIP")), new_x="LMARGIN", new_y="NEXT")
