@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .checkpoint import Checkpoint, verify_checkpoint
 from .errors import ConflictError, InputError, NotFoundError, VerificationError
 from .i18n import _
-from .ledger import Ledger, LogInfo
+from .ledger import Ledger, LogInfo, PackedHashes
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
 from .store import now
@@ -70,22 +70,6 @@ def entry_checker(verifier: Verifier, info: LogInfo) -> Callable[[int, bytes | R
         return not result.valid
 
     return check
-
-
-class PackedHashes:
-    """Leaf hashes of a whole log in one bytearray (32 bytes each): 1,000,000 take 32 MB."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def append(self, h: bytes) -> None:
-        self.data += h
-
-    def __len__(self) -> int:
-        return len(self.data) // 32
-
-    def __getitem__(self, i: int) -> bytes:
-        return bytes(self.data[i * 32 : i * 32 + 32])
 
 
 # ------------------------------------------------------------------------------ export

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def forge(export_file: Path, out: Path, line_index: int) -> Path:
 def test_three_terminals_with_overlaps_and_a_forged_record(world) -> None:  # type: ignore[no-untyped-def]
     central, (t1, t2, t3), nips, tmp = world
     attest(t1, *nips[0:4])  # A B C D
+    time.sleep(1.1)  # receipts carry whole seconds: D on apel-2 is clearly later
     attest(t2, nips[3], nips[4], nips[5])  # D (again) E F
     attest(t3, nips[6], nips[0])  # G A (again)
     e1, e2, e3 = (export(t, tmp / f"t{i}.jsonl") for i, t in enumerate((t1, t2, t3), 1))
