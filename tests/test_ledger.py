@@ -262,3 +262,29 @@ def test_ledger_verify_cli_reports_tampering(ikrar, tmp_path: Path) -> None:
     r = ikrar("--lang", "en", "ledger", "verify")
     assert r.exit_code == 1
     assert "Entry 0 of log" in r.stdout and "reordered" in r.stdout
+
+
+def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path: Path) -> None:
+    """An entry replaced by the same claims signed with another key: caught as wrong_key at its index."""
+    from test_recitation import setup_terminal
+
+    from ikrar_cli.keys import key_id
+    from ikrar_cli.receipt import receipt_from_cose, sign_receipt
+
+    home = setup_terminal(ikrar, tmp_path)
+    conn = sqlite3.connect(home / "ikrar.db")
+    (leaf,) = conn.execute("SELECT leaf FROM ledger_entries WHERE idx = 0").fetchone()
+    original = receipt_from_cose(bytes(leaf))
+    intruder = Ed25519PrivateKey.generate()
+    forged = sign_receipt(original.claims, intruder.sign, key_id(raw_public(intruder)))
+    conn.execute(
+        "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 0", (forged.cose, leaf_hash(forged.cose))
+    )
+    conn.commit()
+    r = ikrar("--lang", "en", "ledger", "verify", "--json")
+    assert r.exit_code == 1
+    (log,) = json.loads(r.stdout)["logs"]
+    assert log["problems"][0]["code"] == "wrong_key"
+    assert "Entry 0 of log" in log["problems"][0]["message"] and "not by this log's terminal key" in log["problems"][0][
+        "message"
+    ]
