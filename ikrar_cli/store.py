@@ -41,11 +41,25 @@ def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
     )
 
 
+def _read_only_location(path: Path) -> bool:
+    """True when the database (or its folder, where SQLite keeps its log) cannot be written."""
+    import os
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.exists():
+        return False  # creating it will fail with its own clear error
+    return not (os.access(folder, os.W_OK) and os.access(path, os.W_OK))
+
+
 class Store:
     """A connection to the workspace database with explicit transactions."""
 
     def __init__(self, path: Path, *, migrate: bool = True):
         self.path = Path(path)
+        self.read_only = _read_only_location(self.path)
+        if self.read_only:
+            self._open_read_only()
+            return
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -64,6 +78,34 @@ class Store:
             except sqlite3.Error as exc:
                 raise _storage_error(self.path, exc) from exc
 
+    def _open_read_only(self) -> None:
+        """Read-only media or folder: reads work, any write says so plainly.
+
+        A cleanly closed database (no write-ahead log left) is opened ``immutable``, which
+        needs no lock files; one with a pending log is opened read-only with normal locking.
+        """
+        wal = self.path.with_name(self.path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if pending else 'immutable=1'}"
+        try:
+            self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            self.conn.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise self._read_only_error() from exc
+        from .migrations import pending_migrations
+
+        if pending_migrations(self):
+            raise StorageError(
+                _("The workspace {path} needs a schema upgrade but is read-only", path=self.path.parent),
+                _("open it once from a writable copy"),
+            )
+
+    def _read_only_error(self) -> StorageError:
+        return StorageError(
+            _("The workspace {path} is read-only: nothing can be recorded there", path=self.path.parent),
+            _("copy the workspace to a writable folder or ask for write access"),
+        )
+
     def close(self) -> None:
         self.conn.close()
 
@@ -80,6 +122,8 @@ class Store:
         IMMEDIATE takes the write lock at the start, so two terminals never both
         read "next index = 7" and then race to write it.
         """
+        if self.read_only:
+            raise self._read_only_error()
         try:
             self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         except sqlite3.Error as exc:

@@ -122,10 +122,30 @@ class LazyGroup(click.Group):
             with formatter.section(_("Commands")):
                 formatter.write_dl(rows)
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        from .errors import OneLineUsageError
+
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.exceptions.UsageError as exc:
+            raise OneLineUsageError(exc, "--json" in args) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         app = ctx.ensure_object(AppContext)
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.exceptions.UsageError as exc:
+            from .errors import OneLineUsageError
+
+            if isinstance(exc, OneLineUsageError):
+                raise
+            raise OneLineUsageError(exc, app.json) from None
         except (click.exceptions.ClickException, click.exceptions.Exit):
             raise
         except click.exceptions.Abort as exc:

@@ -104,3 +104,71 @@ def fail(exc: BaseException, as_json: bool = False) -> None:
     """Report ``exc`` and exit with its code (used by the root group)."""
     code = report(exc, as_json)
     sys.exit(code)
+
+
+def usage_line(exc: click.exceptions.UsageError) -> tuple[str, str]:
+    """A click parsing error as one translated line: (message, hint)."""
+    ex = click.exceptions
+    ctx = exc.ctx
+    command = ctx.command_path.replace("cli ", "ikrar ", 1) if ctx else "ikrar"
+    if command == "cli":
+        command = "ikrar"
+    hint = _("see '{command} --help'", command=command)
+
+    def pname(param: click.Parameter | None) -> str:
+        if param is None:
+            return "?"
+        if isinstance(param, click.Option):
+            return "/".join(param.opts)
+        return (param.human_readable_name or "?").upper()
+
+    if isinstance(exc, ex.MissingParameter):
+        if isinstance(exc.param, click.Option):
+            return _("Option {name} is required", name=pname(exc.param)), hint
+        return _("Argument {name} is missing", name=pname(exc.param)), hint
+    if isinstance(exc, ex.NoSuchOption):
+        msg = _("No such option {name}", name=exc.option_name)
+        if exc.possibilities:
+            msg += " — " + _("did you mean {names}?", names=", ".join(sorted(exc.possibilities)))
+        return msg, hint
+    if isinstance(exc, ex.NoSuchCommand):
+        import difflib
+
+        msg = _("No such command {name}", name=exc.command_name)
+        known = exc.ctx.command.list_commands(exc.ctx) if exc.ctx and isinstance(exc.ctx.command, click.Group) else []
+        close = difflib.get_close_matches(exc.command_name, known)
+        if close:
+            msg += " — " + _("did you mean {names}?", names=", ".join(close))
+        return msg, hint
+    if isinstance(exc, ex.BadOptionUsage):
+        return _("Option {name} needs a value", name=exc.option_name), hint
+    if isinstance(exc, ex.BadParameter):
+        param = exc.param
+        if param is not None and isinstance(param.type, click.Choice):
+            choices = ", ".join(str(c) for c in param.type.choices)
+            return _("Invalid value for {name}: choose one of {choices}", name=pname(param), choices=choices), hint
+        if param is not None and isinstance(param.type, click.Path):
+            if not param.type.dir_okay:
+                return _("{name} needs a file, not a folder", name=pname(param)), hint
+            if not param.type.file_okay:
+                return _("{name} needs a folder, not a file", name=pname(param)), hint
+        if param is not None and isinstance(param.type, click.types.IntParamType):
+            return _("Invalid value for {name}: a whole number is needed", name=pname(param)), hint
+        return _("Invalid value for {name}: {reason}", name=pname(param), reason=exc.message), hint
+    return _("Usage error: {reason}", reason=exc.message), hint
+
+
+class OneLineUsageError(click.exceptions.UsageError):
+    """Shows a parsing error as the one ``ikrar: what — try`` line every other error uses."""
+
+    def __init__(self, original: click.exceptions.UsageError, as_json: bool = False):
+        super().__init__(original.message, original.ctx)
+        self.original = original
+        self.as_json = as_json
+        self.exit_code = EXIT_USAGE
+
+    def show(self, file: object = None) -> None:
+        msg, hint = usage_line(self.original)
+        _emit(
+            {"kind": "usage", "code": None, "message": msg, "hint": hint}, f"{msg} — {hint}", EXIT_USAGE, self.as_json
+        )

@@ -115,9 +115,15 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
         targets = [bundled_dir()]
         if Workspace.exists(app.home):
             targets += app.workspace().config.extra_template_dirs
+    from ..pledges import template_files
+
     for t in targets:
         if not t.exists():
             raise InputError(_("File not found: {path}", path=t), _("check the path"))
+        if t.is_dir() and paths and not any(True for _f in template_files([t])):
+            raise InputError(
+                _("No pledge templates (*.yaml) in {path}", path=t), _("give a template file or its folder")
+            )
     ok, problems = validate_paths(targets)
     if app.json:
         emit_json(

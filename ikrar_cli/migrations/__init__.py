@@ -74,3 +74,9 @@ def apply_migrations(store: Store) -> list[str]:
             raise
         ran.append(name)
     return ran
+
+
+def pending_migrations(store: Store) -> list[str]:
+    """Names this ikrar knows that the database has not applied (for read-only workspaces)."""
+    applied = {r[0] for r in store.conn.execute("SELECT name FROM schema_migrations")}
+    return [name for name, _m in known_migrations() if name not in applied]
