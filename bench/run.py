@@ -351,6 +351,8 @@ def bench_size() -> None:
 
 
 def main() -> None:
+    import bench_ledger
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
@@ -365,6 +367,8 @@ def main() -> None:
         "attest": lambda: bench_attest(300 if q else 4000, rep),
         "slips": lambda: bench_slips(40 if q else 4000),
         "size": bench_size,
+        "ledger": lambda: bench_ledger.bench_ledger_verify(2000 if q else 1_000_000, row),
+        "memory": lambda: bench_ledger.bench_import_memory(2000 if q else 1_000_000, row),
     }
     for name, fn in parts.items():
         if not a.only or name in a.only.split(","):
