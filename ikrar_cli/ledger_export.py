@@ -592,3 +592,60 @@ def duplicates(conn: sqlite3.Connection, pledge: str | None = None) -> list[Dupl
         d = out.setdefault(key, Duplicate(oid, key[1], []))
         d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
     return list(out.values())
+
+
+def check_attestations(store: Any) -> list[VerificationError]:
+    """Every attestation row must be exactly the receipt stored in the ledger at its index,
+    and every ledger entry must have its row: an edited or invented row is caught here, since
+    reports count rows. Streams in chunks; returns the first problem (or none)."""
+    from .base45 import b45encode
+    from .receipt import receipt_from_cose
+
+    last = 0
+    while True:
+        with store.read() as conn:
+            rows = conn.execute(
+                "SELECT a.id, a.log_id, a.ledger_idx, a.receipt, a.officer_id, a.pledge_id, a.pledge_version, "
+                "a.method, a.attested_at, a.unit_code, e.leaf FROM attestations a LEFT JOIN ledger_entries e "
+                "ON e.log_id = a.log_id AND e.idx = a.ledger_idx WHERE a.id > ? ORDER BY a.id LIMIT ?",
+                (last, CHUNK),
+            ).fetchall()
+        if not rows:
+            break
+        for aid, log_id, idx, text, oid, pid, ver, method, at, unit, leaf in rows:
+            problem = None
+            if leaf is None:
+                problem = _("attestation {id} names entry {index} of log {log}, which does not exist", id=aid,
+                            index=idx, log=log_id)  # fmt: skip
+            elif PREFIX + b45encode(bytes(leaf)) != text:
+                problem = _("attestation {id} does not hold the receipt stored at entry {index} of log {log}", id=aid,
+                            index=idx, log=log_id)  # fmt: skip
+            else:
+                c = receipt_from_cose(bytes(leaf)).claims
+                if (c.officer_id, c.pledge_id, c.pledge_version, c.method, c.issued_at, c.unit) != (
+                    oid, pid, ver, method, at, unit
+                ):  # fmt: skip
+                    problem = _("attestation {id} differs from its signed receipt (entry {index} of log {log})",
+                                id=aid, index=idx, log=log_id)  # fmt: skip
+            if problem:
+                return [
+                    VerificationError(
+                        problem, _("the database was edited; restore it or merge the terminal exports again"),
+                        code="attestation_mismatch",
+                    )
+                ]  # fmt: skip
+        last = rows[-1][0]
+    with store.read() as conn:
+        n_entries = conn.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0]
+        n_rows = conn.execute(
+            "SELECT COUNT(*) FROM attestations a JOIN ledger_entries e ON e.log_id = a.log_id AND e.idx = a.ledger_idx"
+        ).fetchone()[0]
+    if n_rows != n_entries:
+        return [
+            VerificationError(
+                _("{n} ledger entries have no attestation row: rows were deleted", n=n_entries - n_rows),
+                _("the database was edited; restore it or merge the terminal exports again"),
+                code="attestation_missing",
+            )
+        ]
+    return []

@@ -285,6 +285,35 @@ def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path:
     assert r.exit_code == 1
     (log,) = json.loads(r.stdout)["logs"]
     assert log["problems"][0]["code"] == "wrong_key"
-    assert "Entry 0 of log" in log["problems"][0]["message"] and "not by this log's terminal key" in log["problems"][0][
-        "message"
-    ]
+    assert (
+        "Entry 0 of log" in log["problems"][0]["message"]
+        and "not by this log's terminal key" in log["problems"][0]["message"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "text"),
+    [
+        (
+            "UPDATE attestations SET officer_id = '199001012015032002'",
+            "attestation_mismatch",
+            "differs from its signed",
+        ),
+        ("UPDATE attestations SET receipt = receipt || 'A'", "attestation_mismatch", "does not hold the receipt"),
+        ("UPDATE attestations SET ledger_idx = 7", "attestation_mismatch", "which does not exist"),
+        ("DELETE FROM attestations", "attestation_missing", "have no attestation row"),
+    ],
+)
+def test_ledger_verify_catches_edited_attestation_rows(ikrar, tmp_path: Path, edit: str, code: str, text: str) -> None:
+    """Reports count attestation rows: a row edited, invented or deleted behind the ledger's back is caught."""
+    from test_recitation import setup_terminal
+
+    home = setup_terminal(ikrar, tmp_path)
+    assert ikrar("ledger", "verify").exit_code == 0
+    conn = sqlite3.connect(home / "ikrar.db")
+    conn.execute(edit)
+    conn.commit()
+    r = ikrar("--lang", "en", "ledger", "verify", "--json")
+    assert r.exit_code == 1
+    (problem,) = json.loads(r.stdout)["attestations"]
+    assert problem["code"] == code and text in problem["message"]

@@ -102,9 +102,14 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
     for info in logs:
         with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
             reports.append(lg.verify_log(info.log_id, verify_entry=entry_checker(verifier, info), progress=tick))
-    ok = all(r.ok for r in reports)
+    from ..ledger_export import check_attestations
+
+    rows_problems = check_attestations(ws.store) if all(r.ok for r in reports) else []
+    ok = all(r.ok for r in reports) and not rows_problems
     if app.json:
-        emit_json({"valid": ok, "logs": [r.to_dict() for r in reports]})
+        emit_json(
+            {"valid": ok, "logs": [r.to_dict() for r in reports], "attestations": [p.to_dict() for p in rows_problems]}
+        )
     else:
         for r in reports:
             if r.ok:
@@ -119,6 +124,8 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
                 )
             else:
                 click.echo(_("INVALID log {log}: {problem}", log=r.log_id, problem=r.problems[0].message))
+        for p in rows_problems:
+            click.echo(_("INVALID attestations: {problem}", problem=p.message))
         if not reports:
             say(_("The ledger is empty."))
     if not ok:
