@@ -218,3 +218,20 @@ def test_export_needs_a_checkpoint_covering_the_log(world) -> None:  # type: ign
     assert r.exit_code == 5
     assert r.stderr.startswith("ikrar: Log ") and "1 entries after its last signed checkpoint" in r.stderr
     assert not (tmp / "x.jsonl").exists()
+
+
+def test_receipts_signed_after_a_key_revocation_are_refused(world) -> None:  # type: ignore[no-untyped-def]
+    """A stolen terminal: what it signed after the revocation instant never enters the central ledger."""
+    central, (t1, _t2, _t3), nips, tmp = world
+    attest(t1, nips[0], nips[1])
+    time.sleep(1.1)
+    kid = json.loads(t1("key", "list", "--json").stdout)[0]["kid"]
+    central("key", "revoke", kid, "--reason", "terminal dicuri")
+    time.sleep(1.1)
+    attest(t1, nips[2])
+    stolen = export(t1, tmp / "stolen.jsonl")
+    r = central("ledger", "merge", str(stolen), "--json", ok=False)
+    assert r.exit_code == 1
+    err = json.loads(r.stdout)["files"][0]["error"]
+    assert err["code"] == "key_revoked" and "entry 2 is not valid" in err["message"]
+    assert counts(central) == (0, 0, 0)

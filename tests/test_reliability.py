@@ -458,3 +458,22 @@ def _merge_env() -> dict:  # type: ignore[type-arg]
         dir=d, ws=ws, verifier=Verifier(trusted_bundle(ws)), size=5, lines=out.read_bytes().splitlines(keepends=True)
     )
     return _MERGE
+
+
+def test_every_test_named_in_security_doc_exists() -> None:
+    """docs/security.md backs each claim with a test: the names must stay real."""
+    import re
+
+    text = (ROOT / "docs" / "security.md").read_text()
+    current = None
+    named = []
+    for m in re.finditer(r"`(?:(test_\w+\.py))?::(test_\w+)`|`(test_\w+\.py)`", text):
+        if m.group(3):
+            current = m.group(3)
+            continue
+        current = m.group(1) or current
+        named.append((current, m.group(2)))
+    assert len(named) > 30
+    for file, test in named:
+        source = (ROOT / "tests" / file).read_text()
+        assert re.search(rf"^def {test}\(", source, re.M), f"{file}::{test} named in docs/security.md does not exist"
