@@ -12,17 +12,26 @@ class Base45Error(ValueError):
     """The text is not canonical Base45."""
 
 
+_TRIPLES: list[str] = []
+
+
+def _triples() -> list[str]:
+    """The three characters of every 16-bit value, built once (65,536 short strings)."""
+    if not _TRIPLES:
+        a = ALPHABET
+        _TRIPLES.extend(a[n % 45] + a[n // 45 % 45] + a[n // 2025] for n in range(65536))
+    return _TRIPLES
+
+
 def b45encode(data: bytes) -> str:
-    out = []
-    for i in range(0, len(data) - 1, 2):
-        n = data[i] * 256 + data[i + 1]
-        e, n = divmod(n, 45 * 45)
-        d, c = divmod(n, 45)
-        out += (ALPHABET[c], ALPHABET[d], ALPHABET[e])
+    """Each byte pair (big-endian) becomes three characters, least significant first."""
+    full = len(data) - len(data) % 2
+    table = _triples()
+    out = "".join([table[n] for n in struct.unpack(f">{full // 2}H", data[:full])])
     if len(data) % 2:
         d, c = divmod(data[-1], 45)
-        out += (ALPHABET[c], ALPHABET[d])
-    return "".join(out)
+        out += ALPHABET[c] + ALPHABET[d]
+    return out
 
 
 _TABLE = bytes(_INDEX.get(chr(i), 255) for i in range(256))

@@ -3,10 +3,17 @@
 Receipt strings use only QR alphanumeric characters, so the ``qrcode`` library encodes
 them in alphanumeric mode (5.5 bits a character). Error correction M. Decoding of photos,
 scans and PDF slips uses zxing-cpp (PDF pages are rasterised with pypdfium2).
+
+With ``receipt.verify_url`` set the QR holds a link, ``<verify_url>#IKR1:…``. A URL cannot
+contain spaces, so the receipt in the fragment is percent-encoded (``%`` as ``%25``, space as
+``%20``: still QR alphanumeric characters), and the QR has two segments: the mixed-case URL
+prefix in byte mode, the receipt in alphanumeric mode (zxing-cpp's writer optimises the
+segments; :func:`qr_version` builds the same two segments with ``qrcode``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +22,43 @@ from .fsutil import atomic_writer
 from .i18n import _
 
 QUIET = 4
+_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+def link_for(url: str, receipt: str) -> str:
+    """The verifier link a QR carries: the receipt percent-encoded in the URL fragment."""
+    return f"{url}#" + receipt.replace("%", "%25").replace(" ", "%20")
+
+
+def qr_content(text: str) -> str:
+    """What the QR holds for ``text``: a receipt as it is; ``URL#IKR1:…`` (raw) as a link."""
+    url, sep, receipt = text.rpartition("#")
+    if sep and url and "\n" not in url and receipt.startswith("IKR"):
+        return link_for(url, receipt)
+    return text
+
+
+def receipt_candidates(text: str) -> list[str]:
+    """The receipts a scanned or pasted text may stand for, most likely first.
+
+    A link's fragment is percent-decoded (``%25``, ``%20``) and also taken as it is, so a link
+    typed or pasted without encoding works too; the verifier page does the same."""
+    if "#" not in text or text.startswith("IKR1:"):
+        return [text]
+    frag = text.rsplit("#", 1)[1]
+    out = []
+    if re.search("%2[05]", frag, re.IGNORECASE):
+        out.append(re.sub("%(2[05])", lambda m: " " if m.group(1) == "20" else "%", frag, flags=re.IGNORECASE))
+    if re.search("%20", frag, re.IGNORECASE):
+        out.append(re.sub("%20", " ", frag, flags=re.IGNORECASE))
+    out.append(frag)
+    return out
 
 
 def _qr(text: str, ecc: str = "M") -> Any:
     import qrcode
     import qrcode.constants
+    import qrcode.util
 
     level = {
         "L": qrcode.constants.ERROR_CORRECT_L,
@@ -28,7 +67,14 @@ def _qr(text: str, ecc: str = "M") -> Any:
         "H": qrcode.constants.ERROR_CORRECT_H,
     }[ecc]
     q = qrcode.QRCode(error_correction=level, border=0)
-    q.add_data(text, optimize=0)
+    content = qr_content(text)
+    prefix, _sep, frag = content.rpartition("#")
+    if content != text and frag and set(frag) <= _ALPHANUMERIC:
+        # two segments: the URL prefix as bytes, the (alphanumeric) receipt as alphanumeric
+        q.add_data(qrcode.util.QRData((prefix + "#").encode("utf-8"), mode=qrcode.util.MODE_8BIT_BYTE))
+        q.add_data(qrcode.util.QRData(frag.encode("ascii"), mode=qrcode.util.MODE_ALPHA_NUM))
+    else:
+        q.add_data(text, optimize=0)
     q.make(fit=True)
     return q
 
@@ -46,7 +92,7 @@ def qr_matrix(text: str, ecc: str = "M") -> list[list[bool]]:
     version (checked in tests/test_qr.py)."""
     import zxingcpp
 
-    img = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ecc).to_image(
+    img = zxingcpp.create_barcode(qr_content(text), zxingcpp.BarcodeFormat.QRCode, ec_level=ecc).to_image(
         scale=1, add_quiet_zones=False
     )
     view = memoryview(img)

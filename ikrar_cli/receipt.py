@@ -79,7 +79,7 @@ class Claims:
 
 @dataclass(frozen=True)
 class Receipt:
-    text: str
+    _text: str | None
     cose: bytes
     claims: Claims
     kid: bytes
@@ -87,6 +87,13 @@ class Receipt:
     alg: int
     protected: bytes
     payload: bytes
+
+    @property
+    def text(self) -> str:
+        """The receipt string (``IKR1:`` + Base45), made only when asked for: bulk checks skip it."""
+        if self._text is None:
+            object.__setattr__(self, "_text", PREFIX + b45encode(self.cose))
+        return self._text  # type: ignore[return-value]
 
     def signed_bytes(self) -> bytes:
         return sig_structure(self.protected, self.payload)
@@ -169,7 +176,7 @@ def receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
     if not isinstance(kid, bytes) or len(kid) != 8:
         raise _invalid("malformed")
     claims = _claims(_strict_loads(payload))
-    return Receipt(text or PREFIX + b45encode(cose), cose, claims, kid, signature, alg, protected, payload)
+    return Receipt(text, cose, claims, kid, signature, alg, protected, payload)
 
 
 def _claims(m: Any) -> Claims:

@@ -146,7 +146,8 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     pdf.set_text_color(70, 70, 70)
     # Courier is fixed-width: cut the receipt into equal chunks (its spaces print as middle dots, so none is lost)
     per_line = max(20, int(inner / pdf.get_string_width("M")))
-    text = s.receipt_text.replace(" ", "\u00b7")
+    # with receipt.verify_url the QR holds a link: print only the receipt, what 'ikrar verify' takes
+    text = s.receipt_text.rpartition("#")[2].replace(" ", "\u00b7")
     for i in range(0, len(text), per_line):
         pdf.set_x(ox + margin)
         pdf.cell(inner, 1.9, text[i : i + per_line], new_x="LEFT", new_y="NEXT")

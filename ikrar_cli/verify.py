@@ -124,14 +124,16 @@ class Verifier:
             "institution": self.bundle.institution_name,
         }
 
-    def _fail(self, code: str, receipt: Receipt | None, text: str, **kw: Any) -> VerificationResult:
+    def _fail(
+        self, code: str, receipt: Receipt | None, text: str, *, with_details: bool = True, **kw: Any
+    ) -> VerificationResult:
         return VerificationResult(
             False,
             code,
             reason_message(code, **kw),
             receipt,
             self._warnings(),
-            self.details(receipt) if receipt else {},
+            self.details(receipt) if receipt and with_details else {},
             text,
         )
 
@@ -144,32 +146,37 @@ class Verifier:
             return VerificationResult(False, "malformed", reason_message("malformed"), None, self._warnings(), {}, text)
         return self.verify_receipt(receipt)
 
-    def verify_receipt(self, receipt: Receipt) -> VerificationResult:
-        b, c, text = self.bundle, receipt.claims, receipt.text
+    def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
+        """All checks, in the documented order; ``with_details=False`` skips the display fields (bulk checks)."""
+        b, c = self.bundle, receipt.claims
+        text = receipt.text if with_details else ""
+        wd = with_details
         cert = b.terminals.get(receipt.kid)
         if cert is None or cert.issuer_kid not in b.authority_keys:
-            return self._fail("unknown_key", receipt, text, kid=receipt.kid.hex())
+            return self._fail("unknown_key", receipt, text, with_details=wd, kid=receipt.kid.hex())
         try:
             self._public(receipt.kid).verify(receipt.signature, receipt.signed_bytes())
         except (InvalidSignature, ValueError):
-            return self._fail("bad_signature", receipt, text)
+            return self._fail("bad_signature", receipt, text, with_details=wd)
         revoked = b.key_revocations.get(receipt.kid)
         if revoked is not None and revoked[0] <= c.issued_at:
-            return self._fail("key_revoked", receipt, text, when=format_local(revoked[0], c.zone), reason=revoked[1])
+            return self._fail(
+                "key_revoked", receipt, text, with_details=wd, when=format_local(revoked[0], c.zone), reason=revoked[1]
+            )
         if not cert.not_before <= c.issued_at <= cert.not_after:
-            return self._fail("certificate_not_valid", receipt, text)
+            return self._fail("certificate_not_valid", receipt, text, with_details=wd)
         if receipt_revocation_id(receipt.signature) in b.revoked_receipts:
-            return self._fail("receipt_revoked", receipt, text)
+            return self._fail("receipt_revoked", receipt, text, with_details=wd)
         pledge = b.pledge_for_prefix(c.pledge_digest)
         if pledge is None or pledge["id"] != c.pledge_id or pledge["version"] != c.pledge_version:
-            return self._fail("unknown_pledge", receipt, text)
+            return self._fail("unknown_pledge", receipt, text, with_details=wd)
         return VerificationResult(
             True,
             "valid",
             reason_message("valid", institution=b.institution_name),
             receipt,
             self._warnings(),
-            self.details(receipt),
+            self.details(receipt) if wd else {},
             text,
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -115,16 +116,13 @@ def build_page(bundle: TrustBundle) -> str:
             "form-action 'none'",
         ]
     )
-    page = _asset("page.html")
-    for key, value in (
-        ("{{CSP}}", csp),
-        ("{{STYLE}}", style),
-        ("{{DATA}}", _json_for_html(data)),
-        ("{{SCRIPT}}", script),
-    ):
-        if key not in page:
-            raise ValueError(f"page.html lacks {key}")
-        page = page.replace(key, value, 1)
+    values = {"CSP": csp, "STYLE": style, "DATA": _json_for_html(data), "SCRIPT": script}
+    template = _asset("page.html")
+    missing = [k for k in values if "{{" + k + "}}" not in template]
+    if missing:
+        raise ValueError(f"page.html lacks {missing}")
+    # one pass, so text inside the data can never be taken for a placeholder
+    page = re.sub(r"\{\{(CSP|STYLE|DATA|SCRIPT)\}\}", lambda m: values[m.group(1)], template)
     return page
 
 

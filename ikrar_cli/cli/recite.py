@@ -117,16 +117,16 @@ class Kiosk:
         c.print(
             f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}", justify="center"
         )
-        if c.size.height >= QR_ROWS_NEEDED:
-            c.print(
-                Text(terminal_qr(qr_payload(self.ws, att.receipt)), style="bright_white on black"), justify="center"
-            )
+        art = terminal_qr(qr_payload(self.ws, att.receipt))
+        need = max(QR_ROWS_NEEDED, art.count("\n") + 3)  # a link (receipt.verify_url) makes the QR larger
+        if c.size.height >= need:
+            c.print(Text(art, style="bright_white on black"), justify="center")
         else:
             c.print(
                 _(
                     "(The screen has {rows} rows; the receipt QR needs {need}. It is on the slip.)",
                     rows=c.size.height,
-                    need=QR_ROWS_NEEDED,
+                    need=need,
                 ),
                 style="dim",
                 justify="center",

@@ -79,6 +79,23 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
             yield item if len(item) < 40 else item[:37] + "...", item[:MAX_LINE]
 
 
+def pick_receipt(text: str) -> str:
+    """The receipt in a scanned or pasted text: a bare receipt, or a verifier link whose fragment
+    holds it (percent-encoded in QR codes, see ikrar_cli/qr.py). The first reading that decodes
+    wins; if none does, the text's own last reading gets the verdict."""
+    from ..qr import receipt_candidates
+    from ..receipt import decode_receipt
+
+    options = receipt_candidates(text)
+    for option in options[:-1]:
+        try:
+            decode_receipt(option)
+            return option
+        except Exception:  # noqa: BLE001 - as Verifier.verify: any failure means "not this reading"
+            continue
+    return options[-1]
+
+
 def render(result: VerificationResult, label: str) -> str:
     from .recitation_common import method_label
 
@@ -141,7 +158,7 @@ def verify(
         if text.startswith("\x00"):
             result = VerificationResult(False, "unreadable", text[1:], input=label)
         else:
-            result = verifier.verify(text)
+            result = verifier.verify(pick_receipt(text))
         if result.valid and proof is not None:
             from .ledger_proof import check_proof
 
