@@ -168,15 +168,22 @@ def receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
         alg, kid = _PROTECTED_HEADS[protected[:5]], protected[5:]
     else:
         hdr = _strict_loads(protected)
-        if not isinstance(hdr, Mapping) or set(hdr) != {HDR_ALG, HDR_KID}:
+        if not isinstance(hdr, Mapping) or not _int_keys(hdr) or set(hdr) != {HDR_ALG, HDR_KID}:
             raise _invalid("malformed")
         alg, kid = hdr[HDR_ALG], hdr[HDR_KID]
+    if type(alg) is not int:  # not True, not -19.0: one encoding only
+        raise _invalid("malformed")
     if alg not in (ALG_ED25519, ALG_EDDSA):
         raise _invalid("unsupported_version")
     if not isinstance(kid, bytes) or len(kid) != 8:
         raise _invalid("malformed")
     claims = _claims(_strict_loads(payload))
     return Receipt(text, cose, claims, kid, signature, alg, protected, payload)
+
+
+def _int_keys(m: Mapping[Any, Any]) -> bool:
+    """Map keys must be plain integers (Python would let True stand for 1)."""
+    return all(type(k) is int for k in m)
 
 
 def _claims(m: Any) -> Claims:
@@ -194,7 +201,9 @@ def _claims(m: Any) -> Claims:
         K_METHOD,
         K_INDEX,
     }
-    if not isinstance(m, Mapping) or not required <= set(m) or not set(m) <= required | {K_NAME}:
+    if not isinstance(m, Mapping) or not _int_keys(m) or not required <= set(m) or not set(m) <= required | {K_NAME}:
+        raise _invalid("malformed")
+    if type(m[K_TYPE]) is not int:
         raise _invalid("malformed")
     if m[K_TYPE] != RECEIPT_TYPE:
         raise _invalid("unsupported_version")

@@ -36,5 +36,8 @@ def zone(iana: str) -> tzinfo:
 
 def format_local(ts: int | float, iana: str) -> str:
     """UTC seconds -> '2024-10-01 08:30:00 WITA' in the given zone."""
-    dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(iana))
+    try:
+        dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(iana))
+    except (OverflowError, ValueError, OSError):  # outside years 1-9999: only a forged receipt says so
+        return f"{int(ts)} {ABBREVIATIONS.get(iana, iana)}"
     return f"{dt:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(iana, iana)}"

@@ -223,3 +223,52 @@ def test_base45_rfc9285_examples() -> None:
     assert b45decode("QED8WEX0") == b"ietf!"
     with pytest.raises(Base45Error):
         b45decode("GGW")  # 65535 < value: overflow
+
+
+def _signed_with(claims_map: dict, protected: dict | None = None) -> str:  # type: ignore[type-arg]
+    """A correctly signed receipt whose claims or header use exactly the given CBOR values."""
+    from ikrar_cli.base45 import b45encode as enc45
+    from ikrar_cli.receipt import sig_structure
+
+    term = h.terminal()
+    prot = _enc(protected if protected is not None else {1: -19, 4: key_id(raw_public(term))})
+    payload = _enc(claims_map)
+    sig = term.sign(sig_structure(prot, payload))
+    return "IKR1:" + enc45(_enc([prot, {}, payload, sig]))
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda m: m.update({1: True}), "malformed"),
+        (lambda m: m.update({1: 1.0}), "malformed"),
+        (lambda m: m.update({1: 2}), "unsupported_version"),
+        (lambda m: m.update({True: m.pop(1)}), "malformed"),
+    ],
+)
+def test_claims_accept_one_encoding_only(change, code: str) -> None:  # type: ignore[no-untyped-def]
+    """True or 1.0 may not stand for the integer 1 (Python equality would let them)."""
+    m = h.claims().to_map()
+    assert Verifier(h.bundle()).verify(_signed_with(m)).valid
+    change(m)
+    result = Verifier(h.bundle()).verify(_signed_with(m))
+    assert (result.valid, result.code) == (False, code)
+
+
+def test_header_alg_must_be_an_integer() -> None:
+    kid = key_id(raw_public(h.terminal()))
+    m = h.claims().to_map()
+    assert Verifier(h.bundle()).verify(_signed_with(m, {1: -19.0, 4: kid})).code == "malformed"
+    assert Verifier(h.bundle()).verify(_signed_with(m, {1: -7, 4: kid})).code == "unsupported_version"
+
+
+def test_time_beyond_the_calendar_gives_a_verdict_not_a_crash() -> None:
+    """Found by the verifier page's fuzzing: year > 9999 used to crash the display of details."""
+    forged = replace(h.claims(), issued_at=2**64 - 1)
+    receipt = sign_receipt(forged, h.terminal().sign, key_id(raw_public(h.terminal())))
+    result = Verifier(h.bundle()).verify(receipt.text)
+    assert (result.valid, result.code) == (False, "certificate_not_valid")
+    assert result.details["time_local"] == "18446744073709551615 WITA"
+    bad = sign_receipt(forged, h.authority().sign, key_id(raw_public(h.terminal())))  # wrong key: bad signature
+    result = Verifier(h.bundle()).verify(bad.text)
+    assert (result.valid, result.code) == (False, "bad_signature")

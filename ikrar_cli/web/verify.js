@@ -531,6 +531,8 @@
     const e = m.v.find(([k]) => k.id === numId(BigInt(key)));
     return e ? e[1] : undefined;
   };
+  // map keys must be plain integers, as in Python's _int_keys (true may not stand for 1)
+  const intKeys = (m) => m.v.every(([k]) => k.k === 'int');
   const mapKeysAre = (m, allowed, required) => {
     const ids = m.v.map(([k]) => k.id);
     return required.every((r) => ids.includes(numId(BigInt(r)))) && ids.every((id) => allowed.some((a) => id === numId(BigInt(a))));
@@ -571,9 +573,10 @@
     if (unprotected.v.length !== 0) fail('non_canonical');
     if (signature.v.length !== 64) fail('malformed');
     const hdr = decodeCbor(protectedN.v);
-    if (hdr.k !== 'map' || hdr.v.length !== 2 || !mapKeysAre(hdr, [1, 4], [1, 4])) fail('malformed');
+    if (hdr.k !== 'map' || hdr.v.length !== 2 || !intKeys(hdr) || !mapKeysAre(hdr, [1, 4], [1, 4])) fail('malformed');
     const alg = mapGet(hdr, 1);
     const kid = mapGet(hdr, 4);
+    if (alg.k !== 'int') fail('malformed'); // not true, not -19.0: one encoding only
     if (!numEquals(alg, -19) && !numEquals(alg, -8)) fail('unsupported_version');
     if (kid.k !== 'bytes' || kid.v.length !== 8) fail('malformed');
     const claims = parseClaims(decodeCbor(payload.v));
@@ -590,7 +593,8 @@
 
   function parseClaims(m) {
     const required = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13];
-    if (m.k !== 'map' || !mapKeysAre(m, required.concat([7]), required)) fail('malformed');
+    if (m.k !== 'map' || !intKeys(m) || !mapKeysAre(m, required.concat([7]), required)) fail('malformed');
+    if (mapGet(m, 1).k !== 'int') fail('malformed');
     if (!numEquals(mapGet(m, 1), 1)) fail('unsupported_version');
     const uint = (v) => {
       if (v.k !== 'int' || v.v < 0n) fail('malformed');
@@ -662,7 +666,8 @@
   function formatLocal(ts, zone) {
     const info = ZONE_INFO[zone];
     const d = new Date((Number(ts) + info.offset * 3600) * 1000);
-    if (Number.isNaN(d.getTime())) return String(ts) + ' ' + info.abbr;
+    // outside years 1-9999 Python's datetime cannot format it either: both print the raw number
+    if (Number.isNaN(d.getTime()) || d.getUTCFullYear() > 9999 || d.getUTCFullYear() < 1) return String(ts) + ' ' + info.abbr;
     const p = (n, w) => String(n).padStart(w || 2, '0');
     return (
       `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
