@@ -109,10 +109,11 @@ def revoke_receipt(app: AppContext, receipt: str, reason: str) -> None:
     from ..errors import InputError
     from ..receipt import decode_receipt
     from ..trust import receipt_revocation_id, revoke_receipt
+    from .verify import pick_receipt
 
     value = receipt.strip()
     if value.upper().startswith("IKR") or "#" in value:
-        rid = receipt_revocation_id(decode_receipt(value).signature)
+        rid = receipt_revocation_id(decode_receipt(pick_receipt(value)).signature)
     else:
         try:
             rid = bytes.fromhex(value)
