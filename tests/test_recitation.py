@@ -260,18 +260,31 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
         )
         for f in files
     ]
-    seen = []
-    while any(p.poll() is None for p in procs):  # a reader meanwhile sees consistent, growing counts
+    seen, reported = [], []
+    while any(p.poll() is None for p in procs):  # readers meanwhile see consistent, growing counts
         r = subprocess.run(
             [sys.executable, "-m", "ikrar_cli", "session", "show", "1", "--json"],
             env=_env(home),
             capture_output=True,
             text=True,
         )
-        if r.returncode == 0:
-            seen.append(json.loads(r.stdout)["attested"])
+        assert r.returncode == 0, r.stderr
+        seen.append(json.loads(r.stdout)["attested"])
+        r = subprocess.run(
+            [sys.executable, "-m", "ikrar_cli", "report", "compliance", "--pledge", "pilkada-2024", "--json"],
+            env=_env(home),
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stderr
+        rep = json.loads(r.stdout)
+        t = rep["totals"]
+        assert t["attested"] == t["individual"] + t["collective"]
+        assert t["attested"] + t["missing"] + t["joined_later"] == t["active"] == 800
+        assert sum(u["attested"] for u in rep["units"]) == t["attested"]  # one snapshot for every unit
+        reported.append(t["attested"])
     assert [p.wait() for p in procs] == [0, 0, 0, 0]
-    assert seen == sorted(seen)
+    assert seen == sorted(seen) and reported == sorted(reported)
     conn = sqlite3.connect(home / "ikrar.db")
     idx = [r[0] for r in conn.execute("SELECT idx FROM ledger_entries ORDER BY idx")]
     assert idx == list(range(800))
