@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .i18n import _
 
@@ -238,7 +239,7 @@ def run_demo(
             w.writerow([nip, ""])
         w.writerow(["1.98609E+17", "baris rusak dari Excel"])
     report.files["attendance"] = attendance
-    new = []
+    new: list[Any] = []
     rows = ((i + 2, r[0]) for i, r in enumerate(csv.reader(open(attendance, encoding="utf-8"))) if i > 0)
     col = recorder.attest_many(session.id, (r for r in rows), on_committed=new.extend)
     report.collective = col.attested

@@ -187,7 +187,7 @@ class Ledger:
         self,
         log_id: str,
         *,
-        verify_entry: Callable[[int, bytes], None] | None = None,
+        verify_entry: Callable[[int, bytes], object] | None = None,
         progress: Callable[[int, int | None], None] | None = None,
     ) -> LedgerReport:
         """Recompute the tree; check entries, checkpoints and their consistency. First problem wins."""

@@ -187,7 +187,7 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
                 if progress:
                     progress(total, grand)
             logs_out.append({"log": info.log_id, "origin": info.origin, "size": cp.size, "root": cp.root.hex()})
-        end = {"end": True, "logs": len(plan), "entries": total, "sha256": digest.hexdigest()}
+        end: dict[str, Any] = {"end": True, "logs": len(plan), "entries": total, "sha256": digest.hexdigest()}
         fh.write(_line(end))
     return ExportSummary(out, logs_out, total, end["sha256"])
 

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+class HashList(Protocol):
+    """Leaf hashes by index: a list, or ledger.PackedHashes (32 bytes each in one bytearray)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> bytes: ...
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -62,7 +71,7 @@ def _split(n: int) -> int:
     return k
 
 
-def subtree_root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
+def subtree_root(hashes: HashList, lo: int, hi: int) -> bytes:
     n = hi - lo
     if n == 0:
         return EMPTY_ROOT
@@ -72,7 +81,7 @@ def subtree_root(hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
     return node_hash(subtree_root(hashes, lo, lo + k), subtree_root(hashes, lo + k, hi))
 
 
-def inclusion_proof(hashes: Sequence[bytes], index: int, size: int) -> list[bytes]:
+def inclusion_proof(hashes: HashList, index: int, size: int) -> list[bytes]:
     """RFC 6962 PATH(index, D[0:size])."""
     if not 0 <= index < size <= len(hashes):
         raise ValueError("index out of range")
@@ -89,7 +98,7 @@ def inclusion_proof(hashes: Sequence[bytes], index: int, size: int) -> list[byte
     return path(index, 0, size)
 
 
-def consistency_proof(hashes: Sequence[bytes], old: int, new: int) -> list[bytes]:
+def consistency_proof(hashes: HashList, old: int, new: int) -> list[bytes]:
     """RFC 6962 PROOF(old, D[0:new])."""
     if not 0 < old <= new <= len(hashes):
         raise ValueError("sizes out of range")

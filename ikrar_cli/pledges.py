@@ -191,7 +191,7 @@ def _loader() -> type:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_str)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_str)  # type: ignore[type-var]
     return Loader
 
 

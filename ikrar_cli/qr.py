@@ -95,8 +95,8 @@ def qr_matrix(text: str, ecc: str = "M") -> list[list[bool]]:
     img = zxingcpp.create_barcode(qr_content(text), zxingcpp.BarcodeFormat.QRCode, ec_level=ecc).to_image(
         scale=1, add_quiet_zones=False
     )
-    view = memoryview(img)
-    n = view.shape[0]
+    view = memoryview(img)  # type: ignore[arg-type]  # zxing-cpp images export the buffer protocol
+    n = view.shape[0]  # type: ignore[index]
     data = view.tobytes()
     return [[data[r * n + c] == 0 for c in range(n)] for r in range(n)]
 
@@ -200,7 +200,7 @@ def write_svg(path: Path, text: str, caption: list[str] | None = None) -> None:
 def _decode_image(img: Any) -> list[str]:
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
     return [r.text for r in results if r.text]
 
 
@@ -229,8 +229,8 @@ def decode_file(path: Path) -> list[str]:
         from PIL import Image, ImageOps, UnidentifiedImageError
 
         try:
-            img = Image.open(io.BytesIO(data))
-            img = ImageOps.exif_transpose(img).convert("L")
+            opened = Image.open(io.BytesIO(data))
+            img = ImageOps.exif_transpose(opened).convert("L")
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise InputError(
                 _("{path} is neither an image nor a PDF", path=path),

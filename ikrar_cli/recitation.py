@@ -328,7 +328,7 @@ class Recorder:
         ).fetchone()
         if row is None:
             return None
-        return Attestation(*row[:9], unlisted=bool(row[9]), existing=True)
+        return Attestation(*row[:9], unlisted=bool(row[9]), existing=True)  # type: ignore[misc]  # 9 positional
 
     # -- recording ----------------------------------------------------------------------
 

@@ -199,7 +199,7 @@ _OFFICER_SQL = (
 
 
 def _officer(row: tuple[Any, ...]) -> Officer:
-    return Officer(*row[:10], bool(row[10]), row[11], row[12])
+    return Officer(*row[:10], bool(row[10]), row[11], row[12])  # type: ignore[call-arg]  # 13 columns
 
 
 def find_officer(conn: sqlite3.Connection, officer_id: str) -> Officer | None:
@@ -441,7 +441,7 @@ def import_roster(
         report.rejects_file = str(rejects_path)
     bad = report.invalid or report.duplicates
     if bad and not skip_invalid:
-        exc = InputError(
+        error = InputError(
             _(
                 "{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
                 "{column}: {reason})",
@@ -453,9 +453,9 @@ def import_roster(
             ),
             _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"),
         )
-        exc.report = report  # type: ignore[attr-defined]
-        exc.details = report.to_dict()
-        raise exc
+        error.report = report  # type: ignore[attr-defined]
+        error.details = report.to_dict()
+        raise error
     _apply(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today)
     if progress:
         progress(report.rows, report.rows)

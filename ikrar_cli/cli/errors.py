@@ -161,11 +161,12 @@ def usage_line(exc: click.exceptions.UsageError) -> tuple[str, str]:
 class OneLineUsageError(click.exceptions.UsageError):
     """Shows a parsing error as the one ``ikrar: what — try`` line every other error uses."""
 
+    exit_code = EXIT_USAGE
+
     def __init__(self, original: click.exceptions.UsageError, as_json: bool = False):
         super().__init__(original.message, original.ctx)
         self.original = original
         self.as_json = as_json
-        self.exit_code = EXIT_USAGE
 
     def show(self, file: object = None) -> None:
         msg, hint = usage_line(self.original)

@@ -42,11 +42,15 @@ def say(message: str) -> None:
 ProgressCallback = Callable[[int, int | None], None]
 
 
+def _ignore(done: int, total: int | None = None) -> None:
+    """Progress callback when nothing is shown (JSON output, or stderr is not a terminal)."""
+
+
 @contextlib.contextmanager
 def progress(label: str, total: int | None = None, *, enabled: bool = True) -> Iterator[ProgressCallback]:
     """Yield a ``callback(done, total)`` for the library; shows a bar on an interactive stderr."""
     if not enabled or not sys.stderr.isatty():
-        yield lambda done, total=None: None
+        yield _ignore
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -92,7 +92,8 @@ class Kiosk:
             body.append(point + "\n")
         if self.pledge.closing:
             body.append(self.pledge.closing, style="italic")
-        self.console.print(Panel(body.rstrip() or body, title=Text(self.pledge.title, style="bold"), padding=(0, 1)))
+        body.rstrip()  # in place: rich.Text.rstrip returns None
+        self.console.print(Panel(body, title=Text(self.pledge.title, style="bold"), padding=(0, 1)))
 
     def show_receipt(self, att: Attestation, *, existing: bool) -> None:
         from rich.text import Text

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def known_migrations() -> list[tuple[str, object]]:
     mods = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("m"))
-    out = []
+    out: list[tuple[str, object]] = []
     for name in mods:
         module = importlib.import_module(f"{__name__}.{name}")
         out.append((module.NAME, module))
