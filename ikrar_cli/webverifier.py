@@ -1,6 +1,6 @@
 """The offline verifier page: one self-contained HTML file with the signed trust bundle inside.
 
-The page (``ikrar_cli/web/page.html``, ``page.css``, ``verify.js``, inlined here) decodes and
+The page (``ikrar_cli/web/page.html``, ``page.css``, ``cbor.js``, ``verify.js``, ``page.js``, inlined here) decodes and
 checks receipts in the browser exactly as :mod:`ikrar_cli.verify` does, with WebCrypto Ed25519.
 It loads nothing from anywhere: a Content-Security-Policy allows only the inline script and
 style whose SHA-256 hashes it names. The bundle is embedded byte for byte as signed, with the
@@ -102,7 +102,8 @@ def build_page(bundle: TrustBundle) -> str:
         "institution": checked.institution_name,
         "messages": _messages(),
     }
-    script = "\n" + _asset("verify.js") + "\n"
+    # three files, one inline script: the decoder, the verifier, the page (see each file's head)
+    script = "\n" + "\n".join(_asset(name) for name in ("cbor.js", "verify.js", "page.js")) + "\n"
     style = "\n" + _asset("page.css") + "\n"
     csp = "; ".join(
         [

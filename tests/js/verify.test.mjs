@@ -1,4 +1,4 @@
-// The page's verifier (ikrar_cli/web/verify.js) against the Python Verifier, case by case:
+// The page's verifier (ikrar_cli/web/cbor.js + verify.js + page.js) against the Python Verifier, case by case:
 // same verdict, same reason code, same sentence in both languages, same details.
 // Run: node --test tests/js/   (the fixtures come from tests/js_fixtures.py; set IKRAR_PYTHON
 // to the interpreter that has ikrar installed, or IKRAR_JS_FIXTURES to a pre-built file).
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const require = createRequire(import.meta.url);
-const V = require(path.join(root, 'ikrar_cli', 'web', 'verify.js'));
+const V = require(path.join(root, 'ikrar_cli', 'web', 'verify.js')); // loads cbor.js itself
+require(path.join(root, 'ikrar_cli', 'web', 'page.js')); // adds the page strings (V.STRINGS); no document: no page
 
 function loadFixtures() {
   if (process.env.IKRAR_JS_FIXTURES) return JSON.parse(readFileSync(process.env.IKRAR_JS_FIXTURES, 'utf8'));
