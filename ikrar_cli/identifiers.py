@@ -156,14 +156,18 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
             ),
             _reexport(),
         )
-    if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw.isdigit() and kind in (None, "nip", "nippppk"):  # type: ignore[attr-defined]
-        ident = _nip_like(raw, today)  # type: ignore[arg-type]  # fast path: a clean 18-digit number
-        if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
-            raise InputError(
-                _("{value}: this is a {found} number, not a {kind}", value=raw, found=ident.kind, kind=kind),
-                _("check the id type column"),
-            )
-        return ident
+    if raw.__class__ is str and kind in (None, "nip", "nippppk") and 18 <= len(raw) <= 21:  # type: ignore[arg-type]
+        # fast path: 18 ASCII digits, bare or grouped by spaces as BKPSDM sheets print them
+        # ("19860926 201505 1 001"); anything else takes the full path below
+        digits18 = raw.replace(" ", "") if len(raw) > 18 else raw  # type: ignore[attr-defined]
+        if len(digits18) == 18 and digits18.isascii() and digits18.isdigit():
+            ident = _nip_like(digits18, today)
+            if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
+                raise InputError(
+                    _("{value}: this is a {found} number, not a {kind}", value=digits18, found=ident.kind, kind=kind),
+                    _("check the id type column"),
+                )
+            return ident
     text = clean(raw)
     if not text:
         raise InputError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))

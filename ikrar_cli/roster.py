@@ -131,7 +131,12 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
 def clean_text(value: Cell | None) -> str:
     """NFC, white space collapsed. ASCII text (most cells) skips normalisation."""
     if value.__class__ is str:
-        text = value if value.isascii() else unicodedata.normalize("NFC", value)  # type: ignore[union-attr, arg-type]
+        if value.isascii():  # type: ignore[union-attr]
+            if "  " not in value and value.strip() == value and value.isprintable():  # type: ignore[union-attr, operator]
+                return value  # type: ignore[return-value]  # already clean: most cells
+            text = value
+        else:
+            text = unicodedata.normalize("NFC", value)  # type: ignore[arg-type]
     else:
         text = unicodedata.normalize("NFC", cell_text(value) if value is not None else "")
     return " ".join(text.split())

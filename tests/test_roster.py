@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
@@ -341,3 +341,21 @@ def test_killed_import_leaves_roster_exactly_as_before(workspace: Path, tmp_path
     rep = json.loads(done.stdout)
     assert rep["added"] + rep["updated"] + rep["unchanged"] == len(officers(workspace)) - 0 or rep["added"] > 0
     assert len(officers(workspace)) == rep["added"] + len(before)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 ", min_size=16, max_size=24), st.sampled_from([None, "nip", "nippppk"]))
+def test_fast_and_full_identifier_paths_agree(raw: str, kind: str | None) -> None:
+    """The fast path for clean 18-digit NIPs gives exactly what the full path gives ('\\t' forces it)."""
+    from datetime import date
+
+    from ikrar_cli.errors import IkrarError
+    from ikrar_cli.identifiers import parse_identifier
+
+    def outcome(value: str) -> object:
+        try:
+            return parse_identifier(value, kind, today=date(2026, 11, 25))
+        except IkrarError as exc:
+            return (type(exc), exc.message.replace("\t", ""))
+
+    assert outcome(raw) == outcome("\t" + raw)
