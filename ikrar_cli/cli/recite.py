@@ -60,17 +60,8 @@ class Kiosk:
         c.clear()
         c.rule(f"[bold]{self.ws.config.institution_name}[/] · {self.session.title}")
         unit = self.session.unit_code or _("all units")
-        c.print(
-            _(
-                "Pledge: {title} ({ref}) · Unit: {unit} · [bold]{n}/{m}[/] pledged",
-                title=self.pledge.title,
-                ref=self.pledge.ref,
-                unit=unit,
-                n=attested,
-                m=expected,
-            ),
-            justify="center",
-        )
+        c.print(f"{self.pledge.title} ({self.pledge.ref})", justify="center", markup=False)
+        c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=unit, n=attested, m=expected), justify="center")
 
     def ask(self, prompt: str) -> str:
         return self.console.input(f"[bold cyan]{prompt}[/] ")
@@ -123,12 +114,15 @@ class Kiosk:
         if c.size.height >= need:
             c.print(Text(art, style="bright_white on black"), justify="center")
         else:
+            where = (
+                _("It is on the slip.")
+                if self.slip_dir or self.print_cmd
+                else _("Enlarge the window, or start the kiosk with --slip-dir to print slips.")
+            )
             c.print(
-                _(
-                    "(The screen has {rows} rows; the receipt QR needs {need}. It is on the slip.)",
-                    rows=c.size.height,
-                    need=need,
-                ),
+                _("(The screen has {rows} rows; the receipt QR needs {need}.)", rows=c.size.height, need=need)
+                + " "
+                + where,
                 style="dim",
                 justify="center",
             )
