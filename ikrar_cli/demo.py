@@ -300,6 +300,9 @@ def run_demo(
     bundle_file = home / "trust-bundle.json"
     bundle_file.write_bytes(bundle.to_json_bytes())
     report.files["bundle"] = bundle_file
+    from .webverifier import write_page
+
+    report.files["verifier"] = write_page(bundle, home / "verifier")
     ws.close()
 
     auditor_home = home / "auditor"

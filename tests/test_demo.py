@@ -13,8 +13,13 @@ def test_demo_runs_everything_and_verifies_every_receipt(ikrar, tmp_path: Path) 
     d = json.loads(r.stdout)
     assert (d["officers"], d["individual"], d["collective"]) == (60, 5, 40)
     assert d["verified_valid"] == d["verified_total"] == 45
-    for key in ("roster", "attendance", "slips", "receipts", "checkpoint", "bundle", "passphrase"):
+    for key in ("roster", "attendance", "slips", "receipts", "checkpoint", "bundle", "passphrase", "verifier"):
         assert Path(d["files"][key]).is_file(), key
+    page = Path(d["files"]["verifier"]).read_text()
+    assert "ikrar-verifier-page/1" in page
+    import re
+
+    assert not re.search(r"""(src|href|action)\s*=\s*["']?(https?:)?//""", page)  # loads nothing from anywhere
     assert (out / "demo-passphrase.txt").stat().st_mode & 0o777 == 0o600
     from pypdf import PdfReader
 
