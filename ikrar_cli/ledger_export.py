@@ -352,7 +352,11 @@ class Merger:
                     raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
                 if reader.fh.read(1):
                     raise reader.bad(_("data after the end line"))
-                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+                whole = hashlib.sha256()
+                with path.open("rb") as fh:  # streamed: exports of a million receipts are large
+                    while chunk := fh.read(1 << 20):
+                        whole.update(chunk)
+                sha = whole.hexdigest()
                 conn.execute(
                     "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
                     (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),

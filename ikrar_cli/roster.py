@@ -347,7 +347,7 @@ def import_roster(
     )
     rejects: list[tuple[int, list[Cell], str]] = []
     batch: list[tuple[Any, ...]] = []
-    seen_rows: dict[str, int] = {}
+    batch_cells: list[list[Cell]] = []  # the raw cells of the batch, for the rejects file
     has_titles = "gelar_depan" in cols or "gelar_belakang" in cols
     today = today or date.today()
 
@@ -366,8 +366,26 @@ def import_roster(
         return cells[index[fname]]
 
     def flush() -> None:
-        conn.executemany("INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+        """Stage a batch; the staging key finds repeated identifiers (no id set held in memory)."""
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (officer_id) DO NOTHING", batch
+        )
+        if conn.total_changes - before != len(batch):  # rare: some identifier was seen before
+            first: dict[str, int] = {}
+            ids = [b[0] for b in batch]
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                first.update(conn.execute(f"SELECT officer_id, row FROM staging WHERE officer_id IN ({marks})", part))
+            for b, cells in zip(batch, batch_cells, strict=True):
+                oid, row_no = b[0], b[1]
+                if first[oid] != row_no:
+                    why = _("same identifier as row {row}", row=first[oid])
+                    report.duplicates.append(RowProblem(row_no, headers[cols["officer_id"]], oid, why))
+                    rejects.append((row_no, cells, why))
         batch.clear()
+        batch_cells.clear()
 
     for row_no, cells in table:
         if len(cells) < width:
@@ -399,18 +417,6 @@ def import_roster(
             report.invalid.append(problem)
             rejects.append((row_no, cells, exc.message))
             continue
-        if ident.value in seen_rows:
-            report.duplicates.append(
-                RowProblem(
-                    row_no,
-                    headers[cols["officer_id"]],
-                    ident.value,
-                    _("same identifier as row {row}", row=seen_rows[ident.value]),
-                )
-            )
-            rejects.append((row_no, cells, _("same identifier as row {row}", row=seen_rows[ident.value])))
-            continue
-        seen_rows[ident.value] = row_no
         nik = clean_text(cells[i_nik]) or None
         if ident.kind == "nik":
             nik = ident.value
@@ -430,11 +436,14 @@ def import_roster(
                 clean_text(cells[i_email]) or None,
             )
         )
+        batch_cells.append(cells)
         if len(batch) >= 5000:
             flush()
             if progress:
                 progress(report.rows, None)
     flush()
+    rejects.sort(key=lambda r: r[0])  # duplicates are found per batch: back in file order
+    report.duplicates.sort(key=lambda p: p.row)
     if rejects_path is not None and rejects:
         from .export import write_csv
 

@@ -359,3 +359,27 @@ def test_fast_and_full_identifier_paths_agree(raw: str, kind: str | None) -> Non
             return (type(exc), exc.message.replace("\t", ""))
 
     assert outcome(raw) == outcome("\t" + raw)
+
+
+def test_duplicate_far_apart_is_found_without_holding_every_id(ikrar, workspace: Path, tmp_path: Path) -> None:
+    """Duplicates are found by the staging key across batches (5,000 rows each), in file order."""
+    from ikrar_cli.demo import write_sample_roster
+
+    f = tmp_path / "big.csv"
+    ids = write_sample_roster(f, 5200, seed=4)
+    text = f.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    dup_of_first = lines[1].replace(lines[1].split(";")[0] + ";", "9999;", 1)  # same NIP as data row 1
+    f.write_text("\n".join([*lines, dup_of_first, lines[3]]) + "\n", encoding="utf-8")
+    r = ikrar("--lang", "en", "roster", "import", str(f), "--json")
+    assert r.exit_code == 3
+    details = json.loads(r.stdout)["error"]["details"]
+    assert [(d["row"], d["reason"]) for d in details["duplicate_rows"]] == [
+        (5202, "same identifier as row 2"),
+        (5203, "same identifier as row 4"),
+    ]
+    rejects = tmp_path / "rej.csv"
+    r = ikrar("roster", "import", str(f), "--skip-invalid", "--rejects", str(rejects))
+    assert r.exit_code == 0
+    assert len(rejects.read_text(encoding="utf-8-sig").splitlines()) == 3
+    assert sqlite3.connect(workspace / "ikrar.db").execute("SELECT COUNT(*) FROM officers").fetchone() == (len(ids),)
