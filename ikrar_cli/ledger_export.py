@@ -415,7 +415,6 @@ class Merger:
         if not existing:
             self.ledger.ensure_log(conn, log_id=log_id, origin=origin, public_key=public_key, key_name=key_name)
 
-        rostered = {r[0] for r in conn.execute("SELECT officer_id FROM officers")}
         session_map = self._sessions(conn, reader, log_id, cert.name, n_sessions)
         check = entry_checker(self.verifier, info)
         hashes = PackedHashes()
@@ -464,7 +463,7 @@ class Merger:
                 session_map[c.session] = sid
             atts.append(
                 (sid, log_id, idx, c.officer_id, c.id_type, c.officer_name, c.unit, c.pledge_id, c.pledge_version,
-                 c.method, c.issued_at, int(c.officer_id not in rostered), text,
+                 c.method, c.issued_at, 0, text,
                  receipt_revocation_id(receipt.signature))
             )  # fmt: skip
             added += 1
@@ -473,6 +472,12 @@ class Merger:
             if self.progress and (idx + 1) % CHUNK == 0:
                 self.progress(idx + 1, size)
         self._flush(conn, rows, atts)
+        # receipts of officers who are not on this workspace's roster are flagged, as the kiosk does
+        conn.execute(
+            "UPDATE attestations SET unlisted = 1 WHERE log_id = ? AND ledger_idx >= ? AND merged = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = attestations.officer_id)",
+            (log_id, local_size),
+        )
         # consistency with what was merged before: RFC 6962 proof from our latest checkpoint to theirs
         if local_cps:
             old = max(s for s in local_cps if s <= max(size, local_size))
