@@ -23,24 +23,13 @@ from .fsutil import atomic_write_bytes
 from .i18n import _, get_language, set_language
 from .keys import fingerprint
 from .trust import TrustBundle, parse_bundle_bytes
-from .verify import reason_message
+from .verify import REASONS, reason_message
 
 PAGE_NAME = "verify.html"
 LANGUAGES = ("id", "en")
 #: placeholders kept in the translated templates; the page fills them in
 _PARAMS = {"kid": "{kid}", "when": "{when}", "reason": "{reason}", "institution": "{institution}"}
-_REASONS = (
-    "valid",
-    "malformed",
-    "unsupported_version",
-    "non_canonical",
-    "unknown_key",
-    "bad_signature",
-    "key_revoked",
-    "certificate_not_valid",
-    "receipt_revoked",
-    "unknown_pledge",
-)
+_REASONS = REASONS  # the CLI's reason codes, in its order
 
 
 def _asset(name: str) -> str:

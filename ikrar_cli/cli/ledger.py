@@ -10,6 +10,7 @@ from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
+from .verify import bundle_options
 
 
 @click.group(help=_("The tamper-evident ledger of every signed receipt."))
@@ -76,14 +77,7 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 
 
 @ledger.command(help=_("Recompute every log, check every receipt, checkpoint and their consistency."))
-@click.option(
-    "--bundle",
-    "bundle_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=_("Check receipt signatures against this trust bundle"),
-)
-@click.option("--fingerprint", "fp", default=None)
+@bundle_options(_("Check receipt signatures against this trust bundle"))
 @json_option
 @pass_app
 def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
@@ -152,14 +146,7 @@ def export_cmd(app: AppContext, out: Path) -> None:
 
 @ledger.command(help=_("Verify terminal exports and merge them into this workspace, each file whole or not at all."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--bundle",
-    "bundle_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=_("Check receipt signatures against this trust bundle"),
-)
-@click.option("--fingerprint", "fp", default=None)
+@bundle_options(_("Check receipt signatures against this trust bundle"))
 @json_option
 @pass_app
 def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp: str | None) -> None:

@@ -9,6 +9,7 @@ import click
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, say
+from .verify import bundle_options
 
 
 @click.group(help=_("The offline verifier page: check receipts in any browser, with no server."))
@@ -24,14 +25,7 @@ def verifier() -> None:
     required=True,
     help=_("Folder to write verify.html into (created if missing)"),
 )
-@click.option(
-    "--bundle",
-    "bundle_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=_("Embed this signed trust bundle file instead of the workspace's"),
-)
-@click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
+@bundle_options(_("Embed this signed trust bundle file instead of the workspace's"))
 @json_option
 @pass_app
 def build(app: AppContext, out_dir: Path, bundle_path: Path | None, fp: str | None) -> None:

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 if TYPE_CHECKING:
     from ..trust import TrustBundle
     from ..verify import VerificationResult
 
 MAX_LINE = 8192
+
+
+def bundle_options(bundle_help: str) -> Callable[[F], F]:
+    """``--bundle FILE`` and ``--fingerprint FP``, shared by every command that checks receipts."""
+
+    def decorate(f: F) -> F:
+        f = click.option(
+            "--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by")
+        )(f)
+        return click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None, help=bundle_help)(
+            f
+        )
+
+    return decorate
 
 
 def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> TrustBundle:
@@ -127,14 +143,7 @@ def render(result: VerificationResult, label: str) -> str:
     )
 )
 @click.argument("receipts", nargs=-1, required=True)
-@click.option(
-    "--bundle",
-    "bundle_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help=_("Verify against this trust bundle file instead of the workspace's"),
-)
-@click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
+@bundle_options(_("Verify against this trust bundle file instead of the workspace's"))
 @click.option(
     "--proof",
     "proof",
