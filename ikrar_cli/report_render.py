@@ -212,9 +212,13 @@ def _table(d: _Doc, headers: list[str], widths: list[float], rows: list[list[str
     pdf = d.pdf
 
     def head() -> None:
-        pdf.set_font("Helvetica", "B", 7.5)
         pdf.set_fill_color(221, 228, 238)
         for h, w in zip(headers, widths, strict=True):
+            size = 7.5  # shrink a long heading (e.g. Indonesian "Masuk kemudian") to fit its column
+            pdf.set_font("Helvetica", "B", size)
+            while pdf.get_string_width(d.t(h)) > w - 1.2 and size > 4.5:
+                size -= 0.25
+                pdf.set_font("Helvetica", "B", size)
             pdf.cell(w, 6, d.t(h), border=1, fill=True, align="C")
         pdf.ln(6)
 
@@ -243,7 +247,7 @@ def _unit_table(d: _Doc, report: ComplianceReport) -> None:
     d.room(30)
     d.text(6, _("Per unit"), size=11, style="B")
     headers = _headers()
-    widths = [16.0, 52.0, 14.0, 14.0, 15.0, 15.0, 15.0, 15.0, 14.0]
+    widths = [16.0, 48.0, 18.0, 14.0, 16.0, 14.0, 15.0, 25.0, 14.0]  # 180 mm: A4 less margins
     rows = []
     for u in [*report.units, report.total]:
         r = _row(u)
