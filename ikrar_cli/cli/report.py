@@ -189,6 +189,10 @@ def officer(app: AppContext, officer_id: str) -> None:
 
     ws = app.workspace()
     oid = "".join(clean(officer_id).split())
+    if not oid:
+        from ..errors import UsageError
+
+        raise UsageError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))
     revoked = _revoked(ws)
     with ws.store.read() as conn:
         data = officer_record(conn, oid, revoked)
