@@ -67,7 +67,7 @@ class UnitCompliance:
             "collective": self.collective,
             "joined_later": len(self.joined_later),
             "missing": len(self.missing),
-            "coverage_percent": round(self.coverage * 100, 1),
+            "coverage_percent": round(self.coverage * 100, 1) if self.expected else None,
             "last_session_at": self.last_session_at,
             "missing_staff": [s.to_dict() for s in self.missing],
             "joined_later_staff": [s.to_dict() for s in self.joined_later],

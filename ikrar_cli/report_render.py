@@ -132,7 +132,7 @@ def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: 
         "session; {active} active staff in {units} units.",
         attested=t.attested,
         expected=t.expected,
-        pct=f"{t.coverage * 100:.1f}%",
+        pct=f"{t.coverage * 100:.1f}%" if t.expected else "-",
         missing=len(t.missing),
         later=len(t.joined_later),
         active=t.active,

@@ -139,7 +139,7 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
         (_("Active"), str(total.active)),
         (_("Indiv."), str(total.individual)),
         (_("Collect."), str(total.collective)),
-        ("%", f"{total.coverage * 100:.1f}"),
+        ("%", f"{total.coverage * 100:.1f}" if total.expected else "-"),
         (_("Missing"), str(len(total.missing))),
         (_("Later"), str(len(total.joined_later))),
     ]
@@ -172,6 +172,8 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
             out.print(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else ""), markup=False)
         if len(shown) < len(u.missing):
             out.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
+    if not total.active:
+        say(_("No active staff on the roster yet: import it with 'ikrar roster import FILE'."))
     if rep.unlisted:
         say(_("{n} attested officer(s) are not on the roster.", n=rep.unlisted))
     if rep.revoked:
