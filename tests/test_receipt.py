@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -183,8 +184,12 @@ def test_generic_cose_library_verifies_our_receipt() -> None:
     assert not msg.verify_signature()
 
 
+FUZZ = max(300, int(os.environ.get("IKRAR_FUZZ_EXAMPLES", "0")))
+
+
+@pytest.mark.fuzz
 @given(st.text(max_size=400))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ, deadline=None)
 def test_fuzz_decode_only_result_or_documented_error(text: str) -> None:
     try:
         decode_receipt(text)
@@ -195,8 +200,9 @@ def test_fuzz_decode_only_result_or_documented_error(text: str) -> None:
 _FUZZ_VERIFIER = verifier()
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=300))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ, deadline=None)
 def test_fuzz_receipt_body_bytes(data: bytes) -> None:
     result = _FUZZ_VERIFIER.verify("IKR1:" + b45encode(data))
     assert not result.valid and result.code in ("malformed", "non_canonical", "unsupported_version")
