@@ -48,3 +48,44 @@ def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
 def test_unwritable_location_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         Store(tmp_path / "missing" / "x.db")
+
+
+def test_migration_0006_upgrades_a_workspace_with_attestations(tmp_path: Path) -> None:
+    """A database made before 0006 gets each attestation's revocation id; a damaged row gets none."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import receipt_helpers as h
+
+    from ikrar_cli.keys import key_id, raw_public
+    from ikrar_cli.migrations import _run
+    from ikrar_cli.receipt import sign_receipt
+    from ikrar_cli.trust import receipt_revocation_id
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+    for name, module in known_migrations():
+        if name == "0006_merge":
+            break
+        _run(conn, module)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, 0)", (name,))
+    r = sign_receipt(h.claims(), h.terminal().sign, key_id(raw_public(h.terminal())))
+    conn.execute(
+        "INSERT INTO sessions (id, log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
+        "title, location, timezone, opened_at) VALUES (1, 'L', x'00', 't', 'pilkada-2024', 1, x'00', 'A', 'B', "
+        "'Asia/Makassar', 0)"
+    )
+    for i, text in enumerate([r.text, "IKR1:damaged"]):
+        conn.execute(
+            "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, unit_code, pledge_id, "
+            "pledge_version, method, attested_at, receipt) VALUES (1, 'L', ?, ?, 'nip', 'DINKES', 'pilkada-2024', "
+            "1, 'individual', 0, ?)",
+            (i, f"officer-{i}", text),
+        )
+    conn.close()
+    store = Store(db)
+    rows = store.conn.execute("SELECT receipt_rid FROM attestations ORDER BY ledger_idx").fetchall()
+    assert rows == [(receipt_revocation_id(r.signature),), (None,)]
+    assert "0006_merge" in {n for (n,) in store.conn.execute("SELECT name FROM schema_migrations")}
+    store.close()

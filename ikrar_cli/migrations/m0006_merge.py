@@ -34,8 +34,13 @@ def up(conn: sqlite3.Connection) -> None:
     for statement in SQL.split(";"):
         if statement.strip():
             conn.execute(statement)
+    from ..errors import IkrarError
+
+    def rid(text: str) -> bytes | None:
+        try:
+            return receipt_revocation_id(decode_receipt(text).signature)
+        except IkrarError:  # a damaged row must not make the workspace unopenable; ledger verify names it
+            return None
+
     rows = conn.execute("SELECT id, receipt FROM attestations").fetchall()
-    conn.executemany(
-        "UPDATE attestations SET receipt_rid = ? WHERE id = ?",
-        [(receipt_revocation_id(decode_receipt(text).signature), i) for i, text in rows],
-    )
+    conn.executemany("UPDATE attestations SET receipt_rid = ? WHERE id = ?", [(rid(text), i) for i, text in rows])
