@@ -9,10 +9,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import TerminalCertificate, b64, canonical_json, fingerprint, key_id, raw_public
+from ikrar_cli.keys import TerminalCertificate, fingerprint, key_id, raw_public
 from ikrar_cli.pledges import PledgeLibrary
 from ikrar_cli.receipt import Claims, Receipt, sign_receipt
-from ikrar_cli.trust import TrustBundle
+from ikrar_cli.trust import TrustBundle, signed_bundle_file
 
 
 @dataclass
@@ -72,17 +72,8 @@ def make(n: int, bundle: bool = True) -> Env:
             {x.digest: {"id": x.id, "version": x.version, "canonical": x.canonical_object()} for x in lib.all()},
             {},
         )
-        body = b.to_object()
-        doc = {
-            "bundle": body,
-            "signature": {
-                "alg": "Ed25519",
-                "kid": key_id(raw_public(auth)).hex(),
-                "value": b64(auth.sign(canonical_json(body))),
-            },
-        }
         env.bundle_file = d / "bundle.json"
-        env.bundle_file.write_bytes(canonical_json(doc) + b"\n")
+        env.bundle_file.write_bytes(signed_bundle_file(b, auth.sign, key_id(raw_public(auth))))
         env.fingerprint = fingerprint(raw_public(auth))
         json.loads(env.bundle_file.read_text())
     return env

@@ -145,6 +145,17 @@ def _nik(d: str, today: date) -> Identifier:
     return Identifier("nik", d, born, sex)
 
 
+def _nip_of_kind(digits: str, kind: str | None, today: date) -> Identifier:
+    """An 18-digit NIP or NI PPPK, checked against the id type column when there is one."""
+    ident = _nip_like(digits, today)
+    if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
+        raise InputError(
+            _("{value}: this is a {found} number, not a {kind}", value=digits, found=ident.kind, kind=kind),
+            _("check the id type column"),
+        )
+    return ident
+
+
 def parse_identifier(raw: object, kind: str | None = None, *, today: date | None = None) -> Identifier:
     """Validate and normalise; raise InputError saying exactly what is wrong and how to fix it."""
     today = today or date.today()
@@ -161,13 +172,7 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
         # ("19860926 201505 1 001"); anything else takes the full path below
         digits18 = raw.replace(" ", "") if len(raw) > 18 else raw  # type: ignore[attr-defined]
         if len(digits18) == 18 and digits18.isascii() and digits18.isdigit():
-            ident = _nip_like(digits18, today)
-            if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
-                raise InputError(
-                    _("{value}: this is a {found} number, not a {kind}", value=digits18, found=ident.kind, kind=kind),
-                    _("check the id type column"),
-                )
-            return ident
+            return _nip_of_kind(digits18, kind, today)
     text = clean(raw)
     if not text:
         raise InputError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))
@@ -192,13 +197,7 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
             _("{value!r} contains characters that are not digits", value=text), _("a NIP has 18 digits and a NIK 16")
         )
     if kind in (None, "nip", "nippppk") and len(digits) == 18:
-        ident = _nip_like(digits, today)
-        if kind and kind != ident.kind and not (kind == "nip" and ident.kind == "nippppk"):
-            raise InputError(
-                _("{value}: this is a {found} number, not a {kind}", value=digits, found=ident.kind, kind=kind),
-                _("check the id type column"),
-            )
-        return ident
+        return _nip_of_kind(digits, kind, today)
     if kind in (None, "nik") and len(digits) == 16:
         return _nik(digits, today)
     if len(digits) == 15 and kind in (None, "nip", "nippppk"):

@@ -28,6 +28,7 @@ from .store import now
 from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
+    from .store import Store
     from .verify import Verifier
     from .workspace import Workspace
 
@@ -576,24 +577,14 @@ class Merger:
         )
 
 
-def duplicates(conn: sqlite3.Connection, pledge: str | None = None) -> list[Duplicate]:
-    """Officers with more than one counted attestation of one pledge version (across logs)."""
-    params: list[Any] = []
-    where = "WHERE 1 = 1"
-    if pledge:
-        pid, _sep, ver = pledge.partition("@")
-        where += " AND pledge_id = ?"
-        params.append(pid)
-        if ver:
-            where += " AND pledge_version = ?"
-            params.append(int(ver))
+def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
+    """Officers with more than one attestation of one pledge version (across logs), earliest first."""
     rows = conn.execute(
         "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        f"FROM attestations a JOIN sessions s ON s.id = a.session_id {where.replace('1 = 1', 'a.log_id IS NOT NULL')} "
-        "AND (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
-        f"FROM attestations {where} GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) "
-        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx",
-        params * 2,
+        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
+        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
+        "FROM attestations GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) "
+        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
     ).fetchall()
     out: dict[tuple[str, str], Duplicate] = {}
     for oid, pid, ver, log_id, idx, at, terminal in rows:
@@ -603,7 +594,7 @@ def duplicates(conn: sqlite3.Connection, pledge: str | None = None) -> list[Dupl
     return list(out.values())
 
 
-def check_attestations(store: Any) -> list[VerificationError]:
+def check_attestations(store: Store) -> list[VerificationError]:
     """Every attestation row must be exactly the receipt stored in the ledger at its index,
     and every ledger entry must have its row: an edited or invented row is caught here, since
     reports count rows. Streams in chunks; returns the first problem (or none)."""

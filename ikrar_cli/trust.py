@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,13 +271,15 @@ def export_bundle(ws: Workspace, passphrase: bytes, *, valid_days: int = DEFAULT
         serial = int(store.get_meta("bundle_serial") or 0) + 1
         store.set_meta(conn, "bundle_serial", str(serial))
     bundle = build_live_bundle(ws, serial=serial, valid_days=valid_days)
-    body = bundle.to_object()
-    doc = {
-        "bundle": body,
-        "signature": {"alg": "Ed25519", "kid": info.kid.hex(), "value": b64(key.sign(canonical_json(body)))},
-    }
-    bundle.signed_file = canonical_json(doc) + b"\n"
+    bundle.signed_file = signed_bundle_file(bundle, key.sign, info.kid)
     return bundle
+
+
+def signed_bundle_file(bundle: TrustBundle, sign: Callable[[bytes], bytes], kid: bytes) -> bytes:
+    """The bundle file as docs/trust-bundle.md specifies it: canonical body and its Ed25519 signature."""
+    body = bundle.to_object()
+    doc = {"bundle": body, "signature": {"alg": "Ed25519", "kid": kid.hex(), "value": b64(sign(canonical_json(body)))}}
+    return canonical_json(doc) + b"\n"
 
 
 def revoke_receipt(ws: Workspace, rid: bytes, reason: str) -> None:

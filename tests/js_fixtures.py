@@ -26,9 +26,9 @@ import receipt_helpers as h  # noqa: E402
 from ikrar_cli.base45 import ALPHABET, b45decode, b45encode  # noqa: E402
 from ikrar_cli.cli.verify import pick_receipt  # noqa: E402
 from ikrar_cli.i18n import set_language  # noqa: E402
-from ikrar_cli.keys import b64, canonical_json, key_id, raw_public  # noqa: E402
+from ikrar_cli.keys import key_id, raw_public  # noqa: E402
 from ikrar_cli.receipt import sig_structure, sign_receipt  # noqa: E402
-from ikrar_cli.trust import TrustBundle, parse_bundle_bytes, receipt_revocation_id  # noqa: E402
+from ikrar_cli.trust import TrustBundle, parse_bundle_bytes, receipt_revocation_id, signed_bundle_file  # noqa: E402
 from ikrar_cli.verify import Verifier  # noqa: E402
 from ikrar_cli.webverifier import _messages, signer_fingerprint  # noqa: E402
 
@@ -37,17 +37,8 @@ VECTORS = json.loads((HERE / "vectors" / "receipts.json").read_text())
 
 def signed_bundle(bundle: TrustBundle) -> TrustBundle:
     """Sign a helper bundle with the test authority, as 'ikrar trust export' does."""
-    body = bundle.to_object()
     auth = h.authority()
-    doc = {
-        "bundle": body,
-        "signature": {
-            "alg": "Ed25519",
-            "kid": key_id(raw_public(auth)).hex(),
-            "value": b64(auth.sign(canonical_json(body))),
-        },
-    }
-    data = canonical_json(doc) + b"\n"
+    data = signed_bundle_file(bundle, auth.sign, key_id(raw_public(auth)))
     return parse_bundle_bytes(data, "test", None)
 
 

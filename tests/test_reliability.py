@@ -298,16 +298,9 @@ def test_fuzz_trust_bundle_mutations(data: st.DataObject) -> None:
 
     global _BUNDLE
     if _BUNDLE is None:
-        from ikrar_cli.keys import b64
-        from ikrar_cli.trust import canonical_json, key_id
+        from ikrar_cli.trust import key_id, signed_bundle_file
 
-        body = bundle().to_object()
-        sig = {
-            "alg": "Ed25519",
-            "kid": key_id(raw_public(authority())).hex(),
-            "value": b64(authority().sign(canonical_json(body))),
-        }
-        _BUNDLE = canonical_json({"bundle": body, "signature": sig}) + b"\n"
+        _BUNDLE = signed_bundle_file(bundle(), authority().sign, key_id(raw_public(authority())))
         parse_bundle_bytes(_BUNDLE, "genuine.json", [fingerprint(raw_public(authority()))])  # the genuine one passes
     raw = bytearray(_BUNDLE)
     pos = data.draw(st.integers(0, len(raw) - 1))
