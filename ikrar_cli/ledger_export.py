@@ -25,6 +25,7 @@ from .ledger import Ledger, LogInfo, PackedHashes
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
 from .store import now
+from .testpoints import pause_point
 from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
@@ -362,6 +363,7 @@ class Merger:
                     "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
                     (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),
                 )
+                pause_point("merge.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
             return result
         finally:
             reader.close()
@@ -513,6 +515,7 @@ class Merger:
         )
         rows.clear()
         atts.clear()
+        pause_point("merge.flush")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
 
     def _sessions(
         self, conn: sqlite3.Connection, reader: _Reader, log_id: str, terminal: str, n: int

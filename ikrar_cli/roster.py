@@ -24,6 +24,7 @@ from .i18n import _
 from .identifiers import parse_identifier
 from .store import Store, now
 from .tabular import Cell, cell_text, read_table
+from .testpoints import pause_point
 
 FIELDS = (
     "officer_id",
@@ -584,6 +585,7 @@ def _apply_in_transaction(
                 run_id,
             ),
         )
+        pause_point("roster.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
         if dry_run:
             raise _DryRun
 

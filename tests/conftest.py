@@ -16,7 +16,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the workspace at tmp_path; clear variables that would leak from the machine."""
     home = tmp_path / "home"
     monkeypatch.setenv("IKRAR_HOME", str(home))
-    for var in ("IKRAR_LANG", "IKRAR_PASSPHRASE", "IKRAR_DEBUG", "LANG", "LC_ALL"):
+    for var in ("IKRAR_LANG", "IKRAR_PASSPHRASE", "IKRAR_DEBUG", "IKRAR_TEST_PAUSE_AT", "LANG", "LC_ALL"):
         monkeypatch.delenv(var, raising=False)
     set_language("id")
     yield home
