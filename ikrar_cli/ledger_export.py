@@ -208,6 +208,8 @@ class _Reader:
             raise InputError(_("{path} is a directory, not a ledger export", path=path), None) from None
         except FileNotFoundError:
             raise NotFoundError(_("{path} does not exist", path=path), _("check the file name")) from None
+        except PermissionError:
+            raise InputError(_("Cannot read {path}: permission denied", path=path), None) from None
         except OSError as exc:
             raise InputError(_("cannot read {path}: {why}", path=path, why=exc.strerror), None) from None
 

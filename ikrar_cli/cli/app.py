@@ -92,6 +92,18 @@ def json_option(func: Any) -> Any:
     )(func)
 
 
+def _library_reads_files(command: click.Command) -> None:
+    """User files are opened by the library, which reports every failure (missing, a folder, no
+    permission) as one translated line through the one error map; click's own readability check
+    would answer first, in English, and stop a batch command (``ledger merge``) from reporting the
+    file with the others."""
+    for param in command.params:
+        if isinstance(param.type, click.Path):
+            param.type.readable = False
+    for sub in getattr(command, "commands", {}).values():
+        _library_reads_files(sub)
+
+
 class LazyGroup(click.Group):
     """A group whose sub-commands are imported only when invoked or listed in help."""
 
@@ -112,7 +124,9 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and self._available(cmd_name):
             module, attr, _help = self.lazy[cmd_name]
-            return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            _library_reads_files(command)
+            return command
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
