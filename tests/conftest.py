@@ -57,3 +57,9 @@ def workspace(ikrar: Ikrar, isolated_home: Path) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
+    # No property test may fail because the machine is busy: no per-example deadline and no
+    # "data generation too slow" health check (both measure wall-clock time).
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ikrar", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("ikrar")
