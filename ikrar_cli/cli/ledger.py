@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
@@ -190,10 +190,12 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
                 click.echo(_("REJECTED {file}: {why}", file=r.path, why=r.error.diagnostics()))
         if dups:
             say(
-                _(
-                    "{n} officer(s) attested the same pledge on more than one terminal; each is counted once, "
+                ngettext(
+                    "{n} officer attested the same pledge on more than one terminal; it is counted once, "
                     "earliest first (see --json)",
-                    n=len(dups),
+                    "{n} officers attested the same pledge on more than one terminal; each is counted once, "
+                    "earliest first (see --json)",
+                    len(dups),
                 )
             )
     if rejected:
