@@ -58,7 +58,7 @@ EXIT_CODES: dict[type[E.IkrarError], int] = {
 def exit_code_for(exc: E.IkrarError) -> int:
     for cls in type(exc).__mro__:
         if cls in EXIT_CODES:
-            return EXIT_CODES[cls]  # type: ignore[index]
+            return EXIT_CODES[cls]
     return EXIT_INPUT
 
 
