@@ -107,6 +107,8 @@ class Catalogue:
 
 
 def _unquote(token: str, path: Path, lineno: int) -> str:
+    if len(token) >= 2 and token[0] == token[-1] == '"' and "\\" not in token and '"' not in token[1:-1]:
+        return token[1:-1]  # most lines: no escapes
     try:
         value = ast.literal_eval(token)
     except (ValueError, SyntaxError) as exc:
@@ -151,17 +153,17 @@ def read_po(path: Path) -> Catalogue:
         fuzzy = False
 
     def has_msgstr() -> bool:
-        return any(k == "msgstr" or k.startswith("msgstr[") for k in fields)
+        return "msgstr" in fields or "msgstr[0]" in fields
 
     text = path.read_text(encoding="utf-8")
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
             continue
-        if line.startswith("#"):  # comments (and obsolete "#~" entries) precede an entry
-            if has_msgstr():
-                flush()
+        if line[0] == "#":  # comments (and obsolete "#~" entries) precede an entry
             if line.startswith("#,") and "fuzzy" in line:
+                if has_msgstr():
+                    flush()
                 fuzzy = True
             continue
         if line.startswith('"'):
