@@ -141,11 +141,11 @@ class LazyGroup(click.Group):
         return parser
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        """click builds (and caches) ``--help`` before ``--lang`` is known: translate its text late."""
+        """click builds (and caches) ``--help`` before ``--lang`` is known: its text is set on each call,
+        and help is formatted after ``--lang`` was processed."""
         option = super().get_help_option(ctx)
-        if option is not None and not isinstance(option, TranslatedOption):
-            option.__class__ = TranslatedOption
-            option.help = N_("Show this message and exit.")
+        if option is not None:
+            option.help = _("Show this message and exit.")
         return option
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
