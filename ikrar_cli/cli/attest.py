@@ -98,7 +98,7 @@ def attest(
         assert attendance is not None
         out = sys.stdout
 
-        def committed(batch: list) -> None:
+        def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
             lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..i18n import _
 
 # the slip builder and its helpers live in the core (the demo needs them too); re-exported here
-from ..receipt_view import (  # noqa: F401
+from ..receipt_view import (
     caption,
     method_label,
     qr_payload,
@@ -17,6 +17,18 @@ from ..receipt_view import (  # noqa: F401
     terminal_name,
     verify_hint,
 )
+
+__all__ = [
+    "caption",
+    "ledger_for",
+    "method_label",
+    "open_recorder",
+    "qr_payload",
+    "slip_for",
+    "slip_labels",
+    "terminal_name",
+    "verify_hint",
+]
 
 if TYPE_CHECKING:
     from ..keys import TerminalSigner
