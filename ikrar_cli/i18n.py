@@ -200,12 +200,12 @@ def write_po(path: Path, entries: dict[str, str], refs: dict[str, list[str]], la
 
 def _locked(func):  # type: ignore[no-untyped-def]
     """Serialise catalogue edits between concurrent developers' tools."""
-    import fcntl
+    from .platform_guard import lock_exclusive
 
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
         LOCALE_DIR.mkdir(parents=True, exist_ok=True)
         with open(LOCALE_DIR / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock_exclusive(lock)
             return func(*args, **kwargs)
 
     return wrapper

@@ -38,14 +38,9 @@ def _revoked(ws: Workspace) -> set[bytes]:
 
 
 def _as_of(value: str | None) -> date | None:
-    from ..errors import UsageError
+    from ..zones import parse_user_date
 
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(_("--as-of {value!r} is not a date", value=value), _("write YYYY-MM-DD")) from None
+    return None if value is None else parse_user_date(value, "--as-of")
 
 
 @report.command(help=_("Per unit: active staff, attested (individual / collective), coverage, who is missing."))

@@ -58,7 +58,12 @@ def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> Tr
             _("No authority fingerprint to check {path} against", path=bundle_path),
             _("add --fingerprint SHA256:… as given by the authority"),
         )
-    return load_bundle_file(bundle_path, pins)
+    bundle = load_bundle_file(bundle_path, pins)
+    if has_ws:
+        from ..trust import refuse_older_bundle
+
+        refuse_older_bundle(app.workspace(), bundle, bundle_path)
+    return bundle
 
 
 def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
