@@ -97,7 +97,7 @@ def disable_core_dumps() -> None:
     """Keep key material out of core files: RLIMIT_CORE 0 and, on Linux, not dumpable.
 
     Called before a passphrase is read or a key is unlocked or created. Lowering a limit
-    never needs privileges. ``PR_SET_DUMPABLE 0`` also stops other processes of the same
+    never needs privileges; the soft limit (the one the kernel applies) goes to 0. ``PR_SET_DUMPABLE 0`` also stops other processes of the same
     user from reading this one's memory through ptrace or /proc/PID/mem.
     """
     if IS_WINDOWS:
@@ -105,7 +105,8 @@ def disable_core_dumps() -> None:
     import resource
 
     with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, hard))  # the soft limit decides; hard is left for the caller
     if sys.platform.startswith("linux"):
         import ctypes
 

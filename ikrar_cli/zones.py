@@ -51,10 +51,10 @@ def parse_user_time(value: str, iana: str) -> int:
     of the CLI goes through here, so a WITA workspace never reads a bare time as WIB.
     """
     text = value.strip()
-    zone_name = iana
+    zone_name, named = iana, False
     head, _sep, tail = text.rpartition(" ")
     if head and (tail.upper() in ZONES or tail.lower() in (z.lower() for z in ABBREVIATIONS)):
-        zone_name, text = parse_zone(tail), head.strip()
+        zone_name, text, named = parse_zone(tail), head.strip(), True
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
@@ -63,7 +63,7 @@ def parse_user_time(value: str, iana: str) -> int:
         ) from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(zone_name))
-    elif zone_name != iana:
+    elif named:
         raise UsageError(
             _("{value!r} gives two time zones", value=value),
             _("write e.g. 2024-10-01T08:00+08:00 or 2024-10-01 08:00 WITA"),
