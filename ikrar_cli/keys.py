@@ -38,7 +38,7 @@ CERT_FORMAT = "ikrar-terminal-cert/1"
 REQUEST_FORMAT = "ikrar-cert-request/1"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 #: the most memory a key file's scrypt parameters may ask for (128 * r * n * p bytes)
-MAX_KDF_MEMORY = 2**30
+MAX_KDF_MEMORY = 2**28
 DEFAULT_CERT_DAYS = 400
 
 

@@ -123,9 +123,10 @@ def test_revocation_from_a_later_instant_still_lets_the_key_sign(ikrar, tmp_path
     [
         ("7391", "The passphrase is too short (4 characters; at least 10)"),
         ("12345678901234", "A passphrase of digits only is too easy to guess"),
-        ("password1234", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
         ("aaaaaaaaaaaa", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
-        ("ikrar-apel-2024", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
+        ("password1234", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
+        ("Pilkada2024!", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
+        ("kabupatenuji", "The passphrase is too easy to guess (a common word, name, date, pattern or repetition)"),
     ],
 )
 def test_weak_passphrases_are_refused(ikrar, workspace: Path, passphrase: str, reason: str) -> None:
@@ -195,9 +196,9 @@ def test_kdf_parameters_that_ask_for_too_much_memory_are_refused(tmp_path: Path)
     f = tmp_path / "k.key"
     _old_key_file(f, b"kata-sandi-lama")
     doc = json.loads(f.read_text())
-    doc["kdf"].update(n=2**20, r=32)  # 4 GiB: a planted file must not exhaust memory
+    doc["kdf"].update(n=2**19)  # 512 MiB per guess: a planted file must not exhaust memory
     f.write_text(json.dumps(doc))
-    with pytest.raises(KeyAccessError, match="is not an ikrar key file"):
+    with pytest.raises(KeyAccessError, match="bukan berkas kunci ikrar"):  # not "wrong passphrase"
         load_private_key(f, b"kata-sandi-lama")
 
 
@@ -205,11 +206,12 @@ def test_kdf_parameters_that_ask_for_too_much_memory_are_refused(tmp_path: Path)
 
 
 def test_terminal_names_that_sanitise_alike_get_distinct_key_files(ikrar, workspace: Path) -> None:
+    assert ikrar("key", "init-authority", env=ENV).exit_code == 0
     r1 = ikrar("key", "new-terminal", "apel 1", "--json", env=ENV)
     r2 = ikrar("key", "new-terminal", "apel_1", "--json", env=ENV)
     assert r1.exit_code == r2.exit_code == 0, r2.stderr
     files = sorted(p.name for p in (workspace / "keys").iterdir())
-    assert files == ["terminal-apel_1-2.key", "terminal-apel_1.key"]
+    assert files == ["authority.key", "terminal-apel_1-2.key", "terminal-apel_1.key"]
     first = read_key_header(workspace / "keys" / "terminal-apel_1.key")
     second = read_key_header(workspace / "keys" / "terminal-apel_1-2.key")
     assert first["kid"] == json.loads(r1.stdout)["key"]["kid"] and first["name"] == "apel 1"
@@ -220,7 +222,7 @@ def test_terminal_names_that_sanitise_alike_get_distinct_key_files(ikrar, worksp
 
     ws = Workspace.open(workspace)
     for name, r in (("apel 1", r1), ("apel_1", r2)):
-        ikrar("key", "certify", name, env=ENV)
+        assert ikrar("key", "certify", name, env=ENV).exit_code == 0
         assert load_terminal_signer(ws, SECRET.encode(), name).kid.hex() == json.loads(r.stdout)["key"]["kid"]
     ws.close()
 
@@ -381,7 +383,7 @@ def test_an_older_bundle_is_refused_by_verify_and_merge(ikrar, workspace: Path, 
     aud = ["--home", str(tmp_path / "auditor")]
     assert ikrar(*aud, "init", "--code", "AUD", "--timezone", "WITA").exit_code == 0
     assert ikrar(*aud, "trust", "add", str(new), "--fingerprint", fp).exit_code == 0
-    assert json.loads(ikrar(*aud, "--json", "verify", receipt).stdout)["code"] == "key_revoked"
+    assert json.loads(ikrar(*aud, "--json", "verify", receipt).stdout)["reason"] == "key_revoked"
     line = (
         f"ikrar: {old}: trust bundle serial 1 is older than serial 2, which this workspace already trusts; "
         "it may lack later revocations — use the latest bundle from the authority, or leave out --bundle "
@@ -396,7 +398,7 @@ def test_an_older_bundle_is_refused_by_verify_and_merge(ikrar, workspace: Path, 
     r = ikrar(*aud, "--lang", "en", "ledger", "merge", "--bundle", str(old), str(export))
     assert (r.exit_code, r.stderr) == (8, line)
     # the same or a newer bundle is fine
-    assert json.loads(ikrar(*aud, "--json", "verify", "--bundle", str(new), receipt).stdout)["code"] == "key_revoked"
+    assert json.loads(ikrar(*aud, "--json", "verify", "--bundle", str(new), receipt).stdout)["reason"] == "key_revoked"
     # and on the authority's own workspace, which exported serial 2
     r = ikrar("--lang", "en", "verify", "--bundle", str(old), receipt)
     assert r.exit_code == 8 and "serial 1 is older than serial 2" in r.stderr
@@ -411,4 +413,4 @@ def test_pinned_bundle_is_the_highest_serial_not_the_latest_accepted(ikrar, work
     with sqlite3.connect(aud / "ikrar.db") as db:  # serial 2 was accepted under a clock a year slow
         db.execute("UPDATE trust_bundles SET accepted_at = accepted_at - 366 * 86400 WHERE serial = 2")
     r = ikrar("--home", str(aud), "--json", "verify", receipt)
-    assert r.exit_code == 1 and json.loads(r.stdout)["code"] == "key_revoked"
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "key_revoked"
