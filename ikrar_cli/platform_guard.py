@@ -97,8 +97,9 @@ def disable_core_dumps() -> None:
     """Keep key material out of core files: RLIMIT_CORE 0 and, on Linux, not dumpable.
 
     Called before a passphrase is read or a key is unlocked or created. Lowering a limit
-    never needs privileges; the soft limit (the one the kernel applies) goes to 0. ``PR_SET_DUMPABLE 0`` also stops other processes of the same
-    user from reading this one's memory through ptrace or /proc/PID/mem.
+    never needs privileges; the soft limit (the one the kernel applies) goes to 0.
+    ``PR_SET_DUMPABLE 0`` also stops other processes of the same user from reading this
+    one's memory through ptrace or /proc/PID/mem.
     """
     if IS_WINDOWS:
         return

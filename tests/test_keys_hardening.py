@@ -365,7 +365,6 @@ def test_child_env_drops_every_secret() -> None:
 def _two_bundles(ikrar, tmp_path: Path) -> tuple[Path, Path, str, str]:
     """An authority signs a receipt, exports serial 1, revokes the terminal, exports serial 2."""
     from test_keys_trust_cli import _receipt
-
     from tests_paths import home_of
 
     kid = _authority_and_terminal(ikrar)
