@@ -104,6 +104,7 @@ def pick_receipt(text: str) -> str:
     """The receipt in a scanned or pasted text: a bare receipt, or a verifier link whose fragment
     holds it (percent-encoded in QR codes, see ikrar_cli/qr.py). The first reading that decodes
     wins; if none does, the text's own last reading gets the verdict."""
+    from ..errors import VerificationError
     from ..qr import receipt_candidates
     from ..receipt import decode_receipt
 
@@ -112,7 +113,7 @@ def pick_receipt(text: str) -> str:
         try:
             decode_receipt(option)
             return option
-        except Exception:  # noqa: BLE001 - as Verifier.verify: any failure means "not this reading"
+        except VerificationError:  # not this reading
             continue
     return options[-1]
 
@@ -193,4 +194,6 @@ def verify(
         click.echo(_("ikrar: no receipt found in the input"), err=True)
         all_valid = False
     if not all_valid:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)
