@@ -215,6 +215,8 @@ def _write_new_key(
     context = (ws.config.institution_name, ws.config.institution_code)
     candidates = [base] if role == "authority" else [base, *(base.with_stem(f"{base.stem}-{i}") for i in range(2, 100))]
     for path in candidates:
+        if path.exists():  # cheap pre-check; create_new_file's FileExistsError settles any race
+            continue
         try:
             write_key_file(path, key, passphrase, role=role, name=name, unit=unit, context=context)
         except FileExistsError:
