@@ -138,6 +138,7 @@ def test_weak_passphrases_are_refused(ikrar, workspace: Path, passphrase: str, r
     assert r.exit_code == 6 and "gunakan 10 karakter atau lebih" in r.stderr
 
 
+@pytest.mark.real_kdf
 def test_strong_passphrase_is_accepted_and_kdf_is_costly(ikrar, workspace: Path) -> None:
     assert ikrar("key", "init-authority", env={"IKRAR_PASSPHRASE": "kopi tubruk di halaman"}).exit_code == 0
     doc = read_key_header(workspace / "keys" / "authority.key")
