@@ -414,3 +414,29 @@ def test_pinned_bundle_is_the_highest_serial_not_the_latest_accepted(ikrar, work
         db.execute("UPDATE trust_bundles SET accepted_at = accepted_at - 366 * 86400 WHERE serial = 2")
     r = ikrar("--home", str(aud), "--json", "verify", receipt)
     assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "key_revoked"
+
+
+# -- narrow excepts: a tampered bundle is an error, not "no bundle" --------------------------
+
+
+def test_report_refuses_a_tampered_trust_bundle_instead_of_ignoring_its_revocations(ikrar, tmp_path: Path) -> None:
+    """`report` used to swallow every error of the trusted bundle as "no bundle yet", so a
+    tampered bundle silently dropped its receipt revocations from the counts."""
+    from test_report import site as make_site
+
+    home, receipts, _tmp = make_site.__wrapped__(ikrar, tmp_path)  # type: ignore[attr-defined]
+    assert ikrar("trust", "revoke-receipt", receipts["197803122005011002"], "--reason", "salah catat").exit_code == 0
+    bundle = tmp_path / "b.json"
+    assert ikrar("trust", "export", "--out", str(bundle), env={"IKRAR_PASSPHRASE": "rahasia-uji"}).exit_code == 0
+    fp = next(k for k in json.loads(ikrar("key", "list", "--json").stdout) if k["role"] == "authority")["fingerprint"]
+    with sqlite3.connect(home / "ikrar.db") as db:  # now a workspace that knows revocations only from the bundle
+        db.execute("UPDATE keys SET file = NULL WHERE role = 'authority'")
+        db.execute("DELETE FROM receipt_revocations")
+    assert ikrar("trust", "add", str(bundle), "--fingerprint", fp).exit_code == 0
+    args = ("--lang", "en", "report", "compliance", "--pledge", "pilkada-2024", "--json")
+    assert json.loads(ikrar(*args).stdout)["revoked_receipts_left_out"] == 1
+    with sqlite3.connect(home / "ikrar.db") as db:
+        (data,) = db.execute("SELECT bundle FROM trust_bundles").fetchone()
+        db.execute("UPDATE trust_bundles SET bundle = ?", (bytes(data).replace(b"BKPSDM Uji", b"BKPSDM Ujj"),))
+    r = ikrar(*args)
+    assert r.exit_code == 8 and json.loads(r.stdout)["error"]["kind"] == "trust"

@@ -25,15 +25,15 @@ def report() -> None:
 
 def _revoked(ws: Workspace) -> set[bytes]:
     """Receipts the authority revoked: this workspace's own list and its trusted bundle's."""
-    from ..errors import IkrarError
+    from ..errors import NotFoundError
     from ..trust import trusted_bundle
 
     with ws.store.read() as conn:
         out = {bytes(r[0]) for r in conn.execute("SELECT rid FROM receipt_revocations")}
     try:
         out |= set(trusted_bundle(ws).revoked_receipts)
-    except IkrarError:
-        pass  # no bundle yet: only local revocations apply
+    except NotFoundError:
+        pass  # no bundle yet: only local revocations apply (a damaged one is an error, not "none")
     return out
 
 
