@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from .errors import InputError, StorageError
 from .i18n import _
+from .platform_guard import set_fd_mode
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -51,7 +52,7 @@ def atomic_writer(
             _("check the folder's permissions and free space"),
         ) from exc
     try:
-        os.fchmod(fd, mode)
+        set_fd_mode(fd, mode)
         if binary:
             fh: IO[Any] = os.fdopen(fd, "wb")
         else:

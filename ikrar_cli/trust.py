@@ -390,7 +390,7 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
     with ws.store.read() as conn:
         is_authority = conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone()
         pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
-        row = conn.execute("SELECT bundle FROM trust_bundles ORDER BY accepted_at DESC, serial DESC LIMIT 1").fetchone()
+        row = _pinned_row(conn)
     if is_authority:
         return build_live_bundle(ws)
     if row is None:
@@ -400,6 +400,66 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
         )
     # signatures are checked again on every read that trusts them
     return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins)
+
+
+def _pinned_row(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+    """The pinned bundle: the highest serial accepted (``accepted_at`` follows the local clock,
+    which may have been wrong; the serial is signed)."""
+    row: tuple[Any, ...] | None = conn.execute(
+        "SELECT bundle FROM trust_bundles ORDER BY serial DESC, accepted_at DESC LIMIT 1"
+    ).fetchone()
+    return row
+
+
+def bundle_signer_kid(bundle: TrustBundle) -> bytes:
+    """The kid of the authority key that signed a checked bundle file."""
+    doc = json.loads(bundle.to_json_bytes())
+    return bytes.fromhex(doc["signature"]["kid"])
+
+
+def refuse_older_bundle(ws: Workspace, bundle: TrustBundle, where: object) -> None:
+    """Refuse a bundle file older than what this workspace already trusts (rollback).
+
+    An older bundle may lack a later key or receipt revocation, so receipts of a stolen
+    terminal would show VALID. Compared with the highest serial accepted from the same
+    authority, and on the authority's own workspace with the last serial it exported.
+    The same serial with other bytes is refused too: an authority never reuses a serial.
+    """
+    kid = bundle_signer_kid(bundle)
+    with ws.store.read() as conn:
+        row = conn.execute(
+            "SELECT serial, bundle FROM trust_bundles WHERE authority_kid = ? ORDER BY serial DESC LIMIT 1", (kid,)
+        ).fetchone()
+        own = conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND kid = ?", (kid,)).fetchone()
+    latest = int(row[0]) if row else None
+    if own:
+        exported = int(ws.store.get_meta("bundle_serial") or 0)
+        latest = max(latest or 0, exported) or None
+    if latest is None:
+        return
+    same_serial_other_bytes = row is not None and int(row[0]) == bundle.serial and bytes(row[1]) != bundle.signed_file
+    if bundle.serial < latest or same_serial_other_bytes:
+        raise TrustError(
+            _(
+                "{path}: trust bundle serial {serial} is older than serial {latest}, which this workspace "
+                "already trusts; it may lack later revocations",
+                path=where,
+                serial=bundle.serial,
+                latest=latest,
+            ),
+            _("use the latest bundle from the authority, or leave out --bundle to use the trusted one"),
+            code="older_bundle",
+        )
+
+
+def accepted_revocation(ws: Workspace, kid: bytes) -> tuple[int, str] | None:
+    """The revocation of ``kid`` in the pinned bundle, if this workspace accepted one that lists it."""
+    with ws.store.read() as conn:
+        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        row = _pinned_row(conn)
+    if row is None:
+        return None
+    return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins).key_revocations.get(kid)
 
 
 def is_authority_workspace(ws: Workspace) -> bool:

@@ -68,4 +68,6 @@ def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> N
             )
         )
     if report.verified_valid != report.verified_total:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)

@@ -11,9 +11,9 @@ code meaning
 3    bad input: a file or value could not be read as what it should be
 4    not found: workspace, pledge, officer, session or key does not exist
 5    conflict: the request contradicts stored state (exists, closed, fork ...)
-6    key error: wrong passphrase, unsafe key file permissions, missing key
+6    key error: wrong or weak passphrase, unsafe key file permissions, missing or revoked key
 7    storage error: cannot read/write the workspace or a file (locked, full ...)
-8    trust error: a trust bundle or authority is not trusted
+8    trust error: a trust bundle or authority is not trusted (or older than the trusted one)
 70   internal error (a bug: please report it with IKRAR_DEBUG=1 output)
 130  interrupted (Ctrl-C); nothing half-written was kept
 ==== ===========================================================================

@@ -124,7 +124,9 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
         if not reports:
             say(_("The ledger is empty."))
     if not ok:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)
 
 
 @ledger.command("export", help=_("Write every log with its signed checkpoints to one portable file."))
@@ -200,7 +202,7 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
                 )
             )
     if rejected:
-        from .errors import EXIT_CODES
+        from .errors import exit_code_for
 
         assert rejected[0].error is not None
-        raise click.exceptions.Exit(EXIT_CODES.get(type(rejected[0].error), 1))
+        raise click.exceptions.Exit(exit_code_for(rejected[0].error))

@@ -42,13 +42,14 @@ def open_recorder(
     app: AppContext, passphrase_file: Path | None, terminal: str | None
 ) -> tuple[Recorder, TerminalSigner]:
     """Unlock the terminal key once (the passphrase is asked here, not per officer)."""
-    from ..keys import load_terminal_signer, terminal_info
+    from ..keys import load_terminal_signer, refuse_if_revoked, terminal_info
     from ..ledger import Ledger
     from ..recitation import Recorder
     from .passphrase import get_passphrase
 
     ws = app.workspace()
     info = terminal_info(ws, terminal)  # fails early, before asking for a passphrase
+    refuse_if_revoked(ws, info)
     signer = load_terminal_signer(ws, get_passphrase(passphrase_file, prompt=_("Terminal key passphrase")), info.name)
     return Recorder(ws, Ledger(ws.store), signer), signer
 
