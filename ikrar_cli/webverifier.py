@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .fsutil import atomic_write_bytes
+from .fsutil import atomic_write_bytes, public_mode
 from .i18n import _, get_language, set_language
 from .keys import fingerprint
 from .trust import TrustBundle, parse_bundle_bytes
@@ -120,5 +120,5 @@ def write_page(bundle: TrustBundle, out_dir: Path) -> Path:
     """Write ``out_dir/verify.html`` atomically and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / PAGE_NAME
-    atomic_write_bytes(target, build_page(bundle).encode("utf-8"))
+    atomic_write_bytes(target, build_page(bundle).encode("utf-8"), mode=public_mode())  # public page
     return target

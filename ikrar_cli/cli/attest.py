@@ -182,9 +182,10 @@ def write_outputs(
             )
         say(_("{n} slips written to {path}", n=n, path=pdf_out))
     if png_dir:
+        from ..fsutil import confined_path
         from ..qr import write_png
 
         png_dir.mkdir(parents=True, exist_ok=True)
         for a, c in decoded:
-            write_png(png_dir / f"{a.officer_id}.png", qr_payload(ws, a.receipt), caption(c, terminal))
+            write_png(confined_path(png_dir, a.officer_id, ".png"), qr_payload(ws, a.receipt), caption(c, terminal))
         say(_("{n} PNG files written to {path}", n=len(decoded), path=png_dir))

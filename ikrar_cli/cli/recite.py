@@ -151,7 +151,9 @@ class Kiosk:
         )
         folder = self.slip_dir or Path(tempfile.mkdtemp(prefix="ikrar-slip-"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{att.officer_id}-{self.pledge.id}.pdf"
+        from ..fsutil import confined_path
+
+        path = confined_path(folder, f"{att.officer_id}-{self.pledge.id}", ".pdf")
         write_slip_pdf(path, slip)
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
