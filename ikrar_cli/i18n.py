@@ -128,11 +128,21 @@ def _(msgid: str, /, **kwargs: object) -> str:
     """Translate ``msgid`` into the current language and fill its named placeholders."""
     text = gettext(msgid)
     if kwargs:
+        kwargs = {k: _bounded(v) if isinstance(v, str) else v for k, v in kwargs.items()}
         try:
             return text.format(**kwargs)
         except (KeyError, IndexError, ValueError):
             return msgid.format(**kwargs)
     return text
+
+
+def _bounded(value: str) -> str:
+    """Every text quoted into a message is bounded and shows control characters as escapes."""
+    from .textsafe import ECHO_LIMIT, echo, printable
+
+    if len(value) > 4 * ECHO_LIMIT:
+        return echo(value, 4 * ECHO_LIMIT)
+    return printable(value, keep_newlines=True)
 
 
 def N_(msgid: str) -> str:

@@ -7,10 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from test_recitation import PASS, setup_terminal
 
 from ikrar_cli.errors import StorageError
 from ikrar_cli.fsutil import atomic_write_text, confined_path, public_mode, safe_file_name
-from test_recitation import PASS, setup_terminal
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 

@@ -11,7 +11,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import emit_json, progress, say
+from .output import emit_json, json_text, progress, say
 from .passphrase import passphrase_option
 
 
@@ -123,7 +123,7 @@ def attest(
 
         def committed(batch: list) -> None:
             new.extend(batch)
-            lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
+            lines = [json_text(a.to_dict()) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
             out.flush()
 

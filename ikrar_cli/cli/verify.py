@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -113,25 +112,26 @@ def pick_receipt(text: str) -> str:
 
 
 def render(result: VerificationResult, label: str) -> str:
+    from .output import plain
     from .recitation_common import method_label
 
     if result.valid:
         d = result.details
-        who = f"{d['officer_name']} " if d.get("officer_name") else ""
-        lines = [_("VALID   {who}{id} — {pledge}", who=who, id=d["officer_id"], pledge=d["pledge"])]
+        who = f"{plain(d['officer_name'])} " if d.get("officer_name") else ""
+        lines = [_("VALID   {who}{id} — {pledge}", who=who, id=plain(d["officer_id"]), pledge=plain(d["pledge"]))]
         lines.append(
             "        "
             + _(
                 "{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
-                unit=d.get("unit_name") or d["unit"],
+                unit=plain(d.get("unit_name") or d["unit"]),
                 time=d["time_local"],
-                terminal=d.get("terminal"),
+                terminal=plain(d.get("terminal")),
                 method=method_label(d["method"]),
                 index=d["ledger_index"],
             )
         )
     else:
-        lines = [_("INVALID {label}: {reason}", label=label, reason=result.message)]
+        lines = [_("INVALID {label}: {reason}", label=plain(label), reason=result.message)]
     lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]
     return "\n".join(lines)
 
@@ -157,6 +157,7 @@ def verify(
     app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None
 ) -> None:
     from ..verify import VerificationResult, Verifier
+    from .output import json_text
 
     verifier = Verifier(load_bundle(app, bundle_path, fp))
     all_valid = True
@@ -175,7 +176,7 @@ def verify(
         all_valid &= result.valid
         count += 1
         if app.json:
-            buffer.append(json.dumps(dict(result.to_dict(), input=label), ensure_ascii=False))
+            buffer.append(json_text(dict(result.to_dict(), input=label)))
         else:
             buffer.append(render(result, label))
         if len(buffer) >= 1000:
