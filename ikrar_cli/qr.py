@@ -43,6 +43,9 @@ def receipt_candidates(text: str) -> list[str]:
 
     A link's fragment is percent-decoded (``%25``, ``%20``) and also taken as it is, so a link
     typed or pasted without encoding works too; the verifier page does the same."""
+    from .receipt import normalise_input
+
+    text = normalise_input(text)
     if "#" not in text or text.startswith("IKR1:"):
         return [text]
     frag = text.rsplit("#", 1)[1]

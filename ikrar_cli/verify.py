@@ -63,6 +63,7 @@ class VerificationResult:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     input: str = ""
+    warning_messages: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class VerificationResult:
             "reason": self.code,
             "message": self.message,
             "warnings": self.warnings,
+            "warning_messages": self.warning_messages,
             "receipt": self.details or None,
         }
 
@@ -91,14 +93,19 @@ class Verifier:
         return key
 
     def _warnings(self) -> list[str]:
-        if self._stale:
-            return [
-                _(
-                    "The trust bundle expired on {when}; ask the authority for a newer one",
-                    when=format_local(self.bundle.valid_until, "Asia/Jakarta"),
-                )
-            ]
-        return []
+        """Warning codes (docs/receipt-format.md §5 step 8); warning_message() words them."""
+        return ["stale_bundle"] if self._stale else []
+
+    def _wmsgs(self) -> list[str]:
+        return [self.warning_message(w) for w in self._warnings()]
+
+    def warning_message(self, code: str) -> str:
+        if code == "stale_bundle":
+            return _(
+                "The trust bundle expired on {when}; ask the authority for a newer one",
+                when=format_local(self.bundle.valid_until, self.bundle.institution_zone),
+            )
+        return code
 
     def details(self, receipt: Receipt) -> dict[str, Any]:
         c = receipt.claims
@@ -135,15 +142,20 @@ class Verifier:
             self._warnings(),
             self.details(receipt) if receipt and with_details else {},
             text,
+            self._wmsgs(),
         )
 
     def verify(self, text: str) -> VerificationResult:
         try:
             receipt = decode_receipt(text)
         except VerificationError as exc:
-            return VerificationResult(False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text)
+            return VerificationResult(
+                False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text, self._wmsgs()
+            )
         except Exception:  # noqa: BLE001 - the promise: never raise on any input
-            return VerificationResult(False, "malformed", reason_message("malformed"), None, self._warnings(), {}, text)
+            return VerificationResult(
+                False, "malformed", reason_message("malformed"), None, self._warnings(), {}, text, self._wmsgs()
+            )
         return self.verify_receipt(receipt)
 
     def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
@@ -178,6 +190,7 @@ class Verifier:
             self._warnings(),
             self.details(receipt) if wd else {},
             text,
+            self._wmsgs(),
         )
 
     def verify_many(self, lines: Iterable[str]) -> Iterator[VerificationResult]:

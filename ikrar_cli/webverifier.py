@@ -22,6 +22,7 @@ from . import __version__
 from .fsutil import atomic_write_bytes, public_mode
 from .i18n import _, get_language, set_language
 from .keys import fingerprint
+from .receipt import CAUSES
 from .trust import TrustBundle, parse_bundle_bytes
 from .verify import REASONS, reason_message
 
@@ -45,6 +46,7 @@ def _messages() -> dict[str, dict[str, Any]]:
             set_language(lang)
             out[lang] = {
                 "reasons": {code: reason_message(code, **_PARAMS) for code in _REASONS},
+                "causes": {cause: _(text, char="{char}") for cause, text in CAUSES.items()},
                 "stale_bundle": _(
                     "The trust bundle expired on {when}; ask the authority for a newer one", when="{when}"
                 ),

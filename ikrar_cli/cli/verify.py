@@ -132,7 +132,7 @@ def render(result: VerificationResult, label: str) -> str:
         )
     else:
         lines = [_("INVALID {label}: {reason}", label=plain(label), reason=result.message)]
-    lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]
+    lines += ["        " + _("warning: {text}", text=w) for w in result.warning_messages]
     return "\n".join(lines)
 
 

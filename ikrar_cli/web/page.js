@@ -220,8 +220,8 @@
         $('bundle-info').textContent = t('bundle_info', {
           institution: trust.institution,
           serial: trust.serial,
-          issued: formatLocal(trust.issuedAt, 'Asia/Jakarta'),
-          until: formatLocal(trust.validUntil, 'Asia/Jakarta'),
+          issued: formatLocal(trust.issuedAt, trust.zone),
+          until: formatLocal(trust.validUntil, trust.zone),
         });
       }
       $('authority').textContent = t('authority', { fp: data.pins[0] });

@@ -43,7 +43,8 @@ async function compare(api, trust, group, c) {
       valid: r.valid,
       reason: r.reason,
       message: r.message,
-      warnings: r.warningMessages,
+      warnings: r.warningCodes,
+      warning_messages: r.warningMessages,
       receipt: asJson(r.receipt),
     };
     assert.deepEqual(got, exp, `${group.name} / ${c.name} [${lang}]`);
@@ -165,7 +166,7 @@ if (process.env.IKRAR_JS_PAGES) {
           assert.equal(r.reason, exp.reason, `${c.name} [${lang}]`);
           assert.equal(r.valid, exp.valid, `${c.name} [${lang}]`);
           assert.equal(r.message, exp.message, `${c.name} [${lang}]`);
-          assert.deepEqual(asJson(r.warningMessages), exp.warnings, `${c.name} [${lang}]`); // other realm: copy
+          assert.deepEqual(asJson(r.warningMessages), exp.warning_messages, `${c.name} [${lang}]`); // other realm: copy
           assert.deepEqual(asJson(r.receipt), exp.receipt, `${c.name} [${lang}]`);
         }
       }
