@@ -76,6 +76,20 @@ class VerificationResult:
         }
 
 
+def _decode_any(text: str) -> Receipt:
+    """docs/receipt-format.md §1: a link's fragment is read percent-decoded, then as it is; the
+    first reading that decodes is the receipt, and if none does, the last one's reason stands."""
+    from .qr import receipt_candidates
+
+    options = receipt_candidates(text) if isinstance(text, str) and len(text) <= 4 * 4096 else [text]
+    for option in options[:-1]:
+        try:
+            return decode_receipt(option)
+        except VerificationError:
+            continue
+    return decode_receipt(options[-1])
+
+
 class Verifier:
     """Checks receipts against one trust bundle; caches public keys per key id."""
 
@@ -147,7 +161,7 @@ class Verifier:
 
     def verify(self, text: str) -> VerificationResult:
         try:
-            receipt = decode_receipt(text)
+            receipt = _decode_any(text)
         except VerificationError as exc:
             return VerificationResult(
                 False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text, self._wmsgs()
