@@ -14,6 +14,7 @@ import base64
 import json
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import receipt_helpers as h  # noqa: E402
 
 from ikrar_cli.base45 import ALPHABET, b45decode, b45encode  # noqa: E402
 from ikrar_cli.cli.verify import pick_receipt  # noqa: E402
+from ikrar_cli.errors import TrustError  # noqa: E402
 from ikrar_cli.i18n import set_language  # noqa: E402
 from ikrar_cli.keys import key_id, raw_public  # noqa: E402
 from ikrar_cli.receipt import sig_structure, sign_receipt  # noqa: E402
@@ -375,6 +377,8 @@ def vector_groups() -> list[dict[str, Any]]:
     groups.append(group("random mutations", plain, now, mutation_cases()))
     stale = signed_bundle(h.bundle(valid_until=now - 1))
     groups.append(group("stale bundle", stale, now, [(n, t) for n, t in by_with[None][:2]]))
+    wita = signed_bundle(replace(h.bundle(valid_until=now - 1), institution_zone="Asia/Makassar"))
+    groups.append(group("stale bundle of a WITA institution", wita, now, [(n, t) for n, t in by_with[None][:2]]))
     # a pledge digest prefix the bundle does not know, as the signing terminal would make it
     term = h.terminal()
     odd = sign_receipt(h.claims(pledge_digest=bytes(range(32))), term.sign, key_id(raw_public(term)))
@@ -402,8 +406,31 @@ def vector_groups() -> list[dict[str, Any]]:
     return groups
 
 
+def bad_bundles() -> list[dict[str, Any]]:
+    """Signed by the pinned authority but inconsistent: the page must refuse each, as Python does."""
+    auth = h.authority()
+    b = h.bundle()
+    digest, info = next(iter(b.pledges.items()))
+    out = []
+    for name, pledge in (
+        ("pledge title altered", dict(info, canonical=dict(info["canonical"], title="Judul yang diubah"))),
+        ("pledge version relabelled", dict(info, version=info["version"] + 1)),
+    ):
+        data = signed_bundle_file(
+            replace(b, pledges={**b.pledges, digest: pledge}), auth.sign, key_id(raw_public(auth))
+        )
+        try:
+            parse_bundle_bytes(data, "x", None)
+        except TrustError:
+            pass
+        else:  # pragma: no cover - the Python side must refuse it first
+            raise AssertionError(name)
+        out.append({"name": name, "bundle": base64.b64encode(data).decode("ascii"), "pins": [signer_fingerprint(data)]})
+    return out
+
+
 def main() -> None:
-    json.dump({"groups": vector_groups()}, sys.stdout, ensure_ascii=False)
+    json.dump({"groups": vector_groups(), "bad_bundles": bad_bundles()}, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 
 

@@ -66,12 +66,10 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
 
     for item in items:
         if item == "-":
-            for n, line in enumerate(sys.stdin, 1):
-                text = line.rstrip("\r\n")
-                if text.strip():
-                    yield f"stdin:{n}", text[:MAX_LINE]
+            yield from _stdin_receipts()
             continue
-        looks_like_receipt = item.startswith("IKR") or "#IKR" in item
+        upper = item.strip().upper()
+        looks_like_receipt = upper.startswith("IKR") or "#IKR" in upper or "\n" in item
         path = Path(item)
         if (
             not looks_like_receipt
@@ -92,6 +90,29 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
                 yield item, text
         else:
             yield item if len(item) < 40 else item[:37] + "...", item[:MAX_LINE]
+
+
+def starts_receipt(line: str) -> bool:
+    """In a list of receipts, a line starting with IKR or HTTP (any case) starts a new one; any
+    other line continues the receipt above (a receipt wrapped on a slip, docs/receipt-format.md §1)."""
+    head = line.strip(" \t").upper()
+    return head.startswith(("IKR", "HTTP"))
+
+
+def _stdin_receipts() -> Iterator[tuple[str, str]]:
+    """(label, text) per receipt on stdin; a blank line also ends a receipt."""
+    label, parts = "", list[str]()
+    for n, line in enumerate(sys.stdin, 1):
+        text = line.rstrip("\r\n")
+        if parts and (not text.strip() or starts_receipt(text)):
+            yield label, "\n".join(parts)[:MAX_LINE]
+            parts = []
+        if text.strip():
+            if not parts:
+                label = f"stdin:{n}"
+            parts.append(text)
+    if parts:
+        yield label, "\n".join(parts)[:MAX_LINE]
 
 
 def pick_receipt(text: str) -> str:

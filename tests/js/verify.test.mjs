@@ -68,6 +68,20 @@ for (const group of fixtures.groups) {
   });
 }
 
+test('a bundle whose pledge text does not hash to its digest is refused, as in Python', async () => {
+  assert.ok(fixtures.bad_bundles.length >= 2);
+  for (const b of fixtures.bad_bundles)
+    await assert.rejects(V.loadBundle(fromB64(b.bundle), b.pins), (e) => e instanceof V.BundleError, b.name);
+});
+
+test('the bundle of a WITA institution shows its times in WITA', async () => {
+  const g = fixtures.groups.find((x) => x.name === 'stale bundle of a WITA institution');
+  const trust = await V.loadBundle(fromB64(g.bundle), g.pins);
+  const r = await V.verify(trust, g.cases[0].input, g.now, g.messages.en);
+  assert.deepEqual(r.warningCodes, ['stale_bundle']);
+  assert.match(r.warningMessages[0], / WITA/);
+});
+
 test('every vector of tests/vectors/receipts.json is covered', () => {
   const vectors = JSON.parse(readFileSync(path.join(root, 'tests', 'vectors', 'receipts.json'), 'utf8'));
   const seen = new Set();
