@@ -65,7 +65,7 @@ class Kiosk:
         c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=safe(unit), n=attested, m=expected), justify="center")
 
     def ask(self, prompt: str) -> str:
-        return self.console.input(f"[bold cyan]{prompt}[/] ")
+        return self.console.input(f"[bold cyan]{safe(prompt)}[/] ")
 
     def message(self, text: str, style: str) -> None:
         from rich.panel import Panel
