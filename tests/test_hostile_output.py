@@ -12,13 +12,13 @@ import pytest
 import receipt_helpers as h
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_recitation import PASS, setup_terminal
 
 from ikrar_cli.fsutil import atomic_write_text
 from ikrar_cli.keys import fingerprint, raw_public
 from ikrar_cli.receipt import sign_receipt
 from ikrar_cli.textsafe import printable
 from ikrar_cli.trust import key_id, signed_bundle_file
-from test_recitation import PASS, setup_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 # what a terminal acts on: C0 but newline, DEL, C1, and the bidi controls
@@ -94,7 +94,12 @@ def test_roster_list_show_and_session_list_never_print_raw_controls_or_crash(
     if r.exit_code:
         return
     stored = json.loads(ikrar("roster", "show", "198609262015051001", "--json").stdout)
-    for args in (("roster", "list"), ("roster", "show", "198609262015051001"), ("roster", "units"), ("roster", "stats")):
+    for args in (
+        ("roster", "list"),
+        ("roster", "show", "198609262015051001"),
+        ("roster", "units"),
+        ("roster", "stats"),
+    ):
         out = ikrar(*args)
         assert out.exit_code == 0, (args, out.stderr)
         assert no_raw_control(out.stdout + out.stderr), args
