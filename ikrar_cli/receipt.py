@@ -207,9 +207,7 @@ _REQUIRED |= {K_SESSION, K_TIME, K_ZONE, K_METHOD, K_INDEX}
 
 def numeric_officer_id(officer_id: str) -> bool:
     """An id written as an integer claim: ASCII digits only, no leading 0, below 2^64."""
-    return (
-        officer_id.isascii() and officer_id.isdigit() and officer_id[0] != "0" and int(officer_id) < 2**64
-    )
+    return officer_id.isascii() and officer_id.isdigit() and officer_id[0] != "0" and int(officer_id) < 2**64
 
 
 def _claims(m: Any, check: _Check) -> Claims:
