@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import InputError
 from .i18n import _
@@ -113,11 +113,12 @@ class _SheetScan:
         self.min_row = self.min_col = 1 << 40
         self.max_row = self.max_col = 0
 
-    def doctype(self, *args: Any) -> None:
+    def doctype(self, *args: Any) -> NoReturn:
         raise _refuse(self.path, _("{name} declares a DOCTYPE", name=self.name))
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         local = tag.rsplit(":", 1)[-1]
+        attrs = {k.rsplit(":", 1)[-1]: v for k, v in attrs.items()}  # x:r counts as r
         if local == "row":
             r = attrs.get("r")
             self.row = int(r) if r and r.strip().isdigit() else self.row + 1
@@ -152,8 +153,55 @@ class _SheetScan:
             )
 
 
+# Fast path for ordinary sheets: a few regular expressions with literal starts over the whole part,
+# no Python per cell. Every <c and <row element must carry a plain r="A1"-style attribute (the
+# first r of the tag); a prefixed element (x:c), a cell without r, an entity or '>' inside a tag
+# makes the counts differ, and expat decides instead.
+_PREFIXED = re.compile(rb":(?:c|row|dimension)[\s/>]")
+_C_START = re.compile(rb"<c[\s/>]")
+_ROW_START = re.compile(rb"<row[\s/>]")
+_C_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')  # what Excel and most writers produce
+_C_REF = re.compile(rb"""<c\s[^>]*?(?<=\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})["']""")
+_ROW_REF = re.compile(rb"""<row\s[^>]*?(?<=\s)r\s*=\s*["']([0-9]{1,7})["']""")
+_DIM_REF = re.compile(rb"""<dimension\s[^>]*?(?<=\s)ref\s*=\s*["']([^"'<]*)["']""")
+FAST_PATH_BYTES = 64 * 1024 * 1024
+
+
+def _fast_scan(scan: _SheetScan, data: bytes) -> bool:
+    """True when the regular expressions accounted for every c and row element."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        scan.doctype()
+    if _PREFIXED.search(data):
+        return False
+    at = data.find(b"<dimension")
+    if at >= 0:
+        m = _DIM_REF.match(data, at, at + 4096)
+        if m is None or data.find(b"<dimension", at + 1) >= 0:
+            return False
+        scan.start("dimension", {"ref": m.group(1).decode("ascii", "replace")})
+    c_starts, row_starts = len(_C_START.findall(data)), len(_ROW_START.findall(data))
+    cells = _C_PLAIN.findall(data)
+    if len(cells) != c_starts:
+        cells = _C_REF.findall(data)
+    rows = _ROW_REF.findall(data)
+    if len(cells) != c_starts or len(rows) != row_starts:
+        return False
+    numbers = set(map(int, rows)) | set(map(int, {r for _c, r in cells}))
+    columns = {_col(c.decode("ascii")) for c in {c.upper() for c, _r in cells}}
+    if numbers:
+        scan.see(min(numbers), min(columns) if columns else 1)
+        scan.see(max(numbers), max(columns) if columns else 1)
+    return True
+
+
 def _check_sheet(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     from xml.parsers import expat
+
+    if info.file_size <= FAST_PATH_BYTES:
+        with zf.open(info) as fh:
+            data = fh.read(FAST_PATH_BYTES + 1)
+        if _fast_scan(_SheetScan(path, info.filename), data):
+            return
 
     scan = _SheetScan(path, info.filename)
     parser = expat.ParserCreate()

@@ -103,6 +103,34 @@ def test_cell_far_away_without_row_numbers_and_with_single_quotes(home: Path, tm
     assert "900000 rows" in line
 
 
+@pytest.mark.parametrize(
+    "far",
+    [
+        b'<row r="2"><c r="&#88;FD1048576" t="inlineStr"><is><t>x</t></is></c></row>',
+        b'<row r="2"><c t="inlineStr" r="XFD5" s=">"><is><t>x</t></is></c></row>',
+        b'<row r="2"><c r="A2"/><c/>' + b"<c/>" * 20 + b"</row>" + b'<row r="400000"><c r="A400000"/></row>',
+    ],
+    ids=["entity in the reference", "'>' inside an attribute", "cells without r"],
+)
+def test_unusual_sheet_xml_is_still_measured(home: Path, tmp_path: Path, far: bytes) -> None:
+    f = xlsx_with(tmp_path, "odd.xlsx", SHEET % (b"A1:B1", far))
+    one_line_error(run(home, "roster", "import", str(f)), EXIT_INPUT)
+
+
+def test_prefixed_sheet_elements_are_measured(tmp_path: Path) -> None:
+    from ikrar_cli.errors import InputError
+    from ikrar_cli.xlsx_guard import check_xlsx
+
+    sheet = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+        b'<x:row x:r="1"><x:c x:r="A1"><x:v>1</x:v></x:c><x:c x:r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
+        b"</x:sheetData></x:worksheet>"
+    )
+    with pytest.raises(InputError, match="1048576"):
+        check_xlsx(xlsx_with(tmp_path, "prefixed.xlsx", sheet))
+    check_xlsx(xlsx_with(tmp_path, "plain.xlsx"))  # an ordinary workbook passes
+
+
 def test_declared_dimension_too_large_is_refused(home: Path, tmp_path: Path) -> None:
     f = xlsx_with(tmp_path, "dim.xlsx", SHEET % (b"A1:XFD1048576", b""))
     one_line_error(run(home, "roster", "import", str(f)), EXIT_INPUT)
@@ -240,3 +268,16 @@ def test_even_one_alias_is_refused(home: Path, tmp_path: Path) -> None:
 
     with pytest.raises(TemplateError, match=":3: "):
         _compose("id: x\nv: 1\nt: &t Judul\nu: *t\n", tmp_path / "x.yaml")
+
+
+def test_yaml_alias_bomb_in_an_extra_template_folder(home: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "templat"
+    extra.mkdir()
+    (extra / "bomb.yaml").write_text(ALIAS_BOMB)
+    cfg = home / "ikrar.yaml"
+    cfg.write_text(cfg.read_text().replace("extra_dirs: []", f"extra_dirs: [{extra}]"))
+    r = run(home, "pledge", "list", limit_as=1 << 30)
+    assert r.returncode in (0, EXIT_INPUT), r.stderr[-500:]
+    assert "Traceback" not in r.stderr and "MemoryError" not in r.stderr
+    if r.returncode:
+        assert "anchors and aliases" in r.stderr
