@@ -156,6 +156,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "key_revoked": on_revoked_key,
         "receipt_revoked": to_revoke,
         "unknown_pledge": unknown_pledge,
+        "lower_case": valid.lower(),  # a precise sentence for a cause a person can fix
     }
     out = tmp / "site"
     built = json.loads(ok(home, "verifier", "build", "--out", str(out), "--bundle", str(bundle), "--json"))
@@ -181,7 +182,9 @@ def test_cli_receipts_cover_every_verdict_asked_for(site: dict[str, Any]) -> Non
         "key_revoked": "key_revoked",
         "receipt_revoked": "receipt_revoked",
         "unknown_pledge": "unknown_pledge",
+        "lower_case": "malformed",
     }
+    assert "lower case" in site["expect"]["lower_case"]["en"]["message"]
 
 
 def test_page_is_one_self_contained_file_that_requests_nothing(site: dict[str, Any]) -> None:
@@ -321,7 +324,7 @@ def test_javascript_verifier_agrees_with_python(site: dict[str, Any], tmp_path: 
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
     counts = dict(re.findall(r"^# (pass|fail) (\d+)$", r.stdout, re.M))
     assert counts["fail"] == "0" and int(counts["pass"]) >= 14, r.stdout[-2000:]
-    assert "page built by the CLI: CLI workspace (7 receipts)" in r.stdout
+    assert "page built by the CLI: CLI workspace (8 receipts)" in r.stdout
 
 
 # --------------------------------------------------------------------------------------

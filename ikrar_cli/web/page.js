@@ -256,7 +256,7 @@
       iconBox.append(icon(r.valid ? 'valid' : 'invalid'));
       word.textContent = t(r.valid ? 'valid' : 'invalid');
       sub.textContent = t(r.valid ? 'valid_sub' : 'invalid_sub');
-      reason.textContent = reasonMessage(m, r.reason, r.params);
+      reason.textContent = r.cause ? fill(m.causes[r.cause], r.causeParams) : reasonMessage(m, r.reason, r.params);
       for (const w of r.warnings) {
         const n = el('p', 'notice notice-warn');
         n.append(el('strong', '', t('warning') + ': '), doc.createTextNode(fill(m.stale_bundle, w)));

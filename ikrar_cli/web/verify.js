@@ -372,7 +372,10 @@
     }
     if (decoded.error) {
       const out = result(false, decoded.error.code, null);
-      if (decoded.error.cause && messages) out.message = fill(messages.causes[decoded.error.cause], decoded.error.params);
+      // the precise sentence for a cause a person can fix (lower case, '·', a stray character)
+      out.cause = decoded.error.cause || null;
+      out.causeParams = decoded.error.params || {};
+      if (out.cause && messages) out.message = fill(messages.causes[out.cause], out.causeParams);
       return out;
     }
     const r = decoded.receipt;
