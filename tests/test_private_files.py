@@ -109,3 +109,33 @@ def test_png_dir_with_a_hostile_internal_id_writes_inside_the_folder(ikrar, tmp_
     assert r.exit_code == 0, r.stderr
     written = [p for p in tmp_path.rglob("*.png")]
     assert len(written) == 1 and written[0].parent == png, written
+
+
+def test_kiosk_slip_for_a_hostile_internal_id_stays_in_the_slip_folder(ikrar, tmp_path: Path) -> None:
+    import pexpect
+    from test_kiosk_pty import spawn
+
+    home = setup_terminal(
+        ikrar, tmp_path, roster="NIP,Nama,Unit Kerja\n198609262015051001,A,Dinas Kesehatan\n", attest=False
+    )
+    f = tmp_path / "internal.csv"
+    f.write_text("NIP,Nama,Unit Kerja\nslips/../../x,Joko,Dinas Kesehatan\n")
+    r = ikrar("roster", "import", str(f), "--id-type", "internal")
+    assert r.exit_code == 0, r.stderr
+    slips = tmp_path / "a" / "b" / "slips"
+    k = spawn(home, "--slip-dir", str(slips))
+    k.expect("Type or scan the NIP")
+    k.sendline("slips/../../x")
+    k.expect("Joko")
+    k.expect(r"right officer\? \[Y/n\]")
+    k.sendline("")
+    k.expect("type «SAYA BERIKRAR»")
+    k.sendline("SAYA BERIKRAR")
+    k.expect("Slip: ")
+    k.expect("Press Enter for the next officer")
+    k.sendline("")
+    k.expect("Type or scan the NIP")
+    k.sendline("")
+    k.expect(pexpect.EOF)
+    written = list(tmp_path.rglob("*.pdf"))
+    assert len(written) == 1 and written[0].parent == slips, written
