@@ -10,10 +10,11 @@ a quoted value to a bounded length. The CLI adds rich-markup escaping (``cli/out
 from __future__ import annotations
 
 import re
-import unicodedata
 
-#: the longest value a message quotes from its input
+#: the longest value a message quotes from its input ({value!r})
 ECHO_LIMIT = 120
+#: the longest text of any other kind a message carries (a list of column headers, a reason)
+TEXT_LIMIT = 2000
 
 # C0 (except tab and newline when allowed), DEL, C1, and the Unicode format characters that
 # reorder or hide text (bidi overrides and isolates, zero-width joiners are left alone).
@@ -44,7 +45,3 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
         s = printable(s[:limit]) + f"… (+{len(s) - limit})"
         return s
     return printable(s)
-
-
-def is_control_char(c: str) -> bool:
-    return unicodedata.category(c) == "Cc" or _CONTROL_LINES.fullmatch(c) is not None
