@@ -195,10 +195,31 @@ def _loader() -> type:
     return Loader
 
 
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Anchors and aliases (``&a`` / ``*a``) are refused before anything is built from the file.
+
+    A template never needs them, and a few hundred bytes of nested aliases expand to gigabytes
+    (a "billion laughs" file). The event scan is linear in the file's size.
+    """
+    import yaml
+
+    for event in yaml.parse(text, Loader=_loader()):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise TemplateError(
+                _(
+                    "{path}:{line}: YAML anchors and aliases (&name, *name) are not allowed in a template",
+                    path=path,
+                    line=event.start_mark.line + 1 if event.start_mark else 1,
+                ),
+                _("write the text out in full where it is repeated"),
+            )
+
+
 def _compose(text: str, path: Path) -> _Located:
     import yaml
 
     try:
+        _refuse_aliases(text, path)
         node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -12,7 +12,7 @@ import click
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .options import terminal_option
-from .output import emit_json, progress, say
+from .output import emit_json, json_text, progress, say
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def attest(
 
         def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
-            lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
+            lines = [json_text(a.to_dict()) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
             out.flush()
 
@@ -157,9 +157,10 @@ def write_outputs(
             )
         say(_("{n} slips written to {path}", n=n, path=pdf_out))
     if png_dir:
+        from ..fsutil import confined_path
         from ..qr import write_png
 
         png_dir.mkdir(parents=True, exist_ok=True)
         for a, c in decoded:
-            write_png(png_dir / f"{a.officer_id}.png", qr_payload(ws, a.receipt), caption(c, terminal))
+            write_png(confined_path(png_dir, a.officer_id, ".png"), qr_payload(ws, a.receipt), caption(c, terminal))
         say(_("{n} PNG files written to {path}", n=len(decoded), path=png_dir))

@@ -17,6 +17,7 @@ from .. import childproc
 from ..i18n import _
 from ..platform_guard import split_command
 from .app import AppContext, pass_app
+from .output import plain, safe
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
@@ -59,18 +60,19 @@ class Kiosk:
             attested, expected = session_counts(conn, self.session)
         c = self.console
         c.clear()
-        c.rule(f"[bold]{self.ws.config.institution_name}[/] · {self.session.title}")
+        c.rule(f"[bold]{safe(self.ws.config.institution_name)}[/] · {safe(self.session.title)}")
         unit = self.session.unit_code or _("all units")
-        c.print(f"{self.pledge.title} ({self.pledge.ref})", justify="center", markup=False)
-        c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=unit, n=attested, m=expected), justify="center")
+        c.print(plain(f"{self.pledge.title} ({self.pledge.ref})"), justify="center", markup=False)
+        c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=safe(unit), n=attested, m=expected), justify="center")
 
     def ask(self, prompt: str) -> str:
-        return self.console.input(f"[bold cyan]{prompt}[/] ")
+        return self.console.input(f"[bold cyan]{safe(prompt)}[/] ")
 
     def message(self, text: str, style: str) -> None:
         from rich.panel import Panel
+        from rich.text import Text
 
-        self.console.print(Panel(text, style=style, padding=(0, 2)))
+        self.console.print(Panel(Text(plain(text)), style=style, padding=(0, 2)))
 
     def show_pledge(self) -> None:
         from rich.panel import Panel
@@ -85,7 +87,7 @@ class Kiosk:
         if self.pledge.closing:
             body.append(self.pledge.closing, style="italic")
         body.rstrip()  # in place: rich.Text.rstrip returns None
-        self.console.print(Panel(body, title=Text(self.pledge.title, style="bold"), padding=(0, 1)))
+        self.console.print(Panel(body, title=Text(plain(self.pledge.title), style="bold"), padding=(0, 1)))
 
     def show_receipt(self, att: Attestation, *, existing: bool) -> None:
         from rich.text import Text
@@ -104,11 +106,12 @@ class Kiosk:
             justify="center",
         )
         c.print(
-            Text(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}", style="bold"),
+            Text(plain(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}"), style="bold"),
             justify="center",
         )
         c.print(
-            f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}", justify="center"
+            f"{format_local(att.attested_at, claims.zone)} · {safe(self.pledge.ref)} · #{att.ledger_idx}",
+            justify="center",
         )
         art = terminal_qr(qr_payload(self.ws, att.receipt))
         need = max(QR_ROWS_NEEDED, art.count("\n") + 3)  # a link (receipt.verify_url) makes the QR larger
@@ -152,7 +155,9 @@ class Kiosk:
         )
         folder = self.slip_dir or Path(tempfile.mkdtemp(prefix="ikrar-slip-"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{att.officer_id}-{self.pledge.id}.pdf"
+        from ..fsutil import confined_path
+
+        path = confined_path(folder, f"{att.officer_id}-{self.pledge.id}", ".pdf")
         write_slip_pdf(path, slip)
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
@@ -196,10 +201,10 @@ class Kiosk:
         self.console.print(
             _(
                 "Officer: [bold]{name}[/] · {id} · unit {unit}{position}",
-                name=name or _("(not on the roster)"),
-                id=officer_id,
-                unit=unit or self.session.unit_code or "-",
-                position=f" · {position[0]}" if position and position[0] else "",
+                name=safe(name or _("(not on the roster)")),
+                id=safe(officer_id),
+                unit=safe(unit or self.session.unit_code or "-"),
+                position=safe(f" · {position[0]}") if position and position[0] else "",
             )
         )
         if self.ask(_("Is this the right officer? [Y/n]")).strip().lower() not in ("", "y", "ya", "yes"):

@@ -10,7 +10,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import console, emit_json, say
+from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -122,7 +122,9 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
         pad_edge=False,
         collapse_padding=True,
         title=_(
-            "{pledge} — status {when}", pledge=rep.pledge_title, when=rep.as_of.isoformat() if rep.as_of else stamp
+            "{pledge} — status {when}",
+            pledge=safe(rep.pledge_title),
+            when=rep.as_of.isoformat() if rep.as_of else stamp,
         ),
         header_style="bold",
         show_footer=True,
@@ -143,8 +145,8 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
     for u in rep.units:
         colour = "green" if u.coverage >= 0.95 else "yellow" if u.coverage >= 0.75 else "red"
         t.add_row(
-            u.code,
-            u.name,
+            safe(u.code),
+            safe(u.name),
             str(u.active),
             str(u.individual),
             str(u.collective),
@@ -162,9 +164,9 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
         if not u.missing:
             continue
         shown = u.missing if show_all else u.missing[:10]
-        out.print(f"[bold]{u.code} {u.name}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
+        out.print(f"[bold]{safe(u.code)} {safe(u.name)}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
         for s in shown:
-            out.print(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else ""), markup=False)
+            out.print(plain(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")), markup=False)
         if len(shown) < len(u.missing):
             out.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
     if not total.active:
@@ -201,7 +203,7 @@ def officer(app: AppContext, officer_id: str) -> None:
         click.echo(_("{id} (not on the roster)", id=o["officer_id"]))
     else:
         state = _("active") if o["active"] else _("inactive since {date}", date=o["retired_at"])
-        click.echo(f"{o['name']}  {o['officer_id']}  {o['unit'] or ''} {o['unit_name'] or ''}  ({state})")
+        click.echo(plain(f"{o['name']}  {o['officer_id']}  {o['unit'] or ''} {o['unit_name'] or ''}  ({state})"))
     if not data["attestations"]:
         say(_("No pledge recorded for this officer."))
         return

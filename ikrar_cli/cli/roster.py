@@ -8,7 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import console, emit_json, progress, say
+from .output import console, emit_json, plain, progress, safe, say
 
 
 @click.group(help=_("The staff roster: who must pledge, per unit (OPD)."))
@@ -117,7 +117,7 @@ def import_(
         )
     )
     for ch in report.changes[:20]:
-        click.echo(f"  {ch['officer_id']}  {ch['field']}: {ch['old']!r} → {ch['new']!r}")
+        click.echo(plain(f"  {ch['officer_id']}  {ch['field']}: {ch['old']!r} → {ch['new']!r}"))
     if len(report.changes) > 20:
         click.echo(_("  … {n} more changes (see --json)", n=len(report.changes) - 20))
     if report.rejects_file:
@@ -144,10 +144,10 @@ def list_(app: AppContext, unit: str | None, status: str) -> None:
         t.add_column(col)
     for o in officers:
         t.add_row(
-            o.officer_id,
-            o.display_name,
-            o.unit_code or "",
-            o.position or "",
+            safe(o.officer_id),
+            safe(o.display_name),
+            safe(o.unit_code or ""),
+            safe(o.position or ""),
             _("active") if o.active else _("inactive since {date}", date=o.retired_at),
         )
     console().print(t)
@@ -174,10 +174,10 @@ def show(app: AppContext, identifier: str) -> None:
         emit_json(data)
         return
     for key in ("officer_id", "id_type", "display_name", "position", "unit_code", "unit_name", "rank", "status"):
-        click.echo(f"{key:14} {data[key] or ''}")
+        click.echo(plain(f"{key:14} {data[key] or ''}"))
     click.echo(f"{'active':14} {o.active}" + (f" ({o.retired_at})" if o.retired_at else ""))
     for h in data["history"]:
-        click.echo(f"  {h['field']}: {h['old']!r} → {h['new']!r}")
+        click.echo(plain(f"  {h['field']}: {h['old']!r} → {h['new']!r}"))
 
 
 @roster.command(help=_("Count active and inactive staff per unit."))
@@ -192,7 +192,7 @@ def stats(app: AppContext) -> None:
         emit_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['unit']:9} {r['active']:6} {r['inactive']:6}  {r['name']}")
+        click.echo(plain(f"{r['unit']:9} {r['active']:6} {r['inactive']:6}  {r['name']}"))
     click.echo(
         _("total active {a}, inactive {i}", a=sum(r["active"] for r in rows), i=sum(r["inactive"] for r in rows))
     )
@@ -210,7 +210,7 @@ def units(app: AppContext) -> None:
         emit_json(names)
         return
     for code, name in names.items():
-        click.echo(f"{code:9} {name}")
+        click.echo(plain(f"{code:9} {name}"))
 
 
 @roster.command("unit-code", help=_("Give a unit another short code."))
