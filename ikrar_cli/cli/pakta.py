@@ -45,7 +45,7 @@ def pakta(
     from ..recitation import get_session
     from .recitation_common import qr_payload
 
-    if sum(x is not None for x in (nip, unit, session_id)) + everyone != 1:
+    if everyone == any(x is not None for x in (nip, unit, session_id)):  # --all alone, or filters (combinable)
         raise UsageError(
             _("Choose whom: --nip, --unit, --session or --all"), _("e.g. ikrar pakta --pledge pilkada-2024 --all")
         )

@@ -182,10 +182,13 @@ def long_datetime(ts: int, zone: str) -> str:
 
 def decimal(value: float, digits: int = 1) -> str:
     """66.7 -> '66,7' in Indonesian, '66.7' in English; thousands grouped ('2.979' / '2,979')."""
+    from decimal import ROUND_HALF_UP, Decimal
+
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, format=pattern, locale=_locale()))
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)  # 0,5 rounds up
+    return str(format_decimal(rounded, format=pattern, locale=_locale()))
 
 
 def percent(fraction: float, digits: int = 1) -> str:
