@@ -69,6 +69,8 @@ def render(path: Path, name: str, *, scale: float = 1.5) -> list[Path]:
     import pypdfium2 as pdfium
 
     ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
+        old.unlink()
     out = []
     for i, page in enumerate(pdfium.PdfDocument(str(path)), 1):
         img = page.render(scale=scale).to_pil().convert("RGB")

@@ -186,11 +186,12 @@ def write_minutes(path: Path, m: Minutes, *, profile: Profile, seal: pb.Seal | N
             qr=m.checkpoint_note,
             note=_("The QR holds the whole signed checkpoint."),
         ),
+        qr_size=26,
     )
-    for proof in m.proofs:
+    for proof in m.proofs:  # further verifiable values (e.g. a signed session record) plug in here
         pb.proof_block(pdf, proof)
     pb.paragraph(pdf, _("These minutes are made truthfully, to be used as needed."))
-    pdf.ln(4)
+    pdf.ln(2)
     signers = profile.signers("minutes")
     place_date = profile.place_date(day)
     blocks: list[tuple[list[str], Signatory]] = []
@@ -199,7 +200,7 @@ def write_minutes(path: Path, m: Minutes, *, profile: Profile, seal: pb.Seal | N
             sg = Signatory(name=m.leader, nip=sg.nip, position=sg.position, role=sg.role)
         last = i == len(signers) - 1
         blocks.append(([place_date if last else "", (sg.role or _("Apel leader")) + ",", sg.position], sg))
-    pb.signature_row(pdf, blocks)
+    pb.signature_row(pdf, blocks, space=16)
     pages = int(pdf.page_no())
     pb.finish(pb.pdf_bytes(pdf), path, seal)
     return pages

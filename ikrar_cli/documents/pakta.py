@@ -126,6 +126,7 @@ def _page(pdf: Any, e: PaktaEntry, pledge: Pledge, profile: Profile, qr_text: st
     sanction = getattr(pledge, "sanction", None)
     if sanction:
         pb.paragraph(pdf, sanction)
+        pdf.ln(1.5)
     pb.paragraph(
         pdf, _("This integrity pact is made truthfully and without coercion from any party, to be used as needed.")
     )

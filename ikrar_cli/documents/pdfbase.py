@@ -146,10 +146,9 @@ def signature_block(
     A missing name or NIP leaves a dotted line to fill in by hand; returns the y below the block."""
     pdf.set_xy(x, y)
     pdf.set_font("Helvetica", "", 10)
-    for line in heading:
-        if line:
-            pdf.set_x(x)
-            pdf.multi_cell(width, 5, t(line), align="C", new_x="LEFT", new_y="NEXT")
+    for line in heading:  # an empty line keeps its place, so blocks side by side line up
+        pdf.set_x(x)
+        pdf.multi_cell(width, 5, t(line), align="C", new_x="LEFT", new_y="NEXT")
     pdf.ln(space)
     pdf.set_x(x)
     pdf.set_font("Helvetica", "BU" if signer.name else "", 10)
@@ -167,13 +166,15 @@ def signature_row(pdf: Any, blocks: list[tuple[list[str], Signatory]], *, space:
     col_w = WIDTH / per_row
     rows = [blocks[i : i + per_row] for i in range(0, len(blocks), per_row)]
     for row in rows:
-        need = 5 * max(len(h) for h, _s in row) + space + 14
-        if pdf.get_y() + need > BOTTOM:
+        lines = max(len(h) for h, _s in row)
+        need = 5 * lines + space + 11
+        if pdf.get_y() + need > min(float(pdf.page_break_trigger), BOTTOM + 4):
             pdf.add_page()
         y = pdf.get_y()
         bottom = y
         start = per_row - len(row)
         for i, (heading, signer) in enumerate(row):
+            heading = [""] * (lines - len(heading)) + heading  # names on one line across the row
             x = MARGIN + (start + i) * col_w
             bottom = max(bottom, signature_block(pdf, x, y, col_w, heading=heading, signer=signer, space=space))
         pdf.set_xy(MARGIN, bottom + 4)
@@ -185,7 +186,7 @@ def draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
     _draw_qr(pdf, text, x, y, size)
 
 
-def proof_block(pdf: Any, proof: Proof | None, *, qr_size: float = 32) -> None:
+def proof_block(pdf: Any, proof: Proof | None, *, qr_size: float = 30) -> None:
     """A framed block: the title, the value as text (monospace, wrapped) and its QR on the left."""
     if proof is None:
         return

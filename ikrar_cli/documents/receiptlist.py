@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from . import pdfbase as pb
-from .profile import Profile, integer, local_date, long_date
+from .profile import Profile, integer, local_date, long_date, long_datetime
 
 if TYPE_CHECKING:
     from ..slips import Slip
@@ -59,8 +59,6 @@ def _unit_header(pdf: Any, profile: Profile, unit: str, n: int, heading: list[st
 
 
 def _cell(pdf: Any, row: ListRow, no: int, x: float, y: float, w: float) -> None:
-    from ..zones import format_local
-
     pdf.set_draw_color(200, 200, 200)
     pdf.rect(x, y, w - 2, ROW_H - 1)
     pb.draw_qr(pdf, row.qr, x + 1, y + 0.75, QR)
@@ -78,7 +76,7 @@ def _cell(pdf: Any, row: ListRow, no: int, x: float, y: float, w: float) -> None
     pdf.set_x(tx)
     pdf.cell(tw, 3.3, pb.t(_("NIP / ID") + f": {row.officer_id}"), new_x="LEFT", new_y="NEXT")
     pdf.set_x(tx)
-    pdf.cell(tw, 3.3, pb.t(format_local(row.attested_at, row.zone)), new_x="LEFT", new_y="NEXT")
+    pdf.cell(tw, 3.3, pb.t(long_datetime(row.attested_at, row.zone)), new_x="LEFT", new_y="NEXT")
     pdf.set_x(tx)
     pdf.set_text_color(90, 90, 90)
     pdf.cell(tw, 3.3, pb.t(_("ledger #{n}", n=row.ledger_idx)), new_x="LEFT", new_y="NEXT")
