@@ -122,8 +122,10 @@ def print_ticket(spec: PrinterSpec, t: Ticket) -> None:
                 (t.labels["method"], t.method),
             ):
                 p.text(_wrap(f"{label}: {value or '-'}"))
-            p.qr(t.qr, size=5, native=True, center=True)
-            p.set(align="center")
+            from escpos.constants import QR_ECLEVEL_M
+
+            p.set(align="center")  # centres the printer's own QR too
+            p.qr(t.qr, ec=QR_ECLEVEL_M, size=5, native=True)
             p.text(_wrap(t.verify_hint))
             p.cut()
         finally:
@@ -131,7 +133,7 @@ def print_ticket(spec: PrinterSpec, t: Ticket) -> None:
     except StorageError:
         raise
     except Exception as exc:  # noqa: BLE001 - USB, serial, socket and escpos errors all mean "printer failed"
-        reason = str(exc) or type(exc).__name__
+        reason = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library wrote
         hint = _("check that the printer is on, connected and has paper; the receipt is kept in the ledger")
         if isinstance(exc, ImportError) or "pyusb" in reason.lower() or "pyserial" in reason.lower():
             hint = _("install the printer support: pip install 'ikrar[printer]' pyusb pyserial")

@@ -186,7 +186,7 @@ class Kiosk:
             print_ticket(self.printer, ticket_for(self.ws, att, self.pledge))
             self.console.print(_("Receipt printed."), style="dim", justify="center")
         except IkrarError as exc:
-            self.console.print(exc.diagnostics(), style="yellow", markup=False, highlight=False)
+            self.console.print(exc.diagnostics(), style="yellow", markup=False, highlight=False, soft_wrap=True)
 
     # -- one officer --------------------------------------------------------------------
 
