@@ -147,17 +147,9 @@ def _page(pdf: Any, e: PaktaEntry, pledge: Pledge, profile: Profile, qr_text: st
     pb.draw_qr(pdf, qr_text, pb.MARGIN, y, size)
     pdf.set_xy(pb.MARGIN + size + 4, y + size - 14)
     pdf.set_font("Helvetica", "", 7.5)
-    pdf.multi_cell(
-        pb.WIDTH - size - 4,
-        3.6,
-        pb.t(
-            _("Electronic receipt of this pledge (ledger, session {session}).", session=e.session_id)
-            + " "
-            + _("To verify: scan the QR with the institution's verifier page, or run 'ikrar verify' on it.")
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    note = _("Electronic receipt of this pledge (ledger, session {session}).", session=e.session_id) + " "
+    note += _("To verify: scan the QR with the institution's verifier page, or run 'ikrar verify' on it.")
+    pb.text_block(pdf, pb.t(note), pb.MARGIN + size + 4, pb.WIDTH - size - 4, 3.6, align="L")
 
 
 def write_pakta(

@@ -91,12 +91,12 @@ def letterhead(pdf: Any, profile: Profile) -> None:
     pdf.set_xy(x0, top)
     if profile.government:
         pdf.set_font("Helvetica", "B", 12)
-        pdf.multi_cell(w, 5.5, t(profile.government.upper()), align="C", new_x="LEFT", new_y="NEXT")
+        text_block(pdf, t(profile.government.upper()), x0, w, 5.5, align="C")
     pdf.set_font("Helvetica", "B", 13 if profile.government else 14)
-    pdf.multi_cell(w, 6, t(profile.institution.upper()), align="C", new_x="LEFT", new_y="NEXT")
+    text_block(pdf, t(profile.institution.upper()), x0, w, 6, align="C")
     if profile.address:
         pdf.set_font("Helvetica", "", 8.5)
-        pdf.multi_cell(w, 4, t(profile.address), align="C", new_x="LEFT", new_y="NEXT")
+        text_block(pdf, t(profile.address), x0, w, 4, align="C")
     y = max(pdf.get_y(), top + (23 if profile.logo else 0)) + 1.5
     pdf.set_line_width(0.8)
     pdf.line(MARGIN, y, MARGIN + WIDTH, y)
@@ -108,14 +108,59 @@ def letterhead(pdf: Any, profile: Profile) -> None:
 def title(pdf: Any, lines: list[str], *, size: float = 12) -> None:
     for i, line in enumerate(lines):
         pdf.set_font("Helvetica", "B" if i == 0 else "", size if i == 0 else size - 1.5)
-        pdf.multi_cell(WIDTH, 6 if i == 0 else 5, t(line), align="C", new_x="LMARGIN", new_y="NEXT")
+        text_block(pdf, t(line), MARGIN, WIDTH, 6 if i == 0 else 5, align="C")
     pdf.ln(3)
 
 
+_LAYOUT: dict[tuple[str, float, str, float, str], list[list[tuple[float, str]]]] = {}
+
+
+def _layout(pdf: Any, text: str, width: float, align: str) -> list[list[tuple[float, str]]]:
+    """Lines of (x offset, word), broken and justified once per text, width and font.
+
+    The same pledge points, sanction clause and closing lines are printed on thousands of pages;
+    fpdf2's line breaking of them costs most of a page's time, so it is done once."""
+    key = (text, width, pdf.font_family + pdf.font_style, pdf.font_size_pt, align)
+    if key not in _LAYOUT:
+        if len(_LAYOUT) > 20_000:  # names and values of many officers: keep memory bounded
+            _LAYOUT.clear()
+        lines = pdf.multi_cell(width, 5, text, dry_run=True, output="LINES")
+        space = pdf.get_string_width(" ")
+        out = []
+        for n, line in enumerate(lines):
+            words = line.split(" ")
+            widths = [pdf.get_string_width(w) for w in words]
+            gap = space
+            if align == "J" and n < len(lines) - 1 and len(words) > 1:
+                gap = (width - sum(widths)) / (len(words) - 1)
+            used = sum(widths) + space * (len(words) - 1)
+            x = {"C": (width - used) / 2, "R": width - used}.get(align, 0.0)
+            placed = []
+            for w, wd in zip(words, widths, strict=True):
+                placed.append((x, w))
+                x += wd + gap
+            out.append(placed)
+        _LAYOUT[key] = out
+    return _LAYOUT[key]
+
+
+def text_block(pdf: Any, text: str, x: float, width: float, h: float, *, align: str = "J", left: float = MARGIN) -> None:
+    """Like multi_cell (J, L, C or R), from the cached layout; leaves the cursor below it at ``left``."""
+    y = pdf.get_y()
+    for line in _layout(pdf, text, width, align):
+        if y + h > pdf.page_break_trigger and pdf.auto_page_break:
+            pdf.add_page()
+            y = pdf.get_y()
+        base = y + h / 2 + pdf.font_size * 0.3  # baseline where fpdf2 puts it in a cell
+        for dx, word in line:
+            pdf.text(x + dx, base, word)
+        y += h
+    pdf.set_xy(left, y)
+
+
 def paragraph(pdf: Any, text: str, *, size: float = 10, style: str = "", h: float = 5, align: str = "J") -> None:
-    pdf.set_x(MARGIN)
     pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(WIDTH, h, t(text), align=align, new_x="LMARGIN", new_y="NEXT")
+    text_block(pdf, t(text), MARGIN, WIDTH, h, align=align)
 
 
 def fields(pdf: Any, rows: list[tuple[str, str]], *, label_w: float = 38, size: float = 10, indent: float = 6) -> None:
@@ -126,7 +171,7 @@ def fields(pdf: Any, rows: list[tuple[str, str]], *, label_w: float = 38, size: 
         pdf.set_xy(MARGIN + indent, y)
         pdf.cell(label_w, 5.5, t(label))
         pdf.cell(4, 5.5, ":")
-        pdf.multi_cell(WIDTH - indent - label_w - 4, 5.5, t(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        text_block(pdf, t(value or "-"), MARGIN + indent + label_w + 4, WIDTH - indent - label_w - 4, 5.5, align="L")
 
 
 def numbered(pdf: Any, items: list[str] | tuple[str, ...], *, size: float = 10, indent: float = 6) -> None:
@@ -134,7 +179,8 @@ def numbered(pdf: Any, items: list[str] | tuple[str, ...], *, size: float = 10, 
     for i, item in enumerate(items, 1):
         pdf.set_x(MARGIN + indent)
         pdf.cell(7, 5.2, f"{i}.")
-        pdf.multi_cell(WIDTH - indent - 7, 5.2, t(item), align="J", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(MARGIN + indent)
+        text_block(pdf, t(item), MARGIN + indent + 7, WIDTH - indent - 7, 5.2)
         pdf.ln(0.8)
 
 
@@ -147,16 +193,23 @@ def signature_block(
     pdf.set_xy(x, y)
     pdf.set_font("Helvetica", "", 10)
     for line in heading:  # an empty line keeps its place, so blocks side by side line up
-        pdf.set_x(x)
-        pdf.multi_cell(width, 5, t(line), align="C", new_x="LEFT", new_y="NEXT")
-    pdf.ln(space)
-    pdf.set_x(x)
-    pdf.set_font("Helvetica", "BU" if signer.name else "", 10)
-    pdf.multi_cell(width, 5, t(signer.name or "(" + "." * 40 + ")"), align="C", new_x="LEFT", new_y="NEXT")
-    pdf.set_x(x)
+        if line:
+            text_block(pdf, t(line), x, width, 5, align="C", left=x)
+        else:
+            pdf.set_xy(x, pdf.get_y() + 5)
+    pdf.set_xy(x, pdf.get_y() + space)
+    if signer.name:
+        pdf.set_font("Helvetica", "B", 10)
+        y = pdf.get_y()
+        text_block(pdf, t(signer.name), x, width, 5, align="C", left=x)
+        wd = min(pdf.get_string_width(t(signer.name)), width)
+        pdf.line(x + (width - wd) / 2, y + 4.1, x + (width + wd) / 2, y + 4.1)  # underlined, as signed names are
+    else:
+        pdf.set_font("Helvetica", "", 10)
+        text_block(pdf, "(" + "." * 40 + ")", x, width, 5, align="C", left=x)
     pdf.set_font("Helvetica", "", 10)
     nip = signer.nip or "." * 30
-    pdf.multi_cell(width, 5, t(_("NIP. {nip}", nip=nip)), align="C", new_x="LEFT", new_y="NEXT")
+    text_block(pdf, t(_("NIP. {nip}", nip=nip)), x, width, 5, align="C", left=x)
     return float(pdf.get_y())
 
 
