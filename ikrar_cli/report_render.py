@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .documents.profile import integer, percent
 from .i18n import _
@@ -218,7 +216,7 @@ def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
         y = pdf.get_y()
         pdf.set_font("Helvetica", "", 8)
         # the full name, wrapped onto as many lines as it needs (never cut: two OPDs may share a prefix)
-        lines = pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), dry_run=True, output="LINES")
+        lines: list[str] = pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), dry_run=True, output="LINES")  # type: ignore[assignment]
         label_h = 3.4 * len(lines)
         pdf.set_xy(MARGIN, y + max(0.0, (row_h - label_h) / 2))
         pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), align="R", new_x="LMARGIN", new_y="NEXT")
@@ -268,7 +266,7 @@ def _table(d: _Doc, headers: list[str], widths: list[float], rows: list[list[str
             r = ["", *r[1:]]
         pdf.set_font("Helvetica", "B" if bold else "", 7.5)
         # every cell wraps (a unit name or position is never cut); the row takes the tallest cell
-        n_lines = [len(pdf.multi_cell(w - 1.5, 3.6, d.t(v), dry_run=True, output="LINES")) if v else 1
+        n_lines = [len(pdf.multi_cell(w - 1.5, 3.6, d.t(v), dry_run=True, output="LINES")) if v else 1  # type: ignore[arg-type]
                    for v, w in zip(r, widths, strict=True)]  # fmt: skip
         h = max(5.0, 3.6 * max(n_lines) + 1.4)
         if pdf.get_y() + h > A4[1] - 18:

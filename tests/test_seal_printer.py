@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from doc_helpers import PASS, build_office, make_p12
+from doc_helpers import build_office, make_p12
 
 SEAL_PASS = {"IKRAR_SEAL_PASSPHRASE": "segel-rahasia"}
 

@@ -11,8 +11,8 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import emit_json, progress, say
 from .docopts import seal_from, seal_options
+from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 
 
@@ -71,7 +71,9 @@ def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterat
     default=None,
     help=_("Write the new receipts as a PDF: a compact list per unit (one row and a small QR per officer)"),
 )
-@click.option("--slips", is_flag=True, help=_("With --pdf: individual cut-out slips (6 per A4 page) instead of the list"))
+@click.option(
+    "--slips", is_flag=True, help=_("With --pdf: individual cut-out slips (6 per A4 page) instead of the list")
+)
 @click.option(
     "--png-dir",
     type=click.Path(path_type=Path, file_okay=False),

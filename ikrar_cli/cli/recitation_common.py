@@ -26,7 +26,6 @@ def open_recorder(
     from ..keys import load_terminal_signer, terminal_info
     from ..ledger import Ledger
     from ..recitation import Recorder
-    from .passphrase import get_passphrase
 
     ws = app.workspace()
     info = terminal_info(ws, terminal)  # fails early, before asking for a passphrase

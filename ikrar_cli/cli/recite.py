@@ -315,11 +315,10 @@ def recite(
 ) -> None:
     from ..errors import ConflictError
     from ..pledges import PledgeLibrary
+    from ..printers import parse_printer
     from ..recitation import get_session
     from .output import say
     from .recitation_common import open_recorder
-
-    from ..printers import parse_printer
 
     printer = parse_printer(printer_spec) if printer_spec else None
     ws = app.workspace()

@@ -93,8 +93,11 @@ def _letter(
     pdf.ln(2)
     pb.paragraph(
         pdf,
-        _("We ask you to make sure that each of them makes up the pledge no later than {deadline}, in one of these ways:",
-          deadline=long_date(deadline)),  # fmt: skip
+        _(
+            "We ask you to make sure that each of them makes up the pledge no later than {deadline}, in one of "
+            "these ways:",
+            deadline=long_date(deadline),
+        ),
     )
     pdf.ln(1)
     pb.numbered(

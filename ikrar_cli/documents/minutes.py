@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,7 +102,7 @@ def gather(conn: sqlite3.Connection, session: Session, pledge: Pledge, leader: s
     )
 
 
-def _weekday(day: object) -> str:
+def _weekday(day: date) -> str:
     from babel.dates import format_date
 
     from .profile import _locale

@@ -54,7 +54,8 @@ def select(
     session: int | None = None,
 ) -> Iterator[PaktaEntry]:
     """The earliest receipt per officer (and pledge), ordered by unit then name; call inside a read."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[object] = []
     if pledge_id:
         where.append("a.pledge_id = ?")
         args.append(pledge_id)

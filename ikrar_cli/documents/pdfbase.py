@@ -144,7 +144,9 @@ def _layout(pdf: Any, text: str, width: float, align: str) -> list[list[tuple[fl
     return _LAYOUT[key]
 
 
-def text_block(pdf: Any, text: str, x: float, width: float, h: float, *, align: str = "J", left: float = MARGIN) -> None:
+def text_block(
+    pdf: Any, text: str, x: float, width: float, h: float, *, align: str = "J", left: float = MARGIN
+) -> None:
     """Like multi_cell (J, L, C or R), from the cached layout; leaves the cursor below it at ``left``."""
     y = pdf.get_y()
     for line in _layout(pdf, text, width, align):

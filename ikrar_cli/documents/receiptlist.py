@@ -49,8 +49,11 @@ def _unit_header(pdf: Any, profile: Profile, unit: str, n: int, heading: list[st
         pb.WIDTH,
         4.5,
         pb.t(
-            _("{n} officers. Each QR is the officer's signed receipt; check one with 'ikrar verify' or the verifier page.",
-              n=integer(n))  # fmt: skip
+            _(
+                "{n} officers. Each QR is the officer's signed receipt; check one with 'ikrar verify' or the "
+                "verifier page.",
+                n=integer(n),
+            )
         ),
         new_x="LMARGIN",
         new_y="NEXT",
