@@ -173,9 +173,12 @@ def long_datetime(ts: int, zone: str) -> str:
     """'25 November 2026, 08.30 WITA' — Indonesian writes the time with a dot."""
     from zoneinfo import ZoneInfo
 
-    from ..zones import ABBREVIATIONS
+    from ..zones import ABBREVIATIONS, format_local
 
-    dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(zone))
+    try:
+        dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(zone))
+    except (OverflowError, ValueError, OSError):  # outside years 1-9999: only a forged receipt says so
+        return format_local(ts, zone)
     sep = "." if _locale() == "id" else ":"
     return f"{long_date(dt.date())}, {dt:%H}{sep}{dt:%M} {ABBREVIATIONS.get(zone, zone)}"
 
