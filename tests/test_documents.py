@@ -296,3 +296,16 @@ def test_babel_dates_and_decimals() -> None:
     names = ["dr. Zainal Abidin", "Drs. Nur Aisyah, M.Si.", "Hj. Andi Cahaya, S.Pd.", "Muh. Basri"]
     assert sorted(names, key=sort_name) == ["Hj. Andi Cahaya, S.Pd.", "Muh. Basri", "Drs. Nur Aisyah, M.Si.",
                                             "dr. Zainal Abidin"]  # fmt: skip
+
+
+def test_sanction_clause_is_a_template_field_outside_the_digest(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = ikrar("pledge", "show", "pilkada-2024", "--json")
+    data = json.loads(r.stdout)
+    assert data["sanction"].startswith("Apabila saya melanggar")
+    # the digest is the one published before the field existed (docs/pledge-templates.md)
+    assert data["digest"] == "sha256:bd9dd2fa5a124fa32bcb32999c129238ad5171b3ec2483cda165e5755f6e1669"
+    bad = tmp_path / "t.yaml"
+    src = (Path(__file__).resolve().parents[1] / "pledges" / "pilkada-2024.yaml").read_text(encoding="utf-8")
+    bad.write_text(src.replace("id: pilkada-2024", "id: uji-sanksi").replace("sanction: >-", "sanction: [1, 2]\nx: >-"))
+    r = ikrar("--lang", "en", "pledge", "validate", str(bad))
+    assert r.exit_code == 3 and "sanction" in r.stderr + r.stdout

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from doc_helpers import build_office, make_p12
+from hypothesis import given
+from hypothesis import strategies as st
 
 SEAL_PASS = {"IKRAR_SEAL_PASSPHRASE": "segel-rahasia"}
 
@@ -156,3 +158,24 @@ def test_printer_failure_is_one_translated_line(office) -> None:  # type: ignore
     assert "printer menyala" in err.value.diagnostics()
     with pytest.raises(StorageError):
         print_ticket(parse_printer("escpos:network:127.0.0.1:9"), t)  # nothing listens on the discard port
+
+
+@given(st.text(max_size=60) | st.from_regex(r"escpos:(usb|serial|network|file|x):[ -~]{0,30}", fullmatch=True))
+def test_any_printer_address_parses_or_is_one_usage_error(spec: str) -> None:
+    from ikrar_cli.errors import UsageError
+    from ikrar_cli.printers import parse_printer
+
+    try:
+        p = parse_printer(spec)
+    except UsageError as exc:
+        assert "\n" not in exc.diagnostics()
+        return
+    assert spec.startswith(f"escpos:{p.kind}:") and p.target
+
+
+@given(st.integers(0, 63))
+def test_sextant_characters_round_trip(bits: int) -> None:
+    from ikrar_cli.termqr import sextant, sextant_bits
+
+    ch = sextant(bits)
+    assert len(ch) == 1 and sextant_bits(ch) == bits
