@@ -43,26 +43,30 @@ def run(n: int, row: Callable[..., None]) -> None:
         rows.append(ListRow(code, name, c.officer_id, f"dr. {c.officer_name}, M.Kes.", c.issued_at, c.zone, i, r.text))
         slips.append(Slip(r.text, "BKPSDM", pledge.title, pledge.points, c.officer_name, c.officer_id, code,
                           "2024-10-01 08:00:00 WITA", "t", "bersama", "ikrar verify", labels))  # fmt: skip
-    t0 = time.perf_counter()
-    write_slips_pdf(env.dir / "slips.pdf", slips)
-    t_slips = time.perf_counter() - t0
-    p_slips = _pages(env.dir / "slips.pdf")
-    ref = f"4 slips/page: {t_slips:.1f} s, {p_slips:,} pages"
+    def timed(fn: Callable[[], object]) -> tuple[float, float]:
+        """(wall, CPU) seconds: CPU time stays meaningful on a machine shared with other work."""
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        return time.perf_counter() - w0, time.process_time() - c0
 
-    t0 = time.perf_counter()
-    write_receipt_list(env.dir / "list.pdf", rows, profile=profile, heading=[pledge.title, "Apel"])
-    t = time.perf_counter() - t0
+    w_slips, c_slips = timed(lambda: write_slips_pdf(env.dir / "slips.pdf", slips))
+    p_slips = _pages(env.dir / "slips.pdf")
+    ref = f"4 slips/page: {w_slips:.1f} s (CPU {c_slips:.1f} s), {p_slips:,} pages"
+
+    w, c = timed(lambda: write_receipt_list(env.dir / "list.pdf", rows, profile=profile, heading=[pledge.title, "A"]))
     pages = _pages(env.dir / "list.pdf")
     size = (env.dir / "list.pdf").stat().st_size / 1e6
-    row(f"receipt list of {n:,} officers (20 units, small QR per row)", f"{t:.1f} s, {pages:,} pages, {size:.1f} MB",
-        ref, f"{pages / p_slips:.2f}x pages, {t / t_slips:.2f}x time", "fewer pages than slips")  # fmt: skip
+    row(f"receipt list of {n:,} officers (20 units, small QR per row)",
+        f"{w:.1f} s (CPU {c:.1f} s), {pages:,} pages, {size:.1f} MB",
+        ref, f"{pages / p_slips:.2f}x pages, {c / c_slips:.2f}x CPU", "fewer pages than slips")  # fmt: skip
 
-    t0 = time.perf_counter()
-    write_pakta(env.dir / "pakta.pdf", entries, pledge_for=lambda e: pledge, profile=profile, qr_for=lambda s: s)
-    t = time.perf_counter() - t0
+    w, c = timed(
+        lambda: write_pakta(env.dir / "pakta.pdf", entries, pledge_for=lambda e: pledge, profile=profile,
+                            qr_for=lambda s: s)  # fmt: skip
+    )
     pages = _pages(env.dir / "pakta.pdf")
     size = (env.dir / "pakta.pdf").stat().st_size / 1e6
     row(f"Pakta Integritas for {n:,} officers (one A4 page each, letterhead, QR)",
-        f"{t:.1f} s ({n / t:,.0f}/s), {pages:,} pages, {size:.1f} MB", ref, f"{t / t_slips:.2f}x time",
-        "report it")  # fmt: skip
+        f"{w:.1f} s (CPU {c:.1f} s, {n / c:,.0f}/CPU-s), {pages:,} pages, {size:.1f} MB", ref,
+        f"{c / c_slips:.2f}x CPU", "report it")  # fmt: skip
     shutil.rmtree(env.dir, ignore_errors=True)

@@ -236,9 +236,26 @@ def signature_row(pdf: Any, blocks: list[tuple[list[str], Signatory]], *, space:
 
 
 def draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
-    from ..slips import _draw_qr
+    """The dark runs as rectangles in module units under one transformation matrix: short integer
+    operands ("12 30 3 1 re") instead of page coordinates, so thousands of QR codes stay small."""
+    from ..qr import qr_matrix
 
-    _draw_qr(pdf, text, x, y, size)
+    m = qr_matrix(text)
+    k = pdf.k
+    cell = size / len(m) * k
+    ops = [f"q 0 g {cell:.4f} 0 0 {-cell:.4f} {x * k:.2f} {(pdf.h - y) * k:.2f} cm"]
+    for r, row in enumerate(m):
+        c, n = 0, len(row)
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                ops.append(f"{start} {r} {c - start} 1 re")
+            else:
+                c += 1
+    ops.append("f Q")
+    pdf._out(" ".join(ops))  # noqa: SLF001 - fpdf2's raw content stream writer
 
 
 def proof_block(pdf: Any, proof: Proof | None, *, qr_size: float = 30) -> None:
