@@ -165,7 +165,7 @@ def write_pakta(
     total: int | None = None,
 ) -> int:
     """One combined PDF, one page per officer; returns the number of officers."""
-    pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution)
+    pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution, numbered=False)
     pdf.set_auto_page_break(False)
     witness = profile.signatories.get("pakta", [None])[0]
     n = 0
@@ -195,7 +195,7 @@ def write_pakta_each(
     witness = profile.signatories.get("pakta", [None])[0]
     written = []
     for e in entries:
-        pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution)
+        pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution, numbered=False)
         pdf.set_auto_page_break(False)
         _page(pdf, e, pledge_for(e), profile, qr_for(e.receipt), witness)
         out = folder / f"pakta-{e.officer_id}-{e.pledge_id}.pdf"

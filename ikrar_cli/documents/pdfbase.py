@@ -49,7 +49,11 @@ def t(text: str) -> str:
     return pdf_text(text)
 
 
-def new_pdf(title: str, footer: str = "") -> Any:
+#: the total-pages alias: long enough for "4000" without fpdf2 warning about the reserved width
+NB = "{nb_pages}"
+
+
+def new_pdf(title: str, footer: str = "", *, numbered: bool = True) -> Any:
     from fpdf import FPDF
 
     class Doc(FPDF):  # type: ignore[misc]
@@ -60,8 +64,9 @@ def new_pdf(title: str, footer: str = "") -> Any:
             self.set_font("Helvetica", "", 7)
             self.set_text_color(110, 110, 110)
             self.cell(0, 4, t(footer), align="L")
-            self.set_x(MARGIN)
-            self.cell(0, 4, t(_("Page {n} of {total}", n=self.page_no(), total="{nb}")), align="R")
+            if numbered:
+                self.set_x(MARGIN)
+                self.cell(0, 4, t(_("Page {n} of {total}", n=self.page_no(), total=NB)), align="R")
             self.set_text_color(0, 0, 0)
 
     pdf = Doc(unit="mm", format="A4")
@@ -69,7 +74,7 @@ def new_pdf(title: str, footer: str = "") -> Any:
     pdf.set_auto_page_break(True, 20)
     pdf.set_creator("ikrar")
     pdf.set_title(t(title))
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(NB)
     return pdf
 
 
