@@ -41,6 +41,7 @@ TOP_LEVEL_KEYS = {
     "region",
     "translations",
     "source",
+    "sanction",
 }
 REQUIRED_KEYS = (
     "id",
@@ -94,6 +95,8 @@ class Pledge:
     valid_until: date
     region: str | None = None
     source: str | None = None
+    #: the sanction clause printed on the Pakta Integritas (not pledged words: not in the digest)
+    sanction: str | None = None
     translations: dict[str, Translation] = field(default_factory=dict, compare=False, hash=False)
     path: Path | None = field(default=None, compare=False, hash=False)
 
@@ -157,6 +160,7 @@ class Pledge:
                 "valid": {"from": self.valid_from.isoformat(), "until": self.valid_until.isoformat()},
                 "region": self.region,
                 "source": self.source,
+                "sanction": self.sanction,
                 "translations": {
                     k: {"title": t.title, "opening": t.opening, "points": list(t.points), "closing": t.closing}
                     for k, t in self.translations.items()
@@ -377,6 +381,7 @@ def parse_template(text: str, path: Path) -> Pledge:
         raise c.fail(("valid", "until"), _("is before valid.from"), _("swap the two dates"))
     region = c.text(data.get("region"), ("region",), optional=True)
     source = c.text(data.get("source"), ("source",), optional=True)
+    sanction = c.text(data.get("sanction"), ("sanction",), optional=True)
     translations: dict[str, Translation] = {}
     raw_tr = data.get("translations") or {}
     if not isinstance(raw_tr, dict):
@@ -423,6 +428,7 @@ def parse_template(text: str, path: Path) -> Pledge:
         valid_until=valid_until,
         region=region,
         source=source,
+        sanction=sanction,
         translations=translations,
         path=path,
     )

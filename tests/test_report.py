@@ -177,7 +177,7 @@ def test_pdf_report_renders_with_bars_and_lists(ikrar, site) -> None:  # type: i
 
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     for needle in ("BKPSDM Uji", "Ikrar Netralitas ASN pada Pilkada 2024", "4 of 6 staff have pledged (66.7%)",
-                   "Made Wirawan", "Nur Aisyah", "198001012006041003", "Page 1 of 1", "WITA"):  # fmt: skip
+                   "Made Wirawan", "Nur Aisyah", "198001012006041003", "Page 1 of 3", "WITA"):  # fmt: skip
         assert needle in text, needle
     assert "Ahmad Yani" not in text  # pledged: not on any list
     import pypdfium2 as pdfium

@@ -10,6 +10,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .docopts import seal_from, seal_options
 from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def _as_of(value: str | None) -> date | None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("File to write"))
 @click.option("--all", "show_all", is_flag=True, help=_("List every missing officer (default: first 10 per unit)"))
+@seal_options
 @json_option
 @pass_app
 def compliance(
@@ -60,6 +62,8 @@ def compliance(
     fmt: str | None,
     out: Path | None,
     show_all: bool,
+    seal_p12: Path | None = None,
+    seal_passphrase_file: Path | None = None,
 ) -> None:
     from ..errors import UsageError
     from ..pledges import PledgeLibrary
@@ -98,11 +102,16 @@ def compliance(
         from ..report_render import write_csv, write_pdf, write_xlsx
 
         if fmt == "csv":
-            write_csv(rep, out)
+            write_csv(rep, out, names=show_all)
         elif fmt == "xlsx":
-            write_xlsx(rep, out)
+            write_xlsx(rep, out, names=show_all)
         else:
-            write_pdf(rep, out, stamp=stamp, as_of_label=day.isoformat() if day else stamp)
+            from ..documents.profile import long_date, long_datetime, workspace_profile
+
+            seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Neutrality pledge compliance report"))
+            when = long_datetime(generated, ws.config.timezone)
+            write_pdf(rep, out, stamp=when, as_of_label=long_date(day) if day else when,
+                      profile=workspace_profile(ws), seal=seal)  # fmt: skip
         if not app.json:
             say(_("Wrote {path}", path=out))
     if app.json:
@@ -226,3 +235,13 @@ def officer(app: AppContext, officer_id: str) -> None:
             + (f"  [{', '.join(flags)}]" if flags else "")
         )
         click.echo(f"  {a['receipt']}")
+
+
+def _document_commands() -> None:
+    """The per-unit follow-up letters live in their own module (cli/followup.py)."""
+    from .followup import follow_up
+
+    report.add_command(follow_up)
+
+
+_document_commands()

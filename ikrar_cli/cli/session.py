@@ -159,3 +159,14 @@ def close(app: AppContext, session_id: int, passphrase_file: Path | None) -> Non
     say(_("Session {id} closed. Signed checkpoint of the ledger:", id=s.id))
     click.echo(s.close_checkpoint or "", nl=False)
     click.echo(terminal_qr(s.close_checkpoint or ""))
+
+
+def _document_commands() -> None:
+    """berita acara and receipt list live in their own module (cli/minutes.py)."""
+    from .minutes import minutes, receipts
+
+    session.add_command(minutes)
+    session.add_command(receipts)
+
+
+_document_commands()
