@@ -70,38 +70,12 @@ def seal_from(ws: Workspace, p12: Path | None, passphrase_file: Path | None, rea
     return seal
 
 
-def session_rows(ws: Workspace, session_id: int, officer_ids: set[str] | None = None) -> list[Any]:
-    """Receipt-list rows of a session (all of it, or only the given officers), names with titles."""
-    from ..documents.receiptlist import ListRow
-    from .recitation_common import qr_payload
-
-    with ws.store.read() as conn:
-        rows = conn.execute(
-            "SELECT a.officer_id, a.officer_name, o.gelar_depan, o.name, o.gelar_belakang, a.unit_code, "
-            "COALESCE(u.name, a.unit_code), a.attested_at, s.timezone, a.ledger_idx, a.receipt "
-            "FROM attestations a JOIN sessions s ON s.id = a.session_id "
-            "LEFT JOIN officers o ON o.officer_id = a.officer_id LEFT JOIN units u ON u.code = a.unit_code "
-            "WHERE a.session_id = ?",
-            (session_id,),
-        ).fetchall()
-    out = []
-    for oid, qr_name, front, name, back, code, unit_name, at, zone, idx, receipt in rows:
-        if officer_ids is not None and oid not in officer_ids:
-            continue
-        full = name or qr_name or ""
-        if name:
-            full = f"{front} {name}" if front else name
-            full = f"{full}, {back}" if back else full
-        out.append(ListRow(code, unit_name, oid, full, int(at), zone, int(idx), qr_payload(ws, receipt)))
-    return out
-
-
 def write_list_for(
     app: Any, ws: Workspace, session_id: int, attestations: list[Any] | None, out: Path, seal: Seal | None
 ) -> tuple[int, int]:
     """The compact receipt list of a session (or of the given new attestations) to ``out``."""
     from ..documents.profile import local_date, workspace_profile
-    from ..documents.receiptlist import heading_for, write_receipt_list
+    from ..documents.receiptlist import heading_for, session_rows, write_receipt_list
     from ..pledges import PledgeLibrary
     from ..recitation import get_session
     from .output import progress, say

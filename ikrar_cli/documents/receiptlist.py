@@ -20,6 +20,7 @@ from .profile import Profile, integer, local_date, long_date, long_datetime
 
 if TYPE_CHECKING:
     from ..slips import Slip
+    from ..workspace import Workspace
 
 ROW_H = 16.5
 QR = 14.5
@@ -177,3 +178,28 @@ def write_compact_slips(
 
 def heading_for(pledge_title: str, session_title: str, location: str, day: Any) -> list[str]:
     return [pledge_title, f"{session_title} — {location}, {long_date(day)}"]
+
+
+def session_rows(ws: Workspace, session_id: int, officer_ids: set[str] | None = None) -> list[Any]:
+    """Receipt-list rows of a session (all of it, or only the given officers), names with titles."""
+    from ..receipt_view import qr_payload
+
+    with ws.store.read() as conn:
+        rows = conn.execute(
+            "SELECT a.officer_id, a.officer_name, o.gelar_depan, o.name, o.gelar_belakang, a.unit_code, "
+            "COALESCE(u.name, a.unit_code), a.attested_at, s.timezone, a.ledger_idx, a.receipt "
+            "FROM attestations a JOIN sessions s ON s.id = a.session_id "
+            "LEFT JOIN officers o ON o.officer_id = a.officer_id LEFT JOIN units u ON u.code = a.unit_code "
+            "WHERE a.session_id = ?",
+            (session_id,),
+        ).fetchall()
+    out = []
+    for oid, qr_name, front, name, back, code, unit_name, at, zone, idx, receipt in rows:
+        if officer_ids is not None and oid not in officer_ids:
+            continue
+        full = name or qr_name or ""
+        if name:
+            full = f"{front} {name}" if front else name
+            full = f"{full}, {back}" if back else full
+        out.append(ListRow(code, unit_name, oid, full, int(at), zone, int(idx), qr_payload(ws, receipt)))
+    return out
