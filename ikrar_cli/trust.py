@@ -242,6 +242,9 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
         units = _units(conn)
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
     issued = now()
+    certs = {k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid}
+    for cert in certs.values():  # a certificate row is trusted only when the authority's signature checks
+        cert.verify(auth.public_key)
     return TrustBundle(
         institution_name=ws.config.institution_name,
         institution_code=ws.config.institution_code,
@@ -249,9 +252,7 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
         issued_at=issued,
         valid_until=issued + valid_days * 86400,
         authority_keys={auth.kid: auth.public_key},
-        terminals={
-            k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid
-        },
+        terminals=certs,
         key_revocations=revs,
         revoked_receipts=receipts,
         pledges={
@@ -340,6 +341,9 @@ def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, 
             "INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?)",
             (sig_kid, bundle.serial, data, now()),
         )
+        from .unitregistry import receive
+
+        receive(conn, bundle.units)  # unit codes come from the authority
     return bundle, "added"
 
 

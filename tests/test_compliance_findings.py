@@ -134,7 +134,7 @@ def test_4_a_certificate_row_not_signed_by_the_authority_is_refused_everywhere(i
 
 def test_5_a_terminal_receives_the_authority_unit_codes_and_cannot_mint_its_own(ikrar, tmp_path) -> None:  # type: ignore[no-untyped-def]
     w = World(ikrar, tmp_path)
-    codes = {u["name"]: u["code"] for u in w.authority.json("roster", "units")}
+    codes = {n: c for c, n in w.authority.json("roster", "units").items()}
     assert codes[UNITS[0]] == "KB" and codes[UNITS[1]] != "KB"
     t = Site(ikrar, tmp_path / "batang")
     t("init", "--institution", "BKPSDM Kabupaten Uji", "--code", "UJI", "--timezone", "WITA")
@@ -143,7 +143,7 @@ def test_5_a_terminal_receives_the_authority_unit_codes_and_cannot_mint_its_own(
     lines = w.roster.read_text().splitlines()
     own.write_text("\n".join([lines[0], *(x for x in lines[1:] if UNITS[1] in x)]) + "\n")
     t("roster", "import", str(own))
-    assert {u["name"]: u["code"] for u in t.json("roster", "units")} == {UNITS[1]: codes[UNITS[1]]}
+    assert t.json("roster", "units") == {codes[UNITS[1]]: UNITS[1]}
     other = tmp_path / "lain.csv"
     other.write_text(lines[0] + "\n" + lines[1].replace(UNITS[0], "Kecamatan Baru") + "\n")
     r = t("roster", "import", str(other), ok=False)
