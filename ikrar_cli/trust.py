@@ -273,6 +273,12 @@ def export_bundle(ws: Workspace, passphrase: bytes, *, valid_days: int = DEFAULT
         store.set_meta(conn, "bundle_serial", str(serial))
     bundle = build_live_bundle(ws, serial=serial, valid_days=valid_days)
     bundle.signed_file = signed_bundle_file(bundle, key.sign, info.kid)
+    with store.transaction() as conn:  # kept: reports and terminal packages name the bundle they used
+        conn.execute(
+            "INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (authority_kid, serial) DO NOTHING",
+            (info.kid, serial, bundle.signed_file, now()),
+        )
     return bundle
 
 
