@@ -110,7 +110,15 @@ class _Doc:
             self.pdf.add_page()
 
 
-def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: str) -> None:
+def write_pdf(
+    report: ComplianceReport,
+    path: Path,
+    *,
+    stamp: str,
+    as_of_label: str,
+    proof: list[str] | None = None,
+    proof_qr: str | None = None,
+) -> None:
     from .fsutil import atomic_writer
 
     d = _Doc(report, stamp)
@@ -147,6 +155,10 @@ def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: 
     _unit_table(d, report)
     _missing_lists(d, report)
     _signature_block(d, report)
+    if proof:
+        from .report_pdf_proof import proof_block
+
+        proof_block(pdf, d.width, proof, proof_qr or "")
     with atomic_writer(path) as fh:
         fh.write(bytes(pdf.output()))
 
