@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 FORMAT = "ikrar-ledger-export"
-VERSION = 1
+VERSION = 2  # 2: session records in the log, no unverifiable header fields, canonical lines
 CHUNK = 5000
 
 Progress = Callable[[int, int | None], None]
@@ -149,9 +149,7 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
             {
                 "format": FORMAT,
                 "version": VERSION,
-                "institution": ws.config.institution_name,
                 "institution_code": ws.config.institution_code,
-                "exported_at": now(),
                 "logs": len(plan),
             }
         )
@@ -264,9 +262,22 @@ class _Reader:
             raise self.bad(_("not a JSON line")) from None
         if not isinstance(obj, dict):
             raise self.bad(_("not a JSON object"))
+        if _line(obj) != raw:
+            raise self.bad(_("the line is not in its canonical form (it was edited)"))
         if "end" not in obj:
             self.digest.update(raw)
         return obj
+
+
+HEADER_KEYS = {"format", "version", "institution_code", "logs"}
+LOG_KEYS = {"log", "origin", "key_name", "public_key", "size", "checkpoints", "sessions"}
+SESSION_KEYS = {"session", "terminal", "pledge", "title", "location", "unit", "timezone", "opened_at", "closed_at"}
+END_KEYS = {"end", "logs", "entries", "sha256"}
+
+
+def _keys(reader: _Reader, obj: dict[str, Any], keys: set[str]) -> None:
+    if set(obj) != keys:
+        raise reader.bad(_("unexpected or missing fields: {fields}", fields=", ".join(sorted(set(obj) ^ keys))))
 
 
 def _field(reader: _Reader, obj: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -372,7 +383,9 @@ class Merger:
                 raise reader.bad(_("not an ikrar ledger export (no format header)"))
             if head.get("version") != VERSION:
                 raise reader.bad(_("export format version {v} is not supported", v=head.get("version")))
+            _keys(reader, head, HEADER_KEYS)
             n_logs = _field(reader, head, "logs", int)
+            code = _field(reader, head, "institution_code", str)
             result = FileMerge(path, True)
             with self.ws.store.transaction() as conn:
                 for _n in range(n_logs):
@@ -380,6 +393,12 @@ class Merger:
                 end = reader.next()
                 if end.get("end") is not True:
                     raise reader.bad(_("expected the end line"))
+                _keys(reader, end, END_KEYS)
+                if end.get("logs") != n_logs or end.get("entries") != sum(x.size for x in result.logs):
+                    raise reader.bad(_("the end line's counts do not match the file"))
+                if code != self.verifier.bundle.institution_code:
+                    raise reader.bad(_("the export is of institution {code}, the trust bundle of {own}", code=code,
+                                       own=self.verifier.bundle.institution_code))  # fmt: skip
                 if end.get("sha256") != reader.digest.hexdigest():
                     raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
                 if reader.fh.read(1):
@@ -402,6 +421,7 @@ class Merger:
         from .keys import key_id
 
         h = reader.next()
+        _keys(reader, h, LOG_KEYS)
         log_id = _field(reader, h, "log", str)
         origin = _field(reader, h, "origin", str)
         key_name = _field(reader, h, "key_name", str)
@@ -459,6 +479,7 @@ class Merger:
             if e.get("i") != idx:
                 raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
             record: bytes | None = None
+            _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
             if "record" in e:
                 record = _field(reader, e, "record", str).encode("utf-8")
                 if not record.startswith(RECORD_PREFIX):
@@ -569,6 +590,7 @@ class Merger:
         out: dict[int, int] = {}
         for _n in range(n):
             s = reader.next()
+            _keys(reader, s, SESSION_KEYS)
             number = _field(reader, s, "session", int)
             pledge = _field(reader, s, "pledge", str)
             pid, _sep, ver = pledge.rpartition("@")

@@ -164,8 +164,9 @@ def install_roster(ws: Workspace, body: dict[str, Any]) -> tuple[int, int]:
     stamp = now()
     with ws.store.transaction() as conn:
         receive(conn, body["units"])
-        for code, uname in body["units"].items():
-            conn.execute("INSERT INTO units (code, name) VALUES (?, ?) ON CONFLICT DO NOTHING", (code, uname))
+        for code in sorted({o["unit"] for o in body["officers"]}):
+            conn.execute("INSERT INTO units (code, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         (code, body["units"][code]))  # fmt: skip
         rows = [
             (o["id"], o["id_type"], o["name"], o["unit"], 1 if o["status"] == "active" else 0, o["left"], stamp)
             for o in body["officers"]

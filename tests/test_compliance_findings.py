@@ -28,7 +28,7 @@ def _rewrite(path: Path, out: Path, edit) -> Path:  # type: ignore[no-untyped-de
     body = edit(lines[:-1])
     end = json.loads(lines[-1])
     end["sha256"] = hashlib.sha256("".join(body).encode()).hexdigest()
-    out.write_text("".join(body) + json.dumps(end, separators=(",", ":"), sort_keys=True) + "\n")
+    out.write_text("".join(body) + json.dumps(end, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n")
     return out
 
 
@@ -82,8 +82,8 @@ def test_2_an_edited_or_invented_session_is_refused_at_merge(ikrar, tmp_path) ->
         fake = {"session": 99, "terminal": "apel-1", "pledge": "pemilu-2024@1", "title": "Apel palsu",
                 "location": "-", "unit": None, "timezone": "Asia/Makassar", "opened_at": 1700000000,
                 "closed_at": None}  # fmt: skip
-        dump = json.dumps(head, separators=(",", ":"), sort_keys=True) + "\n"
-        return [lines[0], dump, json.dumps(fake, separators=(",", ":"), sort_keys=True) + "\n", *lines[2:]]
+        dump = json.dumps(head, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
+        return [lines[0], dump, json.dumps(fake, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n", *lines[2:]]
 
     invented = _rewrite(exp, tmp_path / "invented.jsonl", invent)
     r = w.authority("ledger", "merge", str(invented), "--json", ok=False)

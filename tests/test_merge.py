@@ -87,7 +87,7 @@ def forge(export_file: Path, out: Path, line_index: int) -> Path:
     r = decode_receipt(obj["receipt"])
     forged = sign_receipt(replace(r.claims, officer_id="199001012020121001"), Ed25519PrivateKey.generate().sign, r.kid)
     obj["receipt"] = forged.text
-    lines[line_index] = json.dumps(obj, separators=(",", ":"), sort_keys=True) + "\n"
+    lines[line_index] = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     out.write_text("".join(lines))
     return out
 
@@ -182,19 +182,19 @@ def test_damaged_exports_are_rejected_whole(world, damage: str, code: str | None
     if damage == "truncate":
         lines = lines[:-2]
     elif damage == "checksum":
-        head = json.loads(lines[0])
-        head["exported_at"] += 1
-        lines[0] = json.dumps(head) + "\n"
+        end = json.loads(lines[-1])
+        end["sha256"] = "0" * 64
+        lines[-1] = json.dumps(end, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     elif damage == "drop_entry":
         del lines[4]
     elif damage == "swap":
         a, b = json.loads(lines[3]), json.loads(lines[4])
         a["receipt"], b["receipt"] = b["receipt"], a["receipt"]
-        lines[3], lines[4] = json.dumps(a) + "\n", json.dumps(b) + "\n"
+        lines[3], lines[4] = (json.dumps(x, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n" for x in (a, b))
     elif damage == "bad_checkpoint":
         h = json.loads(lines[1])
         h["checkpoints"][-1] = h["checkpoints"][-1].replace("\n4\n", "\n3\n")
-        lines[1] = json.dumps(h) + "\n"
+        lines[1] = json.dumps(h, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     bad = tmp / "bad.jsonl"
     bad.write_text("".join(lines))
     if damage == "unknown_terminal":
