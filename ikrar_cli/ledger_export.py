@@ -429,6 +429,8 @@ class Merger:
             public_key = base64.b64decode(_field(reader, h, "public_key", str), validate=True)
         except ValueError:
             raise reader.bad(_("public_key is not base64")) from None
+        if base64.b64encode(public_key).decode() != h["public_key"]:
+            raise reader.bad(_("public_key is not in its canonical base64 form"))
         size = _field(reader, h, "size", int)
         notes = _field(reader, h, "checkpoints", list)
         n_sessions = _field(reader, h, "sessions", int)
