@@ -37,6 +37,9 @@ def setup_terminal(ikrar, tmp_path: Path, roster: str = ROSTER, attest: bool = T
     f = tmp_path / "roster.csv"
     f.write_text(roster)
     assert ikrar("roster", "import", str(f)).exit_code == 0
+    # what reports read: the signed roster and the signed bundle
+    assert ikrar("roster", "publish", "--as-of", "2024-01-02", env=PASS).exit_code == 0
+    assert ikrar("trust", "export", env=PASS).exit_code == 0
     r = ikrar(
         "session",
         "open",
@@ -273,6 +276,10 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
         )
         assert r.returncode == 0, r.stderr
         seen.append(json.loads(r.stdout)["attested"])
+        # reports count what a signed checkpoint covers: sign one, as the terminal does on close
+        r = subprocess.run([sys.executable, "-m", "ikrar_cli", "ledger", "checkpoint"], env=_env(home),
+                           capture_output=True, text=True)  # fmt: skip
+        assert r.returncode == 0, r.stderr
         r = subprocess.run(
             [sys.executable, "-m", "ikrar_cli", "report", "compliance", "--pledge", "pilkada-2024", "--json"],
             env=_env(home),
