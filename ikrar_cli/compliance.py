@@ -120,7 +120,9 @@ def signed_bundle(ws: Workspace, *, serial: int | None = None, sha256: str | Non
         pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
         pins += [fingerprint(bytes(p)) for (p,) in conn.execute(
             "SELECT public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")]  # fmt: skip
-        rows = conn.execute("SELECT serial, bundle FROM trust_bundles ORDER BY serial DESC, accepted_at DESC").fetchall()
+        rows = conn.execute(
+            "SELECT serial, bundle FROM trust_bundles ORDER BY serial DESC, accepted_at DESC"
+        ).fetchall()
     if serial is not None:
         rows = [r for r in rows if r[0] == serial and hashlib.sha256(bytes(r[1])).hexdigest() == sha256]
     if not rows:
@@ -131,11 +133,15 @@ def signed_bundle(ws: Workspace, *, serial: int | None = None, sha256: str | Non
             )
         raise NotFoundError(
             _("No signed trust bundle in this workspace"),
-            _("the authority runs 'ikrar trust export'; others run 'ikrar trust add FILE --fingerprint FP'"),
+            _(
+                "the authority runs 'ikrar trust export'; others run 'ikrar trust add FILE --fingerprint FP'"
+            ),
         )
     if not pins:
-        raise TrustError(_("No authority is trusted in this workspace yet"),
-                         _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…"))  # fmt: skip
+        raise TrustError(
+            _("No authority is trusted in this workspace yet"),
+            _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…"),
+        )
     return parse_bundle_bytes(bytes(rows[0][1]), ws.db_path, pins)
 
 
@@ -208,7 +214,6 @@ def gather(
     ws: Workspace, pledge_ref: str, as_of: str, *, unit: str | None = None, snapshot: str | None = None
 ) -> Inputs:
     from .rostersnapshot import load
-
     from .trust import build_live_bundle, is_authority_workspace
 
     day = _check_day(as_of)

@@ -24,8 +24,8 @@ from .i18n import _
 from .ledger import Ledger, LogInfo, PackedHashes
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
-from .store import now
 from .sessions import RECORD_PREFIX
+from .store import now
 from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
@@ -203,7 +203,6 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
                 if not rows:
                     break
                 from .base45 import b45encode
-
                 from .sessions import is_record
 
                 for idx, leaf in rows:

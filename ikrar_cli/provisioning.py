@@ -61,7 +61,8 @@ def scoped_snapshot_body(body: dict[str, Any], units: list[str]) -> dict[str, An
 def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False) -> tuple[bytes, dict[str, Any]]:
     """Sign the provisioning file for terminal ``name``; returns (file bytes, summary)."""
     from .keys import load_authority_signer
-    from .rostersnapshot import KIND as SNAP, Snapshot, _store, load
+    from .rostersnapshot import KIND as SNAP
+    from .rostersnapshot import Snapshot, _store, load
     from .trust import parse_bundle_bytes
 
     key, info = load_authority_signer(ws, passphrase)
@@ -125,7 +126,9 @@ def setup(ws: Workspace, path: Path, fp: str | None) -> dict[str, Any]:
         inner = json.loads(data.decode("utf-8"))[KIND]
         bundle_bytes = inner["trust_bundle"].encode("utf-8")
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-        raise InputError(_("{path}: not an ikrar terminal package", path=path), _("ask the authority for the file"))
+        raise InputError(
+            _("{path}: not an ikrar terminal package", path=path), _("ask the authority for the file")
+        ) from None
     bundle = parse_bundle_bytes(bundle_bytes, path, wanted)
     authorities = {k: p for k, p in bundle.authority_keys.items() if fingerprint(p) in set(wanted)}
     body, _kid = open_document(data, KIND, path, authorities)

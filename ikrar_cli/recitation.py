@@ -95,8 +95,8 @@ _SESSION_COLUMNS = (
 
 
 def _session(row: tuple[Any, ...]) -> Session:
-    return Session(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], bytes(row[6]), *row[7:15],
-                   bool(row[15]), int(row[16]))  # fmt: skip
+    return Session(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], bytes(row[6]), row[7], row[8], row[9],
+                   row[10], row[11], row[12], row[13], row[14], bool(row[15]), int(row[16]))  # fmt: skip
 
 
 def log_id_for(kid: bytes) -> str:

@@ -68,7 +68,8 @@ def trusted_authorities(conn: Any) -> dict[bytes, bytes]:
     """kid -> public key of the authorities this workspace trusts: its own, and the pinned ones."""
     from .keys import key_id
 
-    out = {bytes(k): bytes(p) for k, p in conn.execute("SELECT kid, public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")}
+    own = conn.execute("SELECT kid, public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")
+    out = {bytes(k): bytes(p) for k, p in own}
     for (pub,) in conn.execute("SELECT public_key FROM trust_anchors"):
         out[key_id(bytes(pub))] = bytes(pub)
     return out

@@ -9,13 +9,11 @@ import re
 import sqlite3
 from pathlib import Path
 
-import pytest
+from compliance_world import UNITS, Site, World, attest, export, open_session, report, today
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ikrar_cli.keys import TerminalCertificate, canonical_json, key_id, raw_public
 from ikrar_cli.receipt import Claims, sign_receipt
-
-from compliance_world import UNITS, Site, World, attest, export, open_session, report, today
 
 
 def _unit(rep: dict, code: str) -> dict:
@@ -82,8 +80,10 @@ def test_2_an_edited_or_invented_session_is_refused_at_merge(ikrar, tmp_path) ->
         fake = {"session": 99, "terminal": "apel-1", "pledge": "pemilu-2024@1", "title": "Apel palsu",
                 "location": "-", "unit": None, "timezone": "Asia/Makassar", "opened_at": 1700000000,
                 "closed_at": None}  # fmt: skip
-        dump = json.dumps(head, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
-        return [lines[0], dump, json.dumps(fake, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n", *lines[2:]]
+        def dump(obj: dict) -> str:
+            return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
+
+        return [lines[0], dump(head), dump(fake), *lines[2:]]
 
     invented = _rewrite(exp, tmp_path / "invented.jsonl", invent)
     r = w.authority("ledger", "merge", str(invented), "--json", ok=False)

@@ -190,7 +190,9 @@ def test_damaged_exports_are_rejected_whole(world, damage: str, code: str | None
     elif damage == "swap":
         a, b = json.loads(lines[3]), json.loads(lines[4])
         a["receipt"], b["receipt"] = b["receipt"], a["receipt"]
-        lines[3], lines[4] = (json.dumps(x, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n" for x in (a, b))
+        lines[3], lines[4] = (
+            json.dumps(x, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n" for x in (a, b)
+        )
     elif damage == "bad_checkpoint":
         h = json.loads(lines[1])
         h["checkpoints"][-1] = h["checkpoints"][-1].replace("\n4\n", "\n3\n")

@@ -80,7 +80,9 @@ def compliance(
           digest=result.document["digest"]))  # fmt: skip
 
 
-@report.command("verify", help=_("Recompute a compliance report (JSON) from its signed inputs: MATCH or the first difference."))
+@report.command(
+    "verify", help=_("Recompute a compliance report (JSON) from its signed inputs: MATCH or the first difference.")
+)
 @click.argument("report_file", type=click.Path(path_type=Path, dir_okay=False))
 @json_option
 @pass_app
