@@ -188,6 +188,11 @@ def test_pdf_report_renders_with_bars_and_lists(ikrar, site) -> None:  # type: i
                    "Made Wirawan", "Nur Aisyah", "198001012006041003", "Page 1 of 1", "WITA"):  # fmt: skip
         assert needle in text, needle
     assert "Ahmad Yani" not in text  # pledged: not on any list
+    # the proof block: the same inputs and digest as the JSON, as text (and a QR code)
+    doc = report(ikrar)
+    flat = " ".join(text.split())
+    assert doc["digest"] in flat.replace(" ", "") or doc["digest"] in flat
+    assert "Report digest" in text and doc["inputs"]["roster_snapshot"][:20] in text.replace("\n", "")
     import pypdfium2 as pdfium
 
     image = pdfium.PdfDocument(str(pdf))[0].render(scale=1).to_pil().convert("RGB")
