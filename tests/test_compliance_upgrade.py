@@ -66,3 +66,29 @@ def test_a_log_recorded_before_sessions_were_signed_is_shown_as_such(
     # its receipts count; its unsigned session dates decide nobody's 'joined later'
     assert rep["totals"]["attested"] == 2
     assert all(u["last_session"] is None for u in rep["units"])
+
+
+def test_terminal_setup_again_updates_the_kiosk_and_refuses_an_older_package(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    w = World(ikrar, tmp_path)
+    t = w.terminal("apel-1")
+    old = tmp_path / "apel-1-pkg.ikrar"
+    kept = tmp_path / "old.ikrar"
+    kept.write_bytes(old.read_bytes())
+    # HR retires one officer; the authority publishes and re-packages
+    lines = w.roster.read_text().splitlines()
+    gone = w.nips[UNITS[2]][0]
+    w.roster.write_text("\n".join(x for x in lines if gone not in x) + "\n")
+    w.authority("roster", "import", str(w.roster), "--retire-missing")
+    w.authority("roster", "publish", "--as-of", "2024-02-01")
+    w.authority("trust", "export", "--out", str(w.bundle))
+    w.authority("terminal", "package", "apel-1", "--out", str(old))
+    r = t.json("terminal", "setup", str(old))  # the pinned authority: no fingerprint needed again
+    assert (r["bundle"], r["officers"], r["left"]) == ("added", 11, 1)
+    assert gone not in {o["officer_id"] for o in t.json("roster", "list")}
+    r = t("terminal", "setup", str(kept), ok=False)  # replaying the older package: its bundle is older
+    assert r.exit_code == 8 and "not newer" in r.stderr
+    # one byte changed in the package: refused
+    data = old.read_bytes()
+    bad = tmp_path / "bad.ikrar"
+    bad.write_bytes(data.replace(b'"terminal":"apel-1"', b'"terminal":"apel-9"'))
+    assert t("terminal", "setup", str(bad), ok=False).exit_code == 8
