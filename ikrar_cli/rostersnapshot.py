@@ -124,6 +124,7 @@ def _validate(body: Any, where: object) -> None:
         ids = [o["id"] for o in body["officers"]]
         for o in body["officers"]:
             ok = ok and o["status"] in ("active", "left") and o["unit"] in body["units"]
+            ok = ok and o["joined_from"] in ("hr", "snapshot")
             date.fromisoformat(o["joined"])
             if o["left"] is not None:
                 date.fromisoformat(o["left"])
@@ -167,6 +168,7 @@ def build_body(
             _("publish with --as-of {day} or later", day=prev[2]),
         )  # fmt: skip
     first = dict(conn.execute("SELECT officer_id, as_of FROM roster_first_listed"))
+    hr = dict(conn.execute("SELECT officer_id, joined FROM roster_joined"))  # TMT from HR's sheet
     units = {c: n for c, n in conn.execute("SELECT code, name FROM unit_registry")}
     units.update({c: n for c, n in conn.execute("SELECT code, name FROM units")})
     officers = []
@@ -181,10 +183,11 @@ def build_body(
             continue  # never on a published roster: nobody ever expected a pledge from them
         full = f"{front} {name}" if front else name
         full = f"{full}, {back}" if back else full
-        left = None if active else min(max(retired or as_of, listed or as_of), as_of)
+        joined = hr.get(oid) or listed or as_of
+        left = None if active else min(max(retired or as_of, joined), as_of)
         officers.append(
             {"id": oid, "id_type": id_type, "name": full, "unit": unit, "status": "active" if active else "left",
-             "joined": listed or as_of, "joined_from": "snapshot", "left": left}
+             "joined": joined, "joined_from": "hr" if oid in hr else "snapshot", "left": left}
         )  # fmt: skip
     return {
         "format": FORMAT,

@@ -15,14 +15,26 @@ from .passphrase import get_passphrase, passphrase_option
 @click.command(help=_("Sign and publish the roster as of a date: who must pledge (authority workspace)."))
 @click.option("--as-of", "as_of", required=True, help=_("The date the roster is valid for (YYYY-MM-DD)"))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Also write the file"))
+@click.option(
+    "--joined",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("HR sheet with NIP and TMT columns: the dates officers joined"),
+)
 @passphrase_option
 @json_option
 @pass_app
-def publish(app: AppContext, as_of: str, out: Path | None, passphrase_file: Path | None) -> None:
+def publish(app: AppContext, as_of: str, out: Path | None, joined: Path | None, passphrase_file: Path | None) -> None:
     from ..fsutil import atomic_write_bytes
     from ..rostersnapshot import publish as do_publish
 
     ws = app.workspace()
+    if joined is not None:
+        from ..joined import read_joined, record_joined
+
+        n = record_joined(ws, read_joined(joined))
+        if not app.json:
+            say(_("{n} joining dates (TMT) read from {path}", n=n, path=joined))
     snap = do_publish(ws, get_passphrase(passphrase_file), as_of)
     if out is not None:
         atomic_write_bytes(out, snap.file, mode=0o600)

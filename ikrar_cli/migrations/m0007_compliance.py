@@ -29,6 +29,10 @@ CREATE TABLE roster_first_listed (
     officer_id  TEXT PRIMARY KEY,
     as_of       TEXT NOT NULL
 );
+CREATE TABLE roster_joined (
+    officer_id  TEXT PRIMARY KEY,
+    joined      TEXT NOT NULL
+);
 ALTER TABLE sessions ADD COLUMN signed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN roster_digest TEXT
 """
