@@ -248,6 +248,9 @@ def rename_unit_code(store: Store, name_or_code: str, new_code: str) -> tuple[st
             from .errors import NotFoundError
 
             raise NotFoundError(_("Unit {unit} not found", unit=name_or_code), _("see 'ikrar roster units'"))
+        from .unitregistry import check_new_code, record_code
+
+        check_new_code(conn, row[1], new)
         if conn.execute("SELECT 1 FROM units WHERE code = ?", (new,)).fetchone():
             from .errors import ConflictError
 
@@ -255,6 +258,7 @@ def rename_unit_code(store: Store, name_or_code: str, new_code: str) -> tuple[st
         conn.execute("PRAGMA defer_foreign_keys = ON")
         conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, row[0]))
         conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, row[0]))
+        record_code(conn, new, row[1])
     return row[0], new
 
 
@@ -492,16 +496,10 @@ def _apply_in_transaction(
     store: Store, report: ImportReport, path: Path, *, retire_missing: bool, dry_run: bool, today: date
 ) -> None:
     with store.transaction() as conn:
-        taken = {c for (c,) in conn.execute("SELECT code FROM units")}
-        existing_units = {n: c for c, n in conn.execute("SELECT code, name FROM units")}
-        unit_map: dict[str, str] = {}
-        for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit"):
-            code = existing_units.get(uname)
-            if code is None:
-                code = derive_unit_code(uname, taken)
-                taken.add(code)
-                conn.execute("INSERT INTO units (code, name) VALUES (?, ?)", (code, uname))
-            unit_map[uname] = code
+        from .unitregistry import assign_unit_codes
+
+        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
+        unit_map = assign_unit_codes(conn, names)  # the authority mints codes; everyone else receives them
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
         conn.execute("DELETE FROM unit_map")
         conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
