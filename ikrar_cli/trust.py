@@ -502,11 +502,14 @@ def refuse_older_bundle(ws: Workspace, bundle: TrustBundle, where: object) -> No
 
 def accepted_revocation(ws: Workspace, kid: bytes) -> tuple[int, str] | None:
     """The revocation of ``kid`` in the pinned bundle, if this workspace accepted one that lists it."""
+    from .trustpolicy import accepted_fingerprints
+
     with ws.store.read() as conn:
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
         row = _pinned_row(conn)
     if row is None:
         return None
+    # the pinned authorities, and this workspace's own authority key (it stores what it exports)
+    pins = accepted_fingerprints(ws)
     return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins).key_revocations.get(kid)
 
 

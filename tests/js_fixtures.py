@@ -413,8 +413,8 @@ def bad_bundles() -> list[dict[str, Any]]:
     digest, info = next(iter(b.pledges.items()))
     out = []
     for name, pledge in (
-        ("pledge title altered", dict(info, canonical=dict(info["canonical"], title="Judul yang diubah"))),
-        ("pledge version relabelled", dict(info, version=info["version"] + 1)),
+        ("pledge title altered", replace(info, canonical=dict(info.canonical, title="Judul yang diubah"))),
+        ("pledge version relabelled", replace(info, version=info.version + 1)),
     ):
         data = signed_bundle_file(
             replace(b, pledges={**b.pledges, digest: pledge}), auth.sign, key_id(raw_public(auth))

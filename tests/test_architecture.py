@@ -28,10 +28,7 @@ SQL_TEXT = re.compile(
 #: Shrink this list as they are cleaned; the test fails if a listed file is already clean.
 PENDING = {
     "recite.py",  # kiosk lookups by SQL
-    "report.py",  # revoked-receipt policy and queries (moving in the compliance branch)
     "roster.py",  # roster listing/export queries (moving in the sheets branch)
-    "session.py",  # one query per session (moving in the compliance branch)
-    "verify.py",  # authority fingerprints policy and queries (moving in the compliance branch)
 }
 
 
