@@ -28,6 +28,7 @@ HDR_ALG, HDR_KID = 1, 4
 RECEIPT_TYPE = 1
 DIGEST_PREFIX_LEN = 12
 MAX_TEXT = 4096
+MAX_CLAIM_TEXT = 200  # every text claim (name, unit, pledge id): 1-200 characters
 
 # claim keys
 K_TYPE, K_PLEDGE, K_VERSION, K_DIGEST, K_OFFICER, K_IDTYPE, K_NAME = 1, 2, 3, 4, 5, 6, 7
@@ -214,7 +215,7 @@ def _claims(m: Any) -> Claims:
         return v
 
     def text(v: Any) -> str:
-        if not isinstance(v, str) or not v or len(v) > 200:
+        if not isinstance(v, str) or not v or len(v) > MAX_CLAIM_TEXT:
             raise _invalid("malformed")
         return v
 

@@ -64,6 +64,7 @@ class TableReader:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_row: int = 1  # the spreadsheet row number of ``headers``
 
     def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
         return self._rows
@@ -148,7 +149,7 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
         finally:
             fh.close()
 
-    return TableReader(path, headers, rows(), encoding=enc, delimiter=delim)
+    return TableReader(path, headers, rows(), encoding=enc, delimiter=delim, header_row=row_no)
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
@@ -190,7 +191,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
             if any(str(c).strip() for c in cells):
                 yield n, cells
 
-    return TableReader(path, headers, rows(), sheet=name)
+    return TableReader(path, headers, rows(), sheet=name, header_row=row_no)
 
 
 def _cell_value(c: Any) -> Cell:

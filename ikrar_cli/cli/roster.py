@@ -35,6 +35,13 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--sheet", default=None, help=_("XLSX sheet name (default: the first)"))
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help=_("Map a field to a column header"))
 @click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help=_("The row that names the columns (default: found among the first 30 rows)"),
+)
+@click.option(
     "--id-type",
     type=click.Choice(["nip", "nippppk", "nik", "internal"]),
     default=None,
@@ -47,9 +54,14 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
     "--rejects",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=_("CSV file for rejected rows, with a reason column"),
+    help=_("File for rejected rows: the input's columns and a reason column (CSV or XLSX, like the input)"),
 )
 @click.option("--retire-missing", is_flag=True, help=_("Mark staff absent from this full roster as inactive"))
+@click.option(
+    "--clear-empty",
+    is_flag=True,
+    help=_("An empty cell clears the stored value (default: an empty cell or an absent column changes nothing)"),
+)
 @json_option
 @pass_app
 def import_(
@@ -57,19 +69,23 @@ def import_(
     file: Path,
     sheet: str | None,
     maps: tuple[str, ...],
+    header_row: int | None,
     id_type: str | None,
     encoding: str | None,
     dry_run: bool,
     skip_invalid: bool,
     rejects: Path | None,
     retire_missing: bool,
+    clear_empty: bool,
 ) -> None:
     from ..errors import InputError
+    from ..rejects import default_rejects_path
     from ..roster import import_roster
+    from .roster_summary import emit_json_stream, render_import
 
     ws = app.workspace()
     if skip_invalid and rejects is None:
-        rejects = file.with_name(file.stem + ".rejects.csv")
+        rejects = default_rejects_path(file)
     try:
         with progress(_("Importing"), None, enabled=not app.json) as tick:
             report = import_roster(
@@ -84,11 +100,14 @@ def import_(
                 rejects_path=rejects,
                 retire_missing=retire_missing,
                 progress=tick,
+                header_row=header_row,
+                clear_empty=clear_empty,
+                language=ws.config.language,
             )
     except InputError as exc:
         bad = getattr(exc, "report", None)
         if bad is not None and not app.json:  # with --json the report travels inside the error object
-            for p in bad.invalid + bad.duplicates:
+            for p in sorted(bad.invalid + bad.duplicates, key=lambda p: p.row):
                 line = _(
                     "row {row}, column {column}, value {value!r}: {reason}",
                     row=p.row,
@@ -97,31 +116,18 @@ def import_(
                     reason=p.reason,
                 )
                 say(f"{line} — {p.hint}" if p.hint else line)
+            if bad.rejects_file:
+                say(_("Rejected rows written to {path}", path=bad.rejects_file))
         raise
-    if app.json:
-        emit_json(report.to_dict())
-        return
-    title = _("Dry run (nothing written)") if dry_run else _("Roster imported")
-    click.echo(f"{title}: {file}")
-    click.echo(
-        _(
-            "rows {rows} · added {added} · updated {updated} · unchanged {unchanged} · invalid {invalid} · "
-            "duplicates {dups} · retired {retired}",
-            rows=report.rows,
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            invalid=len(report.invalid),
-            dups=len(report.duplicates),
-            retired=report.retired,
-        )
-    )
-    for ch in report.changes[:20]:
-        click.echo(f"  {ch['officer_id']}  {ch['field']}: {ch['old']!r} → {ch['new']!r}")
-    if len(report.changes) > 20:
-        click.echo(_("  … {n} more changes (see --json)", n=len(report.changes) - 20))
-    if report.rejects_file:
-        say(_("Rejected rows written to {path}", path=report.rejects_file))
+    try:
+        if app.json:
+            emit_json_stream(report)
+            return
+        render_import(report, file, dry_run=dry_run)
+        if report.rejects_file:
+            say(_("Rejected rows written to {path}", path=report.rejects_file))
+    finally:
+        report.change_log.close()
 
 
 @roster.command("list", help=_("List officers (filter by unit and status)."))
