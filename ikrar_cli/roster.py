@@ -307,10 +307,13 @@ def rename_unit_code(store: Store, name_or_code: str, new_code: str) -> tuple[st
     return rename_unit_codes(store, [(name_or_code, new_code)])[0]
 
 
-def rename_unit_codes(store: Store, pairs: list[tuple[str, str]], *, where: str = "") -> list[tuple[str, str]]:
+def rename_unit_codes(
+    store: Store, pairs: list[tuple[str, str]], *, labels: list[str] | None = None
+) -> list[tuple[str, str]]:
     """Give units new codes, all or none, in one transaction (codes may be swapped).
 
-    Each pair is (unit name or current code, new code); ``where`` prefixes messages (a file's row).
+    Each pair is (unit name or current code, new code); ``labels[i]`` says where pair i came
+    from (``file.csv: row 5``) in messages.
     """
     from .errors import ConflictError, NotFoundError
     from .unit_codes import MAX_LEN, MIN_LEN, is_valid_code, normalise_code
@@ -321,7 +324,7 @@ def rename_unit_codes(store: Store, pairs: list[tuple[str, str]], *, where: str 
         by_name_ci = {n.casefold(): c for c, n in units.items()}
         plan: dict[str, str] = {}
         for i, (unit, code) in enumerate(pairs):
-            at = f"{where}{i + 1}: " if where else ""
+            at = f"{labels[i]}: " if labels else ""
             new = normalise_code(code)
             if not is_valid_code(new):
                 raise UsageError(

@@ -139,7 +139,8 @@ def _columns(top: list[str], bottom: list[str] | None) -> tuple[list[str], list[
     if bottom is None:
         return top, [(header_key(t),) if t else () for t in top]
     filled_top = _ffill(top, bottom)
-    labels, keys = [], []
+    labels: list[str] = []
+    keys: list[tuple[str, ...]] = []
     for t, b in itertools.zip_longest(filled_top, bottom, fillvalue=""):
         if t and b and header_key(t) != header_key(b):
             labels.append(f"{t} / {b}")
@@ -221,7 +222,8 @@ def open_sheet(
     i = best[0]
     top = head[i][1]
     single_labels, single_keys = _columns(top, None)
-    labels, keys, rows_used = single_labels, single_keys, (head[i][0],)
+    rows_used: tuple[int, ...] = (head[i][0],)
+    labels, keys = single_labels, single_keys
     if i + 1 < len(head) and head[i + 1][0] == head[i][0] + 1:
         below = head[i + 1][1]
         two_labels, two_keys = _columns(top, below)

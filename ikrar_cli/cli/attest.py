@@ -15,34 +15,15 @@ from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 
 
-def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterator[tuple[int, str]]:
-    """(row number, identifier text) from a CSV/XLSX attendance list, reusing the roster readers."""
-    from ..errors import InputError
-    from ..roster import ALIASES, header_key
-    from ..tabular import cell_text, read_table
+def attendance_rows(
+    path: Path, sheet: str | None, column: str | None, header_row: int | None = None, skipped: list | None = None
+) -> Iterator[tuple[int, str]]:
+    """(row number, identifier text) from a CSV/XLSX attendance list, with the roster's header
+    detection: title rows, two-row headers, numbering, subtotal and heading rows are left out
+    (appended to ``skipped`` when given)."""
+    from ..attendance import attendance_table
 
-    table = read_table(path, sheet=sheet)
-    keys = [header_key(h) for h in table.headers]
-    if column:
-        if header_key(column) not in keys:
-            raise InputError(
-                _("--column {column}: no such column", column=column),
-                _("columns found: {cols}", cols=", ".join(table.headers)),
-            )
-        idx = keys.index(header_key(column))
-    else:
-        found = [keys.index(a) for a in ALIASES["officer_id"] + ALIASES["nik"] if a in keys]
-        if found:
-            idx = found[0]
-        elif len(keys) == 1:
-            idx = 0
-        else:
-            raise InputError(
-                _("{path}: no NIP or NIK column found", path=path),
-                _("columns found: {cols}; choose one with --column", cols=", ".join(table.headers)),
-            )
-    for row, cells in table:
-        yield row, cell_text(cells[idx]) if idx < len(cells) else ""
+    yield from attendance_table(path, sheet, column, header_row, skipped)
 
 
 @click.command(
@@ -62,6 +43,19 @@ def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterat
 )
 @click.option("--sheet", default=None, help=_("XLSX sheet name"))
 @click.option("--column", default=None, help=_("Column holding the identifiers"))
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help=_("The row that names the columns (default: found among the first 30 rows)"),
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Write the rows not recorded (unknown, invalid, inactive, repeated) with a reason column"),
+)
 @click.option("--allow-unlisted", is_flag=True, help=_("Record an officer who is not on the roster (flagged for HR)"))
 @click.option(
     "--pdf",
@@ -88,6 +82,8 @@ def attest(
     attendance: Path | None,
     sheet: str | None,
     column: str | None,
+    header_row: int | None,
+    rejects: Path | None,
     allow_unlisted: bool,
     pdf_out: Path | None,
     png_dir: Path | None,
@@ -127,13 +123,35 @@ def attest(
             out.write("\n".join(lines) + "\n")
             out.flush()
 
+        skipped: list = []
         with progress(_("Recording"), None, enabled=not app.json) as tick:
             report = recorder.attest_many(
-                session_id, attendance_rows(attendance, sheet, column), on_committed=committed, progress=tick
+                session_id,
+                attendance_rows(attendance, sheet, column, header_row, skipped),
+                on_committed=committed,
+                progress=tick,
+            )
+        problems = report.invalid + report.unknown + report.duplicates + report.inactive
+        if rejects is not None and problems:
+            from ..attendance import write_attendance_rejects
+
+            write_attendance_rejects(
+                attendance,
+                rejects,
+                {p.row: p.reason for p in problems},
+                sheet=sheet,
+                column=column,
+                header_row=header_row,
+                language=recorder.workspace.config.language,
             )
         if app.json:
-            click.echo(json.dumps({"summary": report.to_dict()}, ensure_ascii=False))
+            summary = dict(report.to_dict(), skipped_rows=[r.to_dict() for r in skipped])
+            if rejects is not None and problems:
+                summary["rejects_file"] = str(rejects)
+            click.echo(json.dumps({"summary": summary}, ensure_ascii=False))
         else:
+            for r in skipped:
+                say(_("row {row} left out: {reason}", row=r.row, reason=r.describe()))
             say(
                 _(
                     "Collective recitation: {n} recorded, {a} had already pledged, {u} unknown, {i} invalid, "
@@ -146,8 +164,10 @@ def attest(
                     x=len(report.inactive),
                 )
             )
-            for p in report.invalid + report.unknown + report.duplicates + report.inactive:
+            for p in sorted(problems, key=lambda p: p.row):
                 say(_("row {row}: {value!r}: {reason}", row=p.row, value=p.value, reason=p.reason))
+            if rejects is not None and problems:
+                say(_("Rows not recorded written to {path}", path=rejects))
     if new and (pdf_out or png_dir):
         write_outputs(app, recorder.workspace, new, signer.name, pdf_out, png_dir)
 
