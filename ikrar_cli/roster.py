@@ -92,18 +92,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "instansi",
     ),
     "sub_unit": ("subunit", "subunitkerja", "unornama", "unor", "bidang", "bagian", "subbagian"),
+    # the golongan (III/a) before the pangkat name (Penata): SIASN and SAPK export both
     "rank": (
         "golongan",
-        "pangkat",
         "golruangakhir",
         "namagolongan",
-        "pangkatgolongan",
         "golru",
-        "pangkatakhir",
         "gol",
         "golruang",
+        "pangkatgolongan",
         "pangkatgol",
         "pangkatgolruang",
+        "pangkat",
+        "pangkatakhir",
         "namapangkat",
     ),
     "status": (

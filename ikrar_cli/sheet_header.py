@@ -172,25 +172,15 @@ def _score(keys: list[tuple[str, ...]], aliases: Mapping[str, Sequence[str]]) ->
     return len(found)
 
 
-def open_sheet(
-    path: Path,
+def locate_header(
+    head: list[tuple[int, list[str]]],
     aliases: Mapping[str, Sequence[str]],
     *,
-    sheet: str | None = None,
-    encoding: str | None = None,
     header_row: int | None = None,
-) -> Sheet:
-    """Open a CSV/XLSX table and find its header among the first rows (see the module doc)."""
-    table = read_table(path, sheet=sheet, encoding=encoding)
-    it = iter(table)
-    head: list[tuple[int, list[str]]] = [(table.header_row, list(table.headers))]
-    raw: list[tuple[int, list[Cell]]] = [(table.header_row, list(table.headers))]
-    limit = max(LOOKAHEAD, (header_row or 0) + 1)
-    for row_no, cells in it:
-        raw.append((row_no, cells))
-        head.append((row_no, _texts(cells)))
-        if row_no > limit:
-            break
+    path: Path | str = "",
+) -> tuple[int, tuple[int, ...], list[str], list[tuple[str, ...]], list[SkippedRow]]:
+    """The header among the first non-blank rows ``head`` ((row number, cell texts), in order):
+    (its index in ``head``, the row numbers it spans, column labels, column keys, rows above)."""
     if header_row is not None:
         pos = next((i for i, (n, _c) in enumerate(head) if n == header_row), None)
         if pos is None:
@@ -233,6 +223,29 @@ def open_sheet(
     skipped = [SkippedRow(n, "title", " ".join(t for t in texts if t)[:80]) for n, texts in head[:i]]
     if len(rows_used) == 2:
         skipped.append(SkippedRow(rows_used[1], "header", " ".join(t for t in head[i + 1][1] if t)[:80]))
+    return i, rows_used, labels, keys, skipped
+
+
+def open_sheet(
+    path: Path,
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    header_row: int | None = None,
+) -> Sheet:
+    """Open a CSV/XLSX table and find its header among the first rows (see the module doc)."""
+    table = read_table(path, sheet=sheet, encoding=encoding)
+    it = iter(table)
+    head: list[tuple[int, list[str]]] = [(table.header_row, list(table.headers))]
+    raw: list[tuple[int, list[Cell]]] = [(table.header_row, list(table.headers))]
+    limit = max(LOOKAHEAD, (header_row or 0) + 1)
+    for row_no, cells in it:
+        raw.append((row_no, cells))
+        head.append((row_no, _texts(cells)))
+        if row_no > limit:
+            break
+    i, rows_used, labels, keys, skipped = locate_header(head, aliases, header_row=header_row, path=path)
     rest = raw[i + len(rows_used) :]
     header_set = {k for options in keys for k in options[:1] if k}
     return Sheet(

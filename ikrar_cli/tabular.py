@@ -50,7 +50,8 @@ def detect_encoding(path: Path) -> str:
 
 
 def detect_delimiter(sample: str) -> str:
-    first = sample.split("\n", 1)[0]
+    # the first line with a delimiter: a title row typed above the header may have none
+    first = next((ln for ln in sample.split("\n")[:30] if any(d in ln for d in ",;\t")), "")
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
