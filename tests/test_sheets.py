@@ -199,7 +199,6 @@ def test_rejects_in_the_inputs_own_format(ikrar, workspace: Path, tmp_path: Path
         src.write_bytes(text.encode("cp1252"))
     else:
         from python_calamine import CalamineWorkbook
-
         from sheet_corpus import rows_of
 
         rows, _merges = rows_of("office", 1)
