@@ -196,13 +196,14 @@ def locate_header(
             if s1 > best_score:
                 best_score, best = s1, (i, 0)
         if best_score == 0:
-            shown = [t for t in head[0][1] if t][:6]
+            first_row, first_cells = head[0] if head else (1, [])
+            shown = [t for t in first_cells if t][:6]
             raise InputError(
                 _(
                     "{path}: no header row found in the first {n} rows (row {row} reads: {cells})",
                     path=path,
                     n=LOOKAHEAD,
-                    row=head[0][0],
+                    row=first_row,
                     cells=", ".join(shown) or "-",
                 ),
                 _(
