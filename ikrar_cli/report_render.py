@@ -37,13 +37,15 @@ def _row(u: UnitCompliance) -> list[Any]:
             len(u.missing)]  # fmt: skip
 
 
-def write_csv(report: ComplianceReport, path: Path) -> None:
+def write_csv(report: ComplianceReport, path: Path, language: str | None = None) -> None:
+    """In the Excel dialect of ``language`` (docs/spreadsheets.md): ';' and a decimal comma for id."""
+    from .export import csv_delimiter, decimal_text
     from .export import write_csv as csv_out
 
     rows = [_row(u) for u in report.units] + [_row(report.total)]
     for r in rows:
-        r[6] = f"{r[6] * 100:.1f}"
-    csv_out(path, _headers(), rows)
+        r[6] = decimal_text(r[6] * 100, 1, language)
+    csv_out(path, _headers(), rows, delimiter=csv_delimiter(language))
 
 
 def write_xlsx(report: ComplianceReport, path: Path) -> None:

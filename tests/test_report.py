@@ -145,11 +145,11 @@ def test_csv_and_xlsx_are_safe_and_typed(ikrar, site) -> None:  # type: ignore[n
     out = tmp / "lap.csv"
     r = ikrar("--lang", "en", "report", "compliance", "--pledge", "pilkada-2024", "--out", str(out))
     assert r.exit_code == 0, r.stderr
-    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))  # workspace: id
     assert rows[0][:3] == ["Unit code", "Unit", "Active staff"]
     names = [row[1] for row in rows[1:]]
     assert '\'=HYPERLINK("http://x")' in names and not any(n.startswith("=") for n in names)
-    assert rows[-1][2:] == ["6", "4", "2", "2", "66.7", "0", "2"]
+    assert rows[-1][2:] == ["6", "4", "2", "2", "66,7", "0", "2"]  # Indonesian Excel: decimal comma
 
     from openpyxl import load_workbook
 

@@ -103,7 +103,7 @@ def compliance(
         from ..report_render import write_csv, write_pdf, write_xlsx
 
         if fmt == "csv":
-            write_csv(rep, out)
+            write_csv(rep, out, ws.config.language)
         elif fmt == "xlsx":
             write_xlsx(rep, out)
         else:
