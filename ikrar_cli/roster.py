@@ -534,8 +534,8 @@ def import_roster(
         index[f] for f in ("officer_id", "id_type", "name", "gelar_depan", "gelar_belakang")
     )
     i_unit, i_nik = index["unit"], index["nik"]
-    optional = [(f, index[f]) for f in _OPTIONAL if f in cols]
-    n_opt = len(optional)
+    i_pos, i_sub, i_rank, i_status, i_email = (index[f] for f in _OPTIONAL)
+    absent = width - 1  # the index absent fields read
 
     def reject(row_no: int, cells: list[Cell], problem: RowProblem, into: list[RowProblem]) -> None:
         into.append(problem)
@@ -573,18 +573,24 @@ def import_roster(
             unit = clean_text(cells[i_unit])
             if not unit:
                 raise InputError(_("the unit is empty"), "")
-            values = [None] * n_opt
-            for k, (fname, i) in enumerate(optional):
-                text = clean_text(cells[i])
-                if text:
-                    if len(text) > MAX_FIELD_TEXT:
-                        check_length(fname, text)
-                    values[k] = text  # type: ignore[call-overload]
+            # absent columns read the padded empty cell: "" -> None (the field keeps its value)
+            fname = "position"
+            pos = clean_text(cells[i_pos]) if i_pos != absent else ""
+            fname = "sub_unit"
+            sub = clean_text(cells[i_sub]) if i_sub != absent else ""
+            fname = "rank"
+            rank = clean_text(cells[i_rank]) if i_rank != absent else ""
+            fname = "status"
+            status = clean_text(cells[i_status]) if i_status != absent else ""
+            fname = "email"
+            email = clean_text(cells[i_email]) if i_email != absent else ""
             fname = "nik"
             nik = clean_text(cells[i_nik]) or None
-            if len(unit) > MAX_FIELD_TEXT or len(front) + len(back) > MAX_FIELD_TEXT:
-                fname = "unit" if len(unit) > MAX_FIELD_TEXT else "gelar_depan"
-                check_length(fname, unit if fname == "unit" else front + back)
+            if max(len(unit), len(pos), len(sub), len(rank), len(status), len(email), len(front) + len(back)) > (
+                MAX_FIELD_TEXT
+            ):
+                fname, text = _too_long(unit, pos, sub, rank, status, email, front + back)
+                check_length(fname, text)
         except InputError as exc:
             why = table.classify_row(cells) if fname in ("officer_id", "name") else None
             if why is not None:
@@ -598,7 +604,6 @@ def import_roster(
         report.rows += 1
         if ident.kind == "nik":
             nik = ident.value
-        pos, sub, rank, status, email = _spread(optional, values)
         batch.append(
             (
                 ident.value,
@@ -607,14 +612,14 @@ def import_roster(
                 name,
                 front or None,
                 back or None,
-                pos,
+                pos or None,
                 unit,
-                sub,
-                rank,
-                status,
+                sub or None,
+                rank or None,
+                status or None,
                 nik,
-                email,
-            )  # fmt: skip
+                email or None,
+            )
         )
         batch_cells.append(cells)
         if len(batch) >= 5000:
@@ -661,9 +666,10 @@ def import_roster(
     return report
 
 
-def _spread(optional: list[tuple[str, int]], values: list[Any]) -> tuple[Any, ...]:
-    got = dict(zip((f for f, _i in optional), values, strict=True))
-    return tuple(got.get(f) for f in _OPTIONAL)
+def _too_long(*values: str) -> tuple[str, str]:
+    """The first field past its bound (the rare path of the row loop)."""
+    fields = ("unit", *_OPTIONAL, "gelar_depan")
+    return next((f, t) for f, t in zip(fields, values, strict=True) if len(t) > MAX_FIELD_TEXT)
 
 
 def _sort_duplicates(
