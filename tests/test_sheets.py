@@ -110,47 +110,52 @@ def test_next_month_change_summary(ikrar, workspace: Path, tmp_path: Path, shape
     assert (again["updated"], again["summary"]["field_changes"], again["changes"]) == (0, {}, [])
 
 
-@pytest.mark.parametrize(
-    ("lang", "lines"),
-    [
-        (
-            "id",
-            [
-                "Judul kolom: baris 1",
-                "Pegawai baru: 2",
-                "Mutasi antarunit: 3",
-                "Tidak ada di berkas ini, masih aktif: 2 (tandai nonaktif dengan --retire-missing)",
-                "Perubahan isian: Pangkat/golongan 1",
-                "  GOL         → Pangkat/golongan",
-            ],
-        ),
-        (
-            "en",
-            [
-                "Header: row 1",
-                "New staff: 2",
-                "Transfers between units: 3",
-                "Missing from this file, still active: 2 (mark them inactive with --retire-missing)",
-                "Field changes: Rank (golongan) 1",
-                "  GOL         → Rank (golongan)",
-            ],
-        ),
-    ],
-)
+RANK_COLUMN = {"bkpsdm": "GOL", "siasn": "golRuang", "sapk": "GOL_RUANG", "office": "PANGKAT / GOLONGAN / GOL"}
+TEXT = {
+    "id": {
+        "header": "Judul kolom: baris {rows}",
+        "lines": [
+            "Pegawai baru: 2",
+            "Mutasi antarunit: 3",
+            "Tidak ada di berkas ini, masih aktif: 2 (tandai nonaktif dengan --retire-missing)",
+            "Perubahan isian: Pangkat/golongan 1",
+        ],
+        "rank": "Pangkat/golongan",
+    },
+    "en": {
+        "header": "Header: row {rows}",
+        "lines": [
+            "New staff: 2",
+            "Transfers between units: 3",
+            "Missing from this file, still active: 2 (mark them inactive with --retire-missing)",
+            "Field changes: Rank (golongan) 1",
+        ],
+        "rank": "Rank (golongan)",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(("shape", "fmt"), CASES)
 def test_change_summary_text_in_both_languages(
-    ikrar, workspace: Path, tmp_path: Path, lang: str, lines: list[str]
+    ikrar, workspace: Path, tmp_path: Path, shape: str, fmt: str, lang: str
 ) -> None:
-    assert ikrar("roster", "import", str(write_sheet(tmp_path / "a.csv", "bkpsdm", 1))).exit_code == 0
-    r = ikrar("--lang", lang, "roster", "import", str(write_sheet(tmp_path / "b.csv", "bkpsdm", 2)), "--dry-run")
+    text = TEXT[lang]
+    assert ikrar("roster", "import", str(write_sheet(tmp_path / f"a.{fmt}", shape, 1, fmt))).exit_code == 0
+    nxt = write_sheet(tmp_path / f"b.{fmt}", shape, 2, fmt)
+    r = ikrar("--lang", lang, "roster", "import", str(nxt), "--dry-run")
     assert r.exit_code == 0, r.stderr
     out = r.stdout.splitlines()
-    for line in lines:
+    assert text["header"].format(rows="5-6" if shape == "office" else "1") in out[1]
+    for line in text["lines"]:
         assert line in out, (line, out)
-    order = [next(i for i, o in enumerate(out) if o == line) for line in lines[1:5]]
+    order = [out.index(line) for line in text["lines"]]
     assert order == sorted(order)  # new staff, transfers, missing, then field changes
+    assert any(o.startswith(f"  {RANK_COLUMN[shape]} ") and o.endswith(f"→ {text['rank']}") for o in out)
     moved = {p.nip: p for p in staff(1)}[sorted(TRANSFERS)[0]]
     to = UNITS[TRANSFERS[moved.nip]][1]
-    assert f"    {moved.nip}  {moved.name}: {unit_code(moved.unit)} → {to}" in out
+    name = moved.name.upper() if shape == "sapk" else moved.name
+    assert f"    {moved.nip}  {name}: {unit_code(moved.unit)} → {to}" in out
 
 
 def test_json_lists_every_change_uncapped(ikrar, workspace: Path, tmp_path: Path) -> None:
@@ -383,3 +388,54 @@ def test_attendance_office_sheet_with_rejects(ikrar, tmp_path: Path) -> None:
     lines = rej.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].endswith(";Alasan penolakan") and len(lines) == 3
     assert all(line.split(";")[1] in {f"{n[:8]} {n[8:14]} {n[14]} {n[15:]}" for n in NEW} for line in lines[1:])
+
+
+def test_roster_list_keeps_identifiers_whole_with_inactive_staff(ikrar, workspace: Path, tmp_path: Path) -> None:
+    assert ikrar("roster", "import", str(write_sheet(tmp_path / "a.csv", "bkpsdm", 1))).exit_code == 0
+    nxt = write_sheet(tmp_path / "b.csv", "bkpsdm", 2)
+    assert ikrar("roster", "import", str(nxt), "--retire-missing").exit_code == 0
+    r = ikrar("roster", "list", "--status", "all", env={"COLUMNS": "80"})
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    assert "…" not in r.stdout
+    first = {line[:20].strip() for line in r.stdout.splitlines()[1:]} - {""}  # the identifier column
+    assert first == {p.nip for p in staff(1)} | set(NEW)
+    assert "nonaktif" in r.stdout
+
+
+def test_key_list_keeps_key_ids_whole(ikrar, workspace: Path) -> None:
+    env = {"IKRAR_PASSPHRASE": "rahasia-uji", "COLUMNS": "80"}
+    assert ikrar("key", "init-authority", env=env).exit_code == 0
+    name = "apel-halaman-kantor-bupati-jeneponto-terminal-cadangan"
+    assert ikrar("key", "new-terminal", name, "--unit", "SATPOLPP", env=env).exit_code == 0
+    keys = json.loads(ikrar("key", "list", "--json", env=env).stdout)
+    out = ikrar("key", "list", env=env).stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for k in keys:
+        assert k["kid"] in out
+    assert "SATPOLPP" in out
+
+
+def test_pledge_new_writes_a_valid_template(ikrar, tmp_path: Path) -> None:
+    out = tmp_path / "pilkada-2029.yaml"
+    args = ["pledge", "new", "--from", "pilkada-2024", "--id", "pilkada-2029", "--title", "Ikrar Netralitas ASN 2029"]
+    r = ikrar(*args, "--valid-from", "2029-07-01", "--valid-until", "2030-03-31", "--out", str(out), "--json")
+    assert r.exit_code == 0, r.stderr
+    made = json.loads(r.stdout)
+    assert made["ref"] == "pilkada-2029@1" and made["path"] == str(out)
+    check = json.loads(ikrar("pledge", "validate", str(out), "--json").stdout)
+    assert check["problems"] == [] and check["valid"][0]["digest"] == made["digest"]
+    text = out.read_text()
+    assert "valid:\n  from: 2029-07-01\n  until: 2030-03-31\n" in text and "year: 2029" in text
+    source = json.loads(ikrar("pledge", "show", "pilkada-2024", "--json").stdout)
+    new = json.loads(ikrar("--lang", "en", "pledge", "validate", str(out), "--json").stdout)["valid"][0]
+    assert new["ref"] == "pilkada-2029@1"
+    import yaml
+
+    data = yaml.safe_load(text)
+    assert data["points"] == source["points"] and data["title"] == "Ikrar Netralitas ASN 2029"
+    again = ikrar(*args, "--valid-from", "2029-07-01", "--valid-until", "2030-03-31", "--out", str(out))
+    assert again.exit_code != 0 and "sudah ada" in again.stderr
+    bad = ikrar(*args, "--valid-from", "2030-07-01", "--valid-until", "2029-03-31", "--out", str(tmp_path / "x.yaml"))
+    assert bad.exit_code == 3 and "valid.until" in bad.stderr and not (tmp_path / "x.yaml").exists()
+    r = ikrar(*args, "--valid-from", "1 Juli 2029", "--valid-until", "2030-03-31", "--out", str(tmp_path / "y.yaml"))
+    assert r.exit_code == 2 and "--valid-from '1 Juli 2029' bukan tanggal" in r.stderr
