@@ -439,3 +439,39 @@ def test_pledge_new_writes_a_valid_template(ikrar, tmp_path: Path) -> None:
     assert bad.exit_code == 3 and "valid.until" in bad.stderr and not (tmp_path / "x.yaml").exists()
     r = ikrar(*args, "--valid-from", "1 Juli 2029", "--valid-until", "2030-03-31", "--out", str(tmp_path / "y.yaml"))
     assert r.exit_code == 2 and "--valid-from '1 Juli 2029' bukan tanggal" in r.stderr
+
+
+def test_header_row_override_and_indonesian_map_names(ikrar, workspace: Path, tmp_path: Path) -> None:
+    """Two tables in one sheet: --header-row picks the second; --map takes Indonesian field names."""
+    p = staff(1)[3]
+    f = tmp_path / "dua.csv"
+    f.write_text(
+        f"NIP;Nama;Unit Kerja\n;;\nREKAP PER OPD;;\nNomor;Nama Pegawai;Satker\n{p.nip};{p.name};Dinas Kesehatan\n",
+        encoding="utf-8",
+    )
+    r = ikrar(
+        "roster", "import", str(f), "--header-row", "4", "--map", "nip=Nomor", "--map", "unitkerja=Satker", "--json"
+    )
+    assert r.exit_code == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["header_rows"] == [4] and [(s["row"], s["reason"]) for s in rep["skipped_rows"]] == [
+        (1, "title"),
+        (3, "title"),
+    ]
+    assert {m["column"]: m["field"] for m in rep["mapping"]} == {
+        "Nomor": "officer_id",
+        "Nama Pegawai": "name",
+        "Satker": "unit",
+    }
+    r = ikrar("--lang", "en", "roster", "import", str(f), "--header-row", "9")
+    assert (r.exit_code, r.stderr) == (
+        3,
+        f"ikrar: --header-row 9: row 9 of {f} is empty or past the end — give the number of the row that names "
+        "the columns, as the spreadsheet shows it\n",
+    )
+    r = ikrar("roster", "import", str(f), "--map", "pangkat=Satker", "--header-row", "4")
+    assert (r.exit_code, r.stderr) == (
+        3,
+        "ikrar: Kolom wajib tidak ditemukan: Identitas (NIP/NI PPPK/NIK) [officer_id], Unit kerja (OPD) [unit] — "
+        'kolom yang ditemukan: Nomor, Nama Pegawai, Satker; tunjuk dengan --map isian=Judul, mis. --map officer_id="Nomor"\n',
+    )
