@@ -473,5 +473,6 @@ def test_header_row_override_and_indonesian_map_names(ikrar, workspace: Path, tm
     assert (r.exit_code, r.stderr) == (
         3,
         "ikrar: Kolom wajib tidak ditemukan: Identitas (NIP/NI PPPK/NIK) [officer_id], Unit kerja (OPD) [unit] — "
-        'kolom yang ditemukan: Nomor, Nama Pegawai, Satker; tunjuk dengan --map isian=Judul, mis. --map officer_id="Nomor"\n',
+        "kolom yang ditemukan: Nomor, Nama Pegawai, Satker; tunjuk dengan --map isian=Judul, "
+        'mis. --map officer_id="Nomor"\n',
     )
