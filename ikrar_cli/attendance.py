@@ -12,6 +12,8 @@ from .roster import ALIASES
 from .sheet_header import Sheet, SkippedRow, header_key, open_sheet
 from .tabular import cell_text
 
+__all__ = ["attendance_rows", "write_attendance_rejects"]
+
 ATTENDANCE_ALIASES = {"officer_id": ALIASES["officer_id"], "nik": ALIASES["nik"], "name": ALIASES["name"],
                       "unit": ALIASES["unit"], "position": ALIASES["position"]}  # fmt: skip
 
@@ -51,16 +53,23 @@ def _open(path: Path, sheet: str | None, header_row: int | None) -> Sheet:
         return open_sheet(path, ATTENDANCE_ALIASES, sheet=sheet, header_row=1)
 
 
-def attendance_table(
+def attendance_rows(
     path: Path,
-    sheet: str | None,
-    column: str | None,
+    sheet: str | None = None,
+    column: str | None = None,
     header_row: int | None = None,
     skipped: list[SkippedRow] | None = None,
 ) -> Iterator[tuple[int, str]]:
-    """(row number, identifier text) for each data row; rows that are not data are left out."""
+    """(row number, identifier text) for each data row of a CSV/XLSX attendance list.
+
+    ``column`` names the column (any spelling the roster accepts); without it the first
+    NIP/NIK column is used, or the only column of a one-column list. Rows that are not data
+    (title, numbering, subtotal, heading rows) are left out and appended to ``skipped``.
+    """
     table = _open(path, sheet, header_row)
     idx = _id_column(table, path, column)
+    names = [i for i, ks in enumerate(table.keys) if ks and ks[0] in ALIASES["name"]]
+    table.protected = {idx, *names[:1]}
     if skipped is not None:
         skipped.extend(table.skipped)
     for row, cells in table:

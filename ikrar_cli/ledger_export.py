@@ -25,6 +25,7 @@ from .ledger import Ledger, LogInfo, PackedHashes
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
 from .store import now
+from .testpoints import pause_point
 from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
@@ -207,6 +208,8 @@ class _Reader:
             raise InputError(_("{path} is a directory, not a ledger export", path=path), None) from None
         except FileNotFoundError:
             raise NotFoundError(_("{path} does not exist", path=path), _("check the file name")) from None
+        except PermissionError:
+            raise InputError(_("Cannot read {path}: permission denied", path=path), None) from None
         except OSError as exc:
             raise InputError(_("cannot read {path}: {why}", path=path, why=exc.strerror), None) from None
 
@@ -362,6 +365,7 @@ class Merger:
                     "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
                     (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),
                 )
+                pause_point("merge.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
             return result
         finally:
             reader.close()
@@ -513,6 +517,7 @@ class Merger:
         )
         rows.clear()
         atts.clear()
+        pause_point("merge.flush")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
 
     def _sessions(
         self, conn: sqlite3.Connection, reader: _Reader, log_id: str, terminal: str, n: int
@@ -559,7 +564,7 @@ class Merger:
             return int(row[0])
         pledge_digest = b""
         for digest, p in self.verifier.bundle.pledges.items():
-            if p["id"] == pid and p["version"] == ver:
+            if p.id == pid and p.version == ver:
                 pledge_digest = digest
         cur = conn.execute(
             "INSERT INTO sessions (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "

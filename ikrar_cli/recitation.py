@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from .errors import ConflictError, InputError, NotFoundError
 from .i18n import _
 from .store import now as store_now
+from .testpoints import pause_point
 
 if TYPE_CHECKING:
     from .keys import TerminalSigner
@@ -478,6 +479,7 @@ class Recorder:
                     recorded.append(
                         self._record(conn, session, officer_id, id_type, name, unit, "collective", unlisted)
                     )
+                pause_point("collective.batch")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
             report.attested += len(recorded)
             if on_committed and recorded:
                 on_committed(recorded)

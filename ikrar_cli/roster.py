@@ -508,6 +508,7 @@ def import_roster(
     table = open_sheet(path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
     headers = table.headers
     cols = map_headers(headers, mapping, table.keys)
+    table.protected = {cols["officer_id"], cols["name"]}
     report = ImportReport(file=str(path), dry_run=dry_run, header_rows=table.header_rows)
     report.skipped = list(table.skipped)
     _describe_mapping(report, headers, cols)

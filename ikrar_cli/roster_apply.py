@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .roster_changes import ChangeLog
 from .store import Store, now
+from .testpoints import pause_point
 from .unit_codes import suggest_unit_code
 
 if TYPE_CHECKING:
@@ -187,6 +188,7 @@ def apply_in_transaction(
                 run_id,
             ),
         )
+        pause_point("roster.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
         if dry_run:
             raise DryRun
 

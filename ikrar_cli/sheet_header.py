@@ -71,6 +71,8 @@ class Sheet:
     is_xlsx: bool = False
     blank_rows: int = 0
     header_set: set[str] = field(default_factory=set)
+    #: columns (identifier, name) whose lone filled cell makes a row data, never a heading
+    protected: set[int] = field(default_factory=set)
 
     def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
         """Data rows; counts the blank rows between them (the readers leave those out)."""
@@ -83,7 +85,7 @@ class Sheet:
 
     def classify_row(self, cells: Sequence[Cell]) -> str | None:
         """Why a row that is not data can be left out, or None when it must be reported as invalid."""
-        return classify_row(cells, self.header_set)
+        return classify_row(cells, self.header_set, self.protected)
 
 
 def _texts(cells: Sequence[Cell]) -> list[str]:
@@ -103,7 +105,11 @@ def _is_numbering(texts: Sequence[str]) -> bool:
     return nums[0] in (0, 1) and all(b == a + 1 for a, b in itertools.pairwise(nums))
 
 
-def classify_row(cells: Sequence[Cell], header_set: set[str] | frozenset[str] = frozenset()) -> str | None:
+def classify_row(
+    cells: Sequence[Cell],
+    header_set: set[str] | frozenset[str] = frozenset(),
+    protected: set[int] | frozenset[int] = frozenset(),
+) -> str | None:
     texts = _texts(cells)
     filled = [t for t in texts if t]
     if not filled:
@@ -114,8 +120,8 @@ def classify_row(cells: Sequence[Cell], header_set: set[str] | frozenset[str] = 
         return "subtotal"
     if header_set and sum(1 for t in filled if header_key(t) in header_set) >= 2:
         return "repeated_header"
-    if len(filled) == 1:
-        return "heading"
+    if len(filled) == 1 and not any(texts[i] for i in protected if i < len(texts)):
+        return "heading"  # a lone name or identifier is a person with a problem, not a heading
     return None
 
 

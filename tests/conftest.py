@@ -16,11 +16,21 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the workspace at tmp_path; clear variables that would leak from the machine."""
     home = tmp_path / "home"
     monkeypatch.setenv("IKRAR_HOME", str(home))
-    for var in ("IKRAR_LANG", "IKRAR_PASSPHRASE", "IKRAR_DEBUG", "LANG", "LC_ALL"):
+    for var in ("IKRAR_LANG", "IKRAR_PASSPHRASE", "IKRAR_DEBUG", "IKRAR_TEST_PAUSE_AT", "LANG", "LC_ALL"):
         monkeypatch.delenv(var, raising=False)
     set_language("id")
     yield home
     set_language("id")
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New key files in tests use scrypt n=2^14, the lowest cost a key file may name (each file
+    stores its own parameters), instead of 2^17 (~0.3-0.8 s per derivation, and hundreds of keys
+    are made and unlocked across the suite). Tests marked ``real_kdf`` keep the real cost; they
+    check what ikrar writes for users."""
+    if request.node.get_closest_marker("real_kdf") is None:
+        monkeypatch.setattr("ikrar_cli.keys.SCRYPT_N", 2**14)
 
 
 class Ikrar:
@@ -57,3 +67,9 @@ def workspace(ikrar: Ikrar, isolated_home: Path) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
+    # No property test may fail because the machine is busy: no per-example deadline and no
+    # "data generation too slow" health check (both measure wall-clock time).
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ikrar", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("ikrar")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ def spawn(home: Path, *extra: str, rows: int = 24, lang: str = "en") -> pexpect.
         ["-m", "ikrar_cli", "recite", "--session", "1", *extra],
         env=env,
         encoding="utf-8",
-        timeout=20,
+        timeout=120,  # a bound for a hung kiosk only; every step waits for its prompt
         dimensions=(rows, 80),
         cwd=str(ROOT),
     )
@@ -137,7 +138,10 @@ def test_terminal_closed_mid_officer(home: Path) -> None:
     k.expect("Type or scan the NIP")
     k.sendline("197803122005011002")
     k.expect(r"\[Y/n\]")
-    k.close(force=True)  # SIGHUP: the operator closed the terminal window
+    k.kill(signal.SIGHUP)  # the operator closed the terminal window
+    k.expect(pexpect.EOF)
+    k.wait()
+    assert k.signalstatus == signal.SIGHUP  # it was the hang-up that ended the kiosk, mid-officer
     assert count(home) == 1
     k2 = spawn(home, lang="id")
     k2.expect("Ketik atau pindai NIP")
@@ -160,7 +164,7 @@ def test_wrong_passphrase_is_refused_before_the_loop(home: Path) -> None:
         ["-m", "ikrar_cli", "recite", "--session", "1"],
         env=env,
         encoding="utf-8",
-        timeout=20,
+        timeout=120,  # a bound for a hung kiosk only; every step waits for its prompt
         cwd=str(ROOT),
     )
     k.expect("Wrong passphrase")

@@ -58,6 +58,14 @@ def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     return central, terminals, nips, tmp_path
 
 
+def next_second() -> None:
+    """Receipts and revocations carry whole seconds: return once the clock is in a later second than
+    everything recorded so far (waits for the clock itself, not for a guessed duration)."""
+    start = int(time.time())
+    while int(time.time()) <= start:
+        time.sleep(0.01)
+
+
 def attest(t: Site, *nips: str) -> list[str]:
     out = []
     for nip in nips:
@@ -95,7 +103,7 @@ def forge(export_file: Path, out: Path, line_index: int) -> Path:
 def test_three_terminals_with_overlaps_and_a_forged_record(world) -> None:  # type: ignore[no-untyped-def]
     central, (t1, t2, t3), nips, tmp = world
     attest(t1, *nips[0:4])  # A B C D
-    time.sleep(1.1)  # receipts carry whole seconds: D on apel-2 is clearly later
+    next_second()  # D on apel-2 is clearly later
     attest(t2, nips[3], nips[4], nips[5])  # D (again) E F
     attest(t3, nips[6], nips[0])  # G A (again)
     e1, e2, e3 = (export(t, tmp / f"t{i}.jsonl") for i, t in enumerate((t1, t2, t3), 1))
@@ -224,10 +232,10 @@ def test_receipts_signed_after_a_key_revocation_are_refused(world) -> None:  # t
     """A stolen terminal: what it signed after the revocation instant never enters the central ledger."""
     central, (t1, _t2, _t3), nips, tmp = world
     attest(t1, nips[0], nips[1])
-    time.sleep(1.1)
+    next_second()
     kid = json.loads(t1("key", "list", "--json").stdout)[0]["kid"]
     central("key", "revoke", kid, "--reason", "terminal dicuri")
-    time.sleep(1.1)
+    next_second()
     attest(t1, nips[2])
     stolen = export(t1, tmp / "stolen.jsonl")
     r = central("ledger", "merge", str(stolen), "--json", ok=False)

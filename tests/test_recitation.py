@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from ikrar_cli.demo import write_sample_roster
@@ -198,6 +196,10 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def test_kill_during_collective_loses_nothing_printed_and_rerun_completes(ikrar, tmp_path: Path) -> None:
+    """kill -9 inside the third batch's transaction (500 officers each): the two committed batches are
+    exactly what was printed, the open one leaves nothing, and a rerun records only who is missing."""
+    from pausepoints import assert_write_transaction_open, dump, kill_hard, start_paused
+
     big = tmp_path / "big.csv"
     ids = write_sample_roster(big, 3000, seed=7)
     home = setup_terminal(ikrar, tmp_path, roster=big.read_text(encoding="utf-8-sig"), attest=False)
@@ -205,23 +207,23 @@ def test_kill_during_collective_loses_nothing_printed_and_rerun_completes(ikrar,
     att.write_text("NIP\n" + "\n".join(ids) + "\n")
     out = tmp_path / "printed.txt"
     with open(out, "w") as fh:
-        proc = subprocess.Popen(
+        proc = start_paused(
             [sys.executable, "-m", "ikrar_cli", "attest", "--session", "1", "--attendance", str(att)],
-            env=_env(home),
+            _env(home),
+            "collective.batch:3",
             stdout=fh,
-            stderr=subprocess.DEVNULL,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline and out.stat().st_size < 300 * 200:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        assert_write_transaction_open(home / "ikrar.db")  # batch 3 is written, not committed
+        committed = dump(home / "ikrar.db")
+        kill_hard(proc)
+    assert dump(home / "ikrar.db") == committed
     printed = [x for x in out.read_text().splitlines() if x.startswith("IKR1:")]
-    assert 0 < len(printed) < 3000
+    assert len(printed) == 1000  # batches 1 and 2, each printed once it was durable
     conn = sqlite3.connect(home / "ikrar.db")
     stored = {r[0] for r in conn.execute("SELECT receipt FROM attestations")}
-    assert set(printed) <= stored
-    assert conn.execute("SELECT COUNT(*) FROM attestations").fetchone()[0] == entries(home)
+    assert set(printed) == stored
+    assert {r[0] for r in conn.execute("SELECT officer_id FROM attestations")} == set(ids[:1000])
+    assert entries(home) == 1000
     conn.close()
     assert (
         subprocess.run(
@@ -236,7 +238,7 @@ def test_kill_during_collective_loses_nothing_printed_and_rerun_completes(ikrar,
         text=True,
     )
     summary = json.loads(done.stdout.splitlines()[-1])["summary"]
-    assert summary["attested"] + summary["already_attested"] == 3000
+    assert (summary["attested"], summary["already_attested"]) == (2000, 1000)
     assert entries(home) == 3000
     conn = sqlite3.connect(home / "ikrar.db")
     assert conn.execute("SELECT COUNT(DISTINCT officer_id) FROM attestations").fetchone()[0] == 3000

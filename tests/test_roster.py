@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -306,59 +304,49 @@ def test_titles_and_unit_codes() -> None:
 
 
 def test_killed_import_leaves_roster_exactly_as_before(workspace: Path, tmp_path: Path) -> None:
-    """kill -9 in the middle of a large import: the roster is unchanged, and a rerun completes."""
+    """kill -9 inside the import's transaction, every row already written and the commit next: the
+    database is exactly as before, and a rerun imports everything."""
+    from pausepoints import assert_write_transaction_open, dump, kill_hard, start_paused
+
     small = write(tmp_path / "a.csv", "NIP,Nama,Unit Kerja\n198609262015051001,Awal,Dinas Kesehatan\n")
     env = dict(os.environ, IKRAR_HOME=str(workspace))
     subprocess.run(
         [sys.executable, "-m", "ikrar_cli", "roster", "import", str(small)], env=env, check=True, capture_output=True
     )
-    before = officers(workspace)
+    before = dump(workspace / "ikrar.db")
+    # 20,000 distinct valid NIPs (birth date, TMT year and month, gender, sequence); row 71 is the officer
+    # imported above under another name; two rows at the end repeat earlier NIPs
+    nips = [
+        f"19860926{2005 + i % 15}{1 + i // 15 % 12:02d}{1 + i // 180 % 2}{1 + i // 360:03d}" for i in range(20_000)
+    ]
+    assert len(set(nips)) == 20_000 and nips[70] == "198609262015051001"
     big = tmp_path / "big.csv"
     with open(big, "w") as fh:
         fh.write("NIP,Nama,Unit Kerja\n")
-        for i in range(150_000):
-            fh.write(f"19860926{2005 + i % 15}{1 + i % 12:02d}1{1 + i % 999:03d},Pegawai {i},Unit {i % 40}\n")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ikrar_cli",
-            "roster",
-            "import",
-            str(big),
-            "--skip-invalid",
-            "--rejects",
-            str(tmp_path / "rej.csv"),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert officers(workspace) == before
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ikrar_cli",
-            "roster",
-            "import",
-            str(big),
-            "--skip-invalid",
-            "--rejects",
-            str(tmp_path / "rej.csv"),
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+        for i, nip in enumerate(nips):
+            fh.write(f"{nip},Pegawai {i},Unit {i % 40}\n")
+        fh.write(f"{nips[5]},Lagi,Unit 5\n{nips[19_999]},Lagi,Unit 7\n")
+    cmd = [sys.executable, "-m", "ikrar_cli", "roster", "import", str(big), "--skip-invalid"]
+    cmd += ["--rejects", str(tmp_path / "rej.csv")]
+    proc = start_paused(cmd, env, "roster.commit", stdout=subprocess.DEVNULL)
+    assert_write_transaction_open(workspace / "ikrar.db")  # held inside the import's transaction
+    kill_hard(proc)
+    assert dump(workspace / "ikrar.db") == before
+    done = subprocess.run([*cmd, "--json"], env={**env, "IKRAR_LANG": "en"}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     rep = json.loads(done.stdout)
-    assert rep["added"] + rep["updated"] + rep["unchanged"] == len(officers(workspace)) - 0 or rep["added"] > 0
-    assert len(officers(workspace)) == rep["added"] + len(before)
+    assert (rep["added"], rep["updated"], rep["unchanged"]) == (19_999, 1, 0)
+    assert [(d["row"], d["reason"]) for d in rep["duplicate_rows"]] == [
+        (20_002, "same identifier as row 7, but these differ: Name 'Pegawai 5' ≠ 'Lagi'"),
+        (
+            20_003,
+            "same identifier as row 20001, but these differ: Name 'Pegawai 19999' ≠ 'Lagi'; "
+            "Unit (OPD) 'Unit 39' ≠ 'Unit 7'",
+        ),
+    ]
+    assert len((tmp_path / "rej.csv").read_text(encoding="utf-8-sig").splitlines()) == 3
+    assert len(officers(workspace)) == 20_000
+    assert ("198609262015051001", "Pegawai 70") in {o[:2] for o in officers(workspace)}
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from programs import needs_program, program
 
 from ikrar_cli.i18n import set_language
 
@@ -34,10 +35,8 @@ ROSTER = (
     "197803122005011002,Andi Baso Mappanyukki,Guru,Dinas Pendidikan\n"
     "199001012015032004,Ni Luh Ayu Kadek Sri Wahyuni Permata Sari,Analis,Dinas Pendidikan\n"
 )
-NODE = shutil.which("node")
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p), None
-)
+NODE = program("node")
+CHROMIUM = program("chromium")
 
 
 def run(home: Path, *args: str, lang: str | None = None) -> Any:
@@ -286,7 +285,7 @@ def test_build_json_and_refusals(site: dict[str, Any], tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed (CI installs nodejs from .ci/apt-packages)")
+@needs_program("node")
 def test_javascript_verifier_agrees_with_python(site: dict[str, Any], tmp_path: Path) -> None:
     fixtures = tmp_path / "fixtures.json"
     fixtures.write_bytes(
@@ -360,7 +359,7 @@ def page_state(dom: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it from .ci/apt-packages)")
+@needs_program("chromium")
 def test_page_in_chromium_gives_the_cli_verdicts(site: dict[str, Any]) -> None:
     from ikrar_cli.qr import link_for
 
@@ -392,7 +391,7 @@ def test_page_in_chromium_gives_the_cli_verdicts(site: dict[str, Any]) -> None:
         assert target.stat().st_size > 10_000
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it from .ci/apt-packages)")
+@needs_program("chromium")
 def test_an_edited_page_refuses_to_verify(site: dict[str, Any], tmp_path: Path) -> None:
     text = site["page"].read_text(encoding="utf-8")
     data_m = re.search(r'(<script type="application/json" id="ikrar-data">)(.*?)(</script>)', text, re.S)

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .options import terminal_option
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 
-
-def attendance_rows(
-    path: Path, sheet: str | None, column: str | None, header_row: int | None = None, skipped: list | None = None
-) -> Iterator[tuple[int, str]]:
-    """(row number, identifier text) from a CSV/XLSX attendance list, with the roster's header
-    detection: title rows, two-row headers, numbering, subtotal and heading rows are left out
-    (appended to ``skipped`` when given)."""
-    from ..attendance import attendance_table
-
-    yield from attendance_table(path, sheet, column, header_row, skipped)
+if TYPE_CHECKING:
+    from ..recitation import Attestation
+    from ..workspace import Workspace
 
 
 @click.command(
@@ -70,7 +64,7 @@ def attendance_rows(
     default=None,
     help=_("Write one PNG QR code per new receipt into this folder"),
 )
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @passphrase_option
 @json_option
 @pass_app
@@ -114,16 +108,19 @@ def attest(
         else:
             click.echo(att.receipt)
     else:
+        from ..attendance import attendance_rows
+        from ..sheet_header import SkippedRow
+
         assert attendance is not None
         out = sys.stdout
+        skipped: list[SkippedRow] = []
 
-        def committed(batch: list) -> None:
+        def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
             lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
             out.flush()
 
-        skipped: list = []
         with progress(_("Recording"), None, enabled=not app.json) as tick:
             report = recorder.attest_many(
                 session_id,
@@ -174,21 +171,19 @@ def attest(
 
 def write_outputs(
     app: AppContext,
-    ws,
-    attestations: list,
+    ws: Workspace,
+    attestations: list[Attestation],
     terminal: str,
-    pdf_out: Path | None,  # type: ignore[no-untyped-def]
+    pdf_out: Path | None,
     png_dir: Path | None,
 ) -> None:
     """Slips and PNGs are rendered only when asked (rendering costs far more than signing)."""
     from ..pledges import PledgeLibrary
     from ..receipt import decode_receipt
-    from ..roster import unit_names
-    from .recitation_common import caption, qr_payload, slip_for
+    from ..receipt_view import caption, qr_payload, slip_for, unit_names
 
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
-    with ws.store.read() as conn:
-        units = unit_names(conn)
+    units = unit_names(ws)
     decoded = [(a, decode_receipt(a.receipt).claims) for a in attestations]
     if pdf_out:
         from ..slips import write_slips_pdf
