@@ -52,6 +52,18 @@ class ChangeLog:
             self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._spool.write(json.dumps([kind, rows], ensure_ascii=False, default=str).encode() + b"\n")
 
+    def add_json(self, kind: str, n: int, rows_json: str) -> None:
+        """Record ``n`` changes given as a JSON array of rows (made by SQLite, see roster_apply)."""
+        self.counts[kind] += n
+        room = SHOWN - len(self.first[kind])
+        if room > 0:
+            cols = COLUMNS[kind]
+            head = json.loads(rows_json) if n <= 5 * SHOWN else json.loads(_first_rows(rows_json, room))
+            self.first[kind].extend(self._dict(kind, cols, r) for r in head[:room])
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._spool.write(b'["' + kind.encode() + b'",' + rows_json.encode() + b"]\n")
+
     @staticmethod
     def _dict(kind: str, cols: tuple[str, ...], row: Any) -> dict[str, Any]:
         return {"kind": kind, **dict(zip(cols, row, strict=True))}
@@ -86,3 +98,15 @@ class ChangeLog:
         if self._spool is not None:
             self._spool.close()
             self._spool = None
+
+
+def _first_rows(rows_json: str, n: int) -> str:
+    """The first ``n`` rows of a JSON array of arrays of scalars, as a JSON array (no full parse)."""
+    decoder = json.JSONDecoder()
+    out: list[object] = []
+    pos = 1
+    while len(out) < n and pos < len(rows_json) - 1:
+        row, pos = decoder.raw_decode(rows_json, pos)
+        out.append(row)
+        pos += 1  # the comma
+    return json.dumps(out, ensure_ascii=False)
