@@ -438,7 +438,7 @@ def test_pledge_new_writes_a_valid_template(ikrar, tmp_path: Path) -> None:
     bad = ikrar(*args, "--valid-from", "2030-07-01", "--valid-until", "2029-03-31", "--out", str(tmp_path / "x.yaml"))
     assert bad.exit_code == 3 and "valid.until" in bad.stderr and not (tmp_path / "x.yaml").exists()
     r = ikrar(*args, "--valid-from", "1 Juli 2029", "--valid-until", "2030-03-31", "--out", str(tmp_path / "y.yaml"))
-    assert r.exit_code == 2 and "--valid-from '1 Juli 2029' bukan tanggal" in r.stderr
+    assert r.exit_code == 2 and "--valid-from '1 Juli 2029' bukan tanggal" in r.stderr, r.stderr
 
 
 def test_header_row_override_and_indonesian_map_names(ikrar, workspace: Path, tmp_path: Path) -> None:

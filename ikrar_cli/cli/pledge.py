@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import console, emit_json, say
 
 if TYPE_CHECKING:
@@ -174,16 +175,9 @@ def diff(app: AppContext, old: str, new: str) -> None:
 
 
 def _day(value: str, option: str) -> Any:
-    from datetime import date
+    from ..zones import parse_user_date
 
-    from ..errors import UsageError
-
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            _("{option} {value!r} is not a date", option=option, value=value), _("write it as YYYY-MM-DD")
-        ) from None
+    return parse_user_date(value, option)
 
 
 @pledge.command("new", help=_("Start a new template from an existing one (for the next election or a regional SK)."))
@@ -196,12 +190,7 @@ def _day(value: str, option: str) -> Any:
 @click.option("--election-kind", default=None, help=_("pemilu, pilkada or pemilu-pemilihan (default: as the source)"))
 @click.option("--election-year", type=int, default=None, help=_("Election year (default: the year of --valid-from)"))
 @click.option("--region", default=None, help=_("Region the template belongs to"))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help=_("File to write (default: ID.yaml in the current folder)"),
-)
+@out_file_option(N_("File to write (default: ID.yaml in the current folder)"))
 @json_option
 @pass_app
 def new(
