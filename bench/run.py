@@ -382,6 +382,7 @@ def bench_size() -> None:
 
 
 def main() -> None:
+    import bench_documents
     import bench_ledger
 
     ap = argparse.ArgumentParser()
@@ -397,6 +398,7 @@ def main() -> None:
         "roster": lambda: bench_roster(2000 if q else 100_000, rep),
         "attest": lambda: bench_attest(300 if q else 4000, rep),
         "slips": lambda: bench_slips(40 if q else 4000),
+        "documents": lambda: bench_documents.run(60 if q else 4000, row),
         "size": bench_size,
         "ledger": lambda: bench_ledger.bench_ledger_verify(2000 if q else 1_000_000, row),
         "memory": lambda: bench_ledger.bench_import_memory(2000 if q else 1_000_000, row),

@@ -16,6 +16,18 @@ from .errors import InputError, StorageError
 from .i18n import _
 from .platform_guard import set_fd_mode
 
+# Files ikrar writes hold personal data unless the caller says otherwise (docs/security.md):
+# rosters, rejects lists, reports, slips, QR images, ledger exports. They are made 0600 whatever
+# the umask. Public files (trust bundle, verifier page, certificates) use public_mode().
+PRIVATE_MODE = 0o600
+
+
+def public_mode() -> int:
+    """0666 less the process umask: what any other program would create."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
 
 def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):
@@ -29,12 +41,12 @@ def _fsync_dir(directory: Path) -> None:
 @contextlib.contextmanager
 def atomic_writer(
     path: str | os.PathLike[str],
-    mode: int = 0o644,
+    mode: int | None = None,
     binary: bool = True,
     encoding: str = "utf-8",
     newline: str | None = None,
 ) -> Iterator[IO[Any]]:
-    """Yield a file object; on success the file replaces ``path`` atomically with ``mode``."""
+    """Yield a file object; on success the file replaces ``path`` atomically with ``mode`` (default 0600)."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
@@ -52,7 +64,7 @@ def atomic_writer(
             _("check the folder's permissions and free space"),
         ) from exc
     try:
-        set_fd_mode(fd, mode)
+        set_fd_mode(fd, PRIVATE_MODE if mode is None else mode)
         if binary:
             fh: IO[Any] = os.fdopen(fd, "wb")
         else:
@@ -76,12 +88,12 @@ def atomic_writer(
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
     with atomic_writer(path, mode=mode) as fh:
         fh.write(data)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int | None = None) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
@@ -107,3 +119,34 @@ def read_input_bytes(path: str | os.PathLike[str], *, limit: int | None = None) 
             _("check that this is the right file"),
         )
     return data
+
+
+_SAFE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def safe_file_name(value: str, suffix: str = "", *, limit: int = 80) -> str:
+    """A file name made from data (an officer id, a pledge id): only ``[A-Za-z0-9._-]``.
+
+    Anything else (``/``, ``..``, control characters, letters of other scripts) becomes ``_``;
+    leading dots are dropped, so no name is hidden, ``.`` or ``..``. When the value had to be
+    changed, 8 hex digits of its SHA-256 are appended, so two ids that clean up alike
+    (``a/b`` and ``a_b``) still get two files.
+    """
+    import hashlib
+
+    cleaned = "".join(c if c in _SAFE_NAME_CHARS else "_" for c in value).lstrip(".")[:limit]
+    if cleaned != value or not cleaned:
+        cleaned = f"{cleaned}-{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}".lstrip("-")
+    return cleaned + suffix
+
+
+def confined_path(folder: str | os.PathLike[str], value: str, suffix: str = "") -> Path:
+    """``folder / safe_file_name(value, suffix)``, checked to lie directly inside ``folder``."""
+    base = Path(folder)
+    path = base / safe_file_name(value, suffix)
+    if path.resolve().parent != base.resolve():
+        raise StorageError(
+            _("Refusing to write {path}: it is outside {folder}", path=path, folder=base),
+            _("check that {folder} is not a link to another folder", folder=base),
+        )
+    return path

@@ -220,13 +220,40 @@ def _format(text: str, fallback: str, kwargs: dict[str, object]) -> str:
 def _(msgid: str, /, **kwargs: object) -> str:
     """Translate ``msgid`` into the current language and fill its named placeholders."""
     text = gettext(msgid)
-    return _format(text, msgid, kwargs) if kwargs else text
+    return _format(text, msgid, _bounded(msgid, kwargs)) if kwargs else text
 
 
 def ngettext(singular: str, plural: str, n: int, /, **kwargs: object) -> str:
     """Translate a count-dependent message and fill ``{n}`` and the other placeholders."""
-    values = {"n": n, **kwargs}
+    values = _bounded(plural, {"n": n, **kwargs})
     return _format(ngettext_raw(singular, plural, n), singular if n == 1 else plural, values)
+
+
+#: placeholders that, by convention, echo what the user gave (besides any quoted with ``!r``)
+_ECHO_NAMES = frozenset({"value", "id", "identifier", "cell", "nip", "input", "label", "item", "char"})
+
+
+def _bounded(msgid: str, kwargs: dict[str, object]) -> dict[str, object]:
+    """Text quoted into a message shows control characters as escapes and is bounded: an echoed
+    value (``{value!r}``, ``{id}``… see ``_ECHO_NAMES``) to ``textsafe.ECHO_LIMIT`` characters,
+    any other text to ``textsafe.TEXT_LIMIT``. A 1.5 GB spreadsheet cell is never echoed whole."""
+    from .textsafe import ECHO_LIMIT, TEXT_LIMIT, echo, has_control, printable
+
+    if all(not isinstance(v, str) or (len(v) <= ECHO_LIMIT and not has_control(v)) for v in kwargs.values()):
+        return kwargs
+    import string
+
+    quoted = {field for _lit, field, _spec, conv in string.Formatter().parse(msgid) if field and conv == "r"}
+    quoted |= _ECHO_NAMES
+    out: dict[str, object] = {}
+    for k, v in kwargs.items():
+        if not isinstance(v, str):
+            out[k] = v
+        elif k in quoted:
+            out[k] = echo(v)
+        else:
+            out[k] = echo(v, TEXT_LIMIT) if len(v) > TEXT_LIMIT else printable(v, keep_newlines=True)
+    return out
 
 
 def N_(msgid: str) -> str:

@@ -183,7 +183,9 @@ def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
         )
     except InvalidTag as exc:
         raise KeyAccessError(
-            _("Wrong passphrase for {path}", path=path), _("try again; the passphrase is case-sensitive")
+            _("Wrong passphrase for {path}", path=path),
+            _("try again; the passphrase is case-sensitive"),
+            code="wrong_passphrase",
         ) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise KeyAccessError(

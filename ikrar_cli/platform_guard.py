@@ -35,6 +35,14 @@ def set_fd_mode(fd: int, mode: int) -> None:
     fchmod(fd, mode)
 
 
+def make_private(path: Path) -> None:
+    """Tighten an existing file to 0600 if group or others can access it (POSIX); no-op on Windows."""
+    if IS_WINDOWS:
+        return
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+
+
 def exposed_mode(path: Path) -> int | None:
     """The permission bits of ``path`` if group or others can access it (POSIX), else None.
 

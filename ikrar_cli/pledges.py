@@ -41,6 +41,7 @@ TOP_LEVEL_KEYS = {
     "region",
     "translations",
     "source",
+    "sanction",
 }
 REQUIRED_KEYS = (
     "id",
@@ -94,6 +95,8 @@ class Pledge:
     valid_until: date
     region: str | None = None
     source: str | None = None
+    #: the sanction clause printed on the Pakta Integritas (not pledged words: not in the digest)
+    sanction: str | None = None
     translations: dict[str, Translation] = field(default_factory=dict, compare=False, hash=False)
     path: Path | None = field(default=None, compare=False, hash=False)
 
@@ -157,6 +160,7 @@ class Pledge:
                 "valid": {"from": self.valid_from.isoformat(), "until": self.valid_until.isoformat()},
                 "region": self.region,
                 "source": self.source,
+                "sanction": self.sanction,
                 "translations": {
                     k: {"title": t.title, "opening": t.opening, "points": list(t.points), "closing": t.closing}
                     for k, t in self.translations.items()
@@ -195,10 +199,31 @@ def _loader() -> type:
     return Loader
 
 
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Anchors and aliases (``&a`` / ``*a``) are refused before anything is built from the file.
+
+    A template never needs them, and a few hundred bytes of nested aliases expand to gigabytes
+    (a "billion laughs" file). The event scan is linear in the file's size.
+    """
+    import yaml
+
+    for event in yaml.parse(text, Loader=_loader()):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise TemplateError(
+                _(
+                    "{path}:{line}: YAML anchors and aliases (&name, *name) are not allowed in a template",
+                    path=path,
+                    line=event.start_mark.line + 1 if event.start_mark else 1,
+                ),
+                _("write the text out in full where it is repeated"),
+            )
+
+
 def _compose(text: str, path: Path) -> _Located:
     import yaml
 
     try:
+        _refuse_aliases(text, path)
         node = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -356,6 +381,7 @@ def parse_template(text: str, path: Path) -> Pledge:
         raise c.fail(("valid", "until"), _("is before valid.from"), _("swap the two dates"))
     region = c.text(data.get("region"), ("region",), optional=True)
     source = c.text(data.get("source"), ("source",), optional=True)
+    sanction = c.text(data.get("sanction"), ("sanction",), optional=True)
     translations: dict[str, Translation] = {}
     raw_tr = data.get("translations") or {}
     if not isinstance(raw_tr, dict):
@@ -402,6 +428,7 @@ def parse_template(text: str, path: Path) -> Pledge:
         valid_until=valid_until,
         region=region,
         source=source,
+        sanction=sanction,
         translations=translations,
         path=path,
     )

@@ -43,6 +43,9 @@ def receipt_candidates(text: str) -> list[str]:
 
     A link's fragment is percent-decoded (``%25``, ``%20``) and also taken as it is, so a link
     typed or pasted without encoding works too; the verifier page does the same."""
+    from .receipt import normalise_input
+
+    text = normalise_input(text)
     if "#" not in text or text.startswith("IKR1:"):
         return [text]
     frag = text.rsplit("#", 1)[1]
@@ -204,6 +207,38 @@ def _decode_image(img: Any) -> list[str]:
     return [r.text for r in results if r.text]
 
 
+# Bounds for decoding pictures: a few bytes can declare a gigapixel image or a 5-metre PDF page.
+MAX_IMAGE_PIXELS = 50_000_000  # a 48-megapixel phone photo still passes
+PDF_RENDER_SCALE = 3.0  # 216 dpi: a slip's QR code reads reliably
+MAX_PDF_PAGE_PIXELS = 16_000_000  # an A4 page at 216 dpi is 4.5 million
+
+
+def _pdf_scale(size: tuple[float, float]) -> float:
+    """The render scale for a page of ``size`` points: 3, or less so the page stays within the bound."""
+    w, h = (max(1.0, float(x)) for x in size)
+    return min(PDF_RENDER_SCALE, (MAX_PDF_PAGE_PIXELS / (w * h)) ** 0.5)
+
+
+def _too_large(path: Path) -> InputError:
+    return InputError(
+        _(
+            "{path} is an image too large to read (more than {limit} million pixels)",
+            path=path,
+            limit=MAX_IMAGE_PIXELS // 1_000_000,
+        ),
+        _("take or export a smaller picture of the QR code"),
+    )
+
+
+def _check_image_size(opened: Any, path: Path) -> None:
+    """Refuse a picture whose declared size is too large, before its pixels are decoded."""
+    if getattr(opened, "format", None) == "JPEG":
+        opened.draft("L", (8000, 8000))  # JPEG decodes at a reduced scale for free
+    w, h = opened.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise _too_large(path)
+
+
 def decode_file(path: Path) -> list[str]:
     """Every QR text in a PNG/JPEG photo or scan, or in each page of a PDF."""
     from .fsutil import read_input_bytes
@@ -218,7 +253,9 @@ def decode_file(path: Path) -> list[str]:
         try:
             pdf = pypdfium2.PdfDocument(data)
             for page in pdf:
-                found += _decode_image(page.render(scale=3).to_pil().convert("L"))
+                found += _decode_image(
+                    page.render(scale=_pdf_scale(page.get_size()), grayscale=True).to_pil().convert("L")
+                )
         except pypdfium2.PdfiumError as exc:
             raise InputError(
                 _("{path} is not a readable PDF", path=path), _("check that this is the right file")
@@ -230,7 +267,10 @@ def decode_file(path: Path) -> list[str]:
 
         try:
             opened = Image.open(io.BytesIO(data))
+            _check_image_size(opened, path)
             img = ImageOps.exif_transpose(opened).convert("L")
+        except Image.DecompressionBombError as exc:
+            raise _too_large(path) from exc
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise InputError(
                 _("{path} is neither an image nor a PDF", path=path),

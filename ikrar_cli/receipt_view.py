@@ -64,8 +64,8 @@ def slip_for(
     terminal: str,
     unit_names: dict[str, str] | None = None,
 ) -> Slip:
+    from .documents.profile import long_datetime
     from .slips import Slip
-    from .zones import format_local
 
     pledge = library.get(f"{claims.pledge_id}@{claims.pledge_version}")
     unit = (unit_names or {}).get(claims.unit)
@@ -77,7 +77,7 @@ def slip_for(
         officer_name=claims.officer_name,
         officer_id=claims.officer_id,
         unit=f"{claims.unit} — {unit}" if unit else claims.unit,
-        time_local=format_local(claims.issued_at, claims.zone),
+        time_local=long_datetime(claims.issued_at, claims.zone),  # "25 November 2026, 08.30 WITA"
         terminal=terminal,
         method=method_label(claims.method),
         verify_hint=verify_hint(ws),

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .documents.profile import integer, percent
 from .i18n import _
 from .report import ComplianceReport, UnitCompliance
+
+if TYPE_CHECKING:
+    from .documents.pdfbase import Proof, Seal
+    from .documents.profile import Profile
 
 A4 = (210.0, 297.0)
 MARGIN = 15.0
@@ -37,31 +42,46 @@ def _row(u: UnitCompliance) -> list[Any]:
             len(u.missing)]  # fmt: skip
 
 
-def write_csv(report: ComplianceReport, path: Path, language: str | None = None) -> None:
-    """In the Excel dialect of ``language`` (docs/spreadsheets.md): ';' and a decimal comma for id."""
-    from .export import csv_delimiter, decimal_text
-    from .export import write_csv as csv_out
+def _by_name(staff: Sequence[Any]) -> list[Any]:
+    """Officers sorted by name without titles (dr., Drs., S.Pd. ... do not decide the order)."""
+    from .documents.profile import sort_name
 
-    rows = [_row(u) for u in report.units] + [_row(report.total)]
-    for r in rows:
-        r[6] = decimal_text(r[6] * 100, 1, language)
-    csv_out(path, _headers(), rows, delimiter=csv_delimiter(language))
+    return sorted(staff, key=lambda s: (sort_name(s.name), s.officer_id))
 
 
-def write_xlsx(report: ComplianceReport, path: Path) -> None:
+def _names(u: UnitCompliance) -> str:
+    return "; ".join(f"{s.name} ({s.officer_id})" for s in _by_name(u.missing)) if u.code != "*" else ""
+
+
+def write_csv(report: ComplianceReport, path: Path, *, names: bool = False) -> None:
+    """Indonesian dialect (';' and decimal comma) in Indonesian; with ``names`` the missing officers too."""
+    from .documents.tables import write_table_csv
+
+    units = [*report.units, report.total]
+    rows = [_row(u) for u in units]
+    for r, u in zip(rows, units, strict=True):
+        r[6] = round(r[6] * 100, 1)
+        if names:
+            r.append(_names(u))
+    write_table_csv(path, _headers() + ([_("Missing officers")] if names else []), rows)
+
+
+def write_xlsx(report: ComplianceReport, path: Path, *, names: bool = False) -> None:
     from .export import write_xlsx as xlsx_out
 
-    types = ["text", "text", "int", "int", "int", "int", "percent", "int", "int"]
-    summary = [_row(u) for u in report.units] + [_row(report.total)]
+    types = ["text", "text", "int", "int", "int", "int", "percent", "int", "int"] + (["text"] if names else [])
+    units = [*report.units, report.total]
+    summary = [_row(u) + ([_names(u)] if names else []) for u in units]
     staff_headers = [_("Unit code"), _("Unit"), _("NIP / ID"), _("Name"), _("Position"), _("Status")]
     staff: list[list[Any]] = []
     for u in report.units:
-        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("missing")] for s in u.missing]
-        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("joined later")] for s in u.joined_later]
+        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("missing")] for s in _by_name(u.missing)]
+        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("joined later")]
+                  for s in _by_name(u.joined_later)]  # fmt: skip
     xlsx_out(
         path,
         [
-            (_("Summary"), _headers(), summary, types),
+            (_("Summary"), _headers() + ([_("Missing officers")] if names else []), summary, types),
             (_("Not yet pledged"), staff_headers, staff, ["text"] * 6),
         ],
     )
@@ -112,17 +132,28 @@ class _Doc:
             self.pdf.add_page()
 
 
-def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: str) -> None:
-    from .fsutil import atomic_writer
+def write_pdf(
+    report: ComplianceReport,
+    path: Path,
+    *,
+    stamp: str,
+    as_of_label: str,
+    profile: Profile | None = None,
+    proof: Proof | None = None,
+    seal: Seal | None = None,
+) -> None:
+    """``profile`` gives the letterhead and the signatory; ``proof`` (a report digest ...) is printed
+    as text and QR above the signature; ``seal`` applies a PAdES seal."""
+    from .documents.pdfbase import finish, letterhead, proof_block
+    from .documents.profile import Profile
 
+    prof = profile or Profile(institution=report.institution)
     d = _Doc(report, stamp)
     pdf = d.pdf
     pdf.add_page()
     # title block
-    pdf.set_fill_color(22, 52, 94)
-    pdf.rect(MARGIN, MARGIN, d.width, 1.2, style="F")
-    pdf.ln(3)
-    d.text(6, report.institution, size=14, style="B")
+    letterhead(pdf, prof)
+    pdf.set_x(MARGIN)
     d.text(6, _("Neutrality pledge compliance report (Ikrar Netralitas ASN)"), size=11)
     d.text(5, f"{report.pledge_title}  [{report.pledge}]", size=9)
     d.text(5, _("Status as of: {when}", when=as_of_label), size=9)
@@ -134,7 +165,7 @@ def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: 
         "session; {active} active staff in {units} units.",
         attested=t.attested,
         expected=t.expected,
-        pct=f"{t.coverage * 100:.1f}%" if t.expected else "-",
+        pct=percent(t.coverage) if t.expected else "-",
         missing=len(t.missing),
         later=len(t.joined_later),
         active=t.active,
@@ -148,9 +179,10 @@ def write_pdf(report: ComplianceReport, path: Path, *, stamp: str, as_of_label: 
     pdf.ln(4)
     _unit_table(d, report)
     _missing_lists(d, report)
-    _signature_block(d, report)
-    with atomic_writer(path) as fh:
-        fh.write(bytes(pdf.output()))
+    pdf.ln(4)
+    proof_block(pdf, proof)
+    _signature_block(d, report, prof)
+    finish(bytes(pdf.output()), path, seal)
 
 
 def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
@@ -175,7 +207,7 @@ def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
     top = pdf.get_y()
     start = 0
     for i, u in enumerate(units):
-        if pdf.get_y() + row_h > A4[1] - 18:
+        if pdf.get_y() + row_h + 4 > A4[1] - 18:
             axis(top, pdf.get_y())
             pdf.add_page()
             pdf.ln(4)
@@ -183,9 +215,11 @@ def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
             start = i
         y = pdf.get_y()
         pdf.set_font("Helvetica", "", 8)
-        label = u.name if len(u.name) <= 34 else u.name[:33] + "…"
-        pdf.set_xy(MARGIN, y)
-        pdf.cell(label_w - 2, row_h, d.t(label), align="R")
+        # the full name, wrapped onto as many lines as it needs (never cut: two OPDs may share a prefix)
+        lines: list[str] = pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), dry_run=True, output="LINES")  # type: ignore[assignment]
+        label_h = 3.4 * len(lines)
+        pdf.set_xy(MARGIN, y + max(0.0, (row_h - label_h) / 2))
+        pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_fill_color(236, 236, 236)
         pdf.rect(x0, y + 1, bar_w, row_h - 2, style="F")
         pdf.set_fill_color(*_colour(u.coverage))
@@ -193,8 +227,8 @@ def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
             pdf.rect(x0, y + 1, bar_w * min(u.coverage, 1.0), row_h - 2, style="F")
         pdf.set_xy(x0 + bar_w + 1.5, y)
         pdf.set_font("Helvetica", "B", 8)
-        pdf.cell(value_w, row_h, f"{u.coverage * 100:.0f}%  ({u.attested}/{u.expected})")
-        pdf.set_y(y + row_h)
+        pdf.cell(value_w, row_h, f"{percent(u.coverage, 0)}  ({u.attested}/{u.expected})")
+        pdf.set_y(y + max(row_h, label_h + 1))
     del start
     axis(top, pdf.get_y())
     pdf.set_x(MARGIN)
@@ -227,22 +261,26 @@ def _table(d: _Doc, headers: list[str], widths: list[float], rows: list[list[str
     head()
     pdf.set_font("Helvetica", "", 7.5)
     for r in rows:
-        if pdf.get_y() + 5 > A4[1] - 18:
-            pdf.add_page()
-            head()
-            pdf.set_font("Helvetica", "", 7.5)
         bold = bool(r) and r[0] == "*"
         if bold:
             r = ["", *r[1:]]
         pdf.set_font("Helvetica", "B" if bold else "", 7.5)
+        # every cell wraps (a unit name or position is never cut); the row takes the tallest cell
+        n_lines = [len(pdf.multi_cell(w - 1.5, 3.6, d.t(v), dry_run=True, output="LINES")) if v else 1  # type: ignore[arg-type]
+                   for v, w in zip(r, widths, strict=True)]  # fmt: skip
+        h = max(5.0, 3.6 * max(n_lines) + 1.4)
+        if pdf.get_y() + h > A4[1] - 18:
+            pdf.add_page()
+            head()
+            pdf.set_font("Helvetica", "B" if bold else "", 7.5)
+        y = pdf.get_y()
+        x = MARGIN
         for v, w, a in zip(r, widths, aligns, strict=True):
-            text = d.t(v)
-            if pdf.get_string_width(text) > w - 1.5:
-                while pdf.get_string_width(text + "...") > w - 1.5 and len(text) > 1:
-                    text = text[:-1]
-                text += "..."
-            pdf.cell(w, 5, text, border=1, align=a)
-        pdf.ln(5)
+            pdf.rect(x, y, w, h)
+            pdf.set_xy(x + 0.75, y + 0.7)
+            pdf.multi_cell(w - 1.5, 3.6, d.t(v), align=a, new_x="RIGHT", new_y="TOP")
+            x += w
+        pdf.set_xy(MARGIN, y + h)
 
 
 def _unit_table(d: _Doc, report: ComplianceReport) -> None:
@@ -253,7 +291,7 @@ def _unit_table(d: _Doc, report: ComplianceReport) -> None:
     rows = []
     for u in [*report.units, report.total]:
         r = _row(u)
-        rows.append([str(r[0]), str(r[1])] + [str(x) for x in r[2:6]] + [f"{r[6] * 100:.1f}%"] + [str(r[7]), str(r[8])])
+        rows.append([str(r[0]), str(r[1])] + [integer(x) for x in r[2:6]] + [percent(r[6])] + [str(r[7]), str(r[8])])
     _table(d, headers, widths, rows, "LLRRRRRRR")
 
 
@@ -262,8 +300,7 @@ def _missing_lists(d: _Doc, report: ComplianceReport) -> None:
     for u in report.units:
         if not u.missing and not u.joined_later:
             continue
-        d.room(24)
-        pdf.ln(4)
+        pdf.add_page()  # one page (or more) per unit: each OPD gets its own sheet to follow up
         d.text(6, f"{u.code} - {u.name}", size=10, style="B")
         d.text(
             4.5,
@@ -278,21 +315,24 @@ def _missing_lists(d: _Doc, report: ComplianceReport) -> None:
         widths = [9.0, 36.0, 50.0, 38.0, 20.0, 27.0]
         rows = []
         n = 0
-        for status, staff in ((_("missing"), u.missing), (_("joined later"), u.joined_later)):
+        for status, staff in ((_("missing"), _by_name(u.missing)), (_("joined later"), _by_name(u.joined_later))):
             for s in staff:
                 n += 1
                 rows.append([str(n), s.officer_id, s.name, s.position or "", status, ""])
         _table(d, headers, widths, rows, "RLLLLL")
 
 
-def _signature_block(d: _Doc, report: ComplianceReport) -> None:
+def _signature_block(d: _Doc, report: ComplianceReport, profile: Profile) -> None:
+    """Place and date, position, space to sign, the signatory's name and NIP (blank lines when unnamed)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from .documents.pdfbase import signature_block
+
     pdf = d.pdf
-    d.room(40)
-    pdf.ln(8)
-    x = MARGIN + d.width - 75
-    pdf.set_x(x)
-    pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(75, 5, d.t(_("Approved by,") + "\n" + report.institution), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(18)
-    pdf.set_x(x)
-    pdf.multi_cell(75, 5, d.t("(______________________________)\n" + _("NIP")), new_x="LMARGIN", new_y="NEXT")
+    d.room(50)
+    pdf.ln(6)
+    signer = profile.signers("compliance")[0]
+    day = datetime.fromtimestamp(report.generated_at, tz=UTC).astimezone(ZoneInfo(report.zone)).date()
+    heading = [profile.place_date(day), _("Approved by,"), signer.position or report.institution]
+    signature_block(pdf, MARGIN + d.width - 85, pdf.get_y(), 85, heading=heading, signer=signer, space=20)

@@ -9,6 +9,7 @@ itself always carries the exact receipt.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from .fsutil import atomic_writer
 from .qr import qr_matrix
+from .receipt import wrap_receipt
 
 A6 = (105.0, 148.0)
 A4 = (210.0, 297.0)
@@ -144,13 +146,21 @@ def _slip(pdf: Any, s: Slip, ox: float, oy: float) -> None:
     pdf.set_x(ox + margin)
     pdf.set_font("Courier", "", 4.2)
     pdf.set_text_color(70, 70, 70)
-    # Courier is fixed-width: cut the receipt into equal chunks (its spaces print as middle dots, so none is lost)
+    # Courier is fixed-width. The receipt is printed as it is (spaces as spaces) and broken only
+    # where a verifier joins it back (docs/receipt-format.md §1), so a copied text verifies.
     per_line = max(20, int(inner / pdf.get_string_width("M")))
     # with receipt.verify_url the QR holds a link: print only the receipt, what 'ikrar verify' takes
-    text = s.receipt_text.rpartition("#")[2].replace(" ", "\u00b7")
-    for i in range(0, len(text), per_line):
+    for line in wrap_receipt(printed_receipt(s.receipt_text), per_line):
         pdf.set_x(ox + margin)
-        pdf.cell(inner, 1.9, text[i : i + per_line], new_x="LEFT", new_y="NEXT")
+        pdf.cell(inner, 1.9, line, new_x="LEFT", new_y="NEXT")
+
+
+def printed_receipt(qr_text: str) -> str:
+    """The bare receipt of a QR text: a link's fragment, percent-decoded (``%20``, ``%25``)."""
+    if "#" not in qr_text:
+        return qr_text
+    frag = qr_text.rpartition("#")[2]
+    return re.sub("%(2[05])", lambda m: " " if m.group(1) == "20" else "%", frag, flags=re.IGNORECASE)
 
 
 def _new_pdf(fmt: tuple[float, float]) -> Any:

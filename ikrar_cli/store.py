@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import StorageError
 from .i18n import _
+from .platform_guard import make_private
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -51,6 +52,26 @@ def _read_only_location(path: Path) -> bool:
     return not (os.access(folder, os.W_OK) and os.access(path, os.W_OK))
 
 
+def _make_private(path: Path) -> None:
+    """The database holds personal data: create it 0600 and tighten an older, wider one.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they follow.
+    """
+    import os
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # the folder is missing or unwritable: sqlite3 says so with its own clear error
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if p.exists():
+                make_private(p)
+
+
 class Store:
     """A connection to the workspace database with explicit transactions."""
 
@@ -60,6 +81,7 @@ class Store:
         if self.read_only:
             self._open_read_only()
             return
+        _make_private(self.path)
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -156,6 +156,9 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
 def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
     import python_calamine
 
+    from .xlsx_guard import check_xlsx
+
+    check_xlsx(path)  # no zip bomb, no sheet too large: the reader aborts the process on those
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
     except (python_calamine.CalamineError, OSError, ValueError) as exc:

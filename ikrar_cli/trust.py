@@ -112,6 +112,8 @@ class TrustBundle:
     pledges: dict[bytes, BundlePledge]
     units: dict[str, str]
     signed_file: bytes | None = field(default=None, repr=False)
+    #: the institution's zone: the bundle's own times are shown in it (older bundles: WIB)
+    institution_zone: str = "Asia/Jakarta"
 
     def is_stale(self, at: int) -> bool:
         return at > self.valid_until
@@ -130,7 +132,11 @@ class TrustBundle:
     def to_object(self) -> dict[str, Any]:
         return {
             "format": BUNDLE_FORMAT,
-            "institution": {"name": self.institution_name, "code": self.institution_code},
+            "institution": {
+                "name": self.institution_name,
+                "code": self.institution_code,
+                "timezone": self.institution_zone,
+            },
             "serial": self.serial,
             "issued_at": self.issued_at,
             "valid_until": self.valid_until,
@@ -171,6 +177,36 @@ def _bad(path: object, what: str) -> TrustError:
     )
 
 
+def _zone(value: Any, where: object) -> str:
+    from .zones import ABBREVIATIONS
+
+    if value not in ABBREVIATIONS:
+        raise _bad(where, "institution.timezone")
+    return str(value)
+
+
+def _checked_pledge(p: dict[str, Any], where: object) -> bytes:
+    """A pledge entry's digest must be the SHA-256 of its canonical text, with the same id and
+    version: otherwise a verifier would show words the digest in a receipt never named."""
+    digest = bytes.fromhex(p["digest"])
+    canonical = p["canonical"]
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    if (
+        hashlib.sha256(text).digest() != digest
+        or canonical.get("id") != p["id"]
+        or canonical.get("version") != p["version"]
+    ):
+        raise TrustError(
+            _(
+                "{path}: the text of pledge {ref} does not match its digest in the bundle",
+                path=where,
+                ref=f"{p['id']}@{p['version']}",
+            ),
+            _("ask the authority for a fresh copy of the bundle"),
+        )
+    return digest
+
+
 def parse_bundle_object(obj: Any, where: object) -> TrustBundle:
     try:
         if obj["format"] != BUNDLE_FORMAT:
@@ -191,8 +227,9 @@ def parse_bundle_object(obj: Any, where: object) -> TrustBundle:
             terminals=terminals,
             key_revocations=dict(KeyRevocation.from_object(r) for r in obj["key_revocations"]),
             revoked_receipts={bytes.fromhex(r) for r in obj["revoked_receipts"]},
-            pledges={p.digest: p for p in map(BundlePledge.from_object, obj["pledges"])},
+            pledges={_checked_pledge(p, where): BundlePledge.from_object(p) for p in obj["pledges"]},
             units={str(k): str(v) for k, v in obj["units"].items()},
+            institution_zone=_zone(obj["institution"].get("timezone", "Asia/Jakarta"), where),
         )
     except TrustError:
         raise
@@ -289,6 +326,7 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
     return TrustBundle(
         institution_name=ws.config.institution_name,
         institution_code=ws.config.institution_code,
+        institution_zone=ws.config.timezone,
         serial=serial,
         issued_at=issued,
         valid_until=issued + valid_days * 86400,

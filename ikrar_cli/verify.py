@@ -63,6 +63,7 @@ class VerificationResult:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     input: str = ""
+    warning_messages: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,8 +71,23 @@ class VerificationResult:
             "reason": self.code,
             "message": self.message,
             "warnings": self.warnings,
+            "warning_messages": self.warning_messages,
             "receipt": self.details or None,
         }
+
+
+def _decode_any(text: str) -> Receipt:
+    """docs/receipt-format.md §1: a link's fragment is read percent-decoded, then as it is; the
+    first reading that decodes is the receipt, and if none does, the last one's reason stands."""
+    from .qr import receipt_candidates
+
+    options = receipt_candidates(text) if isinstance(text, str) and len(text) <= 4 * 4096 else [text]
+    for option in options[:-1]:
+        try:
+            return decode_receipt(option)
+        except VerificationError:
+            continue
+    return decode_receipt(options[-1])
 
 
 class Verifier:
@@ -91,14 +107,19 @@ class Verifier:
         return key
 
     def _warnings(self) -> list[str]:
-        if self._stale:
-            return [
-                _(
-                    "The trust bundle expired on {when}; ask the authority for a newer one",
-                    when=format_local(self.bundle.valid_until, "Asia/Jakarta"),
-                )
-            ]
-        return []
+        """Warning codes (docs/receipt-format.md §5 step 8); warning_message() words them."""
+        return ["stale_bundle"] if self._stale else []
+
+    def _wmsgs(self) -> list[str]:
+        return [self.warning_message(w) for w in self._warnings()]
+
+    def warning_message(self, code: str) -> str:
+        if code == "stale_bundle":
+            return _(
+                "The trust bundle expired on {when}; ask the authority for a newer one",
+                when=format_local(self.bundle.valid_until, self.bundle.institution_zone),
+            )
+        return code
 
     def details(self, receipt: Receipt) -> dict[str, Any]:
         c = receipt.claims
@@ -135,13 +156,16 @@ class Verifier:
             self._warnings(),
             self.details(receipt) if receipt and with_details else {},
             text,
+            self._wmsgs(),
         )
 
     def verify(self, text: str) -> VerificationResult:
         try:
-            receipt = decode_receipt(text)
-        except VerificationError as exc:  # decode_receipt raises nothing else on any input (fuzz-tested)
-            return VerificationResult(False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text)
+            receipt = _decode_any(text)
+        except VerificationError as exc:  # decoding raises nothing else on any input (fuzz-tested)
+            return VerificationResult(
+                False, exc.code or "malformed", exc.message, None, self._warnings(), {}, text, self._wmsgs()
+            )
         return self.verify_receipt(receipt)
 
     def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
@@ -181,6 +205,7 @@ class Verifier:
             self._warnings(),
             self.details(receipt) if wd else {},
             text,
+            self._wmsgs(),
         )
 
     def verify_many(self, lines: Iterable[str]) -> Iterator[VerificationResult]:

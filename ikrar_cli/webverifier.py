@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .fsutil import atomic_write_bytes
+from .fsutil import atomic_write_bytes, public_mode
 from .i18n import _, get_language, set_language
 from .keys import fingerprint
+from .receipt import CAUSES
 from .trust import TrustBundle, parse_bundle_bytes
 from .verify import REASONS, reason_message
 
@@ -45,6 +46,7 @@ def _messages() -> dict[str, dict[str, Any]]:
             set_language(lang)
             out[lang] = {
                 "reasons": {code: reason_message(code, **_PARAMS) for code in _REASONS},
+                "causes": {cause: _(text, char="{char}") for cause, text in CAUSES.items()},
                 "stale_bundle": _(
                     "The trust bundle expired on {when}; ask the authority for a newer one", when="{when}"
                 ),
@@ -120,5 +122,5 @@ def write_page(bundle: TrustBundle, out_dir: Path) -> Path:
     """Write ``out_dir/verify.html`` atomically and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / PAGE_NAME
-    atomic_write_bytes(target, build_page(bundle).encode("utf-8"))
+    atomic_write_bytes(target, build_page(bundle).encode("utf-8"), mode=public_mode())  # public page
     return target

@@ -14,6 +14,7 @@ import base64
 import json
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import receipt_helpers as h  # noqa: E402
 
 from ikrar_cli.base45 import ALPHABET, b45decode, b45encode  # noqa: E402
 from ikrar_cli.cli.verify import pick_receipt  # noqa: E402
+from ikrar_cli.errors import TrustError  # noqa: E402
 from ikrar_cli.i18n import set_language  # noqa: E402
 from ikrar_cli.keys import key_id, raw_public  # noqa: E402
 from ikrar_cli.receipt import sig_structure, sign_receipt  # noqa: E402
@@ -197,6 +199,15 @@ def crafted_cases() -> list[tuple[str, str]]:
     with_claim("break where an item is expected", k9=b"\xff")
     with_claim("float32 version", k3=b"\xfa\x3f\x80\x00\x00")
     with_claim("float64 time", k10=bytes.fromhex("fb3ff8000000000000"))
+    with_claim("ledger index 2^64 bignum", k13=b"\xc2" + bstr((2**64).to_bytes(9, "big")))
+    with_claim("ledger index 2^64 - 1", k13=uint(2**64 - 1))
+    with_claim("officer numeric text and empty unit", k5=tstr("198609262015051001"), k8=tstr(""))
+    with_claim("type 2 and non-shortest session", k1=uint(2), k9=b"\x18\x01")
+    with_claim("type 2 and empty pledge id", k1=uint(2), k2=tstr(""))
+    with_claim("officer fullwidth digits", k5=tstr("\uff11\uff12\uff13"))
+    with_claim("officer with a control character", k5=tstr("PPNPN\x1b[2K"))
+    with_claim("name with ESC sequences", k7=tstr("Andi\x1b[1A\x1b[2K"))
+    with_claim("name with rich markup", k7=tstr("Dinas [/] Kacau [bold]x"))
     with_claim("NaN session", k9=b"\xf9\x7e\x00")
     with_claim("NaN with payload", k9=b"\xf9\x7e\x01")
     with_claim("version 1.5 as double", k3=bytes.fromhex("fb3ff8000000000000"))
@@ -213,6 +224,12 @@ def crafted_cases() -> list[tuple[str, str]]:
     cases.append(("payload key 1 as true (sorted last)", crafted_receipt(P(std[1:] + [(b"\xf5", uint(1))]))))
     cases.append(("payload key 1 as 1.0 (sorted last)", crafted_receipt(P(std[1:] + [(b"\xf9\x3c\x00", uint(1))]))))
     cases.append(("payload key 1 as text", crafted_receipt(P(std[1:] + [(tstr("1"), uint(1))]))))
+    cases.append(("payload key simple(1) beside 1", crafted_receipt(P(std + [(b"\xe1", uint(1))]))))
+    cases.append(("payload key true beside 1", crafted_receipt(P(std + [(b"\xf5", uint(1))]))))
+    cases.append(("payload key 1.0 beside 1", crafted_receipt(P(std + [(b"\xf9\x3c\x00", uint(1))]))))
+    cases.append(("payload key -1 at the end", crafted_receipt(P(std + [(b"\x20", uint(1))]))))
+    cases.append(("payload key 24 (two-byte head)", crafted_receipt(P(std + [(b"\x18\x18", uint(1))]))))
+    cases.append(("payload nested 10 deep", crafted_receipt(P(claim_items(k7=b"\x81" * 10 + b"\x00")))))
     cases.append(("payload indefinite map", crafted_receipt(P(std, head=b"\xbf") + b"\xff")))
     cases.append(("payload trailing byte", crafted_receipt(P(std) + b"\x00")))
     cases.append(("payload truncated", crafted_receipt(P(std)[:-1])))
@@ -238,6 +255,14 @@ def crafted_cases() -> list[tuple[str, str]]:
     cases.append(("unprotected kid", crafted_receipt(P(std), unprotected=b"\xa1\x04\x48" + kid)))
     cases.append(("unprotected array", crafted_receipt(P(std), unprotected=b"\x80")))
     cases.append(("unprotected indefinite empty map", crafted_receipt(P(std), unprotected=b"\xbf\xff")))
+    cases.append(
+        (
+            "unprotected kid and alg -7",
+            crafted_receipt(P(std), b"\xa2\x01\x26\x04\x48" + kid, unprotected=b"\xa1\x04\x48" + kid),
+        )
+    )
+    cases.append(("protected alg as a long text", crafted_receipt(P(std), b"\xa2\x01\x65EdDSA\x04\x48" + kid)))
+    cases.append(("protected alg -19 non-shortest", crafted_receipt(P(std), b"\xa2\x01\x38\x12\x04\x48" + kid)))
 
     # outer array variants, from the canonical receipt
     good = b45decode(crafted_receipt(P(std))[5:])
@@ -279,6 +304,14 @@ def crafted_cases() -> list[tuple[str, str]]:
         ("link, two hashes", link + "x#" + valid),
         ("link, empty fragment", link),
         ("link, damaged", link + valid[:-1]),
+        ("surrounding spaces", "  " + valid + "\t "),
+        ("wrapped with line breaks", valid[:40] + "\n" + valid[40:90] + "\r\n  " + valid[90:]),
+        ("wrapped link", link + valid[:50] + "\n" + valid[50:]),
+        ("middle dots", valid.replace(" ", "\u00b7").replace("A", "\u00b7", 1)),
+        ("lowercase body only", valid[:5] + valid[5:].lower()),
+        ("a control character inside", valid[:30] + "\x1b" + valid[31:]),
+        ("IKR with a fullwidth digit", "IKR\uff11:" + valid[5:]),
+        ("IKR with a superscript digit", "IKR\u00b9:" + valid[5:]),
     ]
     return cases
 
@@ -300,6 +333,27 @@ def mutation_cases(seed: int = 20241001, n: int = 250) -> list[tuple[str, str]]:
     for _ in range(n // 5):
         cut = rnd.randrange(1, len(cose))
         out.append((f"truncated at {cut}", "IKR1:" + b45encode(cose[:cut])))
+    # changed, inserted or deleted payload and header bytes, signed again: the signature holds, so
+    # the verdict is the decoder's own (malformed, non_canonical, unsupported_version or valid)
+    payload = payload_of(claim_items())
+    protected = b"\xa2\x01\x32\x04\x48" + key_id(raw_public(h.terminal()))
+    for i in range(2 * n):
+        target = bytearray(payload if i % 4 else protected)
+        for _ in range(rnd.choice((1, 1, 2, 3))):
+            at = rnd.randrange(len(target))
+            op = rnd.randrange(3)
+            if op == 0:
+                target[at] = rnd.choice(
+                    (rnd.randrange(256), 0xF5, 0xF4, 0xF6, 0xF9, 0xC2, 0x18, 0x5F, 0x7F, 0xBF, 0xFF)
+                )
+            elif op == 1:
+                target.insert(at, rnd.randrange(256))
+            else:
+                del target[at]
+        if i % 4:
+            out.append((f"re-signed payload mutation {i}", crafted_receipt(bytes(target))))
+        else:
+            out.append((f"re-signed header mutation {i}", crafted_receipt(payload, bytes(target))))
     return out
 
 
@@ -323,6 +377,8 @@ def vector_groups() -> list[dict[str, Any]]:
     groups.append(group("random mutations", plain, now, mutation_cases()))
     stale = signed_bundle(h.bundle(valid_until=now - 1))
     groups.append(group("stale bundle", stale, now, [(n, t) for n, t in by_with[None][:2]]))
+    wita = signed_bundle(replace(h.bundle(valid_until=now - 1), institution_zone="Asia/Makassar"))
+    groups.append(group("stale bundle of a WITA institution", wita, now, [(n, t) for n, t in by_with[None][:2]]))
     # a pledge digest prefix the bundle does not know, as the signing terminal would make it
     term = h.terminal()
     odd = sign_receipt(h.claims(pledge_digest=bytes(range(32))), term.sign, key_id(raw_public(term)))
@@ -350,8 +406,31 @@ def vector_groups() -> list[dict[str, Any]]:
     return groups
 
 
+def bad_bundles() -> list[dict[str, Any]]:
+    """Signed by the pinned authority but inconsistent: the page must refuse each, as Python does."""
+    auth = h.authority()
+    b = h.bundle()
+    digest, info = next(iter(b.pledges.items()))
+    out = []
+    for name, pledge in (
+        ("pledge title altered", dict(info, canonical=dict(info["canonical"], title="Judul yang diubah"))),
+        ("pledge version relabelled", dict(info, version=info["version"] + 1)),
+    ):
+        data = signed_bundle_file(
+            replace(b, pledges={**b.pledges, digest: pledge}), auth.sign, key_id(raw_public(auth))
+        )
+        try:
+            parse_bundle_bytes(data, "x", None)
+        except TrustError:
+            pass
+        else:  # pragma: no cover - the Python side must refuse it first
+            raise AssertionError(name)
+        out.append({"name": name, "bundle": base64.b64encode(data).decode("ascii"), "pins": [signer_fingerprint(data)]})
+    return out
+
+
 def main() -> None:
-    json.dump({"groups": vector_groups()}, sys.stdout, ensure_ascii=False)
+    json.dump({"groups": vector_groups(), "bad_bundles": bad_bundles()}, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 
 

@@ -61,12 +61,16 @@ def test_full_officer_flow_wrong_phrase_then_right(home: Path, tmp_path: Path) -
     k.expect("That is not «SAYA BERIKRAR». 2 tries left.")
     k.sendline("  saya   BERIKRAR ")
     k.expect("PLEDGE RECORDED")
-    k.expect("the receipt QR needs 33")  # 80x24: the QR does not fit, the slip has it
+    k.expect("\U0001fb00|[\U0001fb01-\U0001fb3b]")  # 80x24: the compact (sextant) QR fits the screen
     k.expect("Slip: ")
     k.expect("Press Enter for the next officer")
     k.sendline("")
     k.expect(r"2/3.{0,12}pledged")
-    k.sendline("")
+    k.sendline("")  # a second Enter does not close the kiosk
+    k.expect("Type or scan the NIP")
+    k.sendline("selesai")
+    k.expect(r"Close the kiosk\? \(y/N\)")
+    k.sendline("y")
     k.expect("Kiosk closed: 1 new attestations in this run. Session 1 stays open.")
     k.expect(pexpect.EOF)
     assert count(home) == 2

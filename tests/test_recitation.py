@@ -125,7 +125,7 @@ def test_collective_attendance_with_slips(ikrar, tmp_path: Path) -> None:
         "4;199001012015032002;asing\n5;1.97803E+17;rusak\n6;200012312024211001;ganda\n"
     )
     pdf = tmp_path / "slips.pdf"
-    r = ikrar("attest", "--session", "1", "--attendance", str(att), "--pdf", str(pdf), "--json", env=PASS)
+    r = ikrar("attest", "--session", "1", "--attendance", str(att), "--pdf", str(pdf), "--slips", "--json", env=PASS)
     assert r.exit_code == 0, r.stderr
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     summary = lines[-1]["summary"]

@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ledger": ("ikrar_cli.cli.ledger", "ledger", N_("Checkpoint, prove, verify, export and merge the ledger")),
     "report": ("ikrar_cli.cli.report", "report", N_("Compliance reports per unit and per officer")),
     "verifier": ("ikrar_cli.cli.verifier", "verifier", N_("Build the offline verifier web page")),
+    "pakta": ("ikrar_cli.cli.pakta", "pakta", N_("Write the Pakta Integritas of officers who pledged")),
 }
 
 

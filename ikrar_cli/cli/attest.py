@@ -11,8 +11,9 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .docopts import seal_from, seal_options
 from .options import terminal_option
-from .output import emit_json, progress, say
+from .output import emit_json, json_text, progress, say
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ if TYPE_CHECKING:
     "pdf_out",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=_("Write the new receipts as printable slips (4 per A4 page)"),
+    help=_("Write the new receipts as a PDF: a compact list per unit (one row and a small QR per officer)"),
+)
+@click.option(
+    "--slips", is_flag=True, help=_("With --pdf: individual cut-out slips (6 per A4 page) instead of the list")
 )
 @click.option(
     "--png-dir",
@@ -66,6 +70,7 @@ if TYPE_CHECKING:
 )
 @terminal_option
 @passphrase_option
+@seal_options
 @json_option
 @pass_app
 def attest(
@@ -80,9 +85,12 @@ def attest(
     rejects: Path | None,
     allow_unlisted: bool,
     pdf_out: Path | None,
+    slips: bool,
     png_dir: Path | None,
     terminal: str | None,
     passphrase_file: Path | None,
+    seal_p12: Path | None,
+    seal_passphrase_file: Path | None,
 ) -> None:
     from ..errors import UsageError
 
@@ -95,6 +103,7 @@ def attest(
         )
     from .recitation_common import open_recorder
 
+    seal = seal_from(app.workspace(), seal_p12, seal_passphrase_file, _("Pledge receipts")) if pdf_out else None
     recorder, signer = open_recorder(app, passphrase_file, terminal)
     new = []
     if nip is not None:
@@ -117,7 +126,7 @@ def attest(
 
         def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
-            lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
+            lines = [json_text(a.to_dict()) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
             out.flush()
 
@@ -166,7 +175,12 @@ def attest(
             if rejects is not None and problems:
                 say(_("Rows not recorded written to {path}", path=rejects))
     if new and (pdf_out or png_dir):
-        write_outputs(app, recorder.workspace, new, signer.name, pdf_out, png_dir)
+        if pdf_out and not slips:
+            from .docopts import write_list_for
+
+            write_list_for(app, recorder.workspace, session_id, new, pdf_out, seal)
+            pdf_out = None
+        write_outputs(app, recorder.workspace, new, signer.name, pdf_out, png_dir, seal)
 
 
 def write_outputs(
@@ -176,6 +190,7 @@ def write_outputs(
     terminal: str,
     pdf_out: Path | None,
     png_dir: Path | None,
+    seal=None,
 ) -> None:
     """Slips and PNGs are rendered only when asked (rendering costs far more than signing)."""
     from ..pledges import PledgeLibrary
@@ -186,20 +201,22 @@ def write_outputs(
     units = unit_names(ws)
     decoded = [(a, decode_receipt(a.receipt).claims) for a in attestations]
     if pdf_out:
-        from ..slips import write_slips_pdf
+        from ..documents.receiptlist import write_compact_slips
 
         with progress(_("Writing slips"), len(decoded), enabled=not app.json) as tick:
-            n = write_slips_pdf(
+            n, _pages = write_compact_slips(
                 pdf_out,
                 (slip_for(ws, library, a.receipt, c, terminal, units) for a, c in decoded),
+                seal=seal,
                 progress=tick,
                 total=len(decoded),
             )
         say(_("{n} slips written to {path}", n=n, path=pdf_out))
     if png_dir:
+        from ..fsutil import confined_path
         from ..qr import write_png
 
         png_dir.mkdir(parents=True, exist_ok=True)
         for a, c in decoded:
-            write_png(png_dir / f"{a.officer_id}.png", qr_payload(ws, a.receipt), caption(c, terminal))
+            write_png(confined_path(png_dir, a.officer_id, ".png"), qr_payload(ws, a.receipt), caption(c, terminal))
         say(_("{n} PNG files written to {path}", n=len(decoded), path=png_dir))

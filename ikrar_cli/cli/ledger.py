@@ -180,12 +180,13 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
             if r.accepted:
                 known = sum(x.known for x in r.logs)
                 click.echo(
-                    _(
-                        "MERGED   {file}: {added} new receipts, {known} already merged, {logs} log(s)",
+                    ngettext(
+                        "MERGED   {file}: {n} log; receipts: {added} new, {known} already merged",
+                        "MERGED   {file}: {n} logs; receipts: {added} new, {known} already merged",
+                        len(r.logs),
                         file=r.path,
                         added=r.added,
                         known=known,
-                        logs=len(r.logs),
                     )
                 )
             else:

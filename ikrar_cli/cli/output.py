@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
+
+from ..textsafe import printable
 
 _consoles: dict[bool, Any] = {}
 
@@ -30,13 +33,36 @@ def reset_consoles() -> None:
     _consoles.clear()
 
 
+def safe(value: object) -> str:
+    """Text from data (a name, a unit, a title) for a rich console or table: control characters
+    shown as escapes, rich markup (``[bold]``, ``[/]``) escaped so it prints as written."""
+    from rich.markup import escape
+
+    return escape(printable(value))
+
+
+def plain(value: object) -> str:
+    """Text from data for plain output (click.echo, sys.stdout): control characters as escapes."""
+    return printable(value)
+
+
+# JSON escapes C0 controls itself; with ensure_ascii=False the C1 range and the bidi controls
+# would reach the terminal raw, so they are written as \u escapes too (still the same JSON).
+_JSON_CONTROL = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(data: Any, **kwargs: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, default=str, **kwargs)
+    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json_text(data, indent=2))
 
 
 def say(message: str) -> None:
     """A line for the person at the terminal (stderr)."""
-    click.echo(message, err=True)
+    click.echo(printable(message, keep_newlines=True), err=True)
 
 
 ProgressCallback = Callable[[int, int | None], None]

@@ -10,7 +10,7 @@ import click
 from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
 from .options import out_file_option
-from .output import console, emit_json, say
+from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
     from ..pledges import Pledge, PledgeLibrary
@@ -47,7 +47,7 @@ def list_(app: AppContext) -> None:
     table.add_column(_("Valid until"), no_wrap=True)
     table.add_column(_("Title"), ratio=1, min_width=30)
     for p in pledges:
-        table.add_row(p.ref, str(p.valid_until), p.title)
+        table.add_row(safe(p.ref), str(p.valid_until), safe(p.title))
     console().print(table)
 
 
@@ -67,16 +67,16 @@ def render_pledge(p: Pledge, lang: str) -> None:
     body.append("\n" + _("Confirmation phrase: "), style="dim")
     body.append(p.confirmation_phrase, style="bold")
     out = console()
-    out.print(Panel(body, title=Text(p.title, style="bold"), subtitle=p.ref, padding=(1, 2)))
+    out.print(Panel(body, title=Text(plain(p.title), style="bold"), subtitle=safe(p.ref), padding=(1, 2)))
     tr = p.translations.get("en") if lang == "en" else None
     if tr:
         text = Text(_("English rendering (for reading only; the pledge is the Indonesian text):") + "\n", style="dim")
         for i, point in enumerate(tr.points, 1):
             text.append(f"{i}. {point}\n", style="dim")
         out.print(text)
-    out.print(_("Election: {kind} {year}", kind=p.election_kind, year=p.election_year))
+    out.print(_("Election: {kind} {year}", kind=safe(p.election_kind), year=p.election_year))
     if p.region:
-        out.print(_("Region: {region}", region=p.region))
+        out.print(_("Region: {region}", region=safe(p.region)))
     out.print(_("Valid: {start} to {end}", start=p.valid_from, end=p.valid_until))
     out.print(_("Legal basis:"))
     from rich.table import Table
@@ -85,7 +85,7 @@ def render_pledge(p: Pledge, lang: str) -> None:
     refs.add_column(no_wrap=True)
     refs.add_column()
     for ref in p.legal_basis:
-        refs.add_row("  •", ref)
+        refs.add_row("  •", safe(ref))
     out.print(refs)
     out.print(_("Digest: {digest}", digest=p.digest_hex))
 
@@ -135,7 +135,7 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
         )
     else:
         for p in ok:
-            click.echo(f"OK  {p.ref}  {p.digest_hex}  {p.path}")
+            click.echo(plain(f"OK  {p.ref}  {p.digest_hex}  {p.path}"))
         for e in problems:
             say(f"ikrar: {e.diagnostics()}")
     if problems:

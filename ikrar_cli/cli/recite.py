@@ -17,14 +17,18 @@ from .. import childproc
 from ..i18n import _
 from ..platform_guard import split_command
 from .app import AppContext, pass_app
+from .output import plain, safe
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
     from ..pledges import Pledge
+    from ..printers import PrinterSpec
     from ..recitation import Attestation, Recorder, Session
 
 MAX_PHRASE_TRIES = 3
 QR_ROWS_NEEDED = 33
+#: typed at the NIP prompt to close the kiosk (then confirmed): an empty line never closes it
+QUIT_WORDS = ("selesai", "keluar", "tutup", "quit", "exit")
 
 
 class Kiosk:
@@ -37,6 +41,7 @@ class Kiosk:
         allow_unlisted: bool,
         slip_dir: Path | None,
         print_cmd: str | None,
+        printer: PrinterSpec | None = None,
     ):
         from rich.console import Console
 
@@ -47,6 +52,7 @@ class Kiosk:
         self.allow_unlisted = allow_unlisted
         self.slip_dir = slip_dir
         self.print_cmd = print_cmd
+        self.printer = printer
         self.console = Console(highlight=False)
         self.recorded = 0
 
@@ -59,18 +65,19 @@ class Kiosk:
             attested, expected = session_counts(conn, self.session)
         c = self.console
         c.clear()
-        c.rule(f"[bold]{self.ws.config.institution_name}[/] · {self.session.title}")
+        c.rule(f"[bold]{safe(self.ws.config.institution_name)}[/] · {safe(self.session.title)}")
         unit = self.session.unit_code or _("all units")
-        c.print(f"{self.pledge.title} ({self.pledge.ref})", justify="center", markup=False)
-        c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=unit, n=attested, m=expected), justify="center")
+        c.print(plain(f"{self.pledge.title} ({self.pledge.ref})"), justify="center", markup=False)
+        c.print(_("Unit: {unit} · [bold]{n}/{m}[/] pledged", unit=safe(unit), n=attested, m=expected), justify="center")
 
     def ask(self, prompt: str) -> str:
-        return self.console.input(f"[bold cyan]{prompt}[/] ")
+        return self.console.input(f"[bold cyan]{safe(prompt)}[/] ")
 
     def message(self, text: str, style: str) -> None:
         from rich.panel import Panel
+        from rich.text import Text
 
-        self.console.print(Panel(text, style=style, padding=(0, 2)))
+        self.console.print(Panel(Text(plain(text)), style=style, padding=(0, 2)))
 
     def show_pledge(self) -> None:
         from rich.panel import Panel
@@ -85,7 +92,7 @@ class Kiosk:
         if self.pledge.closing:
             body.append(self.pledge.closing, style="italic")
         body.rstrip()  # in place: rich.Text.rstrip returns None
-        self.console.print(Panel(body, title=Text(self.pledge.title, style="bold"), padding=(0, 1)))
+        self.console.print(Panel(body, title=Text(plain(self.pledge.title), style="bold"), padding=(0, 1)))
 
     def show_receipt(self, att: Attestation, *, existing: bool) -> None:
         from rich.text import Text
@@ -104,21 +111,28 @@ class Kiosk:
             justify="center",
         )
         c.print(
-            Text(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}", style="bold"),
+            Text(plain(f"{att.officer_name or att.officer_id} · {att.officer_id} · {att.unit_code}"), style="bold"),
             justify="center",
         )
         c.print(
-            f"{format_local(att.attested_at, claims.zone)} · {self.pledge.ref} · #{att.ledger_idx}", justify="center"
+            f"{format_local(att.attested_at, claims.zone)} · {safe(self.pledge.ref)} · #{att.ledger_idx}",
+            justify="center",
         )
         art = terminal_qr(qr_payload(self.ws, att.receipt))
         need = max(QR_ROWS_NEEDED, art.count("\n") + 3)  # a link (receipt.verify_url) makes the QR larger
+        from ..termqr import compact_qr
+
+        small = compact_qr(qr_payload(self.ws, att.receipt))
         if c.size.height >= need:
             c.print(Text(art, style="bright_white on black"), justify="center")
+        elif c.size.height >= small.count("\n") + 6:
+            # 80x24: the same receipt as a compact QR (3 module rows a line) the officer can photograph
+            c.print(Text(small, style="bright_white on black"), justify="center")
         else:
             where = (
-                _("It is on the slip.")
-                if self.slip_dir or self.print_cmd
-                else _("Enlarge the window, or start the kiosk with --slip-dir to print slips.")
+                _("It is on the printed slip.")
+                if self.print_cmd or self.printer
+                else _("Enlarge the window, or start the kiosk with --printer to print slips.")
             )
             c.print(
                 _("(The screen has {rows} rows; the receipt QR needs {need}.)", rows=c.size.height, need=need)
@@ -130,9 +144,10 @@ class Kiosk:
         self.output_slip(att)
 
     def output_slip(self, att: Attestation) -> None:
+        if self.printer is not None:
+            self.print_ticket(att)
         if not (self.slip_dir or self.print_cmd):
             return
-        import tempfile
 
         from ..pledges import PledgeLibrary
         from ..receipt import decode_receipt
@@ -150,9 +165,11 @@ class Kiosk:
             self.recorder.signer.name,
             units,
         )
-        folder = self.slip_dir or Path(tempfile.mkdtemp(prefix="ikrar-slip-"))
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{att.officer_id}-{self.pledge.id}.pdf"
+        folder = self.slip_dir or self.ws.root / "slips"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # slips carry names: private
+        from ..fsutil import confined_path
+
+        path = confined_path(folder, f"{att.officer_id}-{self.pledge.id}", ".pdf")
         write_slip_pdf(path, slip)
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
@@ -163,6 +180,19 @@ class Kiosk:
                 self.message(
                     _("Printing failed ({reason}); the slip is saved at {path}", reason=exc, path=path), "yellow"
                 )
+
+    def print_ticket(self, att: Attestation) -> None:
+        """The receipt on the thermal printer; a failure is one line and the kiosk goes on."""
+        from ..errors import IkrarError
+        from ..printers import print_ticket
+        from .recitation_common import ticket_for
+
+        assert self.printer is not None
+        try:
+            print_ticket(self.printer, ticket_for(self.ws, att, self.pledge))
+            self.console.print(_("Receipt printed."), style="dim", justify="center")
+        except IkrarError as exc:
+            self.console.print(exc.diagnostics(), style="yellow", markup=False, highlight=False, soft_wrap=True)
 
     # -- one officer --------------------------------------------------------------------
 
@@ -196,10 +226,10 @@ class Kiosk:
         self.console.print(
             _(
                 "Officer: [bold]{name}[/] · {id} · unit {unit}{position}",
-                name=name or _("(not on the roster)"),
-                id=officer_id,
-                unit=unit or self.session.unit_code or "-",
-                position=f" · {position[0]}" if position and position[0] else "",
+                name=safe(name or _("(not on the roster)")),
+                id=safe(officer_id),
+                unit=safe(unit or self.session.unit_code or "-"),
+                position=safe(f" · {position[0]}") if position and position[0] else "",
             )
         )
         if self.ask(_("Is this the right officer? [Y/n]")).strip().lower() not in ("", "y", "ya", "yes"):
@@ -224,18 +254,31 @@ class Kiosk:
         self.show_receipt(att, existing=att.existing)
         self.ask(_("Press Enter for the next officer"))
 
+    def confirm_quit(self) -> bool:
+        try:
+            answer = self.ask(_("Close the kiosk? (y/N)"))
+        except (EOFError, KeyboardInterrupt):
+            return True
+        return answer.strip().lower() in ("y", "ya", "yes")
+
     def run(self) -> int:
         while True:
             self.header()
             try:
-                raw = self.ask(_("Type or scan the NIP (empty line or Ctrl-D = finish):"))
+                raw = self.ask(_("Type or scan the NIP (SELESAI or Ctrl-D closes the kiosk):"))
             except (EOFError, KeyboardInterrupt):
                 return self.recorded
             if not raw.strip():
-                return self.recorded
+                continue  # an extra Enter (e.g. after a receipt) never closes the kiosk
+            if raw.strip().casefold() in QUIT_WORDS:
+                if self.confirm_quit():
+                    return self.recorded
+                continue
             try:
                 self.officer(raw)
             except KeyboardInterrupt:
+                self.console.line()  # leave the "^C" line the terminal echoed
+                self.header()  # and redraw the screen, so the box is drawn whole
                 self.message(_("Cancelled by the operator; nothing half-written was kept."), "yellow")
                 try:
                     self.ask(_("Press Enter for the next officer"))
@@ -252,10 +295,16 @@ class Kiosk:
     "--slip-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help=_("Write a PDF slip per officer into this folder"),
+    help=_("Write a PDF slip per officer into this folder (default: slips/session-N in the workspace)"),
 )
 @click.option(
     "--print-cmd", default=None, help=_("Command that prints a PDF, e.g. 'lp -d apel' (the file is appended)")
+)
+@click.option(
+    "--printer",
+    "printer_spec",
+    default=None,
+    help=_("Receipt printer: escpos:usb:VID:PID, escpos:serial:DEVICE, escpos:network:HOST or escpos:file:PATH"),
 )
 @click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
 @passphrase_option
@@ -266,15 +315,18 @@ def recite(
     allow_unlisted: bool,
     slip_dir: Path | None,
     print_cmd: str | None,
+    printer_spec: str | None,
     terminal: str | None,
     passphrase_file: Path | None,
 ) -> None:
     from ..errors import ConflictError
     from ..pledges import PledgeLibrary
+    from ..printers import parse_printer
     from ..recitation import get_session
     from .output import say
     from .recitation_common import open_recorder
 
+    printer = parse_printer(printer_spec) if printer_spec else None
     ws = app.workspace()
     with ws.store.read() as conn:
         session = get_session(conn, session_id)
@@ -284,6 +336,14 @@ def recite(
         )
     recorder, _signer = open_recorder(app, passphrase_file, terminal)
     pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(session.pledge_ref)
-    kiosk = Kiosk(recorder, session, pledge, allow_unlisted=allow_unlisted, slip_dir=slip_dir, print_cmd=print_cmd)
+    kiosk = Kiosk(
+        recorder,
+        session,
+        pledge,
+        allow_unlisted=allow_unlisted,
+        slip_dir=slip_dir or ws.root / "slips" / f"session-{session_id}",
+        print_cmd=print_cmd,
+        printer=printer,
+    )
     n = kiosk.run()
     say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))

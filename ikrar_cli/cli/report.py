@@ -10,7 +10,8 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import console, emit_json, say
+from .docopts import seal_from, seal_options
+from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -50,6 +51,7 @@ def _as_of(value: str | None) -> date | None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("File to write"))
 @click.option("--all", "show_all", is_flag=True, help=_("List every missing officer (default: first 10 per unit)"))
+@seal_options
 @json_option
 @pass_app
 def compliance(
@@ -60,6 +62,8 @@ def compliance(
     fmt: str | None,
     out: Path | None,
     show_all: bool,
+    seal_p12: Path | None = None,
+    seal_passphrase_file: Path | None = None,
 ) -> None:
     from ..errors import UsageError
     from ..pledges import PledgeLibrary
@@ -98,11 +102,16 @@ def compliance(
         from ..report_render import write_csv, write_pdf, write_xlsx
 
         if fmt == "csv":
-            write_csv(rep, out, ws.config.language)
+            write_csv(rep, out, names=show_all)
         elif fmt == "xlsx":
-            write_xlsx(rep, out)
+            write_xlsx(rep, out, names=show_all)
         else:
-            write_pdf(rep, out, stamp=stamp, as_of_label=day.isoformat() if day else stamp)
+            from ..documents.profile import long_date, long_datetime, workspace_profile
+
+            seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Neutrality pledge compliance report"))
+            when = long_datetime(generated, ws.config.timezone)
+            write_pdf(rep, out, stamp=when, as_of_label=long_date(day) if day else when,
+                      profile=workspace_profile(ws), seal=seal)  # fmt: skip
         if not app.json:
             say(_("Wrote {path}", path=out))
     if app.json:
@@ -122,7 +131,9 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
         pad_edge=False,
         collapse_padding=True,
         title=_(
-            "{pledge} — status {when}", pledge=rep.pledge_title, when=rep.as_of.isoformat() if rep.as_of else stamp
+            "{pledge} — status {when}",
+            pledge=safe(rep.pledge_title),
+            when=rep.as_of.isoformat() if rep.as_of else stamp,
         ),
         header_style="bold",
         show_footer=True,
@@ -143,8 +154,8 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
     for u in rep.units:
         colour = "green" if u.coverage >= 0.95 else "yellow" if u.coverage >= 0.75 else "red"
         t.add_row(
-            u.code,
-            u.name,
+            safe(u.code),
+            safe(u.name),
             str(u.active),
             str(u.individual),
             str(u.collective),
@@ -162,9 +173,9 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
         if not u.missing:
             continue
         shown = u.missing if show_all else u.missing[:10]
-        out.print(f"[bold]{u.code} {u.name}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
+        out.print(f"[bold]{safe(u.code)} {safe(u.name)}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
         for s in shown:
-            out.print(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else ""), markup=False)
+            out.print(plain(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")), markup=False)
         if len(shown) < len(u.missing):
             out.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
     if not total.active:
@@ -201,7 +212,7 @@ def officer(app: AppContext, officer_id: str) -> None:
         click.echo(_("{id} (not on the roster)", id=o["officer_id"]))
     else:
         state = _("active") if o["active"] else _("inactive since {date}", date=o["retired_at"])
-        click.echo(f"{o['name']}  {o['officer_id']}  {o['unit'] or ''} {o['unit_name'] or ''}  ({state})")
+        click.echo(plain(f"{o['name']}  {o['officer_id']}  {o['unit'] or ''} {o['unit_name'] or ''}  ({state})"))
     if not data["attestations"]:
         say(_("No pledge recorded for this officer."))
         return
@@ -224,3 +235,13 @@ def officer(app: AppContext, officer_id: str) -> None:
             + (f"  [{', '.join(flags)}]" if flags else "")
         )
         click.echo(f"  {a['receipt']}")
+
+
+def _document_commands() -> None:
+    """The per-unit follow-up letters live in their own module (cli/followup.py)."""
+    from .followup import follow_up
+
+    report.add_command(follow_up)
+
+
+_document_commands()

@@ -8,7 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import console, emit_json, progress, say
+from .output import console, emit_json, plain, progress, safe, say
 
 
 @click.group(help=_("The staff roster: who must pledge, per unit (OPD)."))
@@ -155,10 +155,10 @@ def list_(app: AppContext, unit: str | None, status: str) -> None:
     t.add_column(_("Status"))
     for o in officers:
         t.add_row(
-            o.officer_id,
-            o.display_name,
-            o.unit_code or "",
-            o.position or "",
+            safe(o.officer_id),
+            safe(o.display_name),
+            safe(o.unit_code or ""),
+            safe(o.position or ""),
             _("active") if o.active else _("inactive since {date}", date=o.retired_at),
         )
     console().print(t)
@@ -213,7 +213,7 @@ def show(app: AppContext, identifier: str) -> None:
     ]
     width = max(len(k) for k, _v in rows)
     for k, v in rows:
-        click.echo(f"{k:<{width}}  {v}")
+        click.echo(plain(f"{k:<{width}}  {v}"))
     if history:
         click.echo(_("History of changes:"))
     for h in data["history"]:
@@ -221,7 +221,7 @@ def show(app: AppContext, identifier: str) -> None:
         old, new = h["old"], h["new"]
         if h["field"] == "active":
             old, new = (_("active") if v == "1" else _("inactive") if v == "0" else v for v in (old, new))
-        click.echo(f"  {h['changed_at_local'][:16]}  {label}: {old or '-'} → {new or '-'}")
+        click.echo(plain(f"  {h['changed_at_local'][:16]}  {label}: {old or '-'} → {new or '-'}"))
 
 
 @roster.command(help=_("Count active and inactive staff per unit."))
@@ -257,7 +257,7 @@ def units(app: AppContext) -> None:
         emit_json(names)
         return
     for code, name in names.items():
-        click.echo(f"{code:9} {name}")
+        click.echo(plain(f"{code:9} {name}"))
 
 
 @roster.command(

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..i18n import _
+from .output import plain
 
 
 def _ranges(rows: list[int]) -> str:
@@ -59,7 +60,7 @@ def render_import(report: Any, file: Any, *, dry_run: bool) -> None:
     click.echo(_("Columns used (file column → field):"))
     width = max((len(m["column"]) for m in report.mapping), default=0)
     for m in report.mapping:
-        click.echo(f"  {m['column']:<{width}}  → {m['label']}")
+        click.echo(plain(f"  {m['column']:<{width}}  → {m['label']}"))
     if report.unmapped:
         click.echo("  " + _("not used: {cols}", cols=", ".join(report.unmapped)))
     for note in report.notes:
@@ -82,17 +83,17 @@ def render_import(report: Any, file: Any, *, dry_run: bool) -> None:
     if log.counts["new"]:
         click.echo(_("New staff: {n}", n=log.counts["new"]))
         for c in first["new"]:
-            click.echo(f"    {c['officer_id']}  {c['name']} ({c['unit']})")
+            click.echo(plain(f"    {c['officer_id']}  {c['name']} ({c['unit']})"))
         _more(log.counts["new"], len(first["new"]))
     if log.counts["transfer"]:
         click.echo(_("Transfers between units: {n}", n=log.counts["transfer"]))
         for c in first["transfer"]:
-            click.echo(f"    {c['officer_id']}  {c['name']}: {c['from']} → {c['to']}")
+            click.echo(plain(f"    {c['officer_id']}  {c['name']}: {c['from']} → {c['to']}"))
         _more(log.counts["transfer"], len(first["transfer"]))
     if log.counts["retired"]:
         click.echo(_("Marked inactive (not in this file): {n}", n=log.counts["retired"]))
         for c in first["retired"]:
-            click.echo(f"    {c['officer_id']}  {c['name']} ({c['unit']})")
+            click.echo(plain(f"    {c['officer_id']}  {c['name']} ({c['unit']})"))
         _more(log.counts["retired"], len(first["retired"]))
     if log.counts["missing"]:
         click.echo(
@@ -102,18 +103,20 @@ def render_import(report: Any, file: Any, *, dry_run: bool) -> None:
             )
         )
         for c in first["missing"]:
-            click.echo(f"    {c['officer_id']}  {c['name']} ({c['unit']})")
+            click.echo(plain(f"    {c['officer_id']}  {c['name']} ({c['unit']})"))
         _more(log.counts["missing"], len(first["missing"]))
     if log.counts["reactivated"]:
         click.echo(_("Active again: {n}", n=log.counts["reactivated"]))
         for c in first["reactivated"]:
-            click.echo(f"    {c['officer_id']}  {c['name']} ({c['unit']})")
+            click.echo(plain(f"    {c['officer_id']}  {c['name']} ({c['unit']})"))
         _more(log.counts["reactivated"], len(first["reactivated"]))
     if log.counts["field"]:
         counts = ", ".join(f"{field_label(f)} {n}" for f, n in sorted(log.field_counts.items()))
         click.echo(_("Field changes: {counts}", counts=counts))
         for c in first["field"]:
-            click.echo(f"    {c['officer_id']}  {field_label(c['field'])}: {c['old'] or '-'} → {c['new'] or '-'}")
+            click.echo(
+                plain(f"    {c['officer_id']}  {field_label(c['field'])}: {c['old'] or '-'} → {c['new'] or '-'}")
+            )
         _more(log.counts["field"], len(first["field"]))
     for p in report.merged:
         click.echo(_("row {row}: {reason}", row=p.row, reason=p.reason))

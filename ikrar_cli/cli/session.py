@@ -8,7 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
-from .output import console, emit_json, say
+from .output import console, emit_json, plain, safe, say
 from .passphrase import passphrase_option
 
 
@@ -101,8 +101,8 @@ def list_(app: AppContext, open_only: bool) -> None:
     for s in sessions:
         t.add_row(
             str(s.id),
-            s.pledge_ref,
-            s.title,
+            safe(s.pledge_ref),
+            safe(s.title),
             format_local(s.opened_at, s.timezone),
             str(counts[s.id]),
             _("open") if s.is_open else _("closed"),
@@ -131,7 +131,7 @@ def show(app: AppContext, session_id: int) -> None:
     if app.json:
         emit_json(data)
         return
-    click.echo(f"#{s.id}  {s.title} — {s.location}")
+    click.echo(plain(f"#{s.id}  {s.title} — {s.location}"))
     click.echo(_("Pledge: {ref}", ref=s.pledge_ref))
     click.echo(_("Opened: {when}", when=format_local(s.opened_at, s.timezone)))
     if s.closed_at:
@@ -159,3 +159,14 @@ def close(app: AppContext, session_id: int, passphrase_file: Path | None) -> Non
     say(_("Session {id} closed. Signed checkpoint of the ledger:", id=s.id))
     click.echo(s.close_checkpoint or "", nl=False)
     click.echo(terminal_qr(s.close_checkpoint or ""))
+
+
+def _document_commands() -> None:
+    """berita acara and receipt list live in their own module (cli/minutes.py)."""
+    from .minutes import minutes, receipts
+
+    session.add_command(minutes)
+    session.add_command(receipts)
+
+
+_document_commands()

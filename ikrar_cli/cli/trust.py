@@ -31,7 +31,7 @@ def trust() -> None:
 @json_option
 @pass_app
 def export(app: AppContext, out: Path | None, valid_days: int, passphrase_file: Path | None) -> None:
-    from ..fsutil import atomic_write_bytes
+    from ..fsutil import atomic_write_bytes, public_mode
     from ..trust import export_bundle
 
     ws = app.workspace()
@@ -39,7 +39,7 @@ def export(app: AppContext, out: Path | None, valid_days: int, passphrase_file: 
         ws, get_passphrase(passphrase_file, prompt=_("Authority key passphrase")), valid_days=valid_days
     )
     target = out or ws.root / f"trust-bundle-{bundle.serial}.json"
-    atomic_write_bytes(target, bundle.to_json_bytes())
+    atomic_write_bytes(target, bundle.to_json_bytes(), mode=public_mode())  # public by design
     if app.json:
         emit_json(dict(bundle.summary(), file=str(target)))
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,12 +71,10 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
 
     for item in items:
         if item == "-":
-            for n, line in enumerate(sys.stdin, 1):
-                text = line.rstrip("\r\n")
-                if text.strip():
-                    yield f"stdin:{n}", text[:MAX_LINE]
+            yield from _stdin_receipts()
             continue
-        looks_like_receipt = item.startswith("IKR") or "#IKR" in item
+        upper = item.strip().upper()
+        looks_like_receipt = upper.startswith("IKR") or "#IKR" in upper or "\n" in item
         path = Path(item)
         if (
             not looks_like_receipt
@@ -100,6 +97,29 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
             yield item if len(item) < 40 else item[:37] + "...", item[:MAX_LINE]
 
 
+def starts_receipt(line: str) -> bool:
+    """In a list of receipts, a line starting with IKR or HTTP (any case) starts a new one; any
+    other line continues the receipt above (a receipt wrapped on a slip, docs/receipt-format.md §1)."""
+    head = line.strip(" \t").upper()
+    return head.startswith(("IKR", "HTTP"))
+
+
+def _stdin_receipts() -> Iterator[tuple[str, str]]:
+    """(label, text) per receipt on stdin; a blank line also ends a receipt."""
+    label, parts = "", list[str]()
+    for n, line in enumerate(sys.stdin, 1):
+        text = line.rstrip("\r\n")
+        if parts and (not text.strip() or starts_receipt(text)):
+            yield label, "\n".join(parts)[:MAX_LINE]
+            parts = []
+        if text.strip():
+            if not parts:
+                label = f"stdin:{n}"
+            parts.append(text)
+    if parts:
+        yield label, "\n".join(parts)[:MAX_LINE]
+
+
 def pick_receipt(text: str) -> str:
     """The receipt in a scanned or pasted text: a bare receipt, or a verifier link whose fragment
     holds it (percent-encoded in QR codes, see ikrar_cli/qr.py). The first reading that decodes
@@ -119,26 +139,27 @@ def pick_receipt(text: str) -> str:
 
 
 def render(result: VerificationResult, label: str) -> str:
+    from .output import plain
     from .recitation_common import method_label
 
     if result.valid:
         d = result.details
-        who = f"{d['officer_name']} " if d.get("officer_name") else ""
-        lines = [_("VALID   {who}{id} — {pledge}", who=who, id=d["officer_id"], pledge=d["pledge"])]
+        who = f"{plain(d['officer_name'])} " if d.get("officer_name") else ""
+        lines = [_("VALID   {who}{id} — {pledge}", who=who, id=plain(d["officer_id"]), pledge=plain(d["pledge"]))]
         lines.append(
             "        "
             + _(
                 "{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
-                unit=d.get("unit_name") or d["unit"],
+                unit=plain(d.get("unit_name") or d["unit"]),
                 time=d["time_local"],
-                terminal=d.get("terminal"),
+                terminal=plain(d.get("terminal")),
                 method=method_label(d["method"]),
                 index=d["ledger_index"],
             )
         )
     else:
-        lines = [_("INVALID {label}: {reason}", label=label, reason=result.message)]
-    lines += ["        " + _("warning: {text}", text=w) for w in result.warnings]
+        lines = [_("INVALID {label}: {reason}", label=plain(label), reason=result.message)]
+    lines += ["        " + _("warning: {text}", text=w) for w in result.warning_messages]
     return "\n".join(lines)
 
 
@@ -163,6 +184,7 @@ def verify(
     app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None
 ) -> None:
     from ..verify import VerificationResult, Verifier
+    from .output import json_text
 
     verifier = Verifier(load_bundle(app, bundle_path, fp))
     all_valid = True
@@ -181,7 +203,7 @@ def verify(
         all_valid &= result.valid
         count += 1
         if app.json:
-            buffer.append(json.dumps(dict(result.to_dict(), input=label), ensure_ascii=False))
+            buffer.append(json_text(dict(result.to_dict(), input=label)))
         else:
             buffer.append(render(result, label))
         if len(buffer) >= 1000:

@@ -66,7 +66,7 @@ def _signature(text: str) -> bytes | None:
         return None
     try:
         arr = cbor2.loads(cose)
-    except Exception:  # noqa: BLE001 - any decoding failure means "damaged row"
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):  # any decoding failure: a damaged row
         return None
     if not isinstance(arr, list) or len(arr) != 4:
         return None

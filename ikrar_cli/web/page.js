@@ -220,8 +220,8 @@
         $('bundle-info').textContent = t('bundle_info', {
           institution: trust.institution,
           serial: trust.serial,
-          issued: formatLocal(trust.issuedAt, 'Asia/Jakarta'),
-          until: formatLocal(trust.validUntil, 'Asia/Jakarta'),
+          issued: formatLocal(trust.issuedAt, trust.zone),
+          until: formatLocal(trust.validUntil, trust.zone),
         });
       }
       $('authority').textContent = t('authority', { fp: data.pins[0] });
@@ -256,7 +256,7 @@
       iconBox.append(icon(r.valid ? 'valid' : 'invalid'));
       word.textContent = t(r.valid ? 'valid' : 'invalid');
       sub.textContent = t(r.valid ? 'valid_sub' : 'invalid_sub');
-      reason.textContent = reasonMessage(m, r.reason, r.params);
+      reason.textContent = r.cause ? fill(m.causes[r.cause], r.causeParams) : reasonMessage(m, r.reason, r.params);
       for (const w of r.warnings) {
         const n = el('p', 'notice notice-warn');
         n.append(el('strong', '', t('warning') + ': '), doc.createTextNode(fill(m.stale_bundle, w)));

@@ -5,7 +5,7 @@
 (function (root) {
   'use strict';
   const C = root.IkrarCbor || require('./cbor.js');
-  const { MAX_TEXT, PREFIX, ReceiptError, TWO64, b45decode, concat, decimalValue, decodeCbor, encBytes, fail, fromB64, fromHex, head, hex, intKeys, isDecimalChar, isDigitChar, mapGet, mapKeysAre, numEquals, pyIsDigit, pyLen, utf8 } = C;
+  const { MAX_TEXT, PREFIX, ReceiptError, TWO64, b45decode, concat, decodeCbor, encBytes, fail, fromB64, fromHex, head, hex, isBytes, isMap, pyLen, utf8 } = C;
 
   // ------------------------------------------------------------------------------------
   // The receipt (ikrar_cli/receipt.py decode_receipt)
@@ -20,99 +20,126 @@
   const ID_TYPES = { 1: 'nip', 2: 'nippppk', 3: 'nik', 4: 'internal' };
   const METHODS = { 1: 'individual', 2: 'collective' };
 
+  const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+  // docs/receipt-format.md §1: line breaks go with the spaces and tabs around them; both ends trimmed
+  const normaliseInput = (value) => value.replace(/[ \t]*[\r\n]+[ \t]*/g, '').replace(/^[ \t]+|[ \t]+$/g, '');
+
   function extractReceiptText(value) {
+    value = normaliseInput(value);
     if (value.includes('#') && !value.startsWith(PREFIX)) value = value.slice(value.lastIndexOf('#') + 1);
     return value;
+  }
+
+  // a malformed receipt whose cause a person can fix gets its own sentence (receipt.py _MESSAGES)
+  function failCause(cause, params) {
+    const e = new ReceiptError('malformed');
+    e.cause = cause;
+    e.params = params || {};
+    throw e;
+  }
+
+  function pyRepr(ch) {
+    const cp = ch.codePointAt(0);
+    if (ch === "'") return '"\'"';
+    if (ch === '\\') return "'\\\\'";
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return "'\\x" + cp.toString(16).padStart(2, '0') + "'";
+    return "'" + ch + "'";
   }
 
   function decodeReceipt(input) {
     if (typeof input !== 'string' || pyLen(input) > MAX_TEXT) fail('malformed');
     const text = extractReceiptText(input);
     if (!text.startsWith(PREFIX)) {
-      const fourth = Array.from(text.slice(3))[0];
-      if (text.slice(0, 3) === 'IKR' && fourth !== undefined && isDigitChar(fourth)) fail('unsupported_version');
+      if (text.slice(0, 3) === 'IKR' && /^[0-9]$/.test(text.charAt(3))) fail('unsupported_version');
+      if (text.slice(0, 5).toUpperCase() === PREFIX) failCause('lower_case');
       fail('malformed');
     }
-    const cose = b45decode(text.slice(PREFIX.length));
-    const arr = decodeCbor(cose);
-    if (arr.k !== 'array' || arr.v.length !== 4) fail('malformed');
-    const [protectedN, unprotected, payload, signature] = arr.v;
-    if (unprotected.k !== 'map') fail('malformed');
-    if (protectedN.k !== 'bytes' || payload.k !== 'bytes' || signature.k !== 'bytes') fail('malformed');
-    if (unprotected.v.length !== 0) fail('non_canonical');
-    if (signature.v.length !== 64) fail('malformed');
-    const hdr = decodeCbor(protectedN.v);
-    if (hdr.k !== 'map' || hdr.v.length !== 2 || !intKeys(hdr) || !mapKeysAre(hdr, [1, 4], [1, 4])) fail('malformed');
-    const alg = mapGet(hdr, 1);
-    const kid = mapGet(hdr, 4);
-    if (alg.k !== 'int') fail('malformed'); // not true, not -19.0: one encoding only
-    if (!numEquals(alg, -19) && !numEquals(alg, -8)) fail('unsupported_version');
-    if (kid.k !== 'bytes' || kid.v.length !== 8) fail('malformed');
-    const claims = parseClaims(decodeCbor(payload.v));
-    return {
-      text,
-      kid: kid.v,
-      alg: numEquals(alg, -19) ? -19 : -8,
-      protected: protectedN.v,
-      payload: payload.v,
-      signature: signature.v,
-      claims,
+    const body = text.slice(PREFIX.length);
+    let cose;
+    try {
+      cose = b45decode(body);
+    } catch (e) {
+      const bad = Array.from(body).find((c) => !BASE45.includes(c));
+      if (bad !== undefined && bad !== bad.toUpperCase() && Array.from(body.toUpperCase()).every((c) => BASE45.includes(c)))
+        failCause('lower_case');
+      if (bad === '\u00b7') failCause('middle_dot');
+      if (bad !== undefined) failCause('bad_character', { char: pyRepr(bad) });
+      throw e;
+    }
+    let nonCanonical = false;
+    const load = (bytes) => {
+      const r = decodeCbor(bytes);
+      nonCanonical = nonCanonical || r.nonCanonical;
+      return r.value;
     };
+    const arr = load(cose);
+    if (!Array.isArray(arr) || arr.length !== 4) fail('malformed');
+    const [protectedB, unprotected, payload, signature] = arr;
+    if (!(isBytes(protectedB) && isMap(unprotected) && isBytes(payload) && isBytes(signature))) fail('malformed');
+    if (signature.length !== 64) fail('malformed');
+    if (unprotected.size !== 0) nonCanonical = true;
+    const hdr = load(protectedB);
+    if (!isMap(hdr) || hdr.size !== 2 || !hdr.has(1n) || !hdr.has(4n)) fail('malformed');
+    const alg = hdr.get(1n);
+    const kid = hdr.get(4n);
+    if (typeof alg !== 'bigint') fail('malformed'); // a text alg included
+    if (alg !== -19n && alg !== -8n) fail('unsupported_version');
+    if (!isBytes(kid) || kid.length !== 8) fail('malformed');
+    const claims = parseClaims(load(payload), () => {
+      nonCanonical = true;
+    });
+    if (nonCanonical) fail('non_canonical');
+    return { text, kid, alg: Number(alg), protected: protectedB, payload, signature, claims };
   }
 
-  function parseClaims(m) {
-    const required = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13];
-    if (m.k !== 'map' || !intKeys(m) || !mapKeysAre(m, required.concat([7]), required)) fail('malformed');
-    if (mapGet(m, 1).k !== 'int') fail('malformed');
-    if (!numEquals(mapGet(m, 1), 1)) fail('unsupported_version');
-    const uint = (v) => {
-      if (v.k !== 'int' || v.v < 0n) fail('malformed');
-      return v.v;
+  // ASCII digits only, no leading 0, below 2^64: such an id must be the integer claim
+  const numericOfficerId = (s) => /^[1-9][0-9]*$/.test(s) && BigInt(s) < TWO64;
+
+  function parseClaims(m, noteNonCanonical) {
+    const required = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13].map(BigInt);
+    if (!isMap(m) || !required.every((k) => m.has(k)) || ![...m.keys()].every((k) => k === 7n || required.includes(k)))
+      fail('malformed');
+    const uint = (v, table) => {
+      if (typeof v !== 'bigint' || v < 0n || (table && !(v < 100n && table[Number(v)] !== undefined))) fail('malformed');
+      return v;
     };
     const textClaim = (v) => {
-      if (v.k !== 'text' || !v.v || pyLen(v.v) > 200) fail('malformed');
-      return v.v;
+      if (typeof v !== 'string' || pyLen(v) < 1 || pyLen(v) > 200) fail('malformed');
+      return v;
     };
-    const officer = mapGet(m, 5);
+    // in key order 1 to 13; the first failing claim is the reason
+    if (uint(m.get(1n)) !== 1n) fail('unsupported_version');
+    const pledgeId = textClaim(m.get(2n));
+    const pledgeVersion = uint(m.get(3n));
+    const digest = m.get(4n);
+    if (!isBytes(digest) || digest.length !== 12) fail('malformed');
+    const officer = m.get(5n);
     let officerId;
-    if (officer.k === 'int' && officer.v > 0n) officerId = officer.v.toString();
-    else if (officer.k === 'text' && officer.v) {
-      const s = officer.v;
-      if (pyIsDigit(s) && s[0] !== '0') {
-        const chars = Array.from(s);
-        if (!chars.every(isDecimalChar)) fail('malformed'); // Python's int() refuses e.g. superscripts
-        let n = 0n;
-        for (const ch of chars) n = n * 10n + BigInt(decimalValue(ch));
-        if (n < TWO64) fail('non_canonical'); // numeric ids must use the integer form
-      }
-      officerId = s;
-    } else fail(officer.k !== 'text' ? 'malformed' : 'non_canonical');
-    const digest = mapGet(m, 4);
-    if (digest.k !== 'bytes' || digest.v.length !== 12) fail('malformed');
-    const lookup = (table, v) => {
-      const n = uint(v);
-      const r = n < 100n ? table[Number(n)] : undefined;
-      if (r === undefined) fail('malformed');
-      return r;
-    };
-    const idType = lookup(ID_TYPES, mapGet(m, 6));
-    const zone = lookup(ZONES, mapGet(m, 11));
-    const method = lookup(METHODS, mapGet(m, 12));
-    const nameN = mapGet(m, 7);
-    const name = nameN !== undefined ? textClaim(nameN) : null;
+    if (typeof officer === 'string') {
+      officerId = textClaim(officer);
+      if (numericOfficerId(officerId)) noteNonCanonical();
+    } else if (uint(officer) > 0n) officerId = officer.toString();
+    else fail('malformed');
+    const idType = ID_TYPES[Number(uint(m.get(6n), ID_TYPES))];
+    const name = m.has(7n) ? textClaim(m.get(7n)) : null;
+    const unit = textClaim(m.get(8n));
+    const session = uint(m.get(9n));
+    const issuedAt = uint(m.get(10n));
+    const zone = ZONES[Number(uint(m.get(11n), ZONES))];
+    const method = METHODS[Number(uint(m.get(12n), METHODS))];
     return {
-      pledge_id: textClaim(mapGet(m, 2)),
-      pledge_version: uint(mapGet(m, 3)),
-      pledge_digest: digest.v,
+      pledge_id: pledgeId,
+      pledge_version: pledgeVersion,
+      pledge_digest: digest,
       officer_id: officerId,
       id_type: idType,
       officer_name: name,
-      unit: textClaim(mapGet(m, 8)),
-      session: uint(mapGet(m, 9)),
-      issued_at: uint(mapGet(m, 10)),
+      unit,
+      session,
+      issued_at: issuedAt,
       zone,
       method,
-      ledger_index: uint(mapGet(m, 13)),
+      ledger_index: uint(m.get(13n)),
     };
   }
 
@@ -218,8 +245,17 @@
         throw new BundleError('certificate');
       terminals.set(c.kid, Object.assign({}, c, { publicKey: pub }));
     }
+    const zone = b.institution.timezone === undefined ? 'Asia/Jakarta' : b.institution.timezone;
+    if (!Object.prototype.hasOwnProperty.call(ZONE_INFO, zone)) throw new BundleError('format');
+    // each pledge's words must hash to its digest (ikrar_cli/trust.py _checked_pledge)
+    for (const p of b.pledges) {
+      const c = p.canonical;
+      if (hex(await sha256(utf8(canonicalJson(c)))) !== p.digest || c.id !== p.id || c.version !== p.version)
+        throw new BundleError('pledge');
+    }
     return {
       raw: b,
+      zone,
       fingerprint: fp,
       institution: b.institution.name,
       serial: b.serial,
@@ -287,6 +323,7 @@
   // the alternatives a scanned or pasted text may stand for: a link carries the receipt
   // percent-encoded in its fragment ('%' as %25, ' ' as %20); a bare receipt is taken as it is
   function candidates(input) {
+    input = normaliseInput(input);
     const out = [];
     if (input.includes('#') && !input.startsWith(PREFIX)) {
       const frag = input.slice(input.lastIndexOf('#') + 1);
@@ -305,7 +342,8 @@
       try {
         return { receipt: decodeReceipt(text), text };
       } catch (e) {
-        error = e instanceof ReceiptError ? e.code : 'malformed'; // as Verifier.verify: never throws
+        // as Verifier.verify: never throws
+        error = e instanceof ReceiptError ? { code: e.code, cause: e.cause, params: e.params } : { code: 'malformed' };
       }
     }
     return { error };
@@ -314,7 +352,7 @@
   async function verify(trust, input, nowSeconds, messages) {
     const warnings = [];
     if (nowSeconds > trust.validUntil)
-      warnings.push({ code: 'stale_bundle', when: formatLocal(trust.validUntil, 'Asia/Jakarta') });
+      warnings.push({ code: 'stale_bundle', when: formatLocal(trust.validUntil, trust.zone) });
     const result = (valid, code, r, params) => ({
       valid,
       reason: code,
@@ -323,15 +361,23 @@
       receipt: r ? details(trust, r) : null,
       points: r ? pledgePoints(trust, r) : null,
       message: messages ? reasonMessage(messages, code, params || {}) : undefined,
+      warningCodes: warnings.map((w) => w.code),
       warningMessages: messages ? warnings.map((w) => fill(messages.stale_bundle, w)) : undefined,
     });
     let decoded;
     try {
       decoded = decodeAny(input);
     } catch (e) {
-      decoded = { error: 'malformed' };
+      decoded = { error: { code: 'malformed' } };
     }
-    if (decoded.error) return result(false, decoded.error, null);
+    if (decoded.error) {
+      const out = result(false, decoded.error.code, null);
+      // the precise sentence for a cause a person can fix (lower case, '·', a stray character)
+      out.cause = decoded.error.cause || null;
+      out.causeParams = decoded.error.params || {};
+      if (out.cause && messages) out.message = fill(messages.causes[out.cause], out.causeParams);
+      return out;
+    }
     const r = decoded.receipt;
     const c = r.claims;
     const kid = hex(r.kid);

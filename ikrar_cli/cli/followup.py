@@ -1,0 +1,82 @@
+"""``ikrar report follow-up``: a nota dinas and a list per unit with officers still missing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from ..i18n import _
+from .app import AppContext, json_option, pass_app
+from .docopts import seal_from, seal_options
+from .output import emit_json, say
+
+
+@click.command(
+    "follow-up",
+    help=_("For every unit with officers still missing: a cover letter to its head and the list (PDF and XLSX)."),
+)
+@click.option("--pledge", "pledge_ref", required=True, help=_("Pledge ID (any version) or ID@VERSION"))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help=_("Folder to write into"))
+@click.option("--deadline", default=None, help=_("Make-up deadline (YYYY-MM-DD; default: in 7 days)"))
+@click.option("--unit", default=None, help=_("Only this unit (code or name)"))
+@click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD)"))
+@seal_options
+@json_option
+@pass_app
+def follow_up(
+    app: AppContext,
+    pledge_ref: str,
+    out: Path,
+    deadline: str | None,
+    unit: str | None,
+    as_of: str | None,
+    seal_p12: Path | None,
+    seal_passphrase_file: Path | None,
+) -> None:
+    from ..documents.followup import write_follow_up
+    from ..documents.profile import local_date, long_date, workspace_profile
+    from ..errors import UsageError
+    from ..pledges import PledgeLibrary
+    from ..report import compliance as build
+    from ..store import now
+    from .report import _as_of, _revoked
+
+    ws = app.workspace()
+    day = _as_of(as_of)
+    generated = now()
+    today = local_date(generated, ws.config.timezone)
+    try:
+        until = date.fromisoformat(deadline) if deadline else today + timedelta(days=7)
+    except ValueError:
+        raise UsageError(_("--deadline {value!r} is not a date", value=deadline), _("write YYYY-MM-DD")) from None
+    if until < today:
+        raise UsageError(_("--deadline {value} is in the past", value=until), _("give a later date"))
+    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
+    revoked = _revoked(ws)
+    with ws.store.read() as conn:
+        rep = build(
+            conn,
+            pledge_id=pledge.id,
+            pledge_version=pledge.version if "@" in pledge_ref else None,
+            pledge_title=pledge.title,
+            institution=ws.config.institution_name,
+            zone=ws.config.timezone,
+            generated_at=generated,
+            unit=unit,
+            as_of=day,
+            revoked=revoked,
+        )
+    profile = workspace_profile(ws)
+    seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Follow-up of the neutrality pledge"))
+    written = write_follow_up(
+        out, rep, profile=profile, deadline=until, today=today, status=long_date(day or today), seal=seal
+    )
+    if app.json:
+        emit_json({"deadline": until.isoformat(), "index": str(out / "index.csv"),
+                   "units": [w.to_dict() for w in written]})  # fmt: skip
+        return
+    for w in written:
+        click.echo(f"{w.unit}\t{w.missing + w.joined_later}\t{w.pdf}\t{w.xlsx}")
+    say(_("{n} units to follow up; index: {path}", n=len(written), path=out / "index.csv"))

@@ -1,0 +1,1 @@
+"""Office documents: Pakta Integritas, berita acara, follow-up letters, receipt lists, sealing."""
