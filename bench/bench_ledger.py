@@ -59,20 +59,21 @@ def build_ledger(n: int) -> tuple[Path, Path]:
     signer = load_terminal_signer(ws, PASS)
     lg = Ledger(ws.store)
     pledge = PledgeLibrary.load().get("pilkada-2024")
-    s = open_session(ws, lg, kid=signer.kid, terminal_name="t", public_key=signer.public_key_raw, pledge=pledge,
-                     title="B", location="B", force_reason="bench")  # fmt: skip
     t0 = 1_727_740_800
+    s = open_session(ws, lg, kid=signer.kid, terminal_name="t", public_key=signer.public_key_raw, pledge=pledge,
+                     title="B", location="B", force_reason="bench", at=t0 - 60)  # fmt: skip
+    base = lg.size(ws.store.conn, s.log_id)  # entry 0 is the session-open record
     quarters = {n // 4, n // 2, n}
     batch: list[tuple[str, int, bytes, bytes, int]] = []
     rows: list[tuple[object, ...]] = []
     for i in range(n):
         oid = str(198609262015051001 + i)
         c = Claims(pledge.id, pledge.version, pledge.digest, oid, "nip", None,
-                   "DINKES", s.id, t0 + i, "Asia/Makassar", "collective", i)  # fmt: skip
+                   "DINKES", s.id, t0 + i, "Asia/Makassar", "collective", base + i)  # fmt: skip
         r = sign_receipt(c, signer.sign, signer.kid)
-        batch.append((s.log_id, i, r.cose, leaf_hash(r.cose), t0))
-        rows.append((s.id, s.log_id, i, oid, "nip", None, "DINKES", pledge.id, pledge.version, "collective", t0 + i,
-                     0, r.text, receipt_revocation_id(r.signature)))  # fmt: skip
+        batch.append((s.log_id, base + i, r.cose, leaf_hash(r.cose), t0))
+        rows.append((s.id, s.log_id, base + i, oid, "nip", None, "DINKES", pledge.id, pledge.version, "collective",
+                     t0 + i, 0, r.text, receipt_revocation_id(r.signature)))  # fmt: skip
         if len(batch) == 20_000 or i + 1 in quarters:
             with ws.store.transaction() as conn:
                 conn.executemany(
@@ -102,7 +103,14 @@ def bare_rate(home: Path, sample: int) -> float:
     from ikrar_cli.receipt import receipt_from_cose
 
     conn = sqlite3.connect(home / "ikrar.db")
-    leaves = [bytes(r[0]) for r in conn.execute("SELECT leaf FROM ledger_entries ORDER BY idx LIMIT ?", (sample,))]
+    leaves = [
+        bytes(r[0])
+        for r in conn.execute(
+            "SELECT leaf FROM ledger_entries WHERE substr(leaf, 1, 13) != CAST('ikrar-session' AS BLOB) "
+            "ORDER BY idx LIMIT ?",
+            (sample,),
+        )
+    ]  # receipts only: session records sign no pledge
     pub = Ed25519PublicKey.from_public_bytes(bytes(conn.execute("SELECT public_key FROM logs").fetchone()[0]))
     pairs = [(r.signature, r.signed_bytes()) for r in map(receipt_from_cose, leaves)]
     sha = hashlib.sha256

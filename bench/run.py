@@ -382,6 +382,7 @@ def bench_size() -> None:
 
 
 def main() -> None:
+    import bench_compliance
     import bench_documents
     import bench_ledger
 
@@ -402,6 +403,7 @@ def main() -> None:
         "size": bench_size,
         "ledger": lambda: bench_ledger.bench_ledger_verify(2000 if q else 1_000_000, row),
         "memory": lambda: bench_ledger.bench_import_memory(2000 if q else 1_000_000, row),
+        "compliance": lambda: bench_compliance.bench_report(2000 if q else 100_000, row),
     }
     for name, fn in parts.items():
         if not a.only or name in a.only.split(","):

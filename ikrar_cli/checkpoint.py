@@ -65,7 +65,7 @@ def parse_checkpoint(note: str) -> tuple[Checkpoint, list[tuple[str, bytes]]]:
         root = base64.b64decode(lines[2], validate=True)
     except (ValueError, binascii.Error) as exc:
         raise _bad("malformed_checkpoint", _("Not a valid checkpoint")) from exc
-    if size < 0 or len(root) != 32 or not lines[1].isdigit():
+    if size < 0 or len(root) != 32 or not lines[1].isdigit() or base64.b64encode(root).decode() != lines[2]:
         raise _bad("malformed_checkpoint", _("Not a valid checkpoint"))
     signatures = []
     for line in sigs.splitlines():
@@ -76,6 +76,8 @@ def parse_checkpoint(note: str) -> tuple[Checkpoint, list[tuple[str, bytes]]]:
             signatures.append((parts[1], base64.b64decode(parts[2], validate=True)))
         except binascii.Error as exc:
             raise _bad("malformed_checkpoint", _("Not a valid checkpoint")) from exc
+        if base64.b64encode(signatures[-1][1]).decode() != parts[2]:  # one spelling only
+            raise _bad("malformed_checkpoint", _("Not a valid checkpoint"))
     return Checkpoint(lines[0], size, root, note), signatures
 
 

@@ -98,6 +98,8 @@ class DemoReport:
     fingerprint: str = ""
     session_id: int = 0
     forced_reason: str | None = None
+    report_match: bool = False
+    coverage: float | None = None
 
 
 def _nip(rng: random.Random, pppk: bool = False) -> str:
@@ -162,14 +164,14 @@ def run_demo(
     collective: int = 300,
     say: Callable[[str], None] = lambda _m: None,
 ) -> DemoReport:
-    from .keys import certify, fingerprint, init_authority, load_terminal_signer, new_terminal
+    from .keys import fingerprint, init_authority, load_terminal_signer
     from .ledger import Ledger
     from .pledges import PledgeLibrary
     from .recitation import Recorder, close_session, local_day, open_session
     from .roster import import_roster
     from .slips import write_slips_pdf
     from .store import now
-    from .trust import add_bundle, export_bundle
+    from .trust import add_bundle
     from .verify import Verifier
     from .workspace import Workspace
 
@@ -194,13 +196,16 @@ def run_demo(
 
     auth = init_authority(ws, secret)
     report.fingerprint = fingerprint(auth.public_key)
-    _info, request = new_terminal(ws, "apel-halaman-kantor-bupati", "BKPSDM", secret)
-    certify(ws, request, secret, not_before=now() - 86400)
+    today = local_day(now(), ws.config.timezone)
+    from .demo_flow import provision_terminal, publish_roster
+
+    publish_roster(ws, secret, today, report, say)
+    authority_ws = ws
+    ws = provision_terminal(authority_ws, secret, home, report, say)
     signer = load_terminal_signer(ws, secret)
     say(_("Keys: authority {fp}, terminal {name} certified", fp=report.fingerprint[:23] + "…", name=signer.name))
 
     pledge = PledgeLibrary.load().get("pilkada-2024")
-    today = local_day(now(), ws.config.timezone)
     reason = None
     if not pledge.is_valid_on(today):
         reason = _(
@@ -274,18 +279,24 @@ def run_demo(
     checkpoint = home / "checkpoint.txt"
     checkpoint.write_text(closed.close_checkpoint or "", encoding="utf-8")
     report.files["checkpoint"] = checkpoint
-    bundle = export_bundle(ws, secret)
-    bundle_file = home / "trust-bundle.json"
-    bundle_file.write_bytes(bundle.to_json_bytes())
-    report.files["bundle"] = bundle_file
+    from .demo_flow import merge_and_report
+
+    merge_and_report(authority_ws, ws, home, pledge.id, today, report, say)
+    bundle_file = report.files["bundle"]
+    from .trust import parse_bundle_bytes
     from .webverifier import write_page
 
+    bundle = parse_bundle_bytes(bundle_file.read_bytes(), bundle_file, [report.fingerprint])
     report.files["verifier"] = write_page(bundle, home / "verifier")
     ws.close()
+    authority_ws.close()
 
     auditor_home = home / "auditor"
     auditor = Workspace.init(auditor_home, institution="Auditor", code="AUD", unit=None, timezone="WIB", language="id")
     trusted, _outcome = add_bundle(auditor, bundle_file, report.fingerprint)
+    from .demo_flow import audit_report
+
+    audit_report(auditor, report, say)
     verifier = Verifier(trusted)
     for text in receipts_txt.read_text(encoding="utf-8").splitlines():
         report.verified_total += 1

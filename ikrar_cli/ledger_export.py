@@ -24,6 +24,7 @@ from .i18n import _
 from .ledger import Ledger, LogInfo, PackedHashes
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
+from .sessions import RECORD_PREFIX
 from .store import now
 from .testpoints import pause_point
 from .trust import receipt_revocation_id
@@ -34,27 +35,45 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 FORMAT = "ikrar-ledger-export"
-VERSION = 1
+VERSION = 2  # 2: session records in the log, no unverifiable header fields, canonical lines
 CHUNK = 5000
 
 Progress = Callable[[int, int | None], None]
 
 
 # ------------------------------------------------------------------------------ entry check
-def entry_checker(verifier: Verifier, info: LogInfo) -> Callable[[int, bytes | Receipt], bool]:
-    """The check every ledger entry must pass: its receipt verifies, is signed by the log's own
-    terminal key and names its own index. A revoked receipt stays in the log (it was signed);
-    the check returns True for it so that reports leave it out."""
-    kid = bytes.fromhex(info.log_id)
+class EntryChecker:
+    """The check every ledger entry must pass, in index order. A receipt verifies, is signed by the
+    log's own terminal key and names its own index; a session record is well formed, names its own
+    index and terminal, and opens or closes a session once; time never goes back (docs/ledger.md).
+    A revoked receipt stays in the log (it was signed): the call returns True for it so that
+    reports leave it out."""
 
-    def check(idx: int, entry: bytes | Receipt) -> bool:
+    def __init__(self, verifier: Verifier, info: LogInfo):
+        from .sessions import LogChecker
+
+        self.verifier = verifier
+        self.kid = bytes.fromhex(info.log_id)
+        cert = verifier.bundle.terminals.get(self.kid)
+        pledges = {p.ref: d for d, p in verifier.bundle.pledges.items()}
+        self.state = LogChecker(cert.name if cert else "", pledges if cert else None)
+        self.terminal_known = cert is not None
+
+    def __call__(self, idx: int, entry: bytes | Receipt) -> bool:
         from .receipt import receipt_from_cose
+        from .sessions import is_record
 
+        if isinstance(entry, bytes) and is_record(entry):
+            if not self.terminal_known:
+                raise VerificationError(_("the log's terminal key is not in the trust bundle"), None,
+                                        code="unknown_key")  # fmt: skip
+            self.state.record(idx, entry)
+            return False
         try:
             r = entry if isinstance(entry, Receipt) else receipt_from_cose(entry)
         except InputError as exc:
             raise VerificationError(exc.message, None, code="bad_entry") from None
-        if r.kid != kid:
+        if r.kid != self.kid:
             raise VerificationError(
                 _("the receipt is signed by key {kid}, not by this log's terminal key", kid=r.kid.hex()),
                 None,
@@ -66,12 +85,16 @@ def entry_checker(verifier: Verifier, info: LogInfo) -> Callable[[int, bytes | R
                 None,
                 code="reordered",
             )
-        result = verifier.verify_receipt(r, with_details=False)
+        result = self.verifier.verify_receipt(r, with_details=False)
         if not result.valid and result.code != "receipt_revoked":
             raise VerificationError(result.message, None, code=result.code)
+        c = r.claims
+        self.state.receipt(idx, c.session, f"{c.pledge_id}@{c.pledge_version}", c.issued_at)
         return not result.valid
 
-    return check
+
+def entry_checker(verifier: Verifier, info: LogInfo) -> EntryChecker:
+    return EntryChecker(verifier, info)
 
 
 # ------------------------------------------------------------------------------ export
@@ -127,9 +150,7 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
             {
                 "format": FORMAT,
                 "version": VERSION,
-                "institution": ws.config.institution_name,
                 "institution_code": ws.config.institution_code,
-                "exported_at": now(),
                 "logs": len(plan),
             }
         )
@@ -141,9 +162,11 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
                     (info.log_id, cp.size),
                 )
             ]
+            # only sessions recorded before sessions were in the log travel as (unsigned) lines
             sessions = conn.execute(
                 "SELECT COALESCE(origin_session, id), terminal_name, pledge_id, pledge_version, title, location, "
-                "unit_code, timezone, opened_at, closed_at FROM sessions WHERE log_id = ? ORDER BY opened_at, id",
+                "unit_code, timezone, opened_at, closed_at FROM sessions WHERE log_id = ? AND signed = 0 "
+                "ORDER BY opened_at, id",
                 (info.log_id,),
             ).fetchall()
             write(
@@ -181,9 +204,14 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
                 if not rows:
                     break
                 from .base45 import b45encode
+                from .sessions import is_record
 
                 for idx, leaf in rows:
-                    write({"i": idx, "receipt": PREFIX + b45encode(bytes(leaf))})
+                    leaf = bytes(leaf)
+                    if is_record(leaf):
+                        write({"i": idx, "record": leaf.decode("utf-8")})
+                    else:
+                        write({"i": idx, "receipt": PREFIX + b45encode(leaf)})
                 last = rows[-1][0]
                 total += len(rows)
                 if progress:
@@ -236,9 +264,22 @@ class _Reader:
             raise self.bad(_("not a JSON line")) from None
         if not isinstance(obj, dict):
             raise self.bad(_("not a JSON object"))
+        if _line(obj) != raw:
+            raise self.bad(_("the line is not in its canonical form (it was edited)"))
         if "end" not in obj:
             self.digest.update(raw)
         return obj
+
+
+HEADER_KEYS = {"format", "version", "institution_code", "logs"}
+LOG_KEYS = {"log", "origin", "key_name", "public_key", "size", "checkpoints", "sessions"}
+SESSION_KEYS = {"session", "terminal", "pledge", "title", "location", "unit", "timezone", "opened_at", "closed_at"}
+END_KEYS = {"end", "logs", "entries", "sha256"}
+
+
+def _keys(reader: _Reader, obj: dict[str, Any], keys: set[str]) -> None:
+    if set(obj) != keys:
+        raise reader.bad(_("unexpected or missing fields: {fields}", fields=", ".join(sorted(set(obj) ^ keys))))
 
 
 def _field(reader: _Reader, obj: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -344,7 +385,9 @@ class Merger:
                 raise reader.bad(_("not an ikrar ledger export (no format header)"))
             if head.get("version") != VERSION:
                 raise reader.bad(_("export format version {v} is not supported", v=head.get("version")))
+            _keys(reader, head, HEADER_KEYS)
             n_logs = _field(reader, head, "logs", int)
+            code = _field(reader, head, "institution_code", str)
             result = FileMerge(path, True)
             with self.ws.store.transaction() as conn:
                 for _n in range(n_logs):
@@ -352,6 +395,12 @@ class Merger:
                 end = reader.next()
                 if end.get("end") is not True:
                     raise reader.bad(_("expected the end line"))
+                _keys(reader, end, END_KEYS)
+                if end.get("logs") != n_logs or end.get("entries") != sum(x.size for x in result.logs):
+                    raise reader.bad(_("the end line's counts do not match the file"))
+                if code != self.verifier.bundle.institution_code:
+                    raise reader.bad(_("the export is of institution {code}, the trust bundle of {own}", code=code,
+                                       own=self.verifier.bundle.institution_code))  # fmt: skip
                 if end.get("sha256") != reader.digest.hexdigest():
                     raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
                 if reader.fh.read(1):
@@ -375,6 +424,7 @@ class Merger:
         from .keys import key_id
 
         h = reader.next()
+        _keys(reader, h, LOG_KEYS)
         log_id = _field(reader, h, "log", str)
         origin = _field(reader, h, "origin", str)
         key_name = _field(reader, h, "key_name", str)
@@ -382,6 +432,8 @@ class Merger:
             public_key = base64.b64decode(_field(reader, h, "public_key", str), validate=True)
         except ValueError:
             raise reader.bad(_("public_key is not base64")) from None
+        if base64.b64encode(public_key).decode() != h["public_key"]:
+            raise reader.bad(_("public_key is not in its canonical base64 form"))
         size = _field(reader, h, "size", int)
         notes = _field(reader, h, "checkpoints", list)
         n_sessions = _field(reader, h, "sessions", int)
@@ -431,20 +483,27 @@ class Merger:
             e = reader.next()
             if e.get("i") != idx:
                 raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
-            text = _field(reader, e, "receipt", str)
+            record: bytes | None = None
+            _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
+            if "record" in e:
+                record = _field(reader, e, "record", str).encode("utf-8")
+                if not record.startswith(RECORD_PREFIX):
+                    raise _bad_log(reader, "bad_entry", _("entry {index} is not a session record", index=idx))
+            else:
+                text = _field(reader, e, "receipt", str)
+                try:
+                    receipt = decode_receipt(text)
+                except InputError as exc:
+                    raise _bad_log(reader, "bad_entry", exc.message) from None
             try:
-                receipt = decode_receipt(text)
-            except InputError as exc:
-                raise _bad_log(reader, "bad_entry", exc.message) from None
-            try:
-                check(idx, receipt)
+                check(idx, record if record is not None else receipt)
             except VerificationError as exc:
                 raise _bad_log(
                     reader,
                     exc.code or "bad_entry",
                     _("entry {index} is not valid: {why}", index=idx, why=exc.message),
                 ) from None
-            lh = leaf_hash(receipt.cose)
+            lh = leaf_hash(record if record is not None else receipt.cose)
             hashes.append(lh)
             stream.add(lh)
             if idx + 1 in checkpoints and stream.root() != checkpoints[idx + 1].root:
@@ -459,6 +518,10 @@ class Merger:
                 ).fetchone()
                 if stored is None or bytes(stored[0]) != lh:
                     raise _fork(log_id, idx + 1, _("entry {index} differs from the one merged before", index=idx))
+                continue
+            if record is not None:
+                rows.append((log_id, idx, record, lh, now()))
+                session_map.update(self._record_session(conn, log_id, cert.name, record))
                 continue
             c = receipt.claims
             rows.append((log_id, idx, receipt.cose, lh, now()))
@@ -477,6 +540,13 @@ class Merger:
             if self.progress and (idx + 1) % CHUNK == 0:
                 self.progress(idx + 1, size)
         self._flush(conn, rows, atts)
+        if n_sessions and check.state.sessions:
+            raise _bad_log(
+                reader,
+                "unsigned_session",
+                _("log {log} records its sessions in its signed entries; {n} unsigned session line(s) were added",
+                  log=log_id, n=n_sessions),
+            )  # fmt: skip
         # receipts of officers who are not on this workspace's roster are flagged, as the kiosk does
         conn.execute(
             "UPDATE attestations SET unlisted = 1 WHERE log_id = ? AND ledger_idx >= ? AND merged = 1 "
@@ -526,6 +596,7 @@ class Merger:
         out: dict[int, int] = {}
         for _n in range(n):
             s = reader.next()
+            _keys(reader, s, SESSION_KEYS)
             number = _field(reader, s, "session", int)
             pledge = _field(reader, s, "pledge", str)
             pid, _sep, ver = pledge.rpartition("@")
@@ -574,6 +645,28 @@ class Merger:
              closed, number),
         )  # fmt: skip
         return int(cur.lastrowid or 0)
+
+    def _record_session(self, conn: sqlite3.Connection, log_id: str, terminal: str, leaf: bytes) -> dict[int, int]:
+        """A verified session record: the local row of its session, made or updated from it (signed)."""
+        from .sessions import OPEN, decode_record
+
+        rec = decode_record(leaf)
+        number = int(rec["session"])
+        if rec["type"] == OPEN:
+            pid, _sep, ver = str(rec["pledge"]).rpartition("@")
+            sid = self._session_row(conn, log_id, number, terminal, pid, int(ver), rec["title"], rec["location"],
+                                    rec["unit"], rec["timezone"], rec["at"], None)  # fmt: skip
+            conn.execute(
+                "UPDATE sessions SET signed = 1, roster_digest = ?, forced_reason = ?, pledge_digest = ? "
+                "WHERE id = ? AND merged = 1",
+                (rec["roster"], rec["forced_reason"], bytes.fromhex(rec["pledge_digest"][7:]), sid),
+            )
+            return {number: sid}
+        conn.execute(
+            "UPDATE sessions SET closed_at = ? WHERE log_id = ? AND origin_session = ? AND merged = 1",
+            (rec["at"], log_id, number),
+        )
+        return {}
 
     def _placeholder_session(self, conn: sqlite3.Connection, log_id: str, terminal: str, r: Receipt) -> int:
         c = r.claims
@@ -641,7 +734,9 @@ def check_attestations(store: Store) -> list[VerificationError]:
                 ]  # fmt: skip
         last = rows[-1][0]
     with store.read() as conn:
-        n_entries = conn.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0]
+        n_entries = conn.execute(
+            "SELECT COUNT(*) FROM ledger_entries WHERE substr(leaf, 1, ?) != ?", (len(RECORD_PREFIX), RECORD_PREFIX)
+        ).fetchone()[0]
         n_rows = conn.execute(
             "SELECT COUNT(*) FROM attestations a JOIN ledger_entries e ON e.log_id = a.log_id AND e.idx = a.ledger_idx"
         ).fetchone()[0]

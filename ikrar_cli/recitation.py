@@ -51,6 +51,13 @@ class Session:
     closed_at: int | None
     forced_reason: str | None
     close_checkpoint: str | None
+    signed: bool = True
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        """The session's id across terminals: TERMINAL/NUMBER."""
+        return f"{self.terminal_name}/{self.number or self.id}"
 
     @property
     def is_open(self) -> bool:
@@ -63,6 +70,8 @@ class Session:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "session_id": self.label,
+            "signed": self.signed,
             "terminal": self.terminal_name,
             "terminal_kid": self.terminal_kid.hex(),
             "log_id": self.log_id,
@@ -82,12 +91,13 @@ class Session:
 _SESSION_COLUMNS = (
     "id, log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
     "title, location, unit_code, timezone, opened_at, closed_at, forced_reason, "
-    "close_checkpoint"
+    "close_checkpoint, signed, COALESCE(origin_session, id)"
 )
 
 
 def _session(row: tuple[Any, ...]) -> Session:
-    return Session(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], bytes(row[6]), *row[7:])
+    return Session(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], bytes(row[6]), row[7], row[8], row[9],
+                   row[10], row[11], row[12], row[13], row[14], bool(row[15]), int(row[16]))  # fmt: skip
 
 
 def log_id_for(kid: bytes) -> str:
@@ -109,8 +119,32 @@ def get_session(conn: sqlite3.Connection, session_id: int) -> Session:
 
 def list_sessions(conn: sqlite3.Connection, *, open_only: bool = False) -> list[Session]:
     where = " WHERE closed_at IS NULL" if open_only else ""
-    rows = conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions{where} ORDER BY id").fetchall()
-    return [_session(r) for r in rows]
+    rows = conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions{where}").fetchall()
+    return sorted((_session(r) for r in rows), key=lambda s: (s.terminal_name, s.number, s.id))
+
+
+def find_session(conn: sqlite3.Connection, ref: str) -> Session:
+    """A session by its id across terminals (TERMINAL/NUMBER); a bare number only where it is unambiguous."""
+    from .errors import UsageError
+    from .sessions import parse_session_ref
+
+    terminal, number = parse_session_ref(ref)
+    if terminal is None:
+        rows = conn.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (number,)).fetchall()
+        merged = conn.execute("SELECT 1 FROM sessions WHERE merged = 1 LIMIT 1").fetchone()
+        if rows and merged:
+            raise UsageError(
+                _("Session numbers repeat across terminals; name it as {label}", label=_session(rows[0]).label),
+                _("write TERMINAL/NUMBER, as 'ikrar session list' shows"),
+            )
+        return get_session(conn, number)
+    row = conn.execute(
+        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE terminal_name = ? AND COALESCE(origin_session, id) = ?",
+        (terminal, number),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(_("Session {id} not found", id=ref), _("list sessions with 'ikrar session list'"))
+    return _session(row)
 
 
 def local_day(ts: int, zone: str) -> date:
@@ -181,6 +215,10 @@ def open_session(
             ),
         )
         session_id = int(cur.lastrowid or 0)
+        from .sessions import open_record
+
+        open_record(conn, ledger, log_id, session_id, terminal_name, pledge, title.strip(), location.strip(),
+                    unit_code, tz, force_reason, opened)  # fmt: skip
         return get_session(conn, session_id)
 
 
@@ -199,11 +237,17 @@ def close_session(workspace: Workspace, ledger: Ledger, session_id: int, signer:
             _("close it on that terminal"),
         )
     origin = log_origin(workspace.config.institution_code, signer.kid)
+    closed = store_now()
+    if session.signed:
+        from .sessions import close_record
+
+        with store.transaction() as conn:
+            close_record(conn, ledger, session.log_id, session_id, closed)
     checkpoint = ledger.checkpoint(session.log_id, signer.sign, origin)
     with store.transaction() as conn:
         conn.execute(
             "UPDATE sessions SET closed_at = ?, close_checkpoint = ? WHERE id = ? AND closed_at IS NULL",
-            (store_now(), checkpoint.note, session_id),
+            (closed, checkpoint.note, session_id),
         )
         return get_session(conn, session_id)
 
@@ -371,6 +415,9 @@ class Recorder:
             made["receipt"] = receipt
             return receipt.cose
 
+        from .sessions import check_clock
+
+        check_clock(conn, session.log_id, issued)  # time only moves forward in a log
         idx, _data = self.ledger.append(conn, session.log_id, build)
         text = made["receipt"].text
         conn.execute(
@@ -500,13 +547,11 @@ def _chunks(rows: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[i
 
 
 def session_counts(conn: sqlite3.Connection, session: Session) -> tuple[int, int]:
-    """(active officers of the session's unit — or of all units — who have pledged this template, all of them)."""
+    """(officers who pledged in THIS session, active officers of its unit — or of all units)."""
     unit_filter = " AND o.unit_code = ?" if session.unit_code else ""
     args: tuple[Any, ...] = (session.unit_code,) if session.unit_code else ()
     expected = conn.execute(f"SELECT COUNT(*) FROM officers o WHERE o.active = 1{unit_filter}", args).fetchone()[0]
     attested = conn.execute(
-        f"SELECT COUNT(*) FROM officers o WHERE o.active = 1{unit_filter} AND EXISTS (SELECT 1 FROM attestations a "
-        "WHERE a.officer_id = o.officer_id AND a.pledge_id = ? AND a.pledge_version = ?)",
-        (*args, session.pledge_id, session.pledge_version),
+        "SELECT COUNT(DISTINCT officer_id) FROM attestations WHERE session_id = ?", (session.id,)
     ).fetchone()[0]
     return int(attested), int(expected)

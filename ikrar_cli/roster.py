@@ -355,6 +355,10 @@ def rename_unit_codes(
                 )
             taken[new] = old
         changed = [(old, new) for old, new in plan.items() if old != new]
+        from .unitregistry import check_new_code, record_code
+
+        for old, new in changed:
+            check_new_code(conn, units[old], new)  # only the authority renames; never to a retired code
         conn.execute("PRAGMA defer_foreign_keys = ON")
         for step, (old, _new) in enumerate(changed):  # via temporary codes, so swaps work
             conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"\x00{step}", old))
@@ -362,6 +366,8 @@ def rename_unit_codes(
         for step, (_old, new) in enumerate(changed):
             conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"\x00{step}"))
             conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"\x00{step}"))
+        for old, new in changed:
+            record_code(conn, new, units[old])
     return [(old, new) for old, new in plan.items()]
 
 

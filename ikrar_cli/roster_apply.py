@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from .roster_changes import ChangeLog
 from .store import Store, now
 from .testpoints import pause_point
-from .unit_codes import suggest_unit_code
 
 if TYPE_CHECKING:
     from .roster import ImportReport
@@ -84,16 +83,10 @@ def apply_in_transaction(
 ) -> None:
     log = report.change_log
     with store.transaction() as conn:
-        taken = {c for (c,) in conn.execute("SELECT code FROM units")}
-        existing_units = {n: c for c, n in conn.execute("SELECT code, name FROM units")}
-        unit_map: dict[str, str] = {}
-        for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit"):
-            code = existing_units.get(uname)
-            if code is None:
-                code = suggest_unit_code(uname, taken)
-                taken.add(code)
-                conn.execute("INSERT INTO units (code, name) VALUES (?, ?)", (code, uname))
-            unit_map[uname] = code
+        from .unitregistry import assign_unit_codes
+
+        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
+        unit_map = assign_unit_codes(conn, names)  # the authority mints codes (unit_codes); others receive them
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
         conn.execute("DELETE FROM unit_map")
         conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())

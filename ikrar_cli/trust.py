@@ -323,6 +323,9 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
         units = _units(conn)
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
     issued = now()
+    certs = {k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid}
+    for cert in certs.values():  # a certificate row is trusted only when the authority's signature checks
+        cert.verify(auth.public_key)
     return TrustBundle(
         institution_name=ws.config.institution_name,
         institution_code=ws.config.institution_code,
@@ -331,9 +334,7 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
         issued_at=issued,
         valid_until=issued + valid_days * 86400,
         authority_keys={auth.kid: auth.public_key},
-        terminals={
-            k.kid: k.certificate for k in keys if k.certificate is not None and k.certificate.issuer_kid == auth.kid
-        },
+        terminals=certs,
         key_revocations=revs,
         revoked_receipts=receipts,
         pledges={p.digest: BundlePledge.from_pledge(p) for p in library.all()},
@@ -352,6 +353,12 @@ def export_bundle(ws: Workspace, passphrase: bytes, *, valid_days: int = DEFAULT
         store.set_meta(conn, "bundle_serial", str(serial))
     bundle = build_live_bundle(ws, serial=serial, valid_days=valid_days)
     bundle.signed_file = signed_bundle_file(bundle, key.sign, info.kid)
+    with store.transaction() as conn:  # kept: reports and terminal packages name the bundle they used
+        conn.execute(
+            "INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (authority_kid, serial) DO NOTHING",
+            (info.kid, serial, bundle.signed_file, now()),
+        )
     return bundle
 
 
@@ -420,6 +427,9 @@ def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, 
             "INSERT INTO trust_bundles (authority_kid, serial, bundle, accepted_at) VALUES (?, ?, ?, ?)",
             (sig_kid, bundle.serial, data, now()),
         )
+        from .unitregistry import receive
+
+        receive(conn, bundle.units)  # unit codes come from the authority
     return bundle, "added"
 
 

@@ -13,8 +13,15 @@ def test_demo_runs_everything_and_verifies_every_receipt(ikrar, tmp_path: Path) 
     d = json.loads(r.stdout)
     assert (d["officers"], d["individual"], d["collective"]) == (60, 5, 40)
     assert d["verified_valid"] == d["verified_total"] == 45
-    for key in ("roster", "attendance", "slips", "receipts", "checkpoint", "bundle", "passphrase", "verifier"):
+    for key in ("roster", "attendance", "slips", "receipts", "checkpoint", "bundle", "passphrase", "verifier",
+                "snapshot", "package", "export", "report"):  # fmt: skip
         assert Path(d["files"][key]).is_file(), key
+    # the new chain: published snapshot, packaged terminal, merged export, a report the auditor recomputes
+    assert d["report_match"] is True
+    rep = json.loads(Path(d["files"]["report"]).read_text())
+    assert rep["totals"]["attested"] == 45 and rep["totals"]["active"] == 60
+    r = ikrar("--home", str(out / "auditor"), "report", "verify", d["files"]["report"])
+    assert r.exit_code == 0 and r.stdout.startswith("COCOK: ")
     page = Path(d["files"]["verifier"]).read_text()
     assert "ikrar-verifier-page/1" in page
     import re

@@ -273,12 +273,12 @@ def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path:
 
     home = setup_terminal(ikrar, tmp_path)
     conn = sqlite3.connect(home / "ikrar.db")
-    (leaf,) = conn.execute("SELECT leaf FROM ledger_entries WHERE idx = 0").fetchone()
+    (leaf,) = conn.execute("SELECT leaf FROM ledger_entries WHERE idx = 1").fetchone()  # 0: the session record
     original = receipt_from_cose(bytes(leaf))
     intruder = Ed25519PrivateKey.generate()
     forged = sign_receipt(original.claims, intruder.sign, key_id(raw_public(intruder)))
     conn.execute(
-        "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 0", (forged.cose, leaf_hash(forged.cose))
+        "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 1", (forged.cose, leaf_hash(forged.cose))
     )
     conn.commit()
     r = ikrar("--lang", "en", "ledger", "verify", "--json")
@@ -286,7 +286,7 @@ def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path:
     (log,) = json.loads(r.stdout)["logs"]
     assert log["problems"][0]["code"] == "wrong_key"
     assert (
-        "Entry 0 of log" in log["problems"][0]["message"]
+        "Entry 1 of log" in log["problems"][0]["message"]
         and "not by this log's terminal key" in log["problems"][0]["message"]
     )
 

@@ -95,7 +95,7 @@ def forge(export_file: Path, out: Path, line_index: int) -> Path:
     r = decode_receipt(obj["receipt"])
     forged = sign_receipt(replace(r.claims, officer_id="199001012020121001"), Ed25519PrivateKey.generate().sign, r.kid)
     obj["receipt"] = forged.text
-    lines[line_index] = json.dumps(obj, separators=(",", ":"), sort_keys=True) + "\n"
+    lines[line_index] = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     out.write_text("".join(lines))
     return out
 
@@ -107,7 +107,7 @@ def test_three_terminals_with_overlaps_and_a_forged_record(world) -> None:  # ty
     attest(t2, nips[3], nips[4], nips[5])  # D (again) E F
     attest(t3, nips[6], nips[0])  # G A (again)
     e1, e2, e3 = (export(t, tmp / f"t{i}.jsonl") for i, t in enumerate((t1, t2, t3), 1))
-    # header, log header, 1 session line, then entries: line 4 is entry 1
+    # header, log header, then entries (entry 0 is the signed session-open record): line 4 is entry 2
     bad = forge(e3, tmp / "t3-forged.jsonl", 4)
 
     r = central("ledger", "merge", str(e1), str(e2), str(bad), "--json", ok=False)
@@ -116,8 +116,8 @@ def test_three_terminals_with_overlaps_and_a_forged_record(world) -> None:  # ty
     assert [f["accepted"] for f in report["files"]] == [True, True, False]
     assert [f["added"] for f in report["files"]] == [4, 3, 0]
     err = report["files"][2]["error"]
-    assert err["code"] == "bad_signature" and ":5: entry 1 is not valid" in err["message"]
-    assert counts(central) == (7, 7, 6)  # nothing of the forged file; D attested twice, counted once
+    assert err["code"] == "bad_signature" and ":5: entry 2 is not valid" in err["message"]
+    assert counts(central) == (9, 7, 6)  # nothing of the forged file (2 session records); D counted once
     (dup,) = report["duplicates"]
     assert dup["officer_id"] == nips[3] and [a["terminal"] for a in dup["attestations"]] == ["apel-1", "apel-2"]
     assert dup["attestations"][0]["attested_at"] <= dup["attestations"][1]["attested_at"]
@@ -126,13 +126,13 @@ def test_three_terminals_with_overlaps_and_a_forged_record(world) -> None:  # ty
     before = central.db().execute("SELECT * FROM attestations ORDER BY id").fetchall()
     r = central("ledger", "merge", str(e1), str(e2), "--json")
     again = json.loads(r.stdout)["files"]
-    assert [(f["added"], f["logs"][0]["already_merged"]) for f in again] == [(0, 4), (0, 3)]
+    assert [(f["added"], f["logs"][0]["already_merged"]) for f in again] == [(0, 5), (0, 4)]
     assert central.db().execute("SELECT * FROM attestations ORDER BY id").fetchall() == before
 
     # the genuine third export is accepted; A now attested on two terminals
     r = central("ledger", "merge", str(e3), "--json")
     assert json.loads(r.stdout)["files"][0]["added"] == 2
-    assert counts(central) == (9, 9, 7)
+    assert counts(central) == (12, 9, 7)
     dups = {d["officer_id"]: d for d in json.loads(r.stdout)["duplicates"]}
     assert set(dups) == {nips[0], nips[3]}
     assert [a["terminal"] for a in dups[nips[0]]["attestations"]] == ["apel-1", "apel-3"]
@@ -154,7 +154,7 @@ def test_longer_export_is_accepted_only_when_consistent(world) -> None:  # type:
     longer = export(t1, tmp / "longer.jsonl")
     r = central("ledger", "merge", str(longer), "--json")
     log = json.loads(r.stdout)["files"][0]["logs"][0]
-    assert (log["already_merged"], log["added"], log["size"]) == (3, 2, 5)
+    assert (log["already_merged"], log["added"], log["size"]) == (4, 2, 6)
 
     # a copy of the terminal that went on differently from entry 3: a fork, refused loudly
     fork = Site(central.ikrar, fork_home)
@@ -176,7 +176,7 @@ def test_longer_export_is_accepted_only_when_consistent(world) -> None:  # type:
     [
         ("truncate", None, "the file ends early"),
         ("checksum", None, "checksum does not match"),
-        ("drop_entry", "gap", "expected entry 1, found 2"),
+        ("drop_entry", "gap", "expected entry 2, found 3"),
         ("swap", "reordered", "entries were reordered"),
         ("bad_checkpoint", "bad_checkpoint_signature", "checkpoint"),
         ("unknown_terminal", "unknown_key", "not in the trust bundle"),
@@ -190,19 +190,21 @@ def test_damaged_exports_are_rejected_whole(world, damage: str, code: str | None
     if damage == "truncate":
         lines = lines[:-2]
     elif damage == "checksum":
-        head = json.loads(lines[0])
-        head["exported_at"] += 1
-        lines[0] = json.dumps(head) + "\n"
+        end = json.loads(lines[-1])
+        end["sha256"] = "0" * 64
+        lines[-1] = json.dumps(end, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     elif damage == "drop_entry":
         del lines[4]
     elif damage == "swap":
         a, b = json.loads(lines[3]), json.loads(lines[4])
         a["receipt"], b["receipt"] = b["receipt"], a["receipt"]
-        lines[3], lines[4] = json.dumps(a) + "\n", json.dumps(b) + "\n"
+        lines[3], lines[4] = (
+            json.dumps(x, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n" for x in (a, b)
+        )
     elif damage == "bad_checkpoint":
         h = json.loads(lines[1])
-        h["checkpoints"][-1] = h["checkpoints"][-1].replace("\n3\n", "\n2\n")
-        lines[1] = json.dumps(h) + "\n"
+        h["checkpoints"][-1] = h["checkpoints"][-1].replace("\n4\n", "\n3\n")
+        lines[1] = json.dumps(h, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
     bad = tmp / "bad.jsonl"
     bad.write_text("".join(lines))
     if damage == "unknown_terminal":
@@ -224,7 +226,7 @@ def test_export_needs_a_checkpoint_covering_the_log(world) -> None:  # type: ign
     attest(t1, nips[0])
     r = t1("ledger", "export", "--out", str(tmp / "x.jsonl"), ok=False)
     assert r.exit_code == 5
-    assert r.stderr.startswith("ikrar: Log ") and "1 entries after its last signed checkpoint" in r.stderr
+    assert r.stderr.startswith("ikrar: Log ") and "2 entries after its last signed checkpoint" in r.stderr
     assert not (tmp / "x.jsonl").exists()
 
 
@@ -241,5 +243,5 @@ def test_receipts_signed_after_a_key_revocation_are_refused(world) -> None:  # t
     r = central("ledger", "merge", str(stolen), "--json", ok=False)
     assert r.exit_code == 1
     err = json.loads(r.stdout)["files"][0]["error"]
-    assert err["code"] == "key_revoked" and "entry 2 is not valid" in err["message"]
+    assert err["code"] == "key_revoked" and "entry 3 is not valid" in err["message"]
     assert counts(central) == (0, 0, 0)

@@ -35,6 +35,9 @@ def setup_terminal(ikrar, tmp_path: Path, roster: str = ROSTER, attest: bool = T
     f = tmp_path / "roster.csv"
     f.write_text(roster)
     assert ikrar("roster", "import", str(f)).exit_code == 0
+    # what reports read: the signed roster and the signed bundle
+    assert ikrar("roster", "publish", "--as-of", "2024-01-02", env=PASS).exit_code == 0
+    assert ikrar("trust", "export", env=PASS).exit_code == 0
     r = ikrar(
         "session",
         "open",
@@ -57,7 +60,10 @@ def setup_terminal(ikrar, tmp_path: Path, roster: str = ROSTER, attest: bool = T
 
 
 def entries(home: Path) -> int:
-    return sqlite3.connect(home / "ikrar.db").execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0]
+    """Receipts in the ledger (session records are entries too, but sign no pledge)."""
+    return sqlite3.connect(home / "ikrar.db").execute(
+        "SELECT COUNT(*) FROM ledger_entries WHERE substr(leaf, 1, 13) != CAST('ikrar-session' AS BLOB)"
+    ).fetchone()[0]
 
 
 def test_session_open_refuses_expired_template_unless_forced_with_reason(ikrar, workspace: Path) -> None:
@@ -92,7 +98,7 @@ def test_individual_attestation_and_already_pledged(ikrar, tmp_path: Path) -> No
     home = setup_terminal(ikrar, tmp_path)
     first = ikrar("attest", "--session", "1", "--nip", "198609262015051001", "--yes", "--json", env=PASS)
     data = json.loads(first.stdout)
-    assert data["existing"] is True and data["ledger_index"] == 0
+    assert data["existing"] is True and data["ledger_index"] == 1  # 0: the session record
     assert entries(home) == 1
     assert ikrar("verify", data["receipt"]).exit_code == 0
     r = ikrar("attest", "--session", "1", "--nip", "200012312024211001", env=PASS)
@@ -154,10 +160,10 @@ def test_close_checkpoint_prove_and_verify_proof(ikrar, tmp_path: Path) -> None:
     assert r.exit_code == 0 and r.stdout.startswith("ikrar/UJI/")
     proof = tmp_path / "proof.txt"
     assert ikrar("ledger", "prove", receipt, "--out", str(proof)).exit_code == 0
-    assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\nindex 1\n")
+    assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\nindex 2\n")
     r = ikrar("verify", receipt, "--proof", str(proof), "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout)["receipt"]["proof"]["checkpoint_size"] == 2
-    other = proof.read_text().replace("index 1", "index 0")
+    assert r.exit_code == 0 and json.loads(r.stdout)["receipt"]["proof"]["checkpoint_size"] == 4  # 2 records
+    other = proof.read_text().replace("index 2", "index 1")
     proof.write_text(other)
     r = ikrar("verify", receipt, "--proof", str(proof), "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "not_included"
@@ -272,6 +278,10 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
         )
         assert r.returncode == 0, r.stderr
         seen.append(json.loads(r.stdout)["attested"])
+        # reports count what a signed checkpoint covers: sign one, as the terminal does on close
+        r = subprocess.run([sys.executable, "-m", "ikrar_cli", "ledger", "checkpoint"], env=_env(home),
+                           capture_output=True, text=True)  # fmt: skip
+        assert r.returncode == 0, r.stderr
         r = subprocess.run(
             [sys.executable, "-m", "ikrar_cli", "report", "compliance", "--pledge", "pilkada-2024", "--json"],
             env=_env(home),
@@ -289,7 +299,7 @@ def test_four_terminal_processes_on_one_workspace(ikrar, tmp_path: Path) -> None
     assert seen == sorted(seen) and reported == sorted(reported)
     conn = sqlite3.connect(home / "ikrar.db")
     idx = [r[0] for r in conn.execute("SELECT idx FROM ledger_entries ORDER BY idx")]
-    assert idx == list(range(800))
+    assert idx == list(range(801))  # the session record and 800 receipts
     assert conn.execute("SELECT COUNT(DISTINCT officer_id) FROM attestations").fetchone()[0] == 800
     assert (
         subprocess.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,6 +36,9 @@ def site(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
     assert ikrar("roster", "import", str(roster)).exit_code == 0
+    # the signed roster reports read: everyone listed since three days ago
+    r = ikrar("roster", "publish", "--as-of", _day(-3), env=PASS)
+    assert r.exit_code == 0, r.stderr
     r = ikrar("session", "open", "--pledge", "pilkada-2024", "--title", "Apel", "--location", "Halaman",
               "--force", "--reason", "uji")  # fmt: skip
     assert r.exit_code == 0, r.stderr
@@ -47,7 +49,16 @@ def site(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     att = tmp_path / "hadir.csv"
     att.write_text("NIP\n200012312024211001\n198502022010011004\n")
     assert ikrar("attest", "--session", "1", "--attendance", str(att), env=PASS).exit_code == 0
+    # a report counts what signed checkpoints cover, against a signed bundle
+    assert ikrar("ledger", "checkpoint", env=PASS).exit_code == 0
+    assert ikrar("trust", "export", env=PASS).exit_code == 0
     return home_of(ikrar), receipts, tmp_path
+
+
+def _day(offset: int) -> str:
+    from ikrar_cli.compliance import today_in
+
+    return (date.fromisoformat(today_in("Asia/Makassar")) + timedelta(days=offset)).isoformat()
 
 
 def report(ikrar, *args: str) -> dict:  # type: ignore[no-untyped-def]
@@ -77,48 +88,45 @@ def test_counts_per_unit_weakest_first(ikrar, site) -> None:  # type: ignore[no-
 
 
 def test_staff_who_joined_after_the_session_are_not_failures(ikrar, site) -> None:  # type: ignore[no-untyped-def]
-    home, _receipts, tmp = site
-    # the session took place before the newcomer was added to the roster
-    db = sqlite3.connect(home / "ikrar.db")
-    db.execute("UPDATE sessions SET opened_at = opened_at - 3600")
-    db.execute("UPDATE officers SET first_seen_at = first_seen_at - 7200")
-    db.commit()
+    _home, _receipts, tmp = site
     more = tmp / "roster2.csv"
     more.write_text(ROSTER + "199505052020121005,Putri Baru,Staf,Dinas Kesehatan\n")
     assert ikrar("roster", "import", str(more)).exit_code == 0
-    data = report(ikrar)
+    # listed first as of tomorrow, after today's session: joined later, for a make-up session
+    assert ikrar("roster", "publish", "--as-of", _day(1), env=PASS).exit_code == 0
+    data = report(ikrar, "--as-of", _day(1))
     kes = next(u for u in data["units"] if u["unit_name"] == "Dinas Kesehatan")
     assert (kes["active"], kes["joined_later"], kes["missing"], kes["coverage_percent"]) == (4, 1, 1, 66.7)
     assert [s["officer_id"] for s in kes["joined_later_staff"]] == ["199505052020121005"]
-    # a later session for that unit makes the newcomer an ordinary missing officer
-    db.execute("UPDATE sessions SET opened_at = opened_at + 100000")
-    db.commit()
-    kes = next(u for u in report(ikrar)["units"] if u["unit_name"] == "Dinas Kesehatan")
-    assert (kes["joined_later"], kes["missing"]) == (0, 2)
+    assert kes["last_session"] == _day(0)
+    # the local import time changes nothing: today the newcomer is not on any signed roster yet
+    today = report(ikrar, "--as-of", _day(0))
+    kes = next(u for u in today["units"] if u["unit_name"] == "Dinas Kesehatan")
+    assert (kes["active"], kes["joined_later"], kes["missing"]) == (3, 0, 1)
 
 
 def test_as_of_counts_only_what_was_recorded_by_then(ikrar, site) -> None:  # type: ignore[no-untyped-def]
-    home, _receipts, _tmp = site
-    db = sqlite3.connect(home / "ikrar.db")
-    week = 7 * 86400
-    db.execute("UPDATE officers SET first_seen_at = first_seen_at - ?", (2 * week,))
-    db.execute("UPDATE attestations SET attested_at = attested_at - ? WHERE officer_id = '198609262015051001'",
-               (week,))  # fmt: skip
-    db.commit()
-    as_of = (date.today() - timedelta(days=3)).isoformat()
+    as_of = _day(-2)
     data = report(ikrar, "--as-of", as_of)
     assert data["as_of"] == as_of
-    assert (data["totals"]["active"], data["totals"]["attested"]) == (6, 1)
+    assert (data["totals"]["active"], data["totals"]["attested"]) == (6, 0)
+    assert report(ikrar)["totals"]["attested"] == 4
     r = ikrar("--lang", "en", "report", "compliance", "--pledge", "pilkada-2024", "--as-of", "25-11-2026")
     assert r.exit_code == 2 and "is not a date" in r.stderr
+    r = ikrar("--lang", "en", "report", "compliance", "--pledge", "pilkada-2024", "--as-of", _day(-5))
+    assert r.exit_code == 4 and "No roster snapshot as of" in r.stderr
 
 
 def test_revoked_receipts_are_left_out(ikrar, site) -> None:  # type: ignore[no-untyped-def]
     _home, receipts, _tmp = site
     r = ikrar("trust", "revoke-receipt", receipts["197803122005011002"], "--reason", "salah catat")
     assert r.exit_code == 0, r.stderr
+    # reports use the signed bundle: the revocation counts once the authority exports it
+    assert report(ikrar)["revoked_receipts_left_out"] == 0
+    assert ikrar("trust", "export", env=PASS).exit_code == 0
     data = report(ikrar)
     assert data["revoked_receipts_left_out"] == 1
+    assert data["inputs"]["trust_bundle"]["serial"] == 2
     pend = next(u for u in data["units"] if u["unit_name"] == "Dinas Pendidikan")
     assert (pend["attested"], pend["missing"]) == (0, 2)
     r = ikrar("--lang", "en", "report", "officer", "197803122005011002", "--json")
@@ -180,6 +188,11 @@ def test_pdf_report_renders_with_bars_and_lists(ikrar, site) -> None:  # type: i
                    "Made Wirawan", "Nur Aisyah", "198001012006041003", "Page 1 of 3", "WITA"):  # fmt: skip
         assert needle in text, needle
     assert "Ahmad Yani" not in text  # pledged: not on any list
+    # the proof block: the same inputs and digest as the JSON, as text (and a QR code)
+    doc = report(ikrar)
+    flat = " ".join(text.split())
+    assert doc["digest"] in flat.replace(" ", "") or doc["digest"] in flat
+    assert "Report digest" in text and doc["inputs"]["roster_snapshot"][:20] in text.replace("\n", "")
     import pypdfium2 as pdfium
 
     image = pdfium.PdfDocument(str(pdf))[0].render(scale=1).to_pil().convert("RGB")

@@ -49,6 +49,7 @@ def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> N
                 "verified_total": report.verified_total,
                 "fingerprint": report.fingerprint,
                 "forced_reason": report.forced_reason,
+                "report_match": report.report_match,
                 "files": {k: str(v) for k, v in report.files.items()},
             }
         )
@@ -63,11 +64,11 @@ def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> N
                 "Try the kiosk: ikrar --home {home} session open --pledge pilkada-2024 --title Apel "
                 "--location Aula --force --reason demo, then ikrar --home {home} recite --session 2 "
                 "--passphrase-file {pf}",
-                home=home,
+                home=report.files["terminal"],
                 pf=report.files["passphrase"],
             )
         )
-    if report.verified_valid != report.verified_total:
+    if report.verified_valid != report.verified_total or not report.report_match:
         from .errors import EXIT_INVALID
 
         raise click.exceptions.Exit(EXIT_INVALID)

@@ -35,16 +35,13 @@ def follow_up(
     seal_p12: Path | None,
     seal_passphrase_file: Path | None,
 ) -> None:
+    from ..compliance import compute, gather, today_in
     from ..documents.followup import write_follow_up
     from ..documents.profile import local_date, long_date, workspace_profile
     from ..errors import UsageError
-    from ..pledges import PledgeLibrary
-    from ..report import compliance as build
     from ..store import now
-    from .report import _as_of, _revoked
 
     ws = app.workspace()
-    day = _as_of(as_of)
     generated = now()
     today = local_date(generated, ws.config.timezone)
     try:
@@ -53,25 +50,14 @@ def follow_up(
         raise UsageError(_("--deadline {value!r} is not a date", value=deadline), _("write YYYY-MM-DD")) from None
     if until < today:
         raise UsageError(_("--deadline {value} is in the past", value=until), _("give a later date"))
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
-    revoked = _revoked(ws)
-    with ws.store.read() as conn:
-        rep = build(
-            conn,
-            pledge_id=pledge.id,
-            pledge_version=pledge.version if "@" in pledge_ref else None,
-            pledge_title=pledge.title,
-            institution=ws.config.institution_name,
-            zone=ws.config.timezone,
-            generated_at=generated,
-            unit=unit,
-            as_of=day,
-            revoked=revoked,
-        )
+    # the same figures as 'report compliance': a pure function of signed inputs (docs/compliance.md)
+    inputs = gather(ws, pledge_ref, as_of or today_in(ws.config.timezone), unit=unit)
+    rep = compute(ws, inputs).report
+    day = date.fromisoformat(inputs.as_of)
     profile = workspace_profile(ws)
     seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Follow-up of the neutrality pledge"))
     written = write_follow_up(
-        out, rep, profile=profile, deadline=until, today=today, status=long_date(day or today), seal=seal
+        out, rep, profile=profile, deadline=until, today=today, status=long_date(day), seal=seal
     )
     if app.json:
         emit_json({"deadline": until.isoformat(), "index": str(out / "index.csv"),

@@ -1,10 +1,10 @@
-"""``ikrar report``: compliance per unit and the record of one officer."""
+"""``ikrar report``: compliance per unit (a pure function of signed inputs), its verification
+elsewhere, and the record of one officer. Parse, call the library, render: no SQL, no policy."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -12,9 +12,6 @@ from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
 from .output import console, emit_json, plain, safe, say
-
-if TYPE_CHECKING:
-    from ..workspace import Workspace
 
 FORMATS = ("csv", "xlsx", "pdf")
 
@@ -24,30 +21,11 @@ def report() -> None:
     pass
 
 
-def _revoked(ws: Workspace) -> set[bytes]:
-    """Receipts the authority revoked: this workspace's own list and its trusted bundle's."""
-    from ..errors import NotFoundError
-    from ..trust import trusted_bundle
-
-    with ws.store.read() as conn:
-        out = {bytes(r[0]) for r in conn.execute("SELECT rid FROM receipt_revocations")}
-    try:
-        out |= set(trusted_bundle(ws).revoked_receipts)
-    except NotFoundError:
-        pass  # no bundle yet: only local revocations apply (a damaged one is an error, not "none")
-    return out
-
-
-def _as_of(value: str | None) -> date | None:
-    from ..zones import parse_user_date
-
-    return None if value is None else parse_user_date(value, "--as-of")
-
-
 @report.command(help=_("Per unit: active staff, attested (individual / collective), coverage, who is missing."))
 @click.option("--pledge", "pledge_ref", required=True, help=_("Pledge ID (any version) or ID@VERSION"))
 @click.option("--unit", default=None, help=_("Only this unit (code or name)"))
-@click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD)"))
+@click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD; default today)"))
+@click.option("--snapshot", default=None, help=_("Roster snapshot digest (default: the latest as of that day)"))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("File to write"))
 @click.option("--all", "show_all", is_flag=True, help=_("List every missing officer (default: first 10 per unit)"))
@@ -59,20 +37,19 @@ def compliance(
     pledge_ref: str,
     unit: str | None,
     as_of: str | None,
+    snapshot: str | None,
     fmt: str | None,
     out: Path | None,
     show_all: bool,
     seal_p12: Path | None = None,
     seal_passphrase_file: Path | None = None,
 ) -> None:
+    from ..compliance import compute, gather, today_in
     from ..errors import UsageError
-    from ..pledges import PledgeLibrary
-    from ..report import compliance as build
     from ..store import now
     from ..zones import format_local
 
     ws = app.workspace()
-    day = _as_of(as_of)
     if fmt and out is None:
         raise UsageError(_("--format needs --out FILE"), _("e.g. --format pdf --out laporan.pdf"))
     if out is not None and fmt is None:
@@ -80,25 +57,12 @@ def compliance(
         if suffix not in FORMATS:
             raise UsageError(_("Cannot tell the format of {path}", path=out), _("add --format csv, xlsx or pdf"))
         fmt = suffix
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
-    version = pledge.version if "@" in pledge_ref else None
-    revoked = _revoked(ws)
-    generated = now()
-    with ws.store.read() as conn:
-        rep = build(
-            conn,
-            pledge_id=pledge.id,
-            pledge_version=version,
-            pledge_title=pledge.title,
-            institution=ws.config.institution_name,
-            zone=ws.config.timezone,
-            generated_at=generated,
-            unit=unit,
-            as_of=day,
-            revoked=revoked,
-        )
-    stamp = format_local(generated, ws.config.timezone)
+    inputs = gather(ws, pledge_ref, as_of or today_in(ws.config.timezone), unit=unit, snapshot=snapshot)
+    result = compute(ws, inputs)
+    rep = result.report
+    stamp = format_local(now(), ws.config.timezone)
     if fmt and out:
+        from ..report_proof import proof_lines
         from ..report_render import write_csv, write_pdf, write_xlsx
 
         if fmt == "csv":
@@ -106,20 +70,47 @@ def compliance(
         elif fmt == "xlsx":
             write_xlsx(rep, out, names=show_all)
         else:
+            from datetime import date
+
+            from ..documents.pdfbase import Proof
             from ..documents.profile import long_date, long_datetime, workspace_profile
 
             seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Neutrality pledge compliance report"))
-            when = long_datetime(generated, ws.config.timezone)
-            write_pdf(rep, out, stamp=when, as_of_label=long_date(day) if day else when,
-                      profile=workspace_profile(ws), seal=seal)  # fmt: skip
+            lines = proof_lines(result.document)
+            proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), result.document["digest"], lines[-1])
+            write_pdf(rep, out, stamp=long_datetime(now(), ws.config.timezone),
+                      as_of_label=long_date(date.fromisoformat(inputs.as_of)),
+                      profile=workspace_profile(ws), proof=proof, seal=seal)  # fmt: skip
         if not app.json:
             say(_("Wrote {path}", path=out))
     if app.json:
-        emit_json(rep.to_dict())
+        click.echo(result.json_bytes().decode("utf-8"), nl=False)
         return
     if fmt:
         return
     _render(rep, stamp, show_all)
+    say(_("Report digest {digest}; check it anywhere with 'ikrar report verify REPORT.json'.",
+          digest=result.document["digest"]))  # fmt: skip
+
+
+@report.command(
+    "verify", help=_("Recompute a compliance report (JSON) from its signed inputs: MATCH or the first difference.")
+)
+@click.argument("report_file", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+@pass_app
+def verify_(app: AppContext, report_file: Path) -> None:
+    from ..report_proof import verify_report
+
+    outcome = verify_report(app.workspace(), report_file)
+    if app.json:
+        emit_json(outcome.to_dict())
+    elif outcome.match:
+        click.echo(outcome.message)
+    else:
+        click.echo(_("MISMATCH: {why}", why=outcome.message))
+    if not outcome.match:
+        raise click.exceptions.Exit(1)
 
 
 def _render(rep: Any, stamp: str, show_all: bool) -> None:
@@ -192,7 +183,7 @@ def _render(rep: Any, stamp: str, show_all: bool) -> None:
 @pass_app
 def officer(app: AppContext, officer_id: str) -> None:
     from ..identifiers import clean
-    from ..report import officer_record
+    from ..trustpolicy import officer_view
     from ..zones import format_local
 
     ws = app.workspace()
@@ -201,9 +192,7 @@ def officer(app: AppContext, officer_id: str) -> None:
         from ..errors import UsageError
 
         raise UsageError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))
-    revoked = _revoked(ws)
-    with ws.store.read() as conn:
-        data = officer_record(conn, oid, revoked)
+    data = officer_view(ws, oid)
     if app.json:
         emit_json(data)
         return

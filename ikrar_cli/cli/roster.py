@@ -374,3 +374,8 @@ def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
 
         write_csv(out, headers, rows, delimiter=csv_delimiter(ws.config.language), id_columns=(0,))
     say(_("{n} officers written to {path}", n=len(rows), path=out))
+
+
+from .roster_snapshot import register as _register_snapshot_commands  # noqa: E402 - publish, accept, snapshots
+
+_register_snapshot_commands(roster)

@@ -66,7 +66,7 @@ def open_(
     say(
         _(
             "Session {id} open: {title} ({pledge}) at {location}.",
-            id=s.id,
+            id=s.label,
             title=s.title,
             pledge=s.pledge_ref,
             location=s.location,
@@ -80,65 +80,55 @@ def open_(
 @json_option
 @pass_app
 def list_(app: AppContext, open_only: bool) -> None:
-    from ..recitation import list_sessions
+    from ..sessions import overview
     from ..zones import format_local
 
     ws = app.workspace()
     with ws.store.read() as conn:
-        sessions = list_sessions(conn, open_only=open_only)
-        counts = {
-            s.id: conn.execute("SELECT COUNT(*) FROM attestations WHERE session_id = ?", (s.id,)).fetchone()[0]
-            for s in sessions
-        }
+        sessions = overview(conn, open_only=open_only)
     if app.json:
-        emit_json([dict(s.to_dict(), attested=counts[s.id]) for s in sessions])
+        emit_json(sessions)
         return
     from rich.table import Table
 
     t = Table(box=None, header_style="bold")
-    for col in ("#", _("Pledge"), _("Title"), _("Opened"), _("Attested"), _("Status")):
+    for col in (_("Session"), _("Pledge"), _("Title"), _("Opened"), _("Attested"), _("Status")):
         t.add_column(col)
     for s in sessions:
+        status = _("open") if s["closed_at"] is None else _("closed")
+        if not s["signed"]:
+            status += " · " + _("unsigned (recorded before sessions were in the log)")
         t.add_row(
-            str(s.id),
-            safe(s.pledge_ref),
-            safe(s.title),
-            format_local(s.opened_at, s.timezone),
-            str(counts[s.id]),
-            _("open") if s.is_open else _("closed"),
-        )
+            s["session_id"], safe(s["pledge"]), safe(s["title"]), format_local(s["opened_at"], s["timezone"]),
+            str(s["attested"]), status,
+        )  # fmt: skip
     console().print(t)
 
 
 @session.command(help=_("Show one session with its counts."))
-@click.argument("session_id", type=int)
+@click.argument("session_id")
 @json_option
 @pass_app
-def show(app: AppContext, session_id: int) -> None:
-    from ..recitation import get_session, session_counts
+def show(app: AppContext, session_id: str) -> None:
+    from ..sessions import describe
     from ..zones import format_local
 
     ws = app.workspace()
     with ws.store.read() as conn:
-        s = get_session(conn, session_id)
-        attested, expected = session_counts(conn, s)
-        by_method = dict(
-            conn.execute(
-                "SELECT method, COUNT(*) FROM attestations WHERE session_id = ? GROUP BY method", (session_id,)
-            ).fetchall()
-        )
-    data = dict(s.to_dict(), attested=attested, expected=expected, by_method=by_method)
+        data = describe(conn, session_id)
     if app.json:
         emit_json(data)
         return
-    click.echo(plain(f"#{s.id}  {s.title} — {s.location}"))
-    click.echo(_("Pledge: {ref}", ref=s.pledge_ref))
-    click.echo(_("Opened: {when}", when=format_local(s.opened_at, s.timezone)))
-    if s.closed_at:
-        click.echo(_("Closed: {when}", when=format_local(s.closed_at, s.timezone)))
-    if s.forced_reason:
-        click.echo(_("Opened outside the validity window because: {reason}", reason=s.forced_reason))
-    click.echo(_("Attested: {n} of {m} expected", n=attested, m=expected))
+    click.echo(plain(f"{data['session_id']}  {data['title']} — {data['location']}"))
+    if not data["signed"]:
+        click.echo(_("Session metadata unsigned: recorded before sessions were in the log"))
+    click.echo(_("Pledge: {ref}", ref=data["pledge"]))
+    click.echo(_("Opened: {when}", when=format_local(data["opened_at"], data["timezone"])))
+    if data["closed_at"]:
+        click.echo(_("Closed: {when}", when=format_local(data["closed_at"], data["timezone"])))
+    if data["forced_reason"]:
+        click.echo(_("Opened outside the validity window because: {reason}", reason=data["forced_reason"]))
+    click.echo(_("Attested: {n} of {m} expected", n=data["attested"], m=data["expected"]))
 
 
 @session.command(help=_("Close a session: sign and print the ledger checkpoint (also as a QR code)."))
@@ -156,7 +146,7 @@ def close(app: AppContext, session_id: int, passphrase_file: Path | None) -> Non
     if app.json:
         emit_json(s.to_dict())
         return
-    say(_("Session {id} closed. Signed checkpoint of the ledger:", id=s.id))
+    say(_("Session {id} closed. Signed checkpoint of the ledger:", id=s.label))
     click.echo(s.close_checkpoint or "", nl=False)
     click.echo(terminal_qr(s.close_checkpoint or ""))
 

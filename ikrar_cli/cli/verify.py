@@ -36,33 +36,11 @@ def bundle_options(bundle_help: str) -> Callable[[F], F]:
 
 
 def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> TrustBundle:
-    from ..errors import TrustError
-    from ..trust import load_bundle_file, trusted_bundle
+    from ..trustpolicy import bundle_for
     from ..workspace import Workspace
 
-    has_ws = Workspace.exists(app.home)
-    if bundle_path is None:
-        return trusted_bundle(app.workspace())
-    pins: list[str] = [fp] if fp else []
-    if not pins and has_ws:
-        with app.workspace().store.read() as conn:
-            pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
-            own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority'").fetchone()
-        if own:
-            from ..keys import fingerprint
-
-            pins.append(fingerprint(bytes(own[0])))
-    if not pins:
-        raise TrustError(
-            _("No authority fingerprint to check {path} against", path=bundle_path),
-            _("add --fingerprint SHA256:… as given by the authority"),
-        )
-    bundle = load_bundle_file(bundle_path, pins)
-    if has_ws:
-        from ..trust import refuse_older_bundle
-
-        refuse_older_bundle(app.workspace(), bundle, bundle_path)
-    return bundle
+    ws = app.workspace() if bundle_path is None or Workspace.exists(app.home) else None
+    return bundle_for(ws, bundle_path, fp)
 
 
 def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,77 @@
+"""Which trust bundle a command checks receipts against, and which receipts count as revoked.
+
+Kept out of the CLI (docs/architecture.md): an explicit ``--bundle`` file is accepted only when
+signed by the given fingerprint, else by an authority this workspace pins or is; without one,
+the workspace's own trusted bundle applies. Errors are never swallowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import NotFoundError, TrustError
+from .i18n import _
+
+if TYPE_CHECKING:
+    from .trust import TrustBundle
+    from .workspace import Workspace
+
+
+def accepted_fingerprints(ws: Workspace) -> list[str]:
+    """The authorities whose bundles this workspace accepts: the pinned ones and its own."""
+    from .keys import fingerprint
+
+    with ws.store.read() as conn:
+        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority'").fetchone()
+    if own:
+        pins.append(fingerprint(bytes(own[0])))
+    return pins
+
+
+def bundle_for(ws: Workspace | None, bundle_path: Path | None, fp: str | None) -> TrustBundle:
+    from .trust import load_bundle_file, trusted_bundle
+
+    if bundle_path is None:
+        if ws is None:
+            raise NotFoundError(_("No workspace and no --bundle FILE"), _("give --bundle FILE --fingerprint FP"))
+        return trusted_bundle(ws)
+    pins: list[str] = [fp] if fp else []
+    if not pins and ws is not None:
+        pins = accepted_fingerprints(ws)
+    if not pins:
+        raise TrustError(
+            _("No authority fingerprint to check {path} against", path=bundle_path),
+            _("add --fingerprint SHA256:… as given by the authority"),
+        )
+    bundle = load_bundle_file(bundle_path, pins)
+    if ws is not None:
+        from .trust import refuse_older_bundle
+
+        refuse_older_bundle(ws, bundle, bundle_path)  # no rollback to an older serial
+    return bundle
+
+
+def revoked_receipts(ws: Workspace) -> set[bytes]:
+    """Receipts the authority revoked: this workspace's own list and its trusted bundle's. A workspace
+    without any bundle has only its own list; a bundle that fails its checks is an error."""
+    from .trust import trusted_bundle
+
+    with ws.store.read() as conn:
+        out = {bytes(r[0]) for r in conn.execute("SELECT rid FROM receipt_revocations")}
+        has_bundle = conn.execute(
+            "SELECT 1 FROM trust_bundles UNION SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL"
+        ).fetchone()
+    if has_bundle:
+        out |= set(trusted_bundle(ws).revoked_receipts)
+    return out
+
+
+def officer_view(ws: Workspace, officer_id: str) -> dict[str, Any]:
+    """``report officer``: everything one officer acknowledged, with revocations applied."""
+    from .report import officer_record
+
+    revoked = revoked_receipts(ws)
+    with ws.store.read() as conn:
+        return officer_record(conn, officer_id, revoked)
