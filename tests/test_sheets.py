@@ -341,24 +341,28 @@ def test_unit_codes_from_a_file(ikrar, workspace: Path, tmp_path: Path) -> None:
     assert ikrar("roster", "import", str(write_sheet(tmp_path / "a.csv", "bkpsdm", 1))).exit_code == 0
     f = tmp_path / "kode.csv"
     f.write_text(
-        "DAFTAR KODE UNIT\n\nUnit Kerja;Kode Baru\nSatuan Polisi Pamong Praja;SATPOL PP\nDINKES;DISPAR\n"
-        "Dinas Pariwisata;DINKES\ninspektorat;ITDA\n",
+        "DAFTAR KODE UNIT\n\nUnit Kerja;Kode Baru\nSatuan Polisi Pamong Praja;SATPOL PP\nDINKES;KES\n"
+        "Dinas Pariwisata;PAR\ninspektorat;ITDA\n",
         encoding="cp1252",
     )
     r = ikrar("roster", "unit-code", "--from", str(f), "--json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout) == [
         {"old": "SATPOLPP", "new": "SATPOL PP"},
-        {"old": "DINKES", "new": "DISPAR"},
-        {"old": "DISPAR", "new": "DINKES"},
+        {"old": "DINKES", "new": "KES"},
+        {"old": "DISPAR", "new": "PAR"},
         {"old": "INSPEKTORAT", "new": "ITDA"},
     ]
     codes = dict(db(workspace).execute("SELECT name, code FROM units"))
     assert (codes["Dinas Kesehatan"], codes["Dinas Pariwisata"], codes["Satuan Polisi Pamong Praja"]) == (
-        "DISPAR",
-        "DINKES",
+        "KES",
+        "PAR",
         "SATPOL PP",
     )
+    swap = tmp_path / "tukar.csv"  # a code once given to one unit is never reused (the unit registry)
+    swap.write_text("Unit;Kode\nKES;PAR2\nDinas Pertanian;DINKES\n", encoding="utf-8")
+    assert ikrar("roster", "unit-code", "--from", str(swap)).exit_code == 5
+    assert dict(db(workspace).execute("SELECT name, code FROM units")) == codes
     n = db(workspace).execute("SELECT COUNT(*) FROM officers WHERE unit_code = 'SATPOL PP'").fetchone()[0]
     assert n == 4
     bad = tmp_path / "bad.csv"
