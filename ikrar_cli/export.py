@@ -2,6 +2,9 @@
 
 OWASP ASVS 5.0 §1.2.10 / CWE-1236: a text cell whose first character is = + - @ tab CR
 or NUL is prefixed with an apostrophe. NIP and NIK are always text cells, never numbers.
+CSV follows the Excel of the workspace's language (docs/spreadsheets.md): Indonesian Excel
+reads ``;`` between cells and a decimal comma; identifiers are written grouped
+(``19860926 201505 1 001``) so that Excel keeps them as text instead of ``1,98609E+17``.
 """
 
 from __future__ import annotations
@@ -22,14 +25,49 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """UTF-8 with BOM (Excel opens it with the right characters); returns the row count."""
+def csv_delimiter(language: str | None) -> str:
+    """The list separator Excel expects in a CSV: ';' for Indonesian (decimal comma), else ','."""
+    return ";" if (language or "id") == "id" else ","
+
+
+def decimal_text(value: float, places: int, language: str | None) -> str:
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if csv_delimiter(language) == ";" else text
+
+
+def excel_text_id(value: str) -> str:
+    """An 18-digit NIP / NI PPPK or a 16-digit NIK grouped with spaces, as BKPSDM sheets print
+    them: Excel keeps that as text, and every ikrar command reads it back."""
+    if len(value) == 18 and value.isdigit():
+        return f"{value[:8]} {value[8:14]} {value[14]} {value[15:]}"
+    if len(value) == 16 and value.isdigit():
+        return f"{value[:6]} {value[6:12]} {value[12:]}"
+    return value
+
+
+def write_csv(
+    path: Path,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    delimiter: str = ",",
+    id_columns: Sequence[int] = (),
+) -> int:
+    """UTF-8 with BOM (Excel opens it with the right characters); returns the row count.
+
+    ``id_columns``: cells written with ``excel_text_id`` so Excel does not turn them into numbers.
+    """
     n = 0
+    ids = set(id_columns)
     with atomic_writer(path, binary=False, encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = csv.writer(fh, delimiter=delimiter)
         w.writerow([safe_cell(h) for h in headers])
         for row in rows:
-            w.writerow([safe_cell("" if v is None else str(v)) for v in row])
+            cells = [safe_cell("" if v is None else str(v)) for v in row]
+            for i in ids:
+                if i < len(cells):
+                    cells[i] = excel_text_id(cells[i])
+            w.writerow(cells)
             n += 1
     return n
 

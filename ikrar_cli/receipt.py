@@ -29,6 +29,7 @@ HDR_ALG, HDR_KID = 1, 4
 RECEIPT_TYPE = 1
 DIGEST_PREFIX_LEN = 12
 MAX_TEXT = 4096
+MAX_CLAIM_TEXT = 200  # every text claim (name, unit, pledge id): 1-200 characters
 
 # claim keys
 K_TYPE, K_PLEDGE, K_VERSION, K_DIGEST, K_OFFICER, K_IDTYPE, K_NAME = 1, 2, 3, 4, 5, 6, 7
@@ -221,7 +222,7 @@ def _claims(m: Any, check: _Check) -> Claims:
         return v
 
     def text(v: Any) -> str:
-        if not isinstance(v, str) or not 1 <= len(v) <= 200:
+        if not isinstance(v, str) or not 1 <= len(v) <= MAX_CLAIM_TEXT:
             raise _invalid("malformed")
         return v
 

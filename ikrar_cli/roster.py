@@ -9,10 +9,8 @@ from a full roster are only marked inactive (``--retire-missing``), never delete
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,9 +20,13 @@ from typing import Any
 from .errors import InputError, UsageError
 from .i18n import _
 from .identifiers import parse_identifier
-from .store import Store, now
-from .tabular import Cell, cell_text, read_table
-from .testpoints import pause_point
+from .receipt import MAX_CLAIM_TEXT
+from .roster_changes import ChangeLog
+from .roster_fields import FIELD_SYNONYMS, MAX_FIELD_TEXT, check_length, clean_text, field_label
+from .sheet_header import SkippedRow, header_key, open_sheet
+from .store import Store
+from .tabular import Cell, cell_text
+from .unit_codes import suggest_unit_code
 
 FIELDS = (
     "officer_id",
@@ -34,12 +36,25 @@ FIELDS = (
     "gelar_belakang",
     "position",
     "unit",
+    "sub_unit",
     "rank",
     "status",
     "nik",
     "email",
 )
-STORED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit_code", "rank", "status", "nik", "email")
+STORED = (
+    "id_type",
+    "name",
+    "gelar_depan",
+    "gelar_belakang",
+    "position",
+    "unit_code",
+    "sub_unit",
+    "rank",
+    "status",
+    "nik",
+    "email",
+)
 ALIASES: dict[str, tuple[str, ...]] = {
     "officer_id": (
         "nip",
@@ -51,29 +66,57 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "nomorindukpegawai",
         "idpegawai",
         "nomorpegawai",
+        "nipnik",
+        "nipnipppk",
     ),
     "id_type": ("jenisid", "idtype", "jenisidentitas", "tipeid"),
-    "name": ("nama", "namalengkap", "namapegawai"),
+    "name": ("nama", "namalengkap", "namapegawai", "namagelar", "namadangelar", "namalengkapdangelar"),
     "gelar_depan": ("gelardepan",),
     "gelar_belakang": ("gelarbelakang",),
-    "position": ("jabatan", "jabatannama", "jabataninstansinama", "namajabatan"),
+    "position": ("jabatan", "jabatannama", "jabataninstansinama", "namajabatan", "jabatanterakhir"),
+    # the OPD: explicit unit columns first, then SIASN/SAPK's unorIndukNama, and only then the
+    # sub-unit columns (unorNama) or the whole government (satuanKerja...)
     "unit": (
         "unitkerja",
         "opd",
-        "satuankerja",
-        "unitorganisasi",
-        "unornama",
-        "unorindukNama".lower(),
-        "satuankerjakerjanama",
-        "satuankerjanama",
         "perangkatdaerah",
         "skpd",
+        "unitkerjaopd",
+        "unorinduknama",
+        "unorinduk",
+        "unitorganisasi",
+        "unornama",
+        "satuankerja",
+        "satuankerjanama",
+        "satuankerjakerjanama",
         "instansi",
     ),
-    "rank": ("golongan", "pangkat", "golruangakhir", "namagolongan", "pangkatgolongan", "golru", "pangkatakhir"),
-    "status": ("statuskepegawaian", "jenispegawai", "jenispegawainama", "statuspegawai", "kedudukanhukumnama"),
-    "nik": ("nik", "noktp"),
-    "email": ("email", "surel"),
+    "sub_unit": ("subunit", "subunitkerja", "unornama", "unor", "bidang", "bagian", "subbagian"),
+    # the golongan (III/a) before the pangkat name (Penata): SIASN and SAPK export both
+    "rank": (
+        "golongan",
+        "golruangakhir",
+        "namagolongan",
+        "golru",
+        "gol",
+        "golruang",
+        "pangkatgolongan",
+        "pangkatgol",
+        "pangkatgolruang",
+        "pangkat",
+        "pangkatakhir",
+        "namapangkat",
+    ),
+    "status": (
+        "statuskepegawaian",
+        "jenispegawai",
+        "jenispegawainama",
+        "statuspegawai",
+        "kedudukanhukumnama",
+        "status",
+    ),
+    "nik": ("nik", "noktp", "nomorindukkependudukan"),
+    "email": ("email", "surel", "alamatemail"),
 }
 REQUIRED = ("officer_id", "name", "unit")
 ID_TYPES = {
@@ -89,58 +132,78 @@ ID_TYPES = {
     "lainnya": "internal",
 }
 FRONT_TITLES = {"dr.", "drs.", "dra.", "ir.", "h.", "hj.", "prof.", "drg.", "ns.", "kh.", "apt.", "dr"}
-STOP_WORDS = {"dan", "serta", "&", "dari", "untuk", "pada", "di", "kabupaten", "kota", "provinsi"}
 
 
-def header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).lower())
+def _field_name(name: str) -> str:
+    key = header_key(name)
+    if name in FIELDS:
+        return name
+    if key in FIELD_SYNONYMS:
+        return FIELD_SYNONYMS[key]
+    for f in FIELDS:
+        if header_key(f) == key:
+            return f
+    raise UsageError(
+        _("--map: unknown field {field}", field=name),
+        _("fields: {fields}", fields=", ".join(f"{f} ({field_label(f)})" for f in FIELDS)),
+    )
 
 
-def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, int]:
-    """Field -> column index. ``overrides`` maps a field to the exact header (``--map field=Header``)."""
-    keys = [header_key(h) for h in headers]
+def map_headers(
+    headers: list[str], overrides: dict[str, str] | None = None, keys: list[tuple[str, ...]] | None = None
+) -> dict[str, int]:
+    """Field -> column index. ``overrides`` maps a field to the exact header (``--map field=Header``).
+
+    ``keys`` (from header detection) gives each column the keys it answers to, best first: a
+    two-row header's column answers to its lower heading, the joined one, then the one above.
+    A column's best key wins over another column's fallback key.
+    """
+    col_keys = keys if keys is not None else [(header_key(h),) for h in headers]
     mapping: dict[str, int] = {}
     for fname, header in (overrides or {}).items():
-        if fname not in FIELDS:
-            raise UsageError(
-                _("--map: unknown field {field}", field=fname), _("fields: {fields}", fields=", ".join(FIELDS))
-            )
-        if header_key(header) not in keys:
+        field_name = _field_name(fname)
+        want = header_key(header)
+        found = [i for i, h in enumerate(headers) if header_key(h) == want] or [
+            i for i, ks in enumerate(col_keys) if want in ks
+        ]
+        if not found:
             raise InputError(
                 _("--map {field}={header}: no such column", field=fname, header=header),
-                _("columns found: {cols}", cols=", ".join(headers)),
+                _("columns found: {cols}", cols=", ".join(h for h in headers if h)),
             )
-        mapping[fname] = keys.index(header_key(header))
-    for fname, aliases in ALIASES.items():
-        if fname in mapping:
-            continue
-        for alias in aliases:
-            if alias in keys and keys.index(alias) not in mapping.values():
-                mapping[fname] = keys.index(alias)
-                break
+        mapping[field_name] = found[0]
+    used = set(mapping.values())
+    depth = max((len(k) for k in col_keys), default=1)
+    for level in range(depth):
+        for fname, aliases in ALIASES.items():
+            if fname in mapping:
+                continue
+            for alias in aliases:
+                hit = next(
+                    (i for i, ks in enumerate(col_keys) if len(ks) > level and ks[level] == alias and i not in used),
+                    None,
+                )
+                if hit is not None:
+                    mapping[fname] = hit
+                    used.add(hit)
+                    break
     if "officer_id" not in mapping and "nik" in mapping:
         mapping["officer_id"] = mapping.pop("nik")  # non-ASN rosters: the NIK is the identifier
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
         raise InputError(
-            _("Required column(s) not found: {missing}", missing=", ".join(missing)),
-            _("columns found: {cols}; name them with --map field=Header", cols=", ".join(headers)),
+            _(
+                "Required column(s) not found: {missing}",
+                missing=", ".join(f"{field_label(f)} [{f}]" for f in missing),
+            ),
+            _(
+                'columns found: {cols}; name them with --map field=Header, e.g. --map {field}="{example}"',
+                cols=", ".join(h for h in headers if h) or "-",
+                field=missing[0],
+                example=next((h for i, h in enumerate(headers) if h and i not in mapping.values()), "…"),
+            ),
         )
     return mapping
-
-
-def clean_text(value: Cell | None) -> str:
-    """NFC, white space collapsed. ASCII text (most cells) skips normalisation."""
-    if type(value) is str:
-        if value.isascii():
-            if "  " not in value and value.strip() == value and value.isprintable():
-                return value  # already clean: most cells
-            text = value
-        else:
-            text = unicodedata.normalize("NFC", value)
-    else:
-        text = unicodedata.normalize("NFC", cell_text(value) if value is not None else "")
-    return " ".join(text.split())
 
 
 def split_titles(full: str) -> tuple[str, str, str]:
@@ -155,21 +218,8 @@ def split_titles(full: str) -> tuple[str, str, str]:
 
 
 def derive_unit_code(name: str, taken: set[str]) -> str:
-    """A short code (<= 8 of A-Z0-9) for a unit name; receipts carry the code, not the name."""
-    m = re.search(r"\(([A-Za-z0-9]{2,8})\)", name)
-    if m:
-        base = m.group(1).upper()
-    else:
-        words = [w for w in re.split(r"[^A-Za-z0-9]+", unicodedata.normalize("NFKD", name)) if w]
-        significant = [w for w in words if w.lower() not in STOP_WORDS] or words or ["UNIT"]
-        base = "".join(w[0] if not w.isdigit() else w for w in significant).upper()[:8]
-        if len(base) < 2:
-            base = significant[0][:8].upper()
-    code, n = base, 1
-    while code in taken:
-        n += 1
-        code = f"{base[: 8 - len(str(n))]}{n}"
-    return code
+    """A short code for a unit name (receipts carry the code, not the name): see unit_codes."""
+    return suggest_unit_code(name, taken)
 
 
 @dataclass
@@ -187,6 +237,7 @@ class Officer:
     active: bool
     retired_at: str | None
     first_seen_at: int
+    sub_unit: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -199,18 +250,36 @@ class Officer:
 
 _OFFICER_SQL = (
     "SELECT o.officer_id, o.id_type, o.name, o.gelar_depan, o.gelar_belakang, o.position, o.unit_code, "
-    "u.name, o.rank, o.status, o.active, o.retired_at, o.first_seen_at FROM officers o "
+    "u.name, o.rank, o.status, o.active, o.retired_at, o.first_seen_at, o.sub_unit FROM officers o "
     "LEFT JOIN units u ON u.code = o.unit_code"
 )
 
 
 def _officer(row: tuple[Any, ...]) -> Officer:
-    return Officer(*row[:10], bool(row[10]), row[11], row[12])  # type: ignore[call-arg]  # 13 columns
+    return Officer(*row[:10], bool(row[10]), row[11], row[12], row[13])  # type: ignore[call-arg]  # 14 columns
 
 
 def find_officer(conn: sqlite3.Connection, officer_id: str) -> Officer | None:
     row = conn.execute(_OFFICER_SQL + " WHERE o.officer_id = ?", (officer_id,)).fetchone()
     return _officer(row) if row else None
+
+
+def lookup_officer(conn: sqlite3.Connection, text: str) -> Officer | None:
+    """Find an officer by any form import accepts: grouped digits, dots, a leading apostrophe,
+    a scanned ID-card string."""
+    from .identifiers import clean, extract_identifier
+
+    raw = text.strip()
+    if not raw:
+        return None
+    found = find_officer(conn, raw)
+    if found is None:
+        cleaned = clean(raw)
+        digits = re.sub(r"[\s.\-_/]+", "", cleaned)
+        for candidate in (cleaned, digits, extract_identifier(raw)):
+            if candidate and (found := find_officer(conn, candidate)) is not None:
+                break
+    return found
 
 
 def list_officers(conn: sqlite3.Connection, *, unit: str | None = None, status: str = "active") -> Iterator[Officer]:
@@ -236,30 +305,70 @@ def unit_names(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def rename_unit_code(store: Store, name_or_code: str, new_code: str) -> tuple[str, str]:
-    new = new_code.strip().upper()
-    if not re.fullmatch(r"[A-Z0-9]{2,8}", new):
-        raise UsageError(_("A unit code is 2 to 8 letters or digits"), _("e.g. DISDIK"))
-    with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT code, name FROM units WHERE code = ? OR name = ?",
-            (name_or_code.strip().upper(), name_or_code.strip()),
-        ).fetchone()
-        if row is None:
-            from .errors import NotFoundError
+    return rename_unit_codes(store, [(name_or_code, new_code)])[0]
 
-            raise NotFoundError(_("Unit {unit} not found", unit=name_or_code), _("see 'ikrar roster units'"))
+
+def rename_unit_codes(
+    store: Store, pairs: list[tuple[str, str]], *, labels: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Give units new codes, all or none, in one transaction (codes may be swapped).
+
+    Each pair is (unit name or current code, new code); ``labels[i]`` says where pair i came
+    from (``file.csv: row 5``) in messages.
+    """
+    from .errors import ConflictError, NotFoundError
+    from .unit_codes import MAX_LEN, MIN_LEN, is_valid_code, normalise_code
+
+    with store.transaction() as conn:
+        units = dict(conn.execute("SELECT code, name FROM units"))
+        by_name = {n: c for c, n in units.items()}
+        by_name_ci = {n.casefold(): c for c, n in units.items()}
+        plan: dict[str, str] = {}
+        for i, (unit, code) in enumerate(pairs):
+            at = f"{labels[i]}: " if labels else ""
+            new = normalise_code(code)
+            if not is_valid_code(new):
+                raise UsageError(
+                    _(
+                        "{at}unit code {code!r}: {min} to {max} characters of A-Z, 0-9, space and $ % * + - . / :",
+                        at=at,
+                        code=code,
+                        min=MIN_LEN,
+                        max=MAX_LEN,
+                    ),
+                    _("e.g. DISDIK or SATPOL PP"),
+                )
+            key = unit.strip()
+            old = key.upper() if key.upper() in units else by_name.get(key) or by_name_ci.get(key.casefold())
+            if old is None:
+                raise NotFoundError(_("{at}unit {unit} not found", at=at, unit=unit), _("see 'ikrar roster units'"))
+            if old in plan:
+                raise UsageError(_("{at}unit {unit} is named twice", at=at, unit=unit), _("keep one line per unit"))
+            plan[old] = new
+        final = {c: plan.get(c, c) for c in units}
+        taken: dict[str, str] = {}
+        for old, new in final.items():
+            if new in taken:
+                raise ConflictError(
+                    _("Unit code {code} is already used", code=new),
+                    _("{a} and {b} would share it; choose another code", a=units[taken[new]], b=units[old]),
+                )
+            taken[new] = old
+        changed = [(old, new) for old, new in plan.items() if old != new]
         from .unitregistry import check_new_code, record_code
 
-        check_new_code(conn, row[1], new)
-        if conn.execute("SELECT 1 FROM units WHERE code = ?", (new,)).fetchone():
-            from .errors import ConflictError
-
-            raise ConflictError(_("Unit code {code} is already used", code=new), _("choose another code"))
+        for old, new in changed:
+            check_new_code(conn, units[old], new)  # only the authority renames; never to a retired code
         conn.execute("PRAGMA defer_foreign_keys = ON")
-        conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, row[0]))
-        conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, row[0]))
-        record_code(conn, new, row[1])
-    return row[0], new
+        for step, (old, _new) in enumerate(changed):  # via temporary codes, so swaps work
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"\x00{step}", old))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (f"\x00{step}", old))
+        for step, (_old, new) in enumerate(changed):
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"\x00{step}"))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"\x00{step}"))
+        for old, new in changed:
+            record_code(conn, new, units[old])
+    return [(old, new) for old, new in plan.items()]
 
 
 # --------------------------------------------------------------------------------------
@@ -287,30 +396,55 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     retired: int = 0
+    missing: int = 0
     invalid: list[RowProblem] = field(default_factory=list)
     duplicates: list[RowProblem] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[RowProblem] = field(default_factory=list)  # identical repeated rows, kept once
+    skipped: list[SkippedRow] = field(default_factory=list)
+    blank_rows: int = 0
+    header_rows: tuple[int, ...] = (1,)
+    mapping: list[dict[str, str]] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    change_log: ChangeLog = field(default_factory=ChangeLog)
     written: bool = False
     dry_run: bool = False
     rejects_file: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """Every change as a list (for small imports and tests; the CLI streams ``change_log``)."""
+        return list(self.change_log)
+
+    def to_dict(self, *, changes: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "file": self.file,
             "rows": self.rows,
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "retired": self.retired,
+            "missing": self.missing,
             "invalid": len(self.invalid),
             "duplicates": len(self.duplicates),
+            "merged_duplicates": len(self.merged),
             "written": self.written,
             "dry_run": self.dry_run,
+            "header_rows": list(self.header_rows),
+            "mapping": self.mapping,
+            "unmapped_columns": self.unmapped,
+            "notes": self.notes,
+            "skipped_rows": [s.to_dict() for s in self.skipped],
+            "blank_rows": self.blank_rows,
             "invalid_rows": [p.to_dict() for p in self.invalid],
             "duplicate_rows": [p.to_dict() for p in self.duplicates],
-            "changes": self.changes[:1000],
+            "merged_rows": [p.to_dict() for p in self.merged],
+            "summary": self.change_log.summary(),
             "rejects_file": self.rejects_file,
         }
+        if changes:
+            data["changes"] = self.changes
+        return data
 
 
 def _id_type(value: str) -> str | None:
@@ -320,6 +454,37 @@ def _id_type(value: str) -> str | None:
     if v not in ID_TYPES:
         raise InputError(_("unknown id type {value!r}", value=value), _("use nip, nippppk, nik or internal"))
     return ID_TYPES[v]
+
+
+# staging columns after (officer_id, row), in order; all but id_type/name/unit may be NULL
+_STAGED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit", "sub_unit", "rank", "status",
+           "nik", "email")  # fmt: skip
+_OPTIONAL = ("position", "sub_unit", "rank", "status", "email")
+
+
+def _describe_mapping(report: ImportReport, headers: list[str], cols: dict[str, int]) -> None:
+    report.mapping = [
+        {"column": headers[i], "field": f, "label": field_label(f)} for f, i in sorted(cols.items(), key=lambda x: x[1])
+    ]
+    report.unmapped = [h for i, h in enumerate(headers) if h and i not in cols.values()]
+    unit_key = header_key(headers[cols["unit"]])
+    if unit_key in ("unorinduknama", "unorinduk"):
+        sub = f" {headers[cols['sub_unit']]}" if "sub_unit" in cols else ""
+        report.notes.append(
+            _(
+                "SIASN/SAPK export: the unit (OPD) is read from {unit}; the sub-unit{sub} is kept as a separate field",
+                unit=headers[cols["unit"]],
+                sub=sub,
+            )
+        )
+    elif unit_key == "unornama":
+        report.notes.append(
+            _(
+                "The unit is read from {unit}, which in SIASN exports is the sub-unit: add the unorIndukNama column "
+                "to group staff by OPD",
+                unit=headers[cols["unit"]],
+            )
+        )
 
 
 def import_roster(
@@ -336,21 +501,33 @@ def import_roster(
     retire_missing: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
     today: date | None = None,
+    header_row: int | None = None,
+    clear_empty: bool = False,
+    language: str | None = None,
 ) -> ImportReport:
     """Import a roster file. Raises InputError (nothing written) when rows are invalid and
-    ``skip_invalid`` is false; the error's report is attached as ``exc.report``."""
-    table = read_table(path, sheet=sheet, encoding=encoding)
-    cols = map_headers(table.headers, mapping)
+    ``skip_invalid`` is false; the error's report is attached as ``exc.report``.
+
+    A column absent from the file leaves its field unchanged; an empty cell in a present
+    column leaves it unchanged too unless ``clear_empty`` (then the field is cleared).
+    """
+    table = open_sheet(path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
     headers = table.headers
-    report = ImportReport(file=str(path), dry_run=dry_run)
+    cols = map_headers(headers, mapping, table.keys)
+    table.protected = {cols["officer_id"], cols["name"]}
+    report = ImportReport(file=str(path), dry_run=dry_run, header_rows=table.header_rows)
+    report.skipped = list(table.skipped)
+    _describe_mapping(report, headers, cols)
     conn = store.conn
     conn.execute("DROP TABLE IF EXISTS temp.staging")
     conn.execute(
         "CREATE TEMP TABLE staging (officer_id TEXT PRIMARY KEY, row INTEGER, id_type TEXT, name TEXT, "
-        "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, rank TEXT, status TEXT, "
+        "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, sub_unit TEXT, rank TEXT, status TEXT, "
         "nik TEXT, email TEXT)"
     )
-    rejects: list[tuple[int, list[Cell], str]] = []
+    from .rejects import RejectSpool
+
+    rejects = RejectSpool(conn)
     batch: list[tuple[Any, ...]] = []
     batch_cells: list[list[Cell]] = []  # the raw cells of the batch, for the rejects file
     has_titles = "gelar_depan" in cols or "gelar_belakang" in cols
@@ -363,66 +540,75 @@ def import_roster(
     i_id, i_type, i_name, i_gd, i_gb = (
         index[f] for f in ("officer_id", "id_type", "name", "gelar_depan", "gelar_belakang")
     )
-    i_pos, i_unit, i_rank, i_status, i_nik, i_email = (
-        index[f] for f in ("position", "unit", "rank", "status", "nik", "email")
-    )
+    i_unit, i_nik = index["unit"], index["nik"]
+    i_pos, i_sub, i_rank, i_status, i_email = (index[f] for f in _OPTIONAL)
+    absent = width - 1  # the index absent fields read
 
-    def get(cells: list[Cell], fname: str) -> Cell:
-        return cells[index[fname]]
+    def reject(row_no: int, cells: list[Cell], problem: RowProblem, into: list[RowProblem]) -> None:
+        into.append(problem)
+        rejects.add(row_no, cells[: len(headers)], problem.reason)
 
     def flush() -> None:
         """Stage a batch; the staging key finds repeated identifiers (no id set held in memory)."""
         before = conn.total_changes
         conn.executemany(
-            "INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (officer_id) DO NOTHING", batch
+            "INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (officer_id) DO NOTHING", batch
         )
         if conn.total_changes - before != len(batch):  # rare: some identifier was seen before
-            first: dict[str, int] = {}
-            ids = [b[0] for b in batch]
-            for i in range(0, len(ids), 500):
-                part = ids[i : i + 500]
-                marks = ",".join("?" * len(part))
-                first.update(conn.execute(f"SELECT officer_id, row FROM staging WHERE officer_id IN ({marks})", part))
-            for b, cells in zip(batch, batch_cells, strict=True):
-                oid, row_no = b[0], b[1]
-                if first[oid] != row_no:
-                    why = _("same identifier as row {row}", row=first[oid])
-                    report.duplicates.append(RowProblem(row_no, headers[cols["officer_id"]], oid, why))
-                    rejects.append((row_no, cells, why))
+            _sort_duplicates(conn, batch, batch_cells, headers[cols["officer_id"]], report, reject)
         batch.clear()
         batch_cells.clear()
 
     for row_no, cells in table:
         if len(cells) < width:
             cells = cells + pad[: width - len(cells)]
-        report.rows += 1
-        column = headers[cols["officer_id"]]
+        fname = "officer_id"
         try:
             kind = _id_type(clean_text(cells[i_type])) if "id_type" in cols else id_type
             ident = parse_identifier(cells[i_id], kind, today=today)
-            column = headers[cols["name"]]
+            fname = "name"
             full = clean_text(cells[i_name])
             if not full:
                 raise InputError(_("the name is empty"), "")
             if has_titles:
-                front, name, back = (
-                    clean_text(cells[i_gd]),
-                    full,
-                    clean_text(cells[i_gb]),
-                )
+                front, name, back = clean_text(cells[i_gd]), full, clean_text(cells[i_gb])
             else:
                 front, name, back = split_titles(full)
-            column = headers[cols["unit"]]
+            if len(name) > MAX_CLAIM_TEXT:
+                check_length("name", name)
+            fname = "unit"
             unit = clean_text(cells[i_unit])
             if not unit:
                 raise InputError(_("the unit is empty"), "")
+            # absent columns read the padded empty cell: "" -> None (the field keeps its value)
+            fname = "position"
+            pos = clean_text(cells[i_pos]) if i_pos != absent else ""
+            fname = "sub_unit"
+            sub = clean_text(cells[i_sub]) if i_sub != absent else ""
+            fname = "rank"
+            rank = clean_text(cells[i_rank]) if i_rank != absent else ""
+            fname = "status"
+            status = clean_text(cells[i_status]) if i_status != absent else ""
+            fname = "email"
+            email = clean_text(cells[i_email]) if i_email != absent else ""
+            fname = "nik"
+            nik = clean_text(cells[i_nik]) or None
+            if max(len(unit), len(pos), len(sub), len(rank), len(status), len(email), len(front) + len(back)) > (
+                MAX_FIELD_TEXT
+            ):
+                fname, text = _too_long(unit, pos, sub, rank, status, email, front + back)
+                check_length(fname, text)
         except InputError as exc:
-            value = cell_text(get(cells, {headers[i]: f for f, i in cols.items()}.get(column, "officer_id")))
-            problem = RowProblem(row_no, column, value, exc.message, exc.hint or None)
-            report.invalid.append(problem)
-            rejects.append((row_no, cells, exc.message))
+            why = table.classify_row(cells) if fname in ("officer_id", "name") else None
+            if why is not None:
+                report.skipped.append(SkippedRow(row_no, why, " ".join(cell_text(c) for c in cells if c)[:80]))
+                continue
+            report.rows += 1
+            col = cols.get(fname, cols["officer_id"])
+            problem = RowProblem(row_no, headers[col], cell_text(cells[col]), exc.message, exc.hint or None)
+            reject(row_no, cells, problem, report.invalid)
             continue
-        nik = clean_text(cells[i_nik]) or None
+        report.rows += 1
         if ident.kind == "nik":
             nik = ident.value
         batch.append(
@@ -433,12 +619,13 @@ def import_roster(
                 name,
                 front or None,
                 back or None,
-                clean_text(cells[i_pos]) or None,
+                pos or None,
                 unit,
-                clean_text(cells[i_rank]) or None,
-                clean_text(cells[i_status]) or None,
+                sub or None,
+                rank or None,
+                status or None,
                 nik,
-                clean_text(cells[i_email]) or None,
+                email or None,
             )
         )
         batch_cells.append(cells)
@@ -447,157 +634,110 @@ def import_roster(
             if progress:
                 progress(report.rows, None)
     flush()
-    rejects.sort(key=lambda r: r[0])  # duplicates are found per batch: back in file order
+    report.blank_rows = table.blank_rows
+    report.skipped.sort(key=lambda s: s.row)
     report.duplicates.sort(key=lambda p: p.row)
-    if rejects_path is not None and rejects:
-        from .export import write_csv
+    report.merged.sort(key=lambda p: p.row)
+    if rejects_path is not None and rejects.count:
+        from .rejects import write_rejects
 
-        write_csv(
-            rejects_path,
-            list(headers) + [_("reason")],
-            ([cell_text(c) for c in cells] + [""] * (len(headers) - len(cells)) + [why] for _r, cells, why in rejects),
+        ids = [cols["officer_id"]] + ([cols["nik"]] if "nik" in cols else [])
+        write_rejects(
+            rejects_path, headers, rejects.rows(), delimiter=table.delimiter, id_columns=ids, language=language
         )
         report.rejects_file = str(rejects_path)
     bad = report.invalid or report.duplicates
     if bad and not skip_invalid:
+        first = min(report.invalid[:1] + report.duplicates[:1], key=lambda p: p.row)
         error = InputError(
             _(
                 "{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
                 "{column}: {reason})",
                 path=path,
                 n=len(report.invalid) + len(report.duplicates),
-                row=(report.invalid or report.duplicates)[0].row,
-                column=(report.invalid or report.duplicates)[0].column,
-                reason=(report.invalid or report.duplicates)[0].reason,
+                row=first.row,
+                column=first.column,
+                reason=first.reason,
             ),
             _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"),
         )
         error.report = report  # type: ignore[attr-defined]
-        error.details = report.to_dict()
+        error.details = report.to_dict(changes=False)
         raise error
-    _apply(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today)
+    from .roster_apply import field_modes
+
+    modes = field_modes(cols, clear_empty)
+    _apply(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today, modes=modes)
     if progress:
         progress(report.rows, report.rows)
     return report
 
 
-_COMPARE = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "rank", "status", "nik", "email")
+def _too_long(*values: str) -> tuple[str, str]:
+    """The first field past its bound (the rare path of the row loop)."""
+    fields = ("unit", *_OPTIONAL, "gelar_depan")
+    return next((f, t) for f, t in zip(fields, values, strict=True) if len(t) > MAX_FIELD_TEXT)
 
 
-def _apply(store: Store, report: ImportReport, path: Path, *, retire_missing: bool, dry_run: bool, today: date) -> None:
+def _sort_duplicates(
+    conn: sqlite3.Connection,
+    batch: list[tuple[Any, ...]],
+    batch_cells: list[list[Cell]],
+    id_header: str,
+    report: ImportReport,
+    reject: Callable[[int, list[Cell], RowProblem, list[RowProblem]], None],
+) -> None:
+    """Repeated identifiers: an identical row is merged with a note; a different one is a
+    conflict that names the fields that differ."""
+    first: dict[str, tuple[Any, ...]] = {}
+    ids = [b[0] for b in batch]
+    for i in range(0, len(ids), 500):
+        part = ids[i : i + 500]
+        marks = ",".join("?" * len(part))
+        for r in conn.execute(f"SELECT * FROM staging WHERE officer_id IN ({marks})", part):
+            first[r[0]] = r
+    for b, cells in zip(batch, batch_cells, strict=True):
+        staged = first[b[0]]
+        if staged[1] == b[1]:
+            continue
+        differ = [f for f, old, new in zip(_STAGED, staged[2:], b[2:], strict=True) if old != new]
+        if not differ:
+            why = _("identical to row {row}; kept once", row=staged[1])
+            report.merged.append(RowProblem(b[1], id_header, b[0], why))
+            continue
+        detail = "; ".join(
+            f"{field_label(f)} {staged[2 + _STAGED.index(f)] or '-'!r} ≠ {b[2 + _STAGED.index(f)] or '-'!r}"
+            for f in differ
+        )
+        why = _("same identifier as row {row}, but these differ: {fields}", row=staged[1], fields=detail)
+        reject(b[1], cells, RowProblem(b[1], id_header, b[0], why), report.duplicates)
+
+
+def _apply(
+    store: Store,
+    report: ImportReport,
+    path: Path,
+    *,
+    retire_missing: bool,
+    dry_run: bool,
+    today: date,
+    modes: dict[str, str] | None = None,
+) -> None:
+    from .roster_apply import COMPARE, DryRun, apply_in_transaction
+
     try:
-        _apply_in_transaction(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today)
-    except _DryRun:
+        apply_in_transaction(
+            store,
+            report,
+            path,
+            retire_missing=retire_missing,
+            dry_run=dry_run,
+            today=today,
+            modes=modes or {f: "set" for f in COMPARE},
+        )
+    except DryRun:
         return
     report.written = True
-
-
-def _apply_in_transaction(
-    store: Store, report: ImportReport, path: Path, *, retire_missing: bool, dry_run: bool, today: date
-) -> None:
-    with store.transaction() as conn:
-        from .unitregistry import assign_unit_codes
-
-        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
-        unit_map = assign_unit_codes(conn, names)  # the authority mints codes; everyone else receives them
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
-        conn.execute("DELETE FROM unit_map")
-        conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
-        stamp = now()
-        run_id = conn.execute(
-            "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
-        ).lastrowid
-        report.added = conn.execute(
-            "SELECT COUNT(*) FROM staging s WHERE NOT EXISTS "
-            "(SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id)"
-        ).fetchone()[0]
-        fields_sql = (
-            " OR ".join(f"o.{f} IS NOT s.{f}" for f in _COMPARE) + " OR o.unit_code IS NOT m.code OR o.active = 0"
-        )
-        changed_ids = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT s.officer_id FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
-                f"JOIN unit_map m ON m.name = s.unit WHERE {fields_sql}"
-            )
-        ]
-        report.updated = len(changed_ids)
-        report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
-        for f in (*_COMPARE, "unit_code", "active"):
-            src = {"unit_code": "m.code", "active": "1"}.get(f, f"s.{f}")
-            for oid, old, new in conn.execute(
-                f"SELECT s.officer_id, o.{f}, {src} FROM staging s JOIN officers o ON o.officer_id = s.officer_id "
-                f"JOIN unit_map m ON m.name = s.unit WHERE o.{f} IS NOT {src}"
-            ):
-                if len(report.changes) < 10_000:
-                    report.changes.append({"officer_id": oid, "field": f, "old": old, "new": new})
-                conn.execute(
-                    "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (oid, f, None if old is None else str(old), None if new is None else str(new), stamp, run_id),
-                )
-        conn.execute(
-            "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, rank, "
-            "status, nik, email, active, retired_at, first_seen_at, updated_at) "
-            "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, s.rank, "
-            "s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m ON m.name = s.unit WHERE true "
-            "ON CONFLICT (officer_id) DO UPDATE SET id_type = excluded.id_type, name = excluded.name, "
-            "gelar_depan = excluded.gelar_depan, gelar_belakang = excluded.gelar_belakang, "
-            "position = excluded.position, unit_code = excluded.unit_code, rank = excluded.rank, "
-            "status = excluded.status, nik = excluded.nik, email = excluded.email, active = 1, retired_at = NULL, "
-            "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
-            "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
-            "ELSE officers.updated_at END",
-            (stamp, stamp),
-        )
-        if retire_missing:
-            missing = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT officer_id FROM officers WHERE active = 1 AND officer_id NOT IN "
-                    "(SELECT officer_id FROM staging)"
-                )
-            ]
-            report.retired = len(missing)
-            conn.executemany(
-                "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-                "VALUES (?, 'active', '1', '0', ?, ?)",
-                [(m, stamp, run_id) for m in missing],
-            )
-            conn.execute(
-                "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
-                "officer_id NOT IN (SELECT officer_id FROM staging)",
-                (today.isoformat(), stamp),
-            )
-        conn.execute(
-            "UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
-            "duplicates = ?, retired = ? WHERE id = ?",
-            (
-                now(),
-                report.added,
-                report.updated,
-                report.unchanged,
-                len(report.invalid),
-                len(report.duplicates),
-                report.retired,
-                run_id,
-            ),
-        )
-        pause_point("roster.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
-        if dry_run:
-            raise _DryRun
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction so a dry run rolls back everything it computed."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def roster_stats(conn: sqlite3.Connection) -> list[dict[str, Any]]:

@@ -50,7 +50,8 @@ def detect_encoding(path: Path) -> str:
 
 
 def detect_delimiter(sample: str) -> str:
-    first = sample.split("\n", 1)[0]
+    # the first line with a delimiter: a title row typed above the header may have none
+    first = next((ln for ln in sample.split("\n")[:30] if any(d in ln for d in ",;\t")), "")
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -64,6 +65,7 @@ class TableReader:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_row: int = 1  # the spreadsheet row number of ``headers``
 
     def __iter__(self) -> Iterator[tuple[int, list[Cell]]]:
         return self._rows
@@ -148,7 +150,7 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
         finally:
             fh.close()
 
-    return TableReader(path, headers, rows(), encoding=enc, delimiter=delim)
+    return TableReader(path, headers, rows(), encoding=enc, delimiter=delim, header_row=row_no)
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
@@ -193,7 +195,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
             if any(str(c).strip() for c in cells):
                 yield n, cells
 
-    return TableReader(path, headers, rows(), sheet=name)
+    return TableReader(path, headers, rows(), sheet=name, header_row=row_no)
 
 
 def _cell_value(c: Any) -> Cell:

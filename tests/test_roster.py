@@ -49,9 +49,9 @@ def test_semicolon_bom_embedded_newline(ikrar, workspace: Path, tmp_path: Path) 
     rep = json.loads(r.stdout)
     assert (rep["rows"], rep["added"], rep["updated"], rep["unchanged"], rep["invalid"]) == (3, 3, 0, 0, 0)
     assert officers(workspace) == [
-        ("198609262015051001", "Ahmad Yani", "Dr. H.", "S.H., M.Si.", "Kepala Dinas", "DPK", 1),
-        ("199001012015032002", "Ni Luh Putu Ayu", None, None, "Perawat", "DK", 1),
-        ("200012312024211001", "Siti Aminah", None, None, "Guru Ahli Pertama", "DPK", 1),
+        ("198609262015051001", "Ahmad Yani", "Dr. H.", "S.H., M.Si.", "Kepala Dinas", "DISDIKBUD", 1),
+        ("199001012015032002", "Ni Luh Putu Ayu", None, None, "Perawat", "DINKES", 1),
+        ("200012312024211001", "Siti Aminah", None, None, "Guru Ahli Pertama", "DISDIKBUD", 1),
     ]
 
 
@@ -93,7 +93,13 @@ def test_excel_damage_and_bad_dates_abort_everything(ikrar, workspace: Path, tmp
     assert reasons[2] == "198602312015051001: digits 1-8 (19860231) are not a real birth date"
     assert reasons[3] == "198609262099011001: appointment 209901 is in the future"
     assert rep["duplicate_rows"] == [
-        {"row": 7, "column": "NIP", "value": "198609262015051001", "reason": "same identifier as row 2", "hint": None}
+        {
+            "row": 7,
+            "column": "NIP",
+            "value": "198609262015051001",
+            "reason": "same identifier as row 2, but these differ: Name 'Baik' ≠ 'Ganda'",
+            "hint": None,
+        }
     ]
     assert rep["invalid_rows"][0]["hint"].startswith("format the column as Text in Excel")
     r = ikrar("--lang", "en", "roster", "import", str(f))
@@ -112,7 +118,9 @@ def test_skip_invalid_writes_rejects_that_reimport(ikrar, workspace: Path, tmp_p
     r = ikrar("roster", "import", str(f), "--skip-invalid", "--rejects", str(rej), "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["added"] == 1
     lines = rej.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "NIP,Nama,Unit Kerja,alasan" and lines[1].startswith("1.98609E+17,Rusak,Dinas Kesehatan,")
+    assert lines[0] == "NIP,Nama,Unit Kerja,Alasan penolakan" and lines[1].startswith(
+        "1.98609E+17,Rusak,Dinas Kesehatan,"
+    )
     fixed = rej.read_text(encoding="utf-8-sig").replace("1.98609E+17", "199001012015032002")
     rej.write_text(fixed, encoding="utf-8")
     r = ikrar("roster", "import", str(rej), "--json")
@@ -132,7 +140,14 @@ def test_update_history_dry_run_and_retire(ikrar, workspace: Path, tmp_path: Pat
         k: dry[k] for k in ("added", "updated", "unchanged", "retired")
     }
     assert real["changes"] == [
-        {"officer_id": "198609262015051001", "field": "position", "old": "Kepala Dinas", "new": "Sekretaris Dinas"}
+        {"kind": "retired", "officer_id": "199001012015032002", "name": "Ni Luh Putu Ayu", "unit": "DINKES"},
+        {
+            "kind": "field",
+            "officer_id": "198609262015051001",
+            "field": "position",
+            "old": "Kepala Dinas",
+            "new": "Sekretaris Dinas",
+        },
     ]
     rows = officers(workspace)
     assert rows[0][4] == "Sekretaris Dinas" and rows[1][6] == 0  # retired, not deleted
@@ -147,8 +162,8 @@ def test_map_override_and_missing_columns(ikrar, workspace: Path, tmp_path: Path
     r = ikrar("--lang", "en", "roster", "import", str(f))
     assert r.exit_code == 3
     assert r.stderr == (
-        "ikrar: Required column(s) not found: officer_id, unit — columns found: Nomor, Nama Pegawai, "
-        "Bagian; name them with --map field=Header\n"
+        "ikrar: Required column(s) not found: Identifier (NIP/NI PPPK/NIK) [officer_id], Unit (OPD) [unit] — "
+        'columns found: Nomor, Nama Pegawai, Bagian; name them with --map field=Header, e.g. --map officer_id="Nomor"\n'
     )
     r = ikrar("roster", "import", str(f), "--map", "officer_id=Nomor", "--map", "unit=Bagian")
     assert r.exit_code == 0 and officers(workspace)[0][1] == "Andi"
@@ -281,7 +296,10 @@ def test_titles_and_unit_codes() -> None:
     taken: set[str] = set()
     a = derive_unit_code("Dinas Kesehatan", taken)
     taken.add(a)
-    assert (a, derive_unit_code("Dinas Kebudayaan", taken)) == ("DK", "DK2")
+    assert (a, derive_unit_code("Dinas Kebudayaan", taken)) == ("DINKES", "DK")
+    taken |= {"DK"}
+    assert derive_unit_code("Dinas Kebersihan", taken) == "DKEB"
+    assert derive_unit_code("Dinas Kebersihan", taken | {"DKEB"}) == "DKEBE"
     assert derive_unit_code("Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", set()) == "BKPSDM"
 
 
@@ -319,8 +337,12 @@ def test_killed_import_leaves_roster_exactly_as_before(workspace: Path, tmp_path
     rep = json.loads(done.stdout)
     assert (rep["added"], rep["updated"], rep["unchanged"]) == (19_999, 1, 0)
     assert [(d["row"], d["reason"]) for d in rep["duplicate_rows"]] == [
-        (20_002, "same identifier as row 7"),
-        (20_003, "same identifier as row 20001"),
+        (20_002, "same identifier as row 7, but these differ: Name 'Pegawai 5' ≠ 'Lagi'"),
+        (
+            20_003,
+            "same identifier as row 20001, but these differ: Name 'Pegawai 19999' ≠ 'Lagi'; "
+            "Unit (OPD) 'Unit 39' ≠ 'Unit 7'",
+        ),
     ]
     assert len((tmp_path / "rej.csv").read_text(encoding="utf-8-sig").splitlines()) == 3
     assert len(officers(workspace)) == 20_000
@@ -353,17 +375,28 @@ def test_duplicate_far_apart_is_found_without_holding_every_id(ikrar, workspace:
     ids = write_sample_roster(f, 5200, seed=4)
     text = f.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
-    dup_of_first = lines[1].replace(lines[1].split(";")[0] + ";", "9999;", 1)  # same NIP as data row 1
-    f.write_text("\n".join([*lines, dup_of_first, lines[3]]) + "\n", encoding="utf-8")
+    first = lines[1].split(";")
+    moved = ";".join(
+        [
+            "9999",
+            *first[1:6],
+            "Kecamatan Binamu (KECBNM)" if "KECBNM" not in first[6] else "Sekretariat Daerah",
+            *first[7:],
+        ]
+    )
+    f.write_text("\n".join([*lines, moved, lines[3]]) + "\n", encoding="utf-8")  # a conflict, and an exact copy
     r = ikrar("--lang", "en", "roster", "import", str(f), "--json")
     assert r.exit_code == 3
     details = json.loads(r.stdout)["error"]["details"]
-    assert [(d["row"], d["reason"]) for d in details["duplicate_rows"]] == [
-        (5202, "same identifier as row 2"),
-        (5203, "same identifier as row 4"),
+    assert [(d["row"], d["reason"].split(",")[0]) for d in details["duplicate_rows"]] == [
+        (5202, "same identifier as row 2")
     ]
+    assert details["duplicate_rows"][0]["reason"].endswith(
+        f"these differ: Unit (OPD) {first[6]!r} ≠ {moved.split(';')[6]!r}"
+    )
+    assert [(d["row"], d["reason"]) for d in details["merged_rows"]] == [(5203, "identical to row 4; kept once")]
     rejects = tmp_path / "rej.csv"
     r = ikrar("roster", "import", str(f), "--skip-invalid", "--rejects", str(rejects))
     assert r.exit_code == 0
-    assert len(rejects.read_text(encoding="utf-8-sig").splitlines()) == 3
+    assert len(rejects.read_text(encoding="utf-8-sig").splitlines()) == 2
     assert sqlite3.connect(workspace / "ikrar.db").execute("SELECT COUNT(*) FROM officers").fetchone() == (len(ids),)

@@ -38,6 +38,19 @@ if TYPE_CHECKING:
 )
 @click.option("--sheet", default=None, help=_("XLSX sheet name"))
 @click.option("--column", default=None, help=_("Column holding the identifiers"))
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help=_("The row that names the columns (default: found among the first 30 rows)"),
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("Write the rows not recorded (unknown, invalid, inactive, repeated) with a reason column"),
+)
 @click.option("--allow-unlisted", is_flag=True, help=_("Record an officer who is not on the roster (flagged for HR)"))
 @click.option(
     "--pdf",
@@ -68,6 +81,8 @@ def attest(
     attendance: Path | None,
     sheet: str | None,
     column: str | None,
+    header_row: int | None,
+    rejects: Path | None,
     allow_unlisted: bool,
     pdf_out: Path | None,
     slips: bool,
@@ -103,9 +118,11 @@ def attest(
             click.echo(att.receipt)
     else:
         from ..attendance import attendance_rows
+        from ..sheet_header import SkippedRow
 
         assert attendance is not None
         out = sys.stdout
+        skipped: list[SkippedRow] = []
 
         def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
@@ -115,11 +132,32 @@ def attest(
 
         with progress(_("Recording"), None, enabled=not app.json) as tick:
             report = recorder.attest_many(
-                session_id, attendance_rows(attendance, sheet, column), on_committed=committed, progress=tick
+                session_id,
+                attendance_rows(attendance, sheet, column, header_row, skipped),
+                on_committed=committed,
+                progress=tick,
+            )
+        problems = report.invalid + report.unknown + report.duplicates + report.inactive
+        if rejects is not None and problems:
+            from ..attendance import write_attendance_rejects
+
+            write_attendance_rejects(
+                attendance,
+                rejects,
+                {p.row: p.reason for p in problems},
+                sheet=sheet,
+                column=column,
+                header_row=header_row,
+                language=recorder.workspace.config.language,
             )
         if app.json:
-            click.echo(json.dumps({"summary": report.to_dict()}, ensure_ascii=False))
+            summary = dict(report.to_dict(), skipped_rows=[r.to_dict() for r in skipped])
+            if rejects is not None and problems:
+                summary["rejects_file"] = str(rejects)
+            click.echo(json.dumps({"summary": summary}, ensure_ascii=False))
         else:
+            for r in skipped:
+                say(_("row {row} left out: {reason}", row=r.row, reason=r.describe()))
             say(
                 _(
                     "Collective recitation: {n} recorded, {a} had already pledged, {u} unknown, {i} invalid, "
@@ -132,8 +170,10 @@ def attest(
                     x=len(report.inactive),
                 )
             )
-            for p in report.invalid + report.unknown + report.duplicates + report.inactive:
+            for p in sorted(problems, key=lambda p: p.row):
                 say(_("row {row}: {value!r}: {reason}", row=p.row, value=p.value, reason=p.reason))
+            if rejects is not None and problems:
+                say(_("Rows not recorded written to {path}", path=rejects))
     if new and (pdf_out or png_dir):
         if pdf_out and not slips:
             from .docopts import write_list_for

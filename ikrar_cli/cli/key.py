@@ -166,7 +166,8 @@ def list_(app: AppContext) -> None:
 
     table = Table(box=None, header_style="bold")
     for col in (_("Role"), _("Name"), _("Unit"), _("Key id"), _("Valid until"), _("Status")):
-        table.add_column(col)
+        # the key id and the unit are identifiers people type: never cut or wrapped
+        table.add_column(col, no_wrap=col in (_("Key id"), _("Unit")), min_width=16 if col == _("Key id") else None)
     tz = ws.config.timezone
     for k in keys:
         status = (

@@ -47,9 +47,7 @@ def terminal_option(func: F) -> F:
     )(func)
 
 
-def out_file_option(
-    help: str = N_("File to write"), *, required: bool = False, name: str = "out"
-) -> Callable[[F], F]:
+def out_file_option(help: str = N_("File to write"), *, required: bool = False, name: str = "out") -> Callable[[F], F]:
     """``--out FILE``: a file to write (never a folder); ``help`` is a msgid marked with ``N_``."""
 
     def decorator(func: F) -> F:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
@@ -171,3 +172,65 @@ def diff(app: AppContext, old: str, new: str) -> None:
         return
     for line in lines[2:]:
         click.echo(line)
+
+
+def _day(value: str, option: str) -> Any:
+    from ..zones import parse_user_date
+
+    return parse_user_date(value, option)
+
+
+@pledge.command("new", help=_("Start a new template from an existing one (for the next election or a regional SK)."))
+@click.option("--from", "source", required=True, metavar="REF", help=_("Template to start from, e.g. pilkada-2024"))
+@click.option("--id", "pledge_id", required=True, help=_("Id of the new template, e.g. pilkada-2029"))
+@click.option("--title", required=True, help=_("Title of the new template"))
+@click.option("--valid-from", required=True, metavar="YYYY-MM-DD", help=_("First day the template is valid"))
+@click.option("--valid-until", required=True, metavar="YYYY-MM-DD", help=_("Last day the template is valid"))
+@click.option("--version", "version", type=click.IntRange(min=1), default=None, help=_("Version (default: next)"))
+@click.option("--election-kind", default=None, help=_("pemilu, pilkada or pemilu-pemilihan (default: as the source)"))
+@click.option("--election-year", type=int, default=None, help=_("Election year (default: the year of --valid-from)"))
+@click.option("--region", default=None, help=_("Region the template belongs to"))
+@out_file_option(N_("File to write (default: ID.yaml in the current folder)"))
+@json_option
+@pass_app
+def new(
+    app: AppContext,
+    source: str,
+    pledge_id: str,
+    title: str,
+    valid_from: str,
+    valid_until: str,
+    version: int | None,
+    election_kind: str | None,
+    election_year: int | None,
+    region: str | None,
+    out: Path | None,
+) -> None:
+    from ..pledge_new import write_new_template
+
+    target = out or Path(f"{pledge_id}.yaml")
+    p = write_new_template(
+        _library(app),
+        source,
+        target,
+        pledge_id=pledge_id,
+        title=title,
+        valid_from=_day(valid_from, "--valid-from"),
+        valid_until=_day(valid_until, "--valid-until"),
+        version=version,
+        election_kind=election_kind,
+        election_year=election_year,
+        region=region,
+    )
+    if app.json:
+        emit_json({"ref": p.ref, "digest": p.digest_hex, "path": str(target)})
+        return
+    click.echo(str(target))
+    say(
+        _(
+            "Template {ref} written to {path}: edit its text to the official wording, then run "
+            "'ikrar pledge validate {path}' and add its folder to extra template folders in ikrar.yaml.",
+            ref=p.ref,
+            path=target,
+        )
+    )

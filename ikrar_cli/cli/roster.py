@@ -35,6 +35,13 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--sheet", default=None, help=_("XLSX sheet name (default: the first)"))
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help=_("Map a field to a column header"))
 @click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help=_("The row that names the columns (default: found among the first 30 rows)"),
+)
+@click.option(
     "--id-type",
     type=click.Choice(["nip", "nippppk", "nik", "internal"]),
     default=None,
@@ -47,9 +54,14 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
     "--rejects",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=_("CSV file for rejected rows, with a reason column"),
+    help=_("File for rejected rows: the input's columns and a reason column (CSV or XLSX, like the input)"),
 )
 @click.option("--retire-missing", is_flag=True, help=_("Mark staff absent from this full roster as inactive"))
+@click.option(
+    "--clear-empty",
+    is_flag=True,
+    help=_("An empty cell clears the stored value (default: an empty cell or an absent column changes nothing)"),
+)
 @json_option
 @pass_app
 def import_(
@@ -57,19 +69,23 @@ def import_(
     file: Path,
     sheet: str | None,
     maps: tuple[str, ...],
+    header_row: int | None,
     id_type: str | None,
     encoding: str | None,
     dry_run: bool,
     skip_invalid: bool,
     rejects: Path | None,
     retire_missing: bool,
+    clear_empty: bool,
 ) -> None:
     from ..errors import InputError
+    from ..rejects import default_rejects_path
     from ..roster import import_roster
+    from .roster_summary import emit_json_stream, render_import
 
     ws = app.workspace()
     if skip_invalid and rejects is None:
-        rejects = file.with_name(file.stem + ".rejects.csv")
+        rejects = default_rejects_path(file)
     try:
         with progress(_("Importing"), None, enabled=not app.json) as tick:
             report = import_roster(
@@ -84,11 +100,14 @@ def import_(
                 rejects_path=rejects,
                 retire_missing=retire_missing,
                 progress=tick,
+                header_row=header_row,
+                clear_empty=clear_empty,
+                language=ws.config.language,
             )
     except InputError as exc:
         bad = getattr(exc, "report", None)
         if bad is not None and not app.json:  # with --json the report travels inside the error object
-            for p in bad.invalid + bad.duplicates:
+            for p in sorted(bad.invalid + bad.duplicates, key=lambda p: p.row):
                 line = _(
                     "row {row}, column {column}, value {value!r}: {reason}",
                     row=p.row,
@@ -97,31 +116,18 @@ def import_(
                     reason=p.reason,
                 )
                 say(f"{line} — {p.hint}" if p.hint else line)
+            if bad.rejects_file:
+                say(_("Rejected rows written to {path}", path=bad.rejects_file))
         raise
-    if app.json:
-        emit_json(report.to_dict())
-        return
-    title = _("Dry run (nothing written)") if dry_run else _("Roster imported")
-    click.echo(f"{title}: {file}")
-    click.echo(
-        _(
-            "rows {rows} · added {added} · updated {updated} · unchanged {unchanged} · invalid {invalid} · "
-            "duplicates {dups} · retired {retired}",
-            rows=report.rows,
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            invalid=len(report.invalid),
-            dups=len(report.duplicates),
-            retired=report.retired,
-        )
-    )
-    for ch in report.changes[:20]:
-        click.echo(plain(f"  {ch['officer_id']}  {ch['field']}: {ch['old']!r} → {ch['new']!r}"))
-    if len(report.changes) > 20:
-        click.echo(_("  … {n} more changes (see --json)", n=len(report.changes) - 20))
-    if report.rejects_file:
-        say(_("Rejected rows written to {path}", path=report.rejects_file))
+    try:
+        if app.json:
+            emit_json_stream(report)
+            return
+        render_import(report, file, dry_run=dry_run)
+        if report.rejects_file:
+            say(_("Rejected rows written to {path}", path=report.rejects_file))
+    finally:
+        report.change_log.close()
 
 
 @roster.command("list", help=_("List officers (filter by unit and status)."))
@@ -140,8 +146,13 @@ def list_(app: AppContext, unit: str | None, status: str) -> None:
     from rich.table import Table
 
     t = Table(box=None, header_style="bold")
-    for col in (_("Identifier"), _("Name"), _("Unit"), _("Position"), _("Status")):
-        t.add_column(col)
+    id_width = max((len(o.officer_id) for o in officers), default=0)
+    # identifiers are never cut or wrapped (an 18-digit NIP must stay whole at 80 columns)
+    t.add_column(_("Identifier"), no_wrap=True, min_width=max(id_width, len(_("Identifier"))))
+    t.add_column(_("Name"))
+    t.add_column(_("Unit"), no_wrap=True)
+    t.add_column(_("Position"))
+    t.add_column(_("Status"))
     for o in officers:
         t.add_row(
             safe(o.officer_id),
@@ -159,25 +170,58 @@ def list_(app: AppContext, unit: str | None, status: str) -> None:
 @pass_app
 def show(app: AppContext, identifier: str) -> None:
     from ..errors import NotFoundError
-    from ..roster import find_officer
+    from ..roster import lookup_officer
+    from ..roster_fields import field_label
+    from ..zones import format_local
 
-    with app.workspace().store.read() as conn:
-        o = find_officer(conn, identifier.strip())
+    ws = app.workspace()
+    with ws.store.read() as conn:
+        o = lookup_officer(conn, identifier)
         if o is None:
-            raise NotFoundError(_("{id} is not on the roster", id=identifier), _("check the number"))
+            raise NotFoundError(
+                _("{id} is not on the roster", id=identifier.strip()),
+                _("check the number; 'ikrar roster list' shows everyone"),
+            )
         history = conn.execute(
             "SELECT field, old_value, new_value, changed_at FROM officer_history WHERE officer_id = ? ORDER BY id",
             (o.officer_id,),
         ).fetchall()
-    data = dict(o.to_dict(), history=[{"field": f, "old": a, "new": b, "changed_at": t} for f, a, b, t in history])
+    tz = ws.config.timezone
+    data = dict(
+        o.to_dict(),
+        history=[
+            {"field": f, "old": a, "new": b, "changed_at": t, "changed_at_local": format_local(t, tz)}
+            for f, a, b, t in history
+        ],
+    )
     if app.json:
         emit_json(data)
         return
-    for key in ("officer_id", "id_type", "display_name", "position", "unit_code", "unit_name", "rank", "status"):
-        click.echo(plain(f"{key:14} {data[key] or ''}"))
-    click.echo(f"{'active':14} {o.active}" + (f" ({o.retired_at})" if o.retired_at else ""))
+    rows = [
+        (_("Identifier"), o.officer_id),
+        (_("Identifier type"), o.id_type),
+        (_("Name"), o.display_name),
+        (_("Position"), o.position or ""),
+        (_("Unit (OPD)"), f"{o.unit_code or ''} {o.unit_name or ''}".strip()),
+        (_("Sub-unit"), o.sub_unit or ""),
+        (_("Rank (golongan)"), o.rank or ""),
+        (_("Employment status"), o.status or ""),
+        (
+            _("On the roster"),
+            _("active") if o.active else _("inactive since {date}", date=o.retired_at or "-"),
+        ),
+    ]
+    width = max(len(k) for k, _v in rows)
+    for k, v in rows:
+        click.echo(plain(f"{k:<{width}}  {v}"))
+    if history:
+        click.echo(_("History of changes:"))
     for h in data["history"]:
-        click.echo(plain(f"  {h['field']}: {h['old']!r} → {h['new']!r}"))
+        label = field_label(h["field"])
+        old, new = h["old"], h["new"]
+        if h["field"] == "active":
+            old, new = (_("active") if v == "1" else _("inactive") if v == "0" else v for v in (old, new))
+        click.echo(plain(f"  {h['changed_at_local'][:16]}  {label}: {old or '-'} → {new or '-'}"))
 
 
 @roster.command(help=_("Count active and inactive staff per unit."))
@@ -191,8 +235,11 @@ def stats(app: AppContext) -> None:
     if app.json:
         emit_json(rows)
         return
+    code_w = max([len(_("Code"))] + [len(r["unit"]) for r in rows])
+    a_w, i_w = max(6, len(_("Active"))), max(6, len(_("Inactive")))
+    click.echo(f"{_('Code'):<{code_w}}  {_('Active'):>{a_w}}  {_('Inactive'):>{i_w}}  {_('Unit')}")
     for r in rows:
-        click.echo(plain(f"{r['unit']:9} {r['active']:6} {r['inactive']:6}  {r['name']}"))
+        click.echo(f"{r['unit']:<{code_w}}  {r['active']:>{a_w}}  {r['inactive']:>{i_w}}  {r['name']}")
     click.echo(
         _("total active {a}, inactive {i}", a=sum(r["active"] for r in rows), i=sum(r["inactive"] for r in rows))
     )
@@ -213,18 +260,70 @@ def units(app: AppContext) -> None:
         click.echo(plain(f"{code:9} {name}"))
 
 
-@roster.command("unit-code", help=_("Give a unit another short code."))
-@click.argument("unit")
-@click.argument("code")
+@roster.command(
+    "unit-code",
+    help=_(
+        "Give a unit another short code (UNIT CODE), or many at once from a CSV/XLSX file with the "
+        "columns Unit and Code (--from FILE)."
+    ),
+)
+@click.argument("unit", required=False)
+@click.argument("code", required=False)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("CSV/XLSX file: a unit (name or current code) and its new code per row"),
+)
+@click.option("--sheet", default=None, help=_("XLSX sheet name (default: the first)"))
+@click.option("--header-row", type=click.IntRange(min=1), default=None, metavar="N", help=_("The header row"))
+@json_option
 @pass_app
-def unit_code(app: AppContext, unit: str, code: str) -> None:
-    from ..roster import rename_unit_code
+def unit_code(
+    app: AppContext,
+    unit: str | None,
+    code: str | None,
+    from_file: Path | None,
+    sheet: str | None,
+    header_row: int | None,
+) -> None:
+    from ..errors import UsageError
+    from ..roster import rename_unit_codes
 
-    old, new = rename_unit_code(app.workspace().store, unit, code)
-    say(_("Unit code {old} is now {new}.", old=old, new=new))
+    if from_file is None and (unit is None or code is None):
+        raise UsageError(
+            _("Give UNIT CODE, or --from FILE"),
+            _('e.g. ikrar roster unit-code "Satuan Polisi Pamong Praja" "SATPOL PP"'),
+        )
+    if from_file is not None and (unit is not None or code is not None):
+        raise UsageError(_("Give UNIT CODE or --from FILE, not both"), _("see 'ikrar roster unit-code --help'"))
+    store = app.workspace().store
+    if from_file is not None:
+        from ..unit_code_file import read_unit_codes
+
+        pairs, labels = read_unit_codes(from_file, sheet=sheet, header_row=header_row)
+        done = rename_unit_codes(store, pairs, labels=labels)
+    else:
+        assert unit is not None and code is not None
+        done = rename_unit_codes(store, [(unit, code)])
+    if app.json:
+        emit_json([{"old": old, "new": new} for old, new in done])
+        return
+    for old, new in done:
+        say(
+            _("Unit code {old} is now {new}.", old=old, new=new)
+            if old != new
+            else _("Unit code {old} unchanged.", old=old)
+        )
 
 
-@roster.command(help=_("Export the roster to CSV or XLSX (safe against formula injection)."))
+@roster.command(
+    help=_(
+        "Export the roster to CSV or XLSX (safe against formula injection; identifiers stay text in Excel; "
+        "CSV in the Excel dialect of the workspace language)."
+    )
+)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @click.option("--unit", default=None)
 @click.option("--status", type=click.Choice(["active", "inactive", "all"]), default="all", show_default=True)
@@ -242,12 +341,14 @@ def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
         "Jabatan",
         "Kode Unit",
         "Unit Kerja",
+        "Sub Unit",
         "Golongan",
         "Status Kepegawaian",
         "Aktif",
         "Nonaktif Sejak",
     ]
-    with app.workspace().store.read() as conn:
+    ws = app.workspace()
+    with ws.store.read() as conn:
         rows = [
             [
                 o.officer_id,
@@ -258,6 +359,7 @@ def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
                 o.position,
                 o.unit_code,
                 o.unit_name,
+                o.sub_unit,
                 o.rank,
                 o.status,
                 1 if o.active else 0,
@@ -266,9 +368,11 @@ def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
             for o in list_officers(conn, unit=unit, status=status)
         ]
     if out.suffix.lower() == ".xlsx":
-        write_xlsx(out, [("Roster", headers, rows, ["text"] * 10 + ["int", "text"])])
+        write_xlsx(out, [("Roster", headers, rows, ["text"] * 11 + ["int", "text"])])
     else:
-        write_csv(out, headers, rows)
+        from ..export import csv_delimiter
+
+        write_csv(out, headers, rows, delimiter=csv_delimiter(ws.config.language), id_columns=(0,))
     say(_("{n} officers written to {path}", n=len(rows), path=out))
 
 
