@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from engines import connect_db
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 ROSTER = (
@@ -79,7 +79,7 @@ def test_counts_per_unit_weakest_first(ikrar, site) -> None:  # type: ignore[no-
 def test_staff_who_joined_after_the_session_are_not_failures(ikrar, site) -> None:  # type: ignore[no-untyped-def]
     home, _receipts, tmp = site
     # the session took place before the newcomer was added to the roster
-    db = sqlite3.connect(home / "ikrar.db")
+    db = connect_db(home)
     db.execute("UPDATE sessions SET opened_at = opened_at - 3600")
     db.execute("UPDATE officers SET first_seen_at = first_seen_at - 7200")
     db.commit()
@@ -99,7 +99,7 @@ def test_staff_who_joined_after_the_session_are_not_failures(ikrar, site) -> Non
 
 def test_as_of_counts_only_what_was_recorded_by_then(ikrar, site) -> None:  # type: ignore[no-untyped-def]
     home, _receipts, _tmp = site
-    db = sqlite3.connect(home / "ikrar.db")
+    db = connect_db(home)
     week = 7 * 86400
     db.execute("UPDATE officers SET first_seen_at = first_seen_at - ?", (2 * week,))
     db.execute("UPDATE attestations SET attested_at = attested_at - ? WHERE officer_id = '198609262015051001'",
