@@ -278,8 +278,14 @@ class PgStore(Store):
 
     @contextlib.contextmanager
     def transaction(self, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
-        """A write transaction under the write lock: all of it commits, or none of it."""
+        """A write transaction under the write lock: all of it commits, or none of it.
+
+        Inside an open transaction of this store (``db migrate-to`` verifying before it
+        commits) it joins that transaction."""
         pg = cast(PgConnection, self.conn)
+        if pg.in_transaction:
+            yield self.conn
+            return
         try:
             pg.begin(write=True)
         except sqlite3.Error as exc:
@@ -299,8 +305,11 @@ class PgStore(Store):
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One snapshot (REPEATABLE READ) for every query inside."""
+        """One snapshot (REPEATABLE READ) for every query inside (or the open transaction's view)."""
         pg = cast(PgConnection, self.conn)
+        if pg.in_transaction:
+            yield self.conn
+            return
         try:
             pg.begin(write=False)
         except sqlite3.Error as exc:

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ledger": ("ikrar_cli.cli.ledger", "ledger", N_("Checkpoint, prove, verify, export and merge the ledger")),
     "report": ("ikrar_cli.cli.report", "report", N_("Compliance reports per unit and per officer")),
     "verifier": ("ikrar_cli.cli.verifier", "verifier", N_("Build the offline verifier web page")),
+    "db": ("ikrar_cli.cli.db", "db", N_("Move the workspace database to PostgreSQL")),
 }
 
 
