@@ -9,7 +9,7 @@ environment or argv). PGPASSWORD and ~/.pgpass work as for any PostgreSQL client
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from . import dialects
 from .errors import InputError
@@ -31,7 +31,7 @@ def split_password(url: str) -> tuple[str, str | None]:
         return url, None
     userinfo, host = parts.netloc.rsplit("@", 1)
     netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), password
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), unquote(password)
 
 
 def check_database_url(url: str) -> str:

@@ -223,7 +223,6 @@ def _positions(sql: str) -> list[tuple[int, bool, str]]:
 
 
 def _placeholders(text: str, named: bool) -> str:
-    text = text.replace("%", "%%")
     if named:
         return re.sub(r"(?<![:\w]):(" + _IDENT + ")", r"%(\1)s", text)
     return text.replace("?", "%s")
@@ -253,7 +252,8 @@ def to_postgres(sql: str, named: bool = False) -> str:
             sql = sql[: returning.start()] + "ON CONFLICT DO NOTHING " + sql[returning.start() :]
         else:
             sql += " ON CONFLICT DO NOTHING"
-    return _map_code(sql, lambda t: _placeholders(t, named))
+    # psycopg reads '%' everywhere, literals included; '?' is a placeholder only in code
+    return _map_code(sql.replace("%", "%%"), lambda t: _placeholders(t, named))
 
 
 def insert_target(sql: str) -> str | None:
@@ -306,5 +306,8 @@ def redact_text(text: str, url: str | None) -> str:
     if url in text:
         text = text.replace(url, redact_url(url))
     if password:
-        text = text.replace(password, "***")
+        from urllib.parse import unquote
+
+        for form in {password, unquote(password)}:
+            text = text.replace(form, "***")
     return text

@@ -79,6 +79,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     engines = ["sqlite"]
     if module in BOTH_ENGINES and metafunc.definition.get_closest_marker("sqlite_only") is None:
         engines.append("postgresql")
+    if metafunc.definition.get_closest_marker("postgresql_only") is not None:
+        engines = ["postgresql"]
     metafunc.parametrize("engine", engines, indirect=True)
 
 
