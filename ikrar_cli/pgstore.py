@@ -254,10 +254,24 @@ class PgStore(Store):
             self.conn = cast(sqlite3.Connection, PgConnection(url, password))
         except sqlite3.Error as exc:
             raise _connect_error(url, exc) from exc
+        pg = cast(PgConnection, self.conn)
+        if self._server_read_only(pg):  # a hot-standby replica or a read-only role: reports only
+            self.read_only = True
+            from .migrations import pending_migrations
+
+            try:
+                pending = pending_migrations(self)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+            if pending:
+                raise StorageError(
+                    _("The workspace {path} needs a schema upgrade but is read-only", path=self.path),
+                    _("open it once from a writable copy"),
+                )
+            return
         if migrate:
             from .migrations import apply_migrations
 
-            pg = cast(PgConnection, self.conn)
             try:
                 # one migrator at a time across processes (PostgreSQL's CREATE TABLE IF NOT
                 # EXISTS is not safe against a concurrent twin); released when the session ends
@@ -270,6 +284,13 @@ class PgStore(Store):
                 raise self._error(exc) from exc
             except _psycopg().Error as exc:
                 raise self._error(_translate_error(exc, url)) from exc
+
+    @staticmethod
+    def _server_read_only(pg: PgConnection) -> bool:
+        row = pg.raw.execute(
+            "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only') = 'on'"
+        ).fetchone()
+        return bool(row[0])
 
     def _error(self, exc: sqlite3.Error) -> StorageError:
         from .store import _storage_error
@@ -286,6 +307,8 @@ class PgStore(Store):
         if pg.in_transaction:
             yield self.conn
             return
+        if self.read_only:
+            raise self._read_only_error()
         try:
             pg.begin(write=True)
         except sqlite3.Error as exc:

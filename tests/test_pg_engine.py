@@ -131,3 +131,23 @@ def test_parallel_merges_and_imports_never_lose_or_duplicate(world, tmp_path: Pa
     assert db.execute("SELECT COUNT(*), COUNT(DISTINCT officer_id) FROM officers").fetchone() == (312, 312)
     r = central("ledger", "verify", "--json")
     assert json.loads(r.stdout)["valid"] is True
+
+
+@pytest.mark.postgresql_only
+def test_read_only_server_serves_reports_and_refuses_writes(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A reporting replica (here: a session whose transactions are read-only) lists and reports;
+    a write is a storage error and changes nothing."""
+    roster = tmp_path / "r.csv"
+    write_sample_roster(roster, 20, seed=3)
+    assert ikrar("init", "--code", "UJI", "--database", _pg_url()).exit_code == 0
+    assert ikrar("roster", "import", str(roster)).exit_code == 0
+    replica = _pg_url() + "?options=-c%20default_transaction_read_only%3Don"
+    env = {"IKRAR_DATABASE_URL": replica}
+    r = ikrar("roster", "list", "--json", env=env)
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)) == 20
+    more = tmp_path / "more.csv"
+    write_sample_roster(more, 25, seed=4)
+    r = ikrar("--lang", "en", "roster", "import", str(more), env=env)
+    assert r.exit_code == 7 and "read-only" in r.stderr, r.stderr
+    assert connect_db(ikrar.home).execute("SELECT COUNT(*) FROM officers").fetchone()[0] == 20
