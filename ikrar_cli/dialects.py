@@ -311,3 +311,42 @@ def redact_text(text: str, url: str | None) -> str:
         for form in {password, unquote(password)}:
             text = text.replace(form, "***")
     return text
+
+
+# --------------------------------------------------------------------------------------
+# Bulk inserts: executemany of INSERT ... VALUES becomes COPY on PostgreSQL
+# --------------------------------------------------------------------------------------
+
+_BULK = re.compile(
+    rf"^\s*INSERT\s+INTO\s+({_IDENT})\s*(\(([^)]*)\))?\s*VALUES\s*\((.*)\)\s*"
+    r"(ON\s+CONFLICT\s*(\([^)]*\))?\s+DO\s+NOTHING)?\s*;?\s*$",
+    re.I | re.S,
+)
+_CONSTANT = re.compile(r"^(-?\d+|'(?:[^']|'')*'|NULL)$", re.I)
+
+
+def bulk_insert_plan(sql: str) -> tuple[str, list[str] | None, list[str], str] | None:
+    """(table, columns or None, value expressions, ON CONFLICT clause or '') for an
+    ``INSERT INTO t [(cols)] VALUES (?, ..., constant) [ON CONFLICT ... DO NOTHING]`` whose values
+    are placeholders or constants, else None (then executemany runs it row by row)."""
+    m = _BULK.match(sql)
+    if not m:
+        return None
+    values = m.group(4)
+    commas = _top_level_commas(values)
+    exprs = [e.strip() for e in _split_at(values, commas)]
+    if not all(e == "?" or _CONSTANT.match(e) for e in exprs) or "?" not in exprs:
+        return None
+    cols = [c.strip() for c in m.group(3).split(",")] if m.group(3) else None
+    if cols is not None and (len(cols) != len(exprs) or not all(re.fullmatch(_IDENT, c) for c in cols)):
+        return None
+    return m.group(1), cols, exprs, m.group(5) or ""
+
+
+def _split_at(text: str, commas: list[int]) -> list[str]:
+    out, start = [], 0
+    for c in commas:
+        out.append(text[start:c])
+        start = c + 1
+    out.append(text[start:])
+    return out

@@ -32,6 +32,7 @@ from .store import Store
 
 WRITE_LOCK = 0x696B726172  # "ikrar": the one advisory lock every write transaction takes
 CONNECT_TIMEOUT_S = 10
+COPY_FROM_ROWS = 64  # executemany of at least this many rows goes through COPY
 
 
 def _psycopg() -> Any:
@@ -145,10 +146,58 @@ class PgConnection:
         return PgCursor(cur, lastrowid)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
+        rows = [tuple(p) for p in seq]
+        plan = dialects.bulk_insert_plan(sql) if len(rows) >= COPY_FROM_ROWS else None
+        if plan is not None:
+            try:
+                if self.in_transaction:
+                    n = self._copy_insert(plan, rows)
+                else:
+                    with self.raw.transaction():
+                        n = self._copy_insert(plan, rows)
+            except self._errors() as exc:
+                raise _translate_error(exc, self.url) from exc
+            self.total_changes += n
+            return PgCursor(None)
+        return self._executemany(sql, rows)
+
+    def _copy_insert(self, plan: tuple[str, list[str] | None, list[str], str], rows: list[tuple[Any, ...]]) -> int:
+        """The rows through COPY: straight into the table, or (with constants or ON CONFLICT) via a
+        temporary table of the same column types, inserted in file order; returns rows inserted."""
+        table, cols, exprs, conflict = plan
+        if cols is None:
+            cur = self.raw.execute(f"SELECT * FROM {table} LIMIT 0")
+            cols = [d.name for d in cur.description]
+        fed = [c for c, e in zip(cols, exprs, strict=True) if e == "?"]
+        if not conflict and len(fed) == len(cols):
+            with self.raw.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+        tmp = f"_ikrar_bulk_{table}"
+        self.raw.execute(f"DROP TABLE IF EXISTS pg_temp.{tmp}")
+        self.raw.execute(f"CREATE TEMP TABLE {tmp} AS SELECT {', '.join(fed)} FROM {table} WITH NO DATA")
+        with self.raw.cursor().copy(f"COPY {tmp} ({', '.join(fed)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        select = ", ".join(c if e == "?" else e for c, e in zip(cols, exprs, strict=True))
+        tail = f" {dialects.to_postgres(conflict)}" if conflict else ""
+        cur = self.raw.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {tmp} ORDER BY ctid{tail}"
+        )
+        self.raw.execute(f"DROP TABLE pg_temp.{tmp}")
+        return max(cur.rowcount, 0)
+
+    def _executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> PgCursor:
         pg_sql = dialects.to_postgres(sql, False)
+        seq = rows
         cur = self.raw.cursor()
         try:
-            cur.executemany(pg_sql, [tuple(p) for p in seq])
+            if self.in_transaction:
+                cur.executemany(pg_sql, [tuple(p) for p in seq])
+            else:  # one commit for the batch, not one per row (staging outside a transaction)
+                with self.raw.transaction():
+                    cur.executemany(pg_sql, [tuple(p) for p in seq])
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
         self.total_changes += max(cur.rowcount, 0)

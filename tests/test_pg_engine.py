@@ -151,3 +151,19 @@ def test_read_only_server_serves_reports_and_refuses_writes(ikrar, tmp_path: Pat
     r = ikrar("--lang", "en", "roster", "import", str(more), env=env)
     assert r.exit_code == 7 and "read-only" in r.stderr, r.stderr
     assert connect_db(ikrar.home).execute("SELECT COUNT(*) FROM officers").fetchone()[0] == 20
+
+
+def test_bulk_inserts_are_planned_for_copy_only_when_safe() -> None:
+    from ikrar_cli.dialects import bulk_insert_plan
+
+    assert bulk_insert_plan("INSERT INTO staging VALUES (?,?,?) ON CONFLICT (officer_id) DO NOTHING") == (
+        "staging", None, ["?", "?", "?"], "ON CONFLICT (officer_id) DO NOTHING"
+    )
+    assert bulk_insert_plan("INSERT INTO a (x, y, m) VALUES (?, ?, 1) ON CONFLICT DO NOTHING") == (
+        "a", ["x", "y", "m"], ["?", "?", "1"], "ON CONFLICT DO NOTHING"
+    )
+    assert bulk_insert_plan("INSERT INTO h (a, b) VALUES (?, ?)") == ("h", ["a", "b"], ["?", "?"], "")
+    # anything else runs row by row: an expression, an upsert, a mismatched column list
+    assert bulk_insert_plan("INSERT INTO h (a, b) VALUES (?, lower(?))") is None
+    assert bulk_insert_plan("INSERT INTO h (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET a = excluded.a") is None
+    assert bulk_insert_plan("INSERT INTO h (a, b) VALUES (?)") is None
