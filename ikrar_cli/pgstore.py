@@ -19,6 +19,7 @@ snapshot for the whole ``with store.read()`` block.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -32,6 +33,7 @@ from .store import Store
 
 WRITE_LOCK = 0x696B726172  # "ikrar": the one advisory lock every write transaction takes
 CONNECT_TIMEOUT_S = 10
+STREAM_BATCH = 5000  # rows per round trip when a report iterates a server-side cursor
 COPY_FROM_ROWS = 64  # executemany of at least this many rows goes through COPY
 
 
@@ -96,6 +98,56 @@ class PgCursor:
             self._cur.close()
 
 
+class _StreamedSelect(PgCursor):
+    """A SELECT inside ``store.read()``: ``fetchone``/``fetchall`` run it as usual, while iterating
+    over it streams the rows from a server-side cursor a batch at a time, so a report over millions
+    of officers holds one batch in memory, not the whole result."""
+
+    def __init__(self, conn: PgConnection, sql: str, params: Any):
+        super().__init__(None)
+        self._conn, self._sql, self._params = conn, sql, params
+
+    def _run(self) -> None:
+        if self._cur is None:
+            cur = self._conn.raw.cursor()
+            try:
+                cur.execute(self._sql, self._params)
+            except self._conn._errors() as exc:
+                raise _translate_error(exc, self._conn.url) from exc
+            self._cur = cur
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        self._run()
+        return super().fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        self._run()
+        return super().fetchall()
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        self._run()
+        return super().fetchmany(size)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        if self._cur is not None:
+            return super().__iter__()
+        return self._stream()
+
+    def _stream(self) -> Iterator[tuple[Any, ...]]:
+        conn = self._conn
+        conn.cursors += 1
+        cur = conn.raw.cursor(name=f"ikrar_stream_{conn.cursors}")
+        cur.itersize = STREAM_BATCH
+        try:
+            cur.execute(self._sql, self._params)
+            yield from cur
+        except conn._errors() as exc:
+            raise _translate_error(exc, conn.url) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                cur.close()
+
+
 class PgConnection:
     """The ``sqlite3.Connection`` subset ikrar uses, over one psycopg connection (autocommit;
     transactions are explicit, as with ``isolation_level=None`` in SQLite)."""
@@ -114,6 +166,8 @@ class PgConnection:
         self.total_changes = 0
         self._identity_tables: set[str] | None = None
         self.in_transaction = False
+        self.in_read = False  # inside store.read(): SELECTs may stream
+        self.cursors = 0
 
     # -- the sqlite3.Connection API -----------------------------------------------------
 
@@ -126,6 +180,8 @@ class PgConnection:
         pg_sql = dialects.to_postgres(sql, named)
         if pg_sql == dialects.NOOP:
             return PgCursor(None)
+        if self.in_read and re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+            return _StreamedSelect(self, pg_sql, params if named else tuple(params))
         table = dialects.insert_target(sql)
         returning = table is not None and table in self._identities()
         if returning:
@@ -220,7 +276,7 @@ class PgConnection:
                 self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             else:
                 self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-                self.in_transaction = True
+                self.in_transaction = self.in_read = True
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
 
@@ -230,7 +286,7 @@ class PgConnection:
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
         finally:
-            self.in_transaction = False
+            self.in_transaction = self.in_read = False
 
     def rollback(self) -> None:
         try:
@@ -238,7 +294,7 @@ class PgConnection:
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
         finally:
-            self.in_transaction = False
+            self.in_transaction = self.in_read = False
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -167,3 +167,26 @@ def test_bulk_inserts_are_planned_for_copy_only_when_safe() -> None:
     assert bulk_insert_plan("INSERT INTO h (a, b) VALUES (?, lower(?))") is None
     assert bulk_insert_plan("INSERT INTO h (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET a = excluded.a") is None
     assert bulk_insert_plan("INSERT INTO h (a, b) VALUES (?)") is None
+
+
+@pytest.mark.postgresql_only
+def test_reads_stream_from_a_server_side_cursor() -> None:
+    """Iterating a SELECT inside store.read() fetches batches from a server-side cursor (bounded
+    memory for national reports); fetchall/fetchone still return everything at once."""
+    from ikrar_cli.pgstore import STREAM_BATCH, PgStore
+
+    store = PgStore(_pg_url())
+    n = STREAM_BATCH + 7
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{i:06d}", str(i)) for i in range(n)])
+    with store.read() as conn:
+        rows = iter(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'k%' ORDER BY key"))
+        first = next(rows)
+        open_cursors = store.conn.raw.execute(  # type: ignore[attr-defined]
+            "SELECT count(*) FROM pg_cursors WHERE name LIKE 'ikrar_stream_%'"
+        ).fetchone()[0]
+        rest = list(rows)
+        everything = conn.execute("SELECT key, value FROM meta WHERE key LIKE 'k%' ORDER BY key").fetchall()
+    assert open_cursors == 1
+    assert [first, *rest] == everything == [(f"k{i:06d}", str(i)) for i in range(n)]
+    store.close()
