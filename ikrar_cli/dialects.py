@@ -21,6 +21,7 @@ SQLite                         PostgreSQL
 ``INSERT OR IGNORE INTO``      ``INSERT INTO ... ON CONFLICT DO NOTHING``
 ``a IS NOT b`` / ``a IS b``    ``a IS DISTINCT FROM b`` / ``a IS NOT DISTINCT FROM b``
 ``temp.t``                     ``pg_temp.t``
+``ORDER BY ..., rowid``         ``ORDER BY ..., ctid`` (insertion order; no arithmetic on it)
 ``IFNULL(`` ``instr(``         ``COALESCE(`` ``strpos(``
 ``group_concat(x[, s])``       ``string_agg(CAST(x AS TEXT), s or ',')``
 ``strftime('%s','now')``       ``CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)``
@@ -119,6 +120,7 @@ _FUNCS = [
     (re.compile(r"\binstr\s*\(", re.I), "strpos("),
     (re.compile(r"\bunixepoch\s*\(\s*\)", re.I), "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"),
     (re.compile(r"\btemp\.", re.I), "pg_temp."),
+    (re.compile(r"\browid\b", re.I), "ctid"),  # only for ordering by insertion (ORDER BY ..., rowid)
 ]
 _STRFTIME_NOW = re.compile(r"\bstrftime\s*\(\s*'%s'\s*,\s*'now'\s*\)", re.I)
 _INSERT_OR_IGNORE = re.compile(r"^(\s*)INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)

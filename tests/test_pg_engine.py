@@ -40,6 +40,9 @@ def test_sqlite_sql_is_rewritten_for_postgresql() -> None:
         "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) FROM pg_temp.s"
     )
     assert to_postgres("SELECT MAX(idx) FROM e WHERE k = :k", True) == "SELECT MAX(idx) FROM e WHERE k = %(k)s"
+    assert to_postgres("SELECT row FROM temp.rejects ORDER BY row, rowid") == (
+        "SELECT row FROM pg_temp.rejects ORDER BY row, ctid"
+    )
     assert to_postgres("PRAGMA defer_foreign_keys = ON") == "SET CONSTRAINTS ALL DEFERRED"
     assert to_postgres("PRAGMA journal_mode = WAL") == ""
     assert to_postgres("CREATE TABLE x (a INTEGER) WITHOUT ROWID") == "CREATE TABLE x (a BIGINT)"
