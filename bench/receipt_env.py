@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ikrar_cli.keys import TerminalCertificate, fingerprint, key_id, raw_public
 from ikrar_cli.pledges import PledgeLibrary
 from ikrar_cli.receipt import Claims, Receipt, sign_receipt
-from ikrar_cli.trust import TrustBundle, signed_bundle_file
+from ikrar_cli.trust import BundlePledge, TrustBundle, signed_bundle_file
 
 
 @dataclass
@@ -69,7 +69,7 @@ def make(n: int, bundle: bool = True) -> Env:
             {cert.kid: cert},
             {},
             set(),
-            {x.digest: {"id": x.id, "version": x.version, "canonical": x.canonical_object()} for x in lib.all()},
+            {x.digest: BundlePledge.from_pledge(x) for x in lib.all()},
             {},
         )
         env.bundle_file = d / "bundle.json"

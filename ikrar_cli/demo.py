@@ -166,7 +166,7 @@ def run_demo(
     from .ledger import Ledger
     from .pledges import PledgeLibrary
     from .recitation import Recorder, close_session, local_day, open_session
-    from .roster import import_roster, unit_names
+    from .roster import import_roster
     from .slips import write_slips_pdf
     from .store import now
     from .trust import add_bundle, export_bundle
@@ -254,36 +254,14 @@ def run_demo(
     )
 
     from .receipt import decode_receipt
+    from .receipt_view import slip_for, unit_names
     from .slips import Slip
-    from .zones import format_local
 
-    with ws.store.read() as conn:
-        units = unit_names(conn)
-    labels = {
-        "officer": _("Officer"),
-        "id": _("NIP / ID"),
-        "unit": _("Unit"),
-        "time": _("Time"),
-        "terminal": _("Terminal"),
-        "method": _("Method"),
-    }
+    units = unit_names(ws)
+    library = PledgeLibrary.load()
 
     def slip(text: str) -> Slip:
-        c = decode_receipt(text).claims
-        return Slip(
-            text,
-            ws.config.institution_name,
-            pledge.title,
-            pledge.points,
-            c.officer_name,
-            c.officer_id,
-            f"{c.unit} — {units.get(c.unit, '')}",
-            format_local(c.issued_at, c.zone),
-            signer.name,
-            _("individual confirmation") if c.method == "individual" else _("collective recitation"),
-            _("Check this receipt offline: ikrar verify RECEIPT (or the institution's verifier page)"),
-            labels,
-        )
+        return slip_for(ws, library, text, decode_receipt(text).claims, signer.name, units)
 
     slips_pdf = home / "slip-tanda-terima.pdf"
     write_slips_pdf(slips_pdf, (slip(t) for t in receipts))

@@ -83,3 +83,10 @@ class VerificationError(IkrarError):
     """Something that was checked is not valid (receipt, ledger, proof). ``code`` names why."""
 
     kind = "invalid"
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of sqlite3's errors (so the CLI's error map need not import sqlite3)."""
+    import sqlite3
+
+    return isinstance(exc, sqlite3.Error)

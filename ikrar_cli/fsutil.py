@@ -10,10 +10,11 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .errors import InputError, StorageError
 from .i18n import _
+from .platform_guard import set_fd_mode
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -32,7 +33,7 @@ def atomic_writer(
     binary: bool = True,
     encoding: str = "utf-8",
     newline: str | None = None,
-) -> Iterator[IO]:  # type: ignore[type-arg]
+) -> Iterator[IO[Any]]:
     """Yield a file object; on success the file replaces ``path`` atomically with ``mode``."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
@@ -51,9 +52,9 @@ def atomic_writer(
             _("check the folder's permissions and free space"),
         ) from exc
     try:
-        os.fchmod(fd, mode)
+        set_fd_mode(fd, mode)
         if binary:
-            fh: IO = os.fdopen(fd, "wb")  # type: ignore[type-arg]
+            fh: IO[Any] = os.fdopen(fd, "wb")
         else:
             fh = os.fdopen(fd, "w", encoding=encoding, newline=newline)
         with fh:

@@ -1,17 +1,23 @@
-"""Messages in Bahasa Indonesia (default) and English, through gettext PO catalogues.
+"""Messages in Bahasa Indonesia (default) and English, through gettext catalogues.
 
 Source strings (msgids) are English and are written with named placeholders:
-``_("Pledge {ref} not found", ref=ref)``. Each language has one catalogue,
-``ikrar_cli/locale/<lang>.po``, in the standard gettext PO format so that the usual
-tools (msgfmt, Poedit, Weblate) can work on them. We parse the PO file ourselves at
-first use (a few ms) instead of shipping compiled ``.mo`` files, so a catalogue can
-never be out of date with its compiled form.
+``_("Pledge {ref} not found", ref=ref)``; counts use real plurals:
+``ngettext("{n} officer", "{n} officers", n)`` (``n`` is filled in for you).
 
-Maintenance (run from the repository root)::
+The catalogues follow Babel's conventions (see ``ikrar_cli/i18n_tools.py``):
+``locale/ikrar.pot`` is the template extracted from the code with Babel (no ``#:``
+line references), ``locale/id.po`` translates every msgid, and ``locale/en.po`` exists
+only if some English text must differ from its msgid (today none does, so English is
+the msgids themselves, with the English plural rule).
 
+Compiled at load time: the first message in a language reads that language's ``.po``
+(a few ms, standard library only) into a gettext-compatible catalogue. There is no
+``.mo`` file that could be out of date with its ``.po``, the wheel ships the ``.po``
+files as package data, and Babel is needed only by the developer commands::
+
+    python -m ikrar_cli.i18n sync            # re-extract ikrar.pot, update id.po (Babel)
+    python -m ikrar_cli.i18n merge FRAG.po   # take translations from a fragment file
     python -m ikrar_cli.i18n check           # every msgid in the code is translated
-    python -m ikrar_cli.i18n sync            # add new msgids to both catalogues
-    python -m ikrar_cli.i18n merge FRAG.po   # merge translations from a fragment file
 
 Sentences are never glued together from pieces: a whole sentence is one msgid.
 """
@@ -19,18 +25,30 @@ Sentences are never glued together from pieces: a whole sentence is one msgid.
 from __future__ import annotations
 
 import ast
-import os
-import re
-import string
+import gettext as _gettext
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "N_",
+    "Nn_",
+    "_",
+    "get_language",
+    "gettext",
+    "ngettext",
+    "ngettext_raw",
+    "normalise_language",
+    "set_language",
+]
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR: Path = Path(__file__).resolve().parent / "locale"
 
 _current = DEFAULT_LANGUAGE
-_catalogues: dict[str, dict[str, str]] = {}
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -54,7 +72,43 @@ def get_language() -> str:
     return _current
 
 
+# --------------------------------------------------------------------------------------
+# Loading a catalogue (the run-time "compile" step)
+# --------------------------------------------------------------------------------------
+
+
+def _english_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
+class Catalogue:
+    """One language's translations: ``{msgid: msgstr}`` and ``{msgid: [plural forms]}``."""
+
+    def __init__(
+        self,
+        singular: dict[str, str] | None = None,
+        plurals: dict[str, list[str]] | None = None,
+        plural: Callable[[int], int] = _english_plural,
+    ) -> None:
+        self.singular = singular or {}
+        self.plurals = plurals or {}
+        self.plural = plural
+
+    def gettext(self, msgid: str) -> str:
+        return self.singular.get(msgid) or msgid
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        forms = self.plurals.get(singular)
+        if forms:
+            index = self.plural(n)
+            if 0 <= index < len(forms) and forms[index]:
+                return forms[index]
+        return singular if n == 1 else plural
+
+
 def _unquote(token: str, path: Path, lineno: int) -> str:
+    if len(token) >= 2 and token[0] == token[-1] == '"' and "\\" not in token and '"' not in token[1:-1]:
+        return token[1:-1]  # most lines: no escapes
     try:
         value = ast.literal_eval(token)
     except (ValueError, SyntaxError) as exc:
@@ -64,75 +118,115 @@ def _unquote(token: str, path: Path, lineno: int) -> str:
     return value
 
 
-def parse_po(path: Path) -> dict[str, str]:
-    """Parse a PO file into {msgid: msgstr}; fuzzy and obsolete entries are skipped."""
-    entries: dict[str, str] = {}
-    msgid: list[str] | None = None
-    msgstr: list[str] | None = None
+def read_po(path: Path) -> Catalogue:
+    """Read a PO file: fuzzy and obsolete entries are skipped, ``Plural-Forms`` is honoured.
+
+    A deliberately small reader (Babel's costs more start-up time than click itself);
+    ``i18n_tools`` writes the files with Babel and ``check`` reads them back with Babel.
+    """
+    singular: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    plural_rule: Callable[[int], int] = _english_plural
+    fields: dict[str, list[str]] = {}
     current: list[str] | None = None
     fuzzy = False
 
     def flush() -> None:
-        nonlocal msgid, msgstr, fuzzy
-        if msgid is not None and msgstr is not None:
-            key = "".join(msgid)
-            if key and not fuzzy:
-                entries[key] = "".join(msgstr)
-        msgid = msgstr = None
+        nonlocal fields, current, fuzzy, plural_rule
+        msgid = "".join(fields.get("msgid", []))
+        if "msgid" in fields and "msgctxt" not in fields and not fuzzy:  # ikrar uses no contexts
+            if not msgid:  # the header
+                for line in "".join(fields.get("msgstr", [])).splitlines():
+                    name, _sep, value = line.partition(":")
+                    if name.strip().lower() == "plural-forms":
+                        expr = value.split("plural=", 1)[1].strip().rstrip(";") if "plural=" in value else ""
+                        if expr:
+                            plural_rule = _gettext.c2py(expr)
+            elif "msgid_plural" in fields:
+                forms = ["".join(fields.get(f"msgstr[{i}]", [])) for i in range(10) if f"msgstr[{i}]" in fields]
+                if any(forms):
+                    plurals[msgid] = forms
+            elif fields.get("msgstr"):
+                singular[msgid] = "".join(fields["msgstr"])
+        fields = {}
+        current = None
         fuzzy = False
+
+    def has_msgstr() -> bool:
+        return "msgstr" in fields or "msgstr[0]" in fields
 
     text = path.read_text(encoding="utf-8")
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
-            flush()
-            current = None
             continue
-        if line.startswith("#,") and "fuzzy" in line:
-            flush()
-            fuzzy = True
+        if line[0] == "#":  # comments (and obsolete "#~" entries) precede an entry
+            if line.startswith("#,") and "fuzzy" in line:
+                if has_msgstr():
+                    flush()
+                fuzzy = True
             continue
-        if line.startswith("#"):
-            continue
-        if line.startswith("msgid "):
-            if msgid is not None:
-                flush()
-            msgid = [_unquote(line[6:].strip(), path, lineno)]
-            current = msgid
-        elif line.startswith("msgstr "):
-            msgstr = [_unquote(line[7:].strip(), path, lineno)]
-            current = msgstr
-        elif line.startswith('"') and current is not None:
+        if line.startswith('"'):
+            if current is None:
+                raise ValueError(f"{path}:{lineno}: unexpected PO line {raw!r}")
             current.append(_unquote(line, path, lineno))
-        else:
+            continue
+        keyword, _sep, rest = line.partition(" ")
+        if keyword not in ("msgctxt", "msgid", "msgid_plural", "msgstr") and not keyword.startswith("msgstr["):
             raise ValueError(f"{path}:{lineno}: unexpected PO line {raw!r}")
+        if keyword in ("msgctxt", "msgid") and has_msgstr():
+            flush()
+        current = fields.setdefault(keyword, [])
+        current.append(_unquote(rest.strip(), path, lineno))
     flush()
-    return entries
+    return Catalogue(singular, plurals, plural_rule)
 
 
-def _catalogue(lang: str) -> dict[str, str]:
+_catalogues: dict[str, Catalogue] = {}
+
+
+def catalogue(lang: str) -> Catalogue:
+    """The catalogue of ``lang``, read on first use (empty if the language has no .po)."""
     cat = _catalogues.get(lang)
     if cat is None:
         path = LOCALE_DIR / f"{lang}.po"
-        cat = parse_po(path) if path.exists() else {}
+        cat = read_po(path) if path.exists() else Catalogue()
         _catalogues[lang] = cat
     return cat
 
 
+# --------------------------------------------------------------------------------------
+# Translating
+# --------------------------------------------------------------------------------------
+
+
 def gettext(msgid: str) -> str:
-    translated = _catalogue(_current).get(msgid)
-    return translated if translated else msgid
+    """The translation of ``msgid`` in the current language, placeholders left as they are."""
+    return catalogue(_current).gettext(msgid)
+
+
+def ngettext_raw(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n`` in the current language, placeholders left as they are."""
+    return catalogue(_current).ngettext(singular, plural, n)
+
+
+def _format(text: str, fallback: str, kwargs: dict[str, object]) -> str:
+    try:
+        return text.format(**kwargs)
+    except (KeyError, IndexError, ValueError):
+        return fallback.format(**kwargs)
 
 
 def _(msgid: str, /, **kwargs: object) -> str:
     """Translate ``msgid`` into the current language and fill its named placeholders."""
     text = gettext(msgid)
-    if kwargs:
-        try:
-            return text.format(**kwargs)
-        except (KeyError, IndexError, ValueError):
-            return msgid.format(**kwargs)
-    return text
+    return _format(text, msgid, kwargs) if kwargs else text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **kwargs: object) -> str:
+    """Translate a count-dependent message and fill ``{n}`` and the other placeholders."""
+    values = {"n": n, **kwargs}
+    return _format(ngettext_raw(singular, plural, n), singular if n == 1 else plural, values)
 
 
 def N_(msgid: str) -> str:
@@ -140,138 +234,24 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - gettext naming
+    """Mark a plural message for translation without translating it now."""
+    return singular, plural
+
+
 # --------------------------------------------------------------------------------------
-# Catalogue maintenance (developer tooling; not used at run time)
+# Developer commands (Babel; see i18n_tools.py)
 # --------------------------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
-
-
-def placeholders(text: str) -> set[str]:
-    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
-
-
-def extract_msgids(root: Path | None = None) -> dict[str, list[str]]:
-    """Every literal passed to _() or N_() in the package: {msgid: ["file:line", ...]}."""
-    root = root or Path(__file__).resolve().parent
-    found: dict[str, list[str]] = {}
-    for path in sorted(root.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id in ("_", "N_")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                where = f"{path.relative_to(root.parent)}:{node.lineno}"
-                found.setdefault(node.args[0].value, []).append(where)
-    return found
-
-
-def _po_quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    escaped = escaped.replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
-def write_po(path: Path, entries: dict[str, str], refs: dict[str, list[str]], lang: str) -> None:
-    lines = [
-        f"# ikrar messages — {lang}",
-        "# msgid is the English source text; see ikrar_cli/i18n.py.",
-        'msgid ""',
-        'msgstr ""',
-        f'"Language: {lang}\\n"',
-        '"Content-Type: text/plain; charset=UTF-8\\n"',
-        "",
-    ]
-    for msgid in sorted(entries):
-        for ref in refs.get(msgid, [])[:3]:
-            lines.append(f"#: {ref}")
-        lines.append(f"msgid {_po_quote(msgid)}")
-        lines.append(f"msgstr {_po_quote(entries[msgid])}")
-        lines.append("")
-    tmp = path.with_suffix(".po.tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _locked(func):  # type: ignore[no-untyped-def]
-    """Serialise catalogue edits between concurrent developers' tools."""
-    import fcntl
-
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-        LOCALE_DIR.mkdir(parents=True, exist_ok=True)
-        with open(LOCALE_DIR / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-@_locked
-def sync() -> None:
-    refs = extract_msgids()
-    for lang in LANGUAGES:
-        path = LOCALE_DIR / f"{lang}.po"
-        entries = parse_po(path) if path.exists() else {}
-        merged = {m: entries.get(m, "") for m in refs}
-        write_po(path, merged, refs, lang)
-
-
-@_locked
-def merge(fragment: Path, lang: str = "id") -> int:
-    refs = extract_msgids()
-    path = LOCALE_DIR / f"{lang}.po"
-    entries = parse_po(path) if path.exists() else {}
-    new = parse_po(fragment)
-    entries.update({k: v for k, v in new.items() if v})
-    for m in refs:
-        entries.setdefault(m, "")
-    write_po(path, {m: entries[m] for m in entries if m in refs}, refs, lang)
-    en_path = LOCALE_DIR / "en.po"
-    en = parse_po(en_path) if en_path.exists() else {}
-    write_po(en_path, {m: en.get(m, "") for m in refs}, refs, "en")
-    return len(new)
 
 
 def check() -> list[str]:
-    """Problems with the catalogues: missing or inconsistent translations."""
-    problems = []
-    refs = extract_msgids()
-    cats = {lang: parse_po(LOCALE_DIR / f"{lang}.po") for lang in LANGUAGES}
-    for msgid, where in sorted(refs.items()):
-        for lang in LANGUAGES:
-            if msgid not in cats[lang]:
-                problems.append(f"{where[0]}: {lang}.po lacks {msgid!r}")
-        translated = cats["id"].get(msgid)
-        if msgid in cats["id"] and not translated:
-            problems.append(f"{where[0]}: id.po has no translation for {msgid!r}")
-        elif translated and placeholders(translated) != placeholders(msgid):
-            problems.append(f"{where[0]}: id.po placeholders differ for {msgid!r}")
-    return problems
+    """Problems with the catalogues (needs Babel, from the ``test`` extra)."""
+    from . import i18n_tools
 
-
-def _main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("check", "sync", "merge"):
-        print("usage: python -m ikrar_cli.i18n check|sync|merge FRAGMENT.po", file=sys.stderr)
-        return 2
-    if argv[0] == "sync":
-        sync()
-        print(f"synced {len(extract_msgids())} msgids")
-        return 0
-    if argv[0] == "merge":
-        for frag in argv[1:]:
-            print(f"merged {merge(Path(frag))} entries from {frag}")
-        return 0
-    problems = check()
-    for p in problems:
-        print(p)
-    print(f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    return i18n_tools.check()
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    from .i18n_tools import main
+
+    sys.exit(main(sys.argv[1:]))

@@ -167,10 +167,10 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
             ),
             _reexport(),
         )
-    if raw.__class__ is str and kind in (None, "nip", "nippppk") and 18 <= len(raw) <= 21:  # type: ignore[arg-type]
+    if type(raw) is str and kind in (None, "nip", "nippppk") and 18 <= len(raw) <= 21:
         # fast path: 18 ASCII digits, bare or grouped by spaces as BKPSDM sheets print them
         # ("19860926 201505 1 001"); anything else takes the full path below
-        digits18 = raw.replace(" ", "") if len(raw) > 18 else raw  # type: ignore[attr-defined]
+        digits18 = raw.replace(" ", "") if len(raw) > 18 else raw
         if len(digits18) == 18 and digits18.isascii() and digits18.isdigit():
             return _nip_of_kind(digits18, kind, today)
     text = clean(raw)

@@ -1,8 +1,10 @@
 """Ed25519 keys: an institution's authority key and its certified apel terminal keys.
 
-Private keys are stored encrypted (scrypt, n=2**15, r=8, p=1 — about 130 ms a guess on the
-reference machine — then ChaCha20-Poly1305), in files of mode 0600 written atomically.
-A key file that group or others can read is refused. See docs/keys.md.
+Private keys are stored encrypted (scrypt, n=2**17, r=8, p=1 — at least 250 ms a guess on the
+reference machine, see bench/bench_kdf.py — then ChaCha20-Poly1305), in NEW files of mode 0600
+(an existing key file is never replaced). The KDF parameters are stored in each file, so files
+written with older parameters still open. A key file that group or others can read is refused
+(on POSIX; see platform_guard). See docs/keys.md.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,10 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from .errors import ConflictError, InputError, KeyAccessError, NotFoundError, TrustError
-from .fsutil import atomic_write_bytes, read_input_bytes
+from .errors import ConflictError, InputError, KeyAccessError, NotFoundError, StorageError, TrustError
+from .fsutil import read_input_bytes
 from .i18n import _
+from .platform_guard import create_new_file, disable_core_dumps, exposed_mode
 from .store import now
 
 if TYPE_CHECKING:
@@ -34,7 +36,9 @@ if TYPE_CHECKING:
 KEY_FORMAT = "ikrar-key/1"
 CERT_FORMAT = "ikrar-terminal-cert/1"
 REQUEST_FORMAT = "ikrar-cert-request/1"
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+#: the most memory a key file's scrypt parameters may ask for (128 * r * n * p bytes)
+MAX_KDF_MEMORY = 2**28
 DEFAULT_CERT_DAYS = 400
 
 
@@ -100,10 +104,20 @@ def _kdf(passphrase: bytes, salt: bytes) -> bytes:
 
 
 def write_key_file(
-    path: Path, key: Ed25519PrivateKey, passphrase: bytes, *, role: str, name: str, unit: str | None
+    path: Path,
+    key: Ed25519PrivateKey,
+    passphrase: bytes,
+    *,
+    role: str,
+    name: str,
+    unit: str | None,
+    context: tuple[str, ...] = (),
 ) -> None:
-    if not passphrase:
-        raise KeyAccessError(_("An empty passphrase is not allowed"), _("choose a passphrase of 8 characters or more"))
+    """Encrypt ``key`` into a NEW file at ``path``; FileExistsError if one is there (never overwritten)."""
+    from .passphrase_policy import check_new_passphrase
+
+    disable_core_dumps()
+    check_new_passphrase(passphrase, (name, unit or "", *context))
     pub = raw_public(key)
     header = {
         "format": KEY_FORMAT,
@@ -123,7 +137,7 @@ def write_key_file(
         nonce=b64(nonce),
         ciphertext=b64(ciphertext),
     )
-    atomic_write_bytes(path, json.dumps(doc, indent=2).encode() + b"\n", mode=0o600)
+    create_new_file(path, json.dumps(doc, indent=2).encode() + b"\n", mode=0o600)
 
 
 def read_key_header(path: Path) -> dict[str, Any]:
@@ -143,16 +157,17 @@ def read_key_header(path: Path) -> dict[str, Any]:
 
 def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
     """Decrypt a key file; refuse it if group or others could read it."""
+    disable_core_dumps()
     try:
-        mode = path.stat().st_mode
+        mode = exposed_mode(path)
     except FileNotFoundError as exc:
         raise NotFoundError(
             _("Key file {path} not found", path=path),
             _("create the key first ('ikrar key init-authority' or 'ikrar key new-terminal')"),
         ) from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if mode is not None:
         raise KeyAccessError(
-            _("Key file {path} can be read by other users (mode {mode})", path=path, mode=oct(mode & 0o777)),
+            _("Key file {path} can be read by other users (mode {mode})", path=path, mode=oct(mode)),
             _("run: chmod 600 {path}", path=path),
         )
     doc = read_key_header(path)
@@ -185,9 +200,37 @@ def load_private_key(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
 
 def _kdf_params(passphrase: bytes, salt: bytes, kdf: dict[str, Any]) -> bytes:
     n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
-    if n < 2**14 or n > 2**20 or r < 1 or r > 32 or p < 1 or p > 16:
+    if n < 2**14 or n > 2**20 or n & (n - 1) or r < 1 or r > 32 or p < 1 or p > 16 or 128 * r * n * p > MAX_KDF_MEMORY:
         raise ValueError("kdf parameters out of range")
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase)
+
+
+def _write_new_key(
+    ws: Workspace, role: str, name: str, key: Ed25519PrivateKey, passphrase: bytes, unit: str | None
+) -> Path:
+    """Write a key file under a name no other key file has: two names that sanitise alike
+    ('apel 1', 'apel_1') get 'terminal-apel_1.key' and 'terminal-apel_1-2.key'."""
+    ws.keys_dir.mkdir(mode=0o700, exist_ok=True)
+    base = _key_path(ws, role, name)
+    context = (ws.config.institution_name, ws.config.institution_code)
+    candidates = [base] if role == "authority" else [base, *(base.with_stem(f"{base.stem}-{i}") for i in range(2, 100))]
+    for path in candidates:
+        if path.exists():  # cheap pre-check; create_new_file's FileExistsError settles any race
+            continue
+        try:
+            write_key_file(path, key, passphrase, role=role, name=name, unit=unit, context=context)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise StorageError(
+                _("Cannot write key file {path}: {reason}", path=path, reason=exc.strerror),
+                _("check the keys folder's permissions and free space"),
+            ) from exc
+        return path
+    raise ConflictError(
+        _("Key file {path} already exists and is never overwritten", path=base),
+        _("move the old key file away if it is no longer needed, or choose another name"),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -355,9 +398,7 @@ def init_authority(ws: Workspace, passphrase: bytes) -> KeyInfo:
             raise ConflictError(_("This workspace already has an authority key"), _("see it with 'ikrar key list'"))
     key = Ed25519PrivateKey.generate()
     pub = raw_public(key)
-    path = _key_path(ws, "authority", ws.config.institution_code)
-    ws.keys_dir.mkdir(mode=0o700, exist_ok=True)
-    write_key_file(path, key, passphrase, role="authority", name=ws.config.institution_name, unit=None)
+    path = _write_new_key(ws, "authority", ws.config.institution_name, key, passphrase, None)
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
@@ -379,9 +420,7 @@ def new_terminal(ws: Workspace, name: str, unit: str | None, passphrase: bytes) 
             )
     key = Ed25519PrivateKey.generate()
     pub = raw_public(key)
-    path = _key_path(ws, "terminal", name)
-    ws.keys_dir.mkdir(mode=0o700, exist_ok=True)
-    write_key_file(path, key, passphrase, role="terminal", name=name, unit=unit)
+    path = _write_new_key(ws, "terminal", name, key, passphrase, unit)
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO keys (kid, role, name, unit, public_key, created_at, file) VALUES (?,?,?,?,?,?,?)",
@@ -527,8 +566,36 @@ def terminal_info(ws: Workspace, name: str | None = None) -> KeyInfo:
     return info
 
 
+def refuse_if_revoked(ws: Workspace, info: KeyInfo, at: int | None = None) -> None:
+    """A revoked key signs nothing more: every receipt it made would be ``key_revoked`` at once.
+
+    The revocation is looked up in this workspace (an authority that is also a terminal) and
+    in the trust bundle it accepted (a terminal that learnt of its own revocation)."""
+    from .zones import format_local
+
+    when = now() if at is None else at
+    revoked: tuple[int, str] | None = (info.revoked_at, info.revoked_reason or "") if info.revoked_at else None
+    if revoked is None or revoked[0] > when:
+        from .trust import accepted_revocation
+
+        revoked = accepted_revocation(ws, info.kid) or revoked
+    if revoked is not None and revoked[0] <= when:
+        raise KeyAccessError(
+            _(
+                "Terminal key {name} ({kid}) was revoked from {when} ({reason}); it signs nothing more",
+                name=info.name,
+                kid=info.kid.hex(),
+                when=format_local(revoked[0], ws.config.timezone),
+                reason=revoked[1],
+            ),
+            _("create a new terminal key ('ikrar key new-terminal NAME') and have the authority certify it"),
+            code="key_revoked",
+        )
+
+
 def load_terminal_signer(ws: Workspace, passphrase: bytes, name: str | None = None) -> TerminalSigner:
     info = terminal_info(ws, name)
+    refuse_if_revoked(ws, info)
     with ws.store.read() as conn:
         row = conn.execute("SELECT file FROM keys WHERE kid = ?", (info.kid,)).fetchone()
     key = load_private_key(ws.keys_dir / row[0], passphrase)

@@ -564,7 +564,7 @@ class Merger:
             return int(row[0])
         pledge_digest = b""
         for digest, p in self.verifier.bundle.pledges.items():
-            if p["id"] == pid and p["version"] == ver:
+            if p.id == pid and p.version == ver:
                 pledge_digest = digest
         cur = conn.execute(
             "INSERT INTO sessions (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "

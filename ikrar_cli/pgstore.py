@@ -317,14 +317,14 @@ def _register_types(conn: Any) -> None:
     from psycopg.adapt import Dumper
     from psycopg.types.numeric import NumericLoader
 
-    class IntegralNumericLoader(NumericLoader):  # type: ignore[misc]
+    class IntegralNumericLoader(NumericLoader):
         def load(self, data: Any) -> Any:
             value = super().load(data)
             if isinstance(value, Decimal) and value.is_finite():
                 return int(value) if value == value.to_integral_value() else float(value)
             return value
 
-    class BoolAsIntDumper(Dumper):  # type: ignore[misc]
+    class BoolAsIntDumper(Dumper):
         oid = 20  # int8
 
         def dump(self, obj: Any) -> bytes:

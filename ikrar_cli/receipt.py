@@ -137,13 +137,13 @@ def _strict_loads(data: bytes) -> Any:
     try:
         stream = io.BytesIO(data)
         value = cbor2.CBORDecoder(stream).decode()
-    except Exception as exc:  # noqa: BLE001 - cbor2 raises many types on garbage
+    except (cbor2.CBORDecodeError, RecursionError) as exc:  # every cbor2 decoding failure (EOF included)
         raise _invalid("malformed") from exc
     if stream.tell() != len(data):
         raise _invalid("non_canonical")
     try:
         again = _enc(value)
-    except Exception as exc:  # noqa: BLE001
+    except (cbor2.CBOREncodeError, TypeError, ValueError) as exc:  # a value with no deterministic encoding
         raise _invalid("malformed") from exc
     if again != data:
         raise _invalid("non_canonical")
@@ -219,14 +219,19 @@ def _claims(m: Any) -> Claims:
         return v
 
     officer = m[K_OFFICER]
-    if isinstance(officer, int) and not isinstance(officer, bool) and officer > 0:
-        officer_id = str(officer)
-    elif (
-        isinstance(officer, str) and officer and not (officer.isdigit() and officer[0] != "0" and int(officer) < 2**64)
-    ):
-        officer_id = officer  # numeric ids must use the integer form: one encoding only
-    else:
-        raise _invalid("malformed" if not isinstance(officer, str) else "non_canonical")
+    try:
+        if isinstance(officer, int) and not isinstance(officer, bool) and officer > 0:
+            officer_id = str(officer)
+        elif (
+            isinstance(officer, str)
+            and officer
+            and not (officer.isdigit() and officer[0] != "0" and int(officer) < 2**64)
+        ):
+            officer_id = officer  # numeric ids must use the integer form: one encoding only
+        else:
+            raise _invalid("malformed" if not isinstance(officer, str) else "non_canonical")
+    except ValueError as exc:  # a digit int() cannot read, e.g. '²'
+        raise _invalid("malformed") from exc
     digest = m[K_DIGEST]
     if not isinstance(digest, bytes) or len(digest) != DIGEST_PREFIX_LEN:
         raise _invalid("malformed")

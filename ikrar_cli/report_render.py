@@ -84,7 +84,7 @@ class _Doc:
         self.report = report
         doc = self
 
-        class PDF(FPDF):  # type: ignore[misc]
+        class PDF(FPDF):
             def footer(self) -> None:
                 self.set_y(-10)
                 self.set_font("Helvetica", "", 7)

@@ -131,13 +131,13 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
 
 def clean_text(value: Cell | None) -> str:
     """NFC, white space collapsed. ASCII text (most cells) skips normalisation."""
-    if value.__class__ is str:
-        if value.isascii():  # type: ignore[union-attr]
-            if "  " not in value and value.strip() == value and value.isprintable():  # type: ignore[union-attr, operator]
-                return value  # type: ignore[return-value]  # already clean: most cells
+    if type(value) is str:
+        if value.isascii():
+            if "  " not in value and value.strip() == value and value.isprintable():
+                return value  # already clean: most cells
             text = value
         else:
-            text = unicodedata.normalize("NFC", value)  # type: ignore[arg-type]
+            text = unicodedata.normalize("NFC", value)
     else:
         text = unicodedata.normalize("NFC", cell_text(value) if value is not None else "")
     return " ".join(text.split())

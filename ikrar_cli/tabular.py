@@ -156,7 +156,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
 
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
         raise InputError(
             _("{path} is not a readable XLSX workbook", path=path), _("open it in Excel and save it again as .xlsx")
         ) from exc

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ConflictError, InputError, NotFoundError, TrustError
 from .fsutil import read_input_bytes
@@ -36,6 +36,7 @@ from .keys import (
 from .store import now
 
 if TYPE_CHECKING:
+    from .pledges import Pledge
     from .workspace import Workspace
 
 BUNDLE_FORMAT = "ikrar-trust-bundle/1"
@@ -47,6 +48,56 @@ def receipt_revocation_id(signature: bytes) -> bytes:
     return hashlib.sha256(signature).digest()[:16]
 
 
+# --------------------------------------------------------------------------------------
+# Typed bundle contents (as python-tuf's metadata classes): each knows its wire object
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundlePledge:
+    """One pledge template in a bundle: its digest, reference and canonical object (docs/trust-bundle.md)."""
+
+    digest: bytes
+    id: str
+    version: int
+    canonical: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def title(self) -> str | None:
+        title = self.canonical.get("title") if isinstance(self.canonical, dict) else None
+        return title if isinstance(title, str) else None
+
+    @classmethod
+    def from_pledge(cls, pledge: Pledge) -> BundlePledge:
+        return cls(pledge.digest, pledge.id, pledge.version, pledge.canonical_object())
+
+    @classmethod
+    def from_object(cls, obj: Any) -> BundlePledge:
+        """From the wire object; a missing field or wrong type raises KeyError/TypeError/ValueError."""
+        return cls(bytes.fromhex(obj["digest"]), obj["id"], int(obj["version"]), obj["canonical"])
+
+    def to_object(self) -> dict[str, Any]:
+        return {"canonical": self.canonical, "digest": self.digest.hex(), "id": self.id, "version": self.version}
+
+
+class KeyRevocation(NamedTuple):
+    """A revoked terminal key: receipts it signed from ``revoked_at`` on are refused."""
+
+    revoked_at: int
+    reason: str
+
+    @classmethod
+    def from_object(cls, obj: Any) -> tuple[bytes, KeyRevocation]:
+        return bytes.fromhex(obj["kid"]), cls(int(obj["revoked_at"]), str(obj["reason"]))
+
+    def to_object(self, kid: bytes) -> dict[str, Any]:
+        return {"kid": kid.hex(), "revoked_at": self.revoked_at, "reason": self.reason}
+
+
 @dataclass
 class TrustBundle:
     institution_name: str
@@ -56,16 +107,16 @@ class TrustBundle:
     valid_until: int
     authority_keys: dict[bytes, bytes]
     terminals: dict[bytes, TerminalCertificate]
-    key_revocations: dict[bytes, tuple[int, str]]
+    key_revocations: dict[bytes, KeyRevocation]
     revoked_receipts: set[bytes]
-    pledges: dict[bytes, dict[str, Any]]
+    pledges: dict[bytes, BundlePledge]
     units: dict[str, str]
     signed_file: bytes | None = field(default=None, repr=False)
 
     def is_stale(self, at: int) -> bool:
         return at > self.valid_until
 
-    def pledge_for_prefix(self, prefix: bytes) -> dict[str, Any] | None:
+    def pledge_for_prefix(self, prefix: bytes) -> BundlePledge | None:
         if not prefix:
             return None
         for digest, info in self.pledges.items():
@@ -85,12 +136,9 @@ class TrustBundle:
             "valid_until": self.valid_until,
             "authority_keys": [{"kid": k.hex(), "public_key": b64(v)} for k, v in sorted(self.authority_keys.items())],
             "terminals": [c.to_dict() for _k, c in sorted(self.terminals.items())],
-            "key_revocations": [
-                {"kid": k.hex(), "revoked_at": at, "reason": why}
-                for k, (at, why) in sorted(self.key_revocations.items())
-            ],
+            "key_revocations": [KeyRevocation(*r).to_object(k) for k, r in sorted(self.key_revocations.items())],
             "revoked_receipts": sorted(r.hex() for r in self.revoked_receipts),
-            "pledges": [dict(info, digest=d.hex()) for d, info in sorted(self.pledges.items())],
+            "pledges": [p.to_object() for _d, p in sorted(self.pledges.items())],
             "units": dict(sorted(self.units.items())),
         }
 
@@ -111,7 +159,7 @@ class TrustBundle:
             "terminals": len(self.terminals),
             "key_revocations": len(self.key_revocations),
             "revoked_receipts": len(self.revoked_receipts),
-            "pledges": sorted(f"{p['id']}@{p['version']}" for p in self.pledges.values()),
+            "pledges": sorted(p.ref for p in self.pledges.values()),
             "units": len(self.units),
         }
 
@@ -141,14 +189,9 @@ def parse_bundle_object(obj: Any, where: object) -> TrustBundle:
                 bytes.fromhex(a["kid"]): unb64(a["public_key"], "public_key") for a in obj["authority_keys"]
             },
             terminals=terminals,
-            key_revocations={
-                bytes.fromhex(r["kid"]): (int(r["revoked_at"]), str(r["reason"])) for r in obj["key_revocations"]
-            },
+            key_revocations=dict(KeyRevocation.from_object(r) for r in obj["key_revocations"]),
             revoked_receipts={bytes.fromhex(r) for r in obj["revoked_receipts"]},
-            pledges={
-                bytes.fromhex(p["digest"]): {"id": p["id"], "version": int(p["version"]), "canonical": p["canonical"]}
-                for p in obj["pledges"]
-            },
+            pledges={p.digest: p for p in map(BundlePledge.from_object, obj["pledges"])},
             units={str(k): str(v) for k, v in obj["units"].items()},
         )
     except TrustError:
@@ -236,7 +279,8 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
             )
         keys = list_keys(conn)
         revs = {
-            bytes(k): (at, why) for k, at, why in conn.execute("SELECT kid, revoked_at, reason FROM key_revocations")
+            bytes(k): KeyRevocation(at, why)
+            for k, at, why in conn.execute("SELECT kid, revoked_at, reason FROM key_revocations")
         }
         receipts = {bytes(r) for (r,) in conn.execute("SELECT rid FROM receipt_revocations")}
         units = _units(conn)
@@ -254,9 +298,7 @@ def build_live_bundle(ws: Workspace, *, serial: int = 0, valid_days: int = DEFAU
         },
         key_revocations=revs,
         revoked_receipts=receipts,
-        pledges={
-            p.digest: {"id": p.id, "version": p.version, "canonical": p.canonical_object()} for p in library.all()
-        },
+        pledges={p.digest: BundlePledge.from_pledge(p) for p in library.all()},
         units=units,
     )
 
@@ -348,7 +390,7 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
     with ws.store.read() as conn:
         is_authority = conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone()
         pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
-        row = conn.execute("SELECT bundle FROM trust_bundles ORDER BY accepted_at DESC, serial DESC LIMIT 1").fetchone()
+        row = _pinned_row(conn)
     if is_authority:
         return build_live_bundle(ws)
     if row is None:
@@ -360,12 +402,74 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
     return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins)
 
 
+def _pinned_row(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+    """The pinned bundle: the highest serial accepted (``accepted_at`` follows the local clock,
+    which may have been wrong; the serial is signed)."""
+    row: tuple[Any, ...] | None = conn.execute(
+        "SELECT bundle FROM trust_bundles ORDER BY serial DESC, accepted_at DESC LIMIT 1"
+    ).fetchone()
+    return row
+
+
+def bundle_signer_kid(bundle: TrustBundle) -> bytes:
+    """The kid of the authority key that signed a checked bundle file."""
+    doc = json.loads(bundle.to_json_bytes())
+    return bytes.fromhex(doc["signature"]["kid"])
+
+
+def refuse_older_bundle(ws: Workspace, bundle: TrustBundle, where: object) -> None:
+    """Refuse a bundle file older than what this workspace already trusts (rollback).
+
+    An older bundle may lack a later key or receipt revocation, so receipts of a stolen
+    terminal would show VALID. Compared with the highest serial accepted from the same
+    authority, and on the authority's own workspace with the last serial it exported.
+    The same serial with other bytes is refused too: an authority never reuses a serial.
+    """
+    kid = bundle_signer_kid(bundle)
+    with ws.store.read() as conn:
+        row = conn.execute(
+            "SELECT serial, bundle FROM trust_bundles WHERE authority_kid = ? ORDER BY serial DESC LIMIT 1", (kid,)
+        ).fetchone()
+        own = conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND kid = ?", (kid,)).fetchone()
+    latest = int(row[0]) if row else None
+    if own:
+        exported = int(ws.store.get_meta("bundle_serial") or 0)
+        latest = max(latest or 0, exported) or None
+    if latest is None:
+        return
+    same_serial_other_bytes = row is not None and int(row[0]) == bundle.serial and bytes(row[1]) != bundle.signed_file
+    if bundle.serial < latest or same_serial_other_bytes:
+        raise TrustError(
+            _(
+                "{path}: trust bundle serial {serial} is older than serial {latest}, which this workspace "
+                "already trusts; it may lack later revocations",
+                path=where,
+                serial=bundle.serial,
+                latest=latest,
+            ),
+            _("use the latest bundle from the authority, or leave out --bundle to use the trusted one"),
+            code="older_bundle",
+        )
+
+
+def accepted_revocation(ws: Workspace, kid: bytes) -> tuple[int, str] | None:
+    """The revocation of ``kid`` in the pinned bundle, if this workspace accepted one that lists it."""
+    with ws.store.read() as conn:
+        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        row = _pinned_row(conn)
+    if row is None:
+        return None
+    return parse_bundle_bytes(bytes(row[0]), ws.db_path, pins).key_revocations.get(kid)
+
+
 def is_authority_workspace(ws: Workspace) -> bool:
     with ws.store.read() as conn:
         return bool(conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone())
 
 
 __all__ = [
+    "BundlePledge",
+    "KeyRevocation",
     "TrustBundle",
     "receipt_revocation_id",
     "load_bundle_file",

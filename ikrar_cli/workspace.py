@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConflictError, InputError, NotFoundError, StorageError
+from .errors import ConflictError, InputError, NotFoundError, StorageError, UsageError
 from .fsutil import atomic_write_text
 from .i18n import _, normalise_language
 from .store import Store
@@ -129,7 +129,7 @@ def load_config(path: Path) -> Config:
     if tz:
         try:
             cfg.timezone = parse_zone(tz)
-        except Exception as exc:
+        except UsageError as exc:
             raise InputError(
                 _("{where}: unknown time zone {zone!r}", where=path, zone=tz),
                 _("use WIB, WITA or WIT (Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"),

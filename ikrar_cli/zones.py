@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from .errors import UsageError
@@ -41,3 +41,46 @@ def format_local(ts: int | float, iana: str) -> str:
     except (OverflowError, ValueError, OSError):  # outside years 1-9999: only a forged receipt says so
         return f"{int(ts)} {ABBREVIATIONS.get(iana, iana)}"
     return f"{dt:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(iana, iana)}"
+
+
+def parse_user_time(value: str, iana: str) -> int:
+    """A time a user typed -> UTC seconds; without a zone it is read in ``iana`` (the workspace's).
+
+    Accepts '2024-10-01' (midnight), '2024-10-01T08:00', '2024-10-01 08:00:30', an offset
+    ('+08:00', 'Z') or a zone name after a space ('2024-10-01 08:00 WITA'). Every time option
+    of the CLI goes through here, so a WITA workspace never reads a bare time as WIB.
+    """
+    text = value.strip()
+    zone_name, named = iana, False
+    head, _sep, tail = text.rpartition(" ")
+    if head and (tail.upper() in ZONES or tail.lower() in (z.lower() for z in ABBREVIATIONS)):
+        zone_name, text, named = parse_zone(tail), head.strip(), True
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(
+            _("{value!r} is not a date or time", value=value), _("write e.g. 2024-10-01 or 2024-10-01T08:00+08:00")
+        ) from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(zone_name))
+    elif named:
+        raise UsageError(
+            _("{value!r} gives two time zones", value=value),
+            _("write e.g. 2024-10-01T08:00+08:00 or 2024-10-01 08:00 WITA"),
+        )
+    try:
+        return int(dt.timestamp())
+    except (OverflowError, ValueError, OSError) as exc:
+        raise UsageError(
+            _("{value!r} is not a date or time", value=value), _("write e.g. 2024-10-01 or 2024-10-01T08:00+08:00")
+        ) from exc
+
+
+def parse_user_date(value: str, option: str) -> date:
+    """A calendar day a user typed (YYYY-MM-DD); the caller applies the workspace's zone to it."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            _("{option} {value!r} is not a date", option=option, value=value), _("write YYYY-MM-DD")
+        ) from None

@@ -24,6 +24,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) 
     set_language("id")
 
 
+@pytest.fixture(autouse=True)
+def cheap_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New key files in tests use scrypt n=2^14, the lowest cost a key file may name (each file
+    stores its own parameters), instead of 2^17 (~0.3-0.8 s per derivation, and hundreds of keys
+    are made and unlocked across the suite). Tests marked ``real_kdf`` keep the real cost; they
+    check what ikrar writes for users."""
+    if request.node.get_closest_marker("real_kdf") is None:
+        monkeypatch.setattr("ikrar_cli.keys.SCRYPT_N", 2**14)
+
+
 class Ikrar:
     """Run the CLI in-process and keep stdout and stderr apart."""
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ikrar_cli.keys import TerminalCertificate, key_id, raw_public
 from ikrar_cli.pledges import PledgeLibrary
 from ikrar_cli.receipt import Claims
-from ikrar_cli.trust import TrustBundle
+from ikrar_cli.trust import BundlePledge, KeyRevocation, TrustBundle
 
 AUTHORITY_SEED = bytes(range(32))
 TERMINAL_SEED = bytes(range(32, 64))
@@ -56,9 +56,9 @@ def bundle(
         valid_until=valid_until,
         authority_keys={key_id(raw_public(auth)): raw_public(auth)},
         terminals={c.kid: c for c in (certs or (certificate(terminal(), auth),))},
-        key_revocations=revocations or {},
+        key_revocations={kid: KeyRevocation(*r) for kid, r in (revocations or {}).items()},
         revoked_receipts=revoked_receipts or set(),
-        pledges={p.digest: {"id": p.id, "version": p.version, "canonical": p.canonical_object()} for p in lib.all()},
+        pledges={p.digest: BundlePledge.from_pledge(p) for p in lib.all()},
         units={"DINKES": "Dinas Kesehatan"},
     )
 

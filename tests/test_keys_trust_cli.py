@@ -55,6 +55,7 @@ def _receipt(workspace: Path, **kw: object) -> str:
     return text
 
 
+@pytest.mark.real_kdf
 def test_key_files_are_encrypted_0600_and_slow_to_guess(ikrar, workspace: Path) -> None:
     _setup_authority(ikrar, workspace)
     files = sorted((workspace / "keys").iterdir())

@@ -2,6 +2,12 @@
 
 Sub-commands live one group per file in this package and are imported only when
 used, so ``ikrar --help`` and ``ikrar --version`` load nothing but click.
+
+Language: ``--lang`` (or ``$IKRAR_LANG``) is processed before every other option,
+even an earlier ``--help``; sub-command modules are imported after that, so their
+``help=_(...)`` texts come out in the chosen language. The root's own help texts and
+the shared options (``json_option``, ``cli/options.py``) are msgids translated when
+help is formatted, and click's own strings go through our catalogues (``click_i18n``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ import click
 
 from .. import __version__
 from ..i18n import N_, _, set_language
+from .click_i18n import install as install_click_translations
 from .errors import report
+from .options import TranslatedOption
+
+install_click_translations()
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -89,7 +99,8 @@ def json_option(func: Any) -> Any:
         is_flag=True,
         expose_value=False,
         callback=callback,
-        help=_("Print machine-readable JSON on stdout"),
+        cls=TranslatedOption,
+        help=N_("Print machine-readable JSON on stdout"),
     )(func)
 
 
@@ -129,6 +140,36 @@ class LazyGroup(click.Group):
             _library_reads_files(command)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        """Process ``--lang`` first, so that ``--help`` and errors come out in the chosen language."""
+        parser = super().make_parser(ctx)
+        first = [p for p in self.get_params(ctx) if p.name == "lang"]
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> tuple[Any, list[str], list[click.Parameter]]:
+            opts, rest, order = parse(args=args)
+            return opts, rest, first + [p for p in order if p not in first]
+
+        parser.parse_args = parse_args  # type: ignore[method-assign]
+        return parser
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """click builds (and caches) ``--help`` before ``--lang`` is known: its text is set on each call,
+        and help is formatted after ``--lang`` was processed."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The root's help is a msgid, translated now (the language is known by now)."""
+        msgid = self.help
+        self.help = _(msgid) if msgid else msgid
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = msgid
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with their short help without importing their modules."""
@@ -185,18 +226,26 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     cls=LazyGroup,
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    help=_(
+    help=N_(
         "ikrar: signed, verifiable Ikrar Netralitas ASN (neutrality pledges).\n\n"
         "Staff at an apel record each officer's pledge with a signed receipt; auditors "
         "verify receipts offline; HR imports rosters and reports compliance per unit."
     ),
 )
-@click.version_option(__version__, "--version", prog_name="ikrar", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__,
+    "--version",
+    prog_name="ikrar",
+    message="%(prog)s %(version)s",
+    cls=TranslatedOption,
+    help=N_("Show the version and exit."),
+)
 @click.option(
     "--home",
     metavar="DIR",
     envvar="IKRAR_HOME",
-    help=_("Workspace folder (default: $IKRAR_HOME or the user data folder)"),
+    cls=TranslatedOption,
+    help=N_("Workspace folder (default: $IKRAR_HOME or the user data folder)"),
 )
 @click.option(
     "--lang",
@@ -204,9 +253,12 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     envvar="IKRAR_LANG",
     callback=_set_lang,
     is_eager=True,
-    help=_("Language of messages: id (default) or en; also $IKRAR_LANG"),
+    cls=TranslatedOption,
+    help=N_("Language of messages: id (default) or en; also $IKRAR_LANG"),
 )
-@click.option("--json", "json_output", is_flag=True, help=_("Print machine-readable JSON on stdout"))
+@click.option(
+    "--json", "json_output", is_flag=True, cls=TranslatedOption, help=N_("Print machine-readable JSON on stdout")
+)
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, lang: str, json_output: bool) -> None:
     app = ctx.ensure_object(AppContext)

@@ -4,45 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .options import terminal_option
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 
-
-def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterator[tuple[int, str]]:
-    """(row number, identifier text) from a CSV/XLSX attendance list, reusing the roster readers."""
-    from ..errors import InputError
-    from ..roster import ALIASES, header_key
-    from ..tabular import cell_text, read_table
-
-    table = read_table(path, sheet=sheet)
-    keys = [header_key(h) for h in table.headers]
-    if column:
-        if header_key(column) not in keys:
-            raise InputError(
-                _("--column {column}: no such column", column=column),
-                _("columns found: {cols}", cols=", ".join(table.headers)),
-            )
-        idx = keys.index(header_key(column))
-    else:
-        found = [keys.index(a) for a in ALIASES["officer_id"] + ALIASES["nik"] if a in keys]
-        if found:
-            idx = found[0]
-        elif len(keys) == 1:
-            idx = 0
-        else:
-            raise InputError(
-                _("{path}: no NIP or NIK column found", path=path),
-                _("columns found: {cols}; choose one with --column", cols=", ".join(table.headers)),
-            )
-    for row, cells in table:
-        yield row, cell_text(cells[idx]) if idx < len(cells) else ""
+if TYPE_CHECKING:
+    from ..recitation import Attestation
+    from ..workspace import Workspace
 
 
 @click.command(
@@ -76,7 +51,7 @@ def attendance_rows(path: Path, sheet: str | None, column: str | None) -> Iterat
     default=None,
     help=_("Write one PNG QR code per new receipt into this folder"),
 )
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @passphrase_option
 @json_option
 @pass_app
@@ -118,10 +93,12 @@ def attest(
         else:
             click.echo(att.receipt)
     else:
+        from ..attendance import attendance_rows
+
         assert attendance is not None
         out = sys.stdout
 
-        def committed(batch: list) -> None:
+        def committed(batch: list[Attestation]) -> None:
             new.extend(batch)
             lines = [json.dumps(a.to_dict(), ensure_ascii=False) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
@@ -154,21 +131,19 @@ def attest(
 
 def write_outputs(
     app: AppContext,
-    ws,
-    attestations: list,
+    ws: Workspace,
+    attestations: list[Attestation],
     terminal: str,
-    pdf_out: Path | None,  # type: ignore[no-untyped-def]
+    pdf_out: Path | None,
     png_dir: Path | None,
 ) -> None:
     """Slips and PNGs are rendered only when asked (rendering costs far more than signing)."""
     from ..pledges import PledgeLibrary
     from ..receipt import decode_receipt
-    from ..roster import unit_names
-    from .recitation_common import caption, qr_payload, slip_for
+    from ..receipt_view import caption, qr_payload, slip_for, unit_names
 
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
-    with ws.store.read() as conn:
-        units = unit_names(conn)
+    units = unit_names(ws)
     decoded = [(a, decode_receipt(a.receipt).claims) for a in attestations]
     if pdf_out:
         from ..slips import write_slips_pdf

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_dir_option
 from .output import emit_json, say
 
 
@@ -18,12 +19,7 @@ from .output import emit_json, say
         "for Pilkada 2024, individual and collective pledges, PDF slips, auditor verification."
     )
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help=_("Folder for the demo workspace (default: a new temporary folder)"),
-)
+@out_dir_option(N_("Folder for the demo workspace (default: a new temporary folder)"))
 @click.option("--officers", type=click.IntRange(10, 100_000), default=400, show_default=True)
 @click.option("--collective", type=click.IntRange(0, 100_000), default=300, show_default=True)
 @json_option
@@ -72,4 +68,6 @@ def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> N
             )
         )
     if report.verified_valid != report.verified_total:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)

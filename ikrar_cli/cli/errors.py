@@ -11,9 +11,9 @@ code meaning
 3    bad input: a file or value could not be read as what it should be
 4    not found: workspace, pledge, officer, session or key does not exist
 5    conflict: the request contradicts stored state (exists, closed, fork ...)
-6    key error: wrong passphrase, unsafe key file permissions, missing key
+6    key error: wrong or weak passphrase, unsafe key file permissions, missing or revoked key
 7    storage error: cannot read/write the workspace or a file (locked, full ...)
-8    trust error: a trust bundle or authority is not trusted
+8    trust error: a trust bundle or authority is not trusted (or older than the trusted one)
 70   internal error (a bug: please report it with IKRAR_DEBUG=1 output)
 130  interrupted (Ctrl-C); nothing half-written was kept
 ==== ===========================================================================
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 
 import click
@@ -58,7 +57,7 @@ EXIT_CODES: dict[type[E.IkrarError], int] = {
 def exit_code_for(exc: E.IkrarError) -> int:
     for cls in type(exc).__mro__:
         if cls in EXIT_CODES:
-            return EXIT_CODES[cls]  # type: ignore[index]
+            return EXIT_CODES[cls]
     return EXIT_INPUT
 
 
@@ -81,7 +80,7 @@ def report(exc: BaseException, as_json: bool) -> int:
         return EXIT_INTERRUPTED
     if isinstance(exc, BrokenPipeError):  # e.g. `ikrar ... | head`: the reader left; not an error
         return EXIT_OK
-    if isinstance(exc, sqlite3.Error):
+    if E.is_database_error(exc):
         msg = _("Database error: {reason}", reason=exc)
         hint = _("check the workspace folder (permissions, free space) and try again")
         _emit({"kind": "storage", "message": msg, "hint": hint}, f"{msg} — {hint}", EXIT_STORAGE, as_json)

@@ -13,25 +13,13 @@ from .output import console, emit_json, say
 from .passphrase import get_passphrase, passphrase_option
 
 
-def parse_time(value: str | None) -> int | None:
-    """'2024-10-01', '2024-10-01T08:00', '2024-10-01 08:00+08:00' (workspace zone if none) -> UTC seconds."""
+def parse_time(value: str | None, iana: str) -> int | None:
+    """A user's time in the workspace's zone (the one parser lives in ikrar_cli.zones)."""
     if value is None:
         return None
-    from datetime import datetime
+    from ..zones import parse_user_time
 
-    from ..errors import UsageError
-
-    try:
-        dt = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise UsageError(
-            _("{value!r} is not a date or time", value=value), _("write e.g. 2024-10-01 or 2024-10-01T08:00+08:00")
-        ) from exc
-    if dt.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        dt = dt.replace(tzinfo=ZoneInfo("Asia/Jakarta"))
-    return int(dt.timestamp())
+    return parse_user_time(value, iana)
 
 
 @click.group(help=_("Signing keys: the institution's authority key and certified terminal keys."))
@@ -133,8 +121,8 @@ def certify(
         ws,
         req,
         get_passphrase(passphrase_file, prompt=_("Authority key passphrase")),
-        not_before=parse_time(valid_from),
-        not_after=parse_time(valid_until),
+        not_before=parse_time(valid_from, ws.config.timezone),
+        not_after=parse_time(valid_until, ws.config.timezone),
     )
     if out:
         atomic_write_text(out, json.dumps(cert.to_dict(), sort_keys=True) + "\n")
@@ -204,7 +192,7 @@ def revoke(app: AppContext, keyid: str, reason: str, at: str | None) -> None:
     from ..zones import format_local
 
     ws = app.workspace()
-    when = do_revoke(ws, keyid, reason, parse_time(at))
+    when = do_revoke(ws, keyid, reason, parse_time(at, ws.config.timezone))
     if app.json:
         emit_json({"kid": keyid.lower(), "revoked_at": when, "reason": reason})
         return

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 from .verify import bundle_options
@@ -43,7 +44,7 @@ def checkpoint(app: AppContext, passphrase_file: Path | None) -> None:
 
 @ledger.command(help=_("Print the inclusion proof of a receipt against the latest checkpoint."))
 @click.argument("receipt")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@out_file_option(N_("Write the proof to this file instead of standard output"))
 @pass_app
 def prove(app: AppContext, receipt: str, out: Path | None) -> None:
     from ..checkpoint import format_proof
@@ -123,11 +124,13 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
         if not reports:
             say(_("The ledger is empty."))
     if not ok:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)
 
 
 @ledger.command("export", help=_("Write every log with its signed checkpoints to one portable file."))
-@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@out_file_option(required=True)
 @json_option
 @pass_app
 def export_cmd(app: AppContext, out: Path) -> None:
@@ -177,12 +180,13 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
             if r.accepted:
                 known = sum(x.known for x in r.logs)
                 click.echo(
-                    _(
-                        "MERGED   {file}: {added} new receipts, {known} already merged, {logs} log(s)",
+                    ngettext(
+                        "MERGED   {file}: {n} log; receipts: {added} new, {known} already merged",
+                        "MERGED   {file}: {n} logs; receipts: {added} new, {known} already merged",
+                        len(r.logs),
                         file=r.path,
                         added=r.added,
                         known=known,
-                        logs=len(r.logs),
                     )
                 )
             else:
@@ -190,14 +194,16 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
                 click.echo(_("REJECTED {file}: {why}", file=r.path, why=r.error.diagnostics()))
         if dups:
             say(
-                _(
-                    "{n} officer(s) attested the same pledge on more than one terminal; each is counted once, "
+                ngettext(
+                    "{n} officer attested the same pledge on more than one terminal; it is counted once, "
                     "earliest first (see --json)",
-                    n=len(dups),
+                    "{n} officers attested the same pledge on more than one terminal; each is counted once, "
+                    "earliest first (see --json)",
+                    len(dups),
                 )
             )
     if rejected:
-        from .errors import EXIT_CODES
+        from .errors import exit_code_for
 
         assert rejected[0].error is not None
-        raise click.exceptions.Exit(EXIT_CODES.get(type(rejected[0].error), 1))
+        raise click.exceptions.Exit(exit_code_for(rejected[0].error))

@@ -23,6 +23,9 @@ def passphrase_option(func: Any) -> Any:
 
 
 def get_passphrase(passphrase_file: Path | None, *, confirm: bool = False, prompt: str | None = None) -> bytes:
+    from ..platform_guard import disable_core_dumps
+
+    disable_core_dumps()  # before the secret is in this process's memory
     if passphrase_file is not None:
         from ..fsutil import read_input_bytes
 

@@ -138,7 +138,9 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
         for e in problems:
             say(f"ikrar: {e.diagnostics()}")
     if problems:
-        raise click.exceptions.Exit(3)
+        from .errors import exit_code_for
+
+        raise click.exceptions.Exit(exit_code_for(problems[0]))  # TemplateError: bad input
 
 
 @pledge.command(help=_("Compare the words of two template versions."))

@@ -7,13 +7,33 @@ from typing import TYPE_CHECKING
 
 from ..i18n import _
 
+# the slip builder and its helpers live in the core (the demo needs them too); re-exported here
+from ..receipt_view import (
+    caption,
+    method_label,
+    qr_payload,
+    slip_for,
+    slip_labels,
+    terminal_name,
+    verify_hint,
+)
+
+__all__ = [
+    "caption",
+    "ledger_for",
+    "method_label",
+    "open_recorder",
+    "qr_payload",
+    "slip_for",
+    "slip_labels",
+    "terminal_name",
+    "verify_hint",
+]
+
 if TYPE_CHECKING:
     from ..keys import TerminalSigner
     from ..ledger import Ledger
-    from ..pledges import PledgeLibrary
-    from ..receipt import Claims
     from ..recitation import Recorder
-    from ..slips import Slip
     from ..workspace import Workspace
     from .app import AppContext
 
@@ -22,89 +42,16 @@ def open_recorder(
     app: AppContext, passphrase_file: Path | None, terminal: str | None
 ) -> tuple[Recorder, TerminalSigner]:
     """Unlock the terminal key once (the passphrase is asked here, not per officer)."""
-    from ..keys import load_terminal_signer, terminal_info
+    from ..keys import load_terminal_signer, refuse_if_revoked, terminal_info
     from ..ledger import Ledger
     from ..recitation import Recorder
     from .passphrase import get_passphrase
 
     ws = app.workspace()
     info = terminal_info(ws, terminal)  # fails early, before asking for a passphrase
+    refuse_if_revoked(ws, info)
     signer = load_terminal_signer(ws, get_passphrase(passphrase_file, prompt=_("Terminal key passphrase")), info.name)
     return Recorder(ws, Ledger(ws.store), signer), signer
-
-
-def method_label(method: str) -> str:
-    return _("individual confirmation") if method == "individual" else _("collective recitation")
-
-
-def slip_labels() -> dict[str, str]:
-    return {
-        "officer": _("Officer"),
-        "id": _("NIP / ID"),
-        "unit": _("Unit"),
-        "time": _("Time"),
-        "terminal": _("Terminal"),
-        "method": _("Method"),
-    }
-
-
-def verify_hint(ws: Workspace) -> str:
-    if ws.config.verify_url:
-        return _("Scan the QR code with a phone camera to check this receipt, or run: ikrar verify RECEIPT")
-    return _("Check this receipt offline: ikrar verify RECEIPT (or the institution's verifier page)")
-
-
-def slip_for(
-    ws: Workspace,
-    library: PledgeLibrary,
-    receipt_text: str,
-    claims: Claims,
-    terminal: str,
-    unit_names: dict[str, str] | None = None,
-) -> Slip:
-    from ..slips import Slip
-    from ..zones import format_local
-
-    pledge = library.get(f"{claims.pledge_id}@{claims.pledge_version}")
-    unit = (unit_names or {}).get(claims.unit)
-    return Slip(
-        receipt_text=qr_payload(ws, receipt_text),
-        institution=ws.config.institution_name,
-        pledge_title=pledge.title,
-        points=pledge.points,
-        officer_name=claims.officer_name,
-        officer_id=claims.officer_id,
-        unit=f"{claims.unit} — {unit}" if unit else claims.unit,
-        time_local=format_local(claims.issued_at, claims.zone),
-        terminal=terminal,
-        method=method_label(claims.method),
-        verify_hint=verify_hint(ws),
-        labels=slip_labels(),
-    )
-
-
-def qr_payload(ws: Workspace, receipt_text: str) -> str:
-    """What the QR holds: the receipt, or the verifier URL with the receipt in its fragment."""
-    url = ws.config.verify_url
-    return f"{url}#{receipt_text}" if url else receipt_text
-
-
-def caption(claims: Claims, terminal: str) -> list[str]:
-    from ..zones import format_local
-
-    lines = [
-        claims.officer_name or "",
-        f"{claims.officer_id} · {claims.unit}",
-        f"{claims.pledge_id}@{claims.pledge_version} · {format_local(claims.issued_at, claims.zone)}",
-        f"{terminal} · {method_label(claims.method)} · #{claims.ledger_index}",
-    ]
-    return [line for line in lines if line]
-
-
-def terminal_name(ws: Workspace, kid: bytes) -> str:
-    with ws.store.read() as conn:
-        row = conn.execute("SELECT name FROM keys WHERE kid = ?", (kid,)).fetchone()
-    return row[0] if row else kid.hex()
 
 
 def ledger_for(ws: Workspace) -> Ledger:

@@ -7,14 +7,15 @@ attestation or none; the session stays open for the next run.
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from .. import childproc
 from ..i18n import _
+from ..platform_guard import split_command
 from .app import AppContext, pass_app
 from .passphrase import passphrase_option
 
@@ -156,7 +157,7 @@ class Kiosk:
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
             try:
-                subprocess.run([*shlex.split(self.print_cmd), str(path)], check=True, timeout=60, capture_output=True)
+                childproc.run([*split_command(self.print_cmd), str(path)], timeout=60)
                 self.console.print(_("Sent to the printer."), style="dim", justify="center")
             except (OSError, subprocess.SubprocessError) as exc:
                 self.message(

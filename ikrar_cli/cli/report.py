@@ -25,27 +25,22 @@ def report() -> None:
 
 def _revoked(ws: Workspace) -> set[bytes]:
     """Receipts the authority revoked: this workspace's own list and its trusted bundle's."""
-    from ..errors import IkrarError
+    from ..errors import NotFoundError
     from ..trust import trusted_bundle
 
     with ws.store.read() as conn:
         out = {bytes(r[0]) for r in conn.execute("SELECT rid FROM receipt_revocations")}
     try:
         out |= set(trusted_bundle(ws).revoked_receipts)
-    except IkrarError:
-        pass  # no bundle yet: only local revocations apply
+    except NotFoundError:
+        pass  # no bundle yet: only local revocations apply (a damaged one is an error, not "none")
     return out
 
 
 def _as_of(value: str | None) -> date | None:
-    from ..errors import UsageError
+    from ..zones import parse_user_date
 
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(_("--as-of {value!r} is not a date", value=value), _("write YYYY-MM-DD")) from None
+    return None if value is None else parse_user_date(value, "--as-of")
 
 
 @report.command(help=_("Per unit: active staff, attested (individual / collective), coverage, who is missing."))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import emit_json, say
 from .passphrase import get_passphrase, passphrase_option
 
@@ -18,12 +19,7 @@ def trust() -> None:
 
 
 @trust.command(help=_("Sign and write the trust bundle (authority workspace)."))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help=_("Output file (default: trust-bundle-SERIAL.json in the workspace)"),
-)
+@out_file_option(N_("Output file (default: trust-bundle-SERIAL.json in the workspace)"))
 @click.option(
     "--valid-days",
     type=int,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_dir_option
 from .output import emit_json, say
 from .verify import bundle_options
 
@@ -18,13 +19,7 @@ def verifier() -> None:
 
 
 @verifier.command(help=_("Write verify.html: the page with the trust bundle inside, for any static host."))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    required=True,
-    help=_("Folder to write verify.html into (created if missing)"),
-)
+@out_dir_option(N_("Folder to write verify.html into (created if missing)"), required=True, name="out_dir")
 @bundle_options(_("Embed this signed trust bundle file instead of the workspace's"))
 @json_option
 @pass_app

@@ -58,7 +58,12 @@ def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> Tr
             _("No authority fingerprint to check {path} against", path=bundle_path),
             _("add --fingerprint SHA256:… as given by the authority"),
         )
-    return load_bundle_file(bundle_path, pins)
+    bundle = load_bundle_file(bundle_path, pins)
+    if has_ws:
+        from ..trust import refuse_older_bundle
+
+        refuse_older_bundle(app.workspace(), bundle, bundle_path)
+    return bundle
 
 
 def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
@@ -99,6 +104,7 @@ def pick_receipt(text: str) -> str:
     """The receipt in a scanned or pasted text: a bare receipt, or a verifier link whose fragment
     holds it (percent-encoded in QR codes, see ikrar_cli/qr.py). The first reading that decodes
     wins; if none does, the text's own last reading gets the verdict."""
+    from ..errors import VerificationError
     from ..qr import receipt_candidates
     from ..receipt import decode_receipt
 
@@ -107,7 +113,7 @@ def pick_receipt(text: str) -> str:
         try:
             decode_receipt(option)
             return option
-        except Exception:  # noqa: BLE001 - as Verifier.verify: any failure means "not this reading"
+        except VerificationError:  # not this reading
             continue
     return options[-1]
 
@@ -188,4 +194,6 @@ def verify(
         click.echo(_("ikrar: no receipt found in the input"), err=True)
         all_valid = False
     if not all_valid:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)
