@@ -75,6 +75,8 @@ def _make_private(path: Path) -> None:
 class Store:
     """A connection to the workspace database with explicit transactions."""
 
+    engine = "sqlite"  # PostgreSQL: pgstore.PgStore
+
     def __init__(self, path: Path, *, migrate: bool = True):
         self.path = Path(path)
         self.read_only = _read_only_location(self.path)

@@ -52,7 +52,14 @@ receipt:
   # Optional address of the offline verifier page, e.g. https://bkpsdm.example.go.id/verify.html
   # When set, the QR holds <verify_url>#IKR1:... so a phone camera opens it directly.
   verify_url: null
+
+# Where the records are kept: empty for the SQLite file ikrar.db in this folder, or a PostgreSQL
+# address postgresql://USER@HOST:5432/DBNAME (the password is kept in database.pass, 0600, or
+# comes from PGPASSWORD / ~/.pgpass; IKRAR_DATABASE_URL overrides this setting).
+# Tempat data disimpan: kosong untuk berkas SQLite ikrar.db di folder ini, atau alamat PostgreSQL.
+database: {database}
 """
+PASSWORD_NAME = "database.pass"
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Config:
     extra_template_dirs: list[Path] = field(default_factory=list)
     include_name: bool = True
     verify_url: str | None = None
+    database: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,6 +155,7 @@ def load_config(path: Path) -> Config:
         )
     cfg.include_name = include
     cfg.verify_url = need_str("receipt.verify_url", _get(data, "receipt.verify_url"))
+    cfg.database = need_str("database", data.get("database")) or None
     return cfg
 
 
@@ -192,7 +201,16 @@ class Workspace:
 
     @classmethod
     def exists(cls, root: Path) -> bool:
-        return (root / CONFIG_NAME).is_file() and (root / DB_NAME).is_file()
+        if not (root / CONFIG_NAME).is_file():
+            return False
+        return (root / DB_NAME).is_file() or bool(os.environ.get("IKRAR_DATABASE_URL")) or bool(
+            load_config(root / CONFIG_NAME).database
+        )
+
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL address ($IKRAR_DATABASE_URL, else ikrar.yaml), or None for SQLite."""
+        return os.environ.get("IKRAR_DATABASE_URL") or self.config.database
 
     @classmethod
     def open(cls, root: Path) -> Workspace:
@@ -216,6 +234,7 @@ class Workspace:
         timezone: str,
         language: str,
         force: bool = False,
+        database: str | None = None,
     ) -> Workspace:
         """Create the folder, the commented config and the database (idempotent for the db)."""
         tz = parse_zone(timezone)
@@ -239,7 +258,11 @@ class Workspace:
             dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)
             return dumped.strip().removesuffix("...").strip()
 
+        from .dbsetup import check_database_url, save_password
+
+        stored_url = check_database_url(database) if database else None
         text = CONFIG_TEMPLATE.format(
+            database=q(stored_url or ""),
             institution=q(institution),
             code=q(code),
             unit=q(unit or ""),
@@ -247,6 +270,8 @@ class Workspace:
             language=q(language),
         )
         atomic_write_text(root / CONFIG_NAME, text)
+        if database:
+            save_password(root / PASSWORD_NAME, database)
         ws = cls(root, load_config(root / CONFIG_NAME))
         store = ws.store
         with store.transaction() as conn:
@@ -259,7 +284,13 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_path)
+            from .pgstore import open_store
+
+            url = self.database_url
+            password = (self.root / PASSWORD_NAME).read_text(encoding="utf-8").strip() if url and (
+                self.root / PASSWORD_NAME
+            ).is_file() else None
+            self._store = open_store(url, self.db_path, password)
         return self._store
 
     def close(self) -> None:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from engines import engine, pytest_generate_tests  # noqa: F401 - fixture and hook: both storage engines
 
 from ikrar_cli.i18n import set_language
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> Path:  # noqa: F811
     """Point the workspace at tmp_path; clear variables that would leak from the machine."""
     home = tmp_path / "home"
     monkeypatch.setenv("IKRAR_HOME", str(home))

@@ -61,6 +61,11 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
 
 def assert_write_transaction_open(db: Path) -> None:
     """Another process holds the database's write lock: the child is inside its transaction."""
+    if os.environ.get("IKRAR_DATABASE_URL"):  # the PostgreSQL run of the test (tests/engines.py)
+        from engines import assert_pg_write_lock_held
+
+        assert_pg_write_lock_held()
+        return
     conn = sqlite3.connect(db, timeout=0, isolation_level=None)
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
@@ -71,6 +76,10 @@ def assert_write_transaction_open(db: Path) -> None:
 
 def dump(db: Path) -> list[str]:
     """Every committed row of the database as SQL text (what another reader sees now)."""
+    if os.environ.get("IKRAR_DATABASE_URL"):  # the PostgreSQL run of the test (tests/engines.py)
+        from engines import dump_db
+
+        return dump_db(db.parent)
     conn = sqlite3.connect(db)
     try:
         return list(conn.iterdump())

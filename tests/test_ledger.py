@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from engines import connect_db, connect_store, open_test_store
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -120,7 +120,7 @@ def test_checkpoint_note_format_and_key_hash() -> None:
 
 
 def _ledger(tmp_path: Path, n: int) -> tuple[Store, Ledger]:
-    store = Store(tmp_path / "l.db")
+    store = open_test_store(tmp_path / "l.db")
     lg = Ledger(store)
     with store.transaction() as conn:
         lg.ensure_log(conn, log_id="L", origin=ORIGIN, public_key=PUB, key_name=ORIGIN)
@@ -143,7 +143,7 @@ def test_inclusion_proof_text_round_trip(tmp_path: Path) -> None:
 
 
 def _tamper(store: Store, sql: str, *args: object) -> None:
-    conn = sqlite3.connect(store.path)
+    conn = connect_store(store)
     conn.execute(sql, args)
     conn.commit()
     conn.close()
@@ -220,8 +220,9 @@ def test_four_processes_append_without_gaps_or_duplicates(tmp_path: Path) -> Non
     store, lg = _ledger(tmp_path, 0)
     store.close()
     code = (
-        "import sys\nfrom pathlib import Path\nfrom ikrar_cli.store import Store\nfrom ikrar_cli.ledger import Ledger\n"
-        "s = Store(Path(sys.argv[1])); lg = Ledger(s)\n"
+        "import os, sys\nfrom pathlib import Path\nfrom ikrar_cli.pgstore import open_store\n"
+        "from ikrar_cli.ledger import Ledger\n"
+        "s = open_store(os.environ.get('IKRAR_DATABASE_URL'), Path(sys.argv[1])); lg = Ledger(s)\n"
         "for i in range(150):\n"
         "    with s.transaction() as c:\n"
         "        lg.append(c, 'L', lambda idx: b'p%s-%d' % (sys.argv[2].encode(), i))\n"
@@ -233,7 +234,7 @@ def test_four_processes_append_without_gaps_or_duplicates(tmp_path: Path) -> Non
         for p in range(4)
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
-    store = Store(tmp_path / "l.db")
+    store = open_test_store(tmp_path / "l.db")
     idx = [r[0] for r in store.conn.execute("SELECT idx FROM ledger_entries WHERE log_id = 'L' ORDER BY idx")]
     assert idx == list(range(600))
     assert Ledger(store).verify_log("L").ok
@@ -253,7 +254,7 @@ def test_ledger_verify_cli_reports_tampering(ikrar, tmp_path: Path) -> None:
     assert ikrar("ledger", "checkpoint", env={"IKRAR_PASSPHRASE": "rahasia-uji"}).exit_code == 0
     r = ikrar("ledger", "verify", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["valid"] is True
-    conn = sqlite3.connect(home / "ikrar.db")
+    conn = connect_db(home)
     leaves = conn.execute("SELECT idx, leaf FROM ledger_entries ORDER BY idx").fetchall()
     conn.execute(
         "UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE idx = 0", (leaves[1][1], leaf_hash(leaves[1][1]))
@@ -272,7 +273,7 @@ def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path:
     from ikrar_cli.receipt import receipt_from_cose, sign_receipt
 
     home = setup_terminal(ikrar, tmp_path)
-    conn = sqlite3.connect(home / "ikrar.db")
+    conn = connect_db(home)
     (leaf,) = conn.execute("SELECT leaf FROM ledger_entries WHERE idx = 1").fetchone()  # 0: the session record
     original = receipt_from_cose(bytes(leaf))
     intruder = Ed25519PrivateKey.generate()
@@ -310,7 +311,7 @@ def test_ledger_verify_catches_edited_attestation_rows(ikrar, tmp_path: Path, ed
 
     home = setup_terminal(ikrar, tmp_path)
     assert ikrar("ledger", "verify").exit_code == 0
-    conn = sqlite3.connect(home / "ikrar.db")
+    conn = connect_db(home)
     conn.execute(edit)
     conn.commit()
     r = ikrar("--lang", "en", "ledger", "verify", "--json")

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from engines import central_db_args, connect_db
 
 from ikrar_cli.demo import write_sample_roster
 from ikrar_cli.receipt import decode_receipt, sign_receipt
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre runs on each engine (tests/engines.py)
 
 
 class Site:
@@ -31,7 +33,7 @@ class Site:
         return r
 
     def db(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.home / "ikrar.db")
+        return connect_db(self.home)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     roster = tmp_path / "roster.csv"
     nips = write_sample_roster(roster, 12)
     central = Site(ikrar, tmp_path / "central")
-    central("init", "--institution", "BKPSDM Uji", "--code", "UJI", "--timezone", "WITA")
+    central("init", "--institution", "BKPSDM Uji", "--code", "UJI", "--timezone", "WITA", *central_db_args())
     central("key", "init-authority")
     central("roster", "import", str(roster))
     terminals = []

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from engines import connect_db
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ ROWS = (
 
 
 def officers(home: Path) -> list[tuple]:
-    conn = sqlite3.connect(home / "ikrar.db")
+    conn = connect_db(home)
     return conn.execute(
         "SELECT officer_id, name, gelar_depan, gelar_belakang, position, unit_code, active "
         "FROM officers ORDER BY officer_id"
@@ -399,4 +399,4 @@ def test_duplicate_far_apart_is_found_without_holding_every_id(ikrar, workspace:
     r = ikrar("roster", "import", str(f), "--skip-invalid", "--rejects", str(rejects))
     assert r.exit_code == 0
     assert len(rejects.read_text(encoding="utf-8-sig").splitlines()) == 2
-    assert sqlite3.connect(workspace / "ikrar.db").execute("SELECT COUNT(*) FROM officers").fetchone() == (len(ids),)
+    assert connect_db(workspace).execute("SELECT COUNT(*) FROM officers").fetchone() == (len(ids),)

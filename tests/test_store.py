@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from engines import connect_store, open_test_store
 
 from ikrar_cli.errors import StorageError
 from ikrar_cli.migrations import known_migrations
@@ -14,28 +15,29 @@ from ikrar_cli.store import Store
 
 def test_migrations_are_named_recorded_and_applied_once(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
-    with Store(db) as store:
+    with open_test_store(db) as store:
         applied = [r[0] for r in store.conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
     assert applied == sorted(name for name, _m in known_migrations())
-    with Store(db) as store:  # reopening applies nothing twice
+    with open_test_store(db) as store:  # reopening applies nothing twice
         count = store.conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0]
     assert count == len(applied)
 
 
 def test_database_from_a_newer_ikrar_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
-    Store(db).close()
-    conn = sqlite3.connect(db)
+    store = open_test_store(db)
+    conn = connect_store(store)
+    store.close()
     conn.execute("INSERT INTO schema_migrations VALUES ('9999_future', 0)")
     conn.commit()
     conn.close()
     with pytest.raises(StorageError) as info:
-        Store(db)
+        open_test_store(db)
     assert "9999_future" in info.value.message
 
 
 def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
-    with Store(tmp_path / "x.db") as store:
+    with open_test_store(tmp_path / "x.db") as store:
         with pytest.raises(RuntimeError), store.transaction() as conn:
             store.set_meta(conn, "a", "1")
             raise RuntimeError("boom")
@@ -45,11 +47,13 @@ def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
         assert store.get_meta("a") == "2"
 
 
+@pytest.mark.sqlite_only
 def test_unwritable_location_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         Store(tmp_path / "missing" / "x.db")
 
 
+@pytest.mark.sqlite_only
 def test_migration_0006_upgrades_a_workspace_with_attestations(tmp_path: Path) -> None:
     """A database made before 0006 gets each attestation's revocation id; a damaged row gets none."""
     import sys

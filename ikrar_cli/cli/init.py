@@ -26,20 +26,36 @@ from .output import emit_json, say
     help=_("Time zone: WIB, WITA or WIT (or Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"),
 )
 @click.option("--force", is_flag=True, help=_("Rewrite ikrar.yaml if the workspace exists"))
+@click.option(
+    "--database",
+    default=None,
+    metavar="URL",
+    help=_("Keep the records in PostgreSQL (postgresql://USER@HOST/DBNAME) instead of SQLite"),
+)
 @json_option
 @pass_app
-def init(app: AppContext, institution: str, code: str, unit: str | None, tz: str, force: bool) -> None:
+def init(
+    app: AppContext, institution: str, code: str, unit: str | None, tz: str, force: bool, database: str | None
+) -> None:
     from ..workspace import Workspace
 
     ws = Workspace.init(
-        app.home, institution=institution, code=code, unit=unit, timezone=tz, language=app.lang, force=force
+        app.home,
+        institution=institution,
+        code=code,
+        unit=unit,
+        timezone=tz,
+        language=app.lang,
+        force=force,
+        database=database,
     )
     if app.json:
         emit_json(
             {
                 "home": str(ws.root),
                 "config": str(ws.config_path),
-                "database": str(ws.db_path),
+                "database": str(ws.store.path) if ws.store.engine != "sqlite" else str(ws.db_path),
+                "engine": ws.store.engine,
                 "timezone": ws.config.timezone,
             }
         )
