@@ -15,6 +15,13 @@ from test_recitation import PASS, setup_terminal
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def default_signals() -> None:
+    """In the kiosk child: Ctrl-C and hang-up act as on an operator's terminal, even when the test run
+    itself was started with them ignored (nohup, a background job, some CI runners)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def spawn(home: Path, *extra: str, rows: int = 24, lang: str = "en") -> pexpect.spawn:
     env = dict(
         os.environ,
@@ -34,6 +41,7 @@ def spawn(home: Path, *extra: str, rows: int = 24, lang: str = "en") -> pexpect.
         timeout=120,  # a bound for a hung kiosk only; every step waits for its prompt
         dimensions=(rows, 80),
         cwd=str(ROOT),
+        preexec_fn=default_signals,
     )
     return child
 
@@ -170,6 +178,7 @@ def test_wrong_passphrase_is_refused_before_the_loop(home: Path) -> None:
         encoding="utf-8",
         timeout=120,  # a bound for a hung kiosk only; every step waits for its prompt
         cwd=str(ROOT),
+        preexec_fn=default_signals,
     )
     k.expect("Wrong passphrase")
     k.expect(pexpect.EOF)
