@@ -42,7 +42,7 @@ profile:
       - {role: Pimpinan Apel, name: "H. Muhammad Amir, S.Sos.", nip: "197001011990031001", position: Sekretaris Daerah}
       - {role: Pembuat Berita Acara, name: "Rahmawati, S.E.", nip: "198203032006042009", position: Analis SDM Aparatur}
   unit_heads:
-    DK: {name: "dr. Ahmad Yani, M.Kes.", nip: "198609262015051001", position: Kepala Dinas Kesehatan}
+    DINKES: {name: "dr. Ahmad Yani, M.Kes.", nip: "198609262015051001", position: Kepala Dinas Kesehatan}
 """
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember"]  # fmt: skip
@@ -109,6 +109,14 @@ def build_office(ikrar, tmp_path: Path, *, close: bool = True) -> dict:  # type:
     roster.write_text(ROSTER, encoding="utf-8")
     r = ikrar("roster", "import", str(roster))
     assert r.exit_code == 0, r.stderr
+    # reports read the signed roster snapshot (docs/compliance.md): everyone listed since yesterday
+    from datetime import date, timedelta
+
+    from ikrar_cli.compliance import today_in
+
+    day = (date.fromisoformat(today_in("Asia/Makassar")) - timedelta(days=1)).isoformat()
+    r = ikrar("roster", "publish", "--as-of", day, env=PASS)
+    assert r.exit_code == 0, r.stderr
     r = ikrar("session", "open", "--pledge", "pilkada-2024", "--title", "Apel Ikrar Netralitas ASN",
               "--location", "Halaman Kantor Bupati Jeneponto", "--force", "--reason", "uji")  # fmt: skip
     assert r.exit_code == 0, r.stderr
@@ -121,6 +129,10 @@ def build_office(ikrar, tmp_path: Path, *, close: bool = True) -> dict:  # type:
     collective = [json.loads(line) for line in r.stdout.splitlines() if '"receipt"' in line]
     if close:
         assert ikrar("session", "close", "1", env=PASS).exit_code == 0
+    else:
+        assert ikrar("ledger", "checkpoint", env=PASS).exit_code == 0
+    # a report counts what signed checkpoints cover, against a signed bundle
+    assert ikrar("trust", "export", env=PASS).exit_code == 0
     return {"home": home, "individual": individual, "collective": collective, "tmp": tmp_path}
 
 

@@ -126,7 +126,7 @@ def test_minutes_of_a_closed_session(ikrar, office) -> None:  # type: ignore[no-
         "Apel Ikrar Netralitas ASN",
         "Sebanyak 5 pegawai berikrar dalam sesi ini (1 dengan konfirmasi perorangan, 4 dengan ikrar bersama)",
         "Dinas Pemberdayaan Perempuan dan Perlindungan Anak",
-        "ukuran: 5",
+        "ukuran: 7",  # the session's open record, 5 receipts and its close record
         "Pimpinan Apel,",
         "Pembuat Berita Acara,",
         "NIP. 198203032006042009",
@@ -164,9 +164,9 @@ def test_follow_up_letters_lists_xlsx_and_index(ikrar, office) -> None:  # type:
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     units = {u["unit"]: u for u in data["units"]}
-    assert set(units) == {"DK", "DPMD", "DPPPA"}  # Dinas Pendidikan: everyone pledged
-    assert units["DK"]["missing"] == 2
-    text = squash("\n".join(pdf_text(Path(units["DK"]["pdf"]))))
+    assert set(units) == {"DINKES", "DPMD", "DP3A"}  # Dinas Pendidikan: everyone pledged
+    assert units["DINKES"]["missing"] == 2
+    text = squash("\n".join(pdf_text(Path(units["DINKES"]["pdf"]))))
     for needle in (
         "NOTA DINAS",
         "Kepada Yth.",
@@ -187,14 +187,14 @@ def test_follow_up_letters_lists_xlsx_and_index(ikrar, office) -> None:  # type:
     assert "Ahmad Yani" not in text.split("DAFTARPEGAWAI")[1]  # pledged: not on the list
     from openpyxl import load_workbook
 
-    ws = load_workbook(units["DK"]["xlsx"]).worksheets[0]
+    ws = load_workbook(units["DINKES"]["xlsx"]).worksheets[0]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == ["No.", "NIP / ID", "Nama", "Jabatan", "Status", "Paraf", "Keterangan"]
     assert [r[1] for r in rows[1:]] == ["199001012015032002", "199203042019031005"]
     index = (folder / "index.csv").read_text(encoding="utf-8-sig").splitlines()
     assert index[0].split(";")[:3] == ["Kode unit", "Unit", "Belum"]
-    assert "DK;Dinas Kesehatan;2;0;tindak-lanjut-DK.pdf;tindak-lanjut-DK.xlsx" in index
-    render(Path(units["DK"]["pdf"]), "follow-up")
+    assert "DINKES;Dinas Kesehatan;2;0;tindak-lanjut-DINKES.pdf;tindak-lanjut-DINKES.xlsx" in index
+    render(Path(units["DINKES"]["pdf"]), "follow-up")
     r = ikrar("--lang", "en", "report", "follow-up", "--pledge", "pilkada-2024", "--out", str(folder),
               "--deadline", "2001-01-01")  # fmt: skip
     assert r.exit_code == 2 and "in the past" in r.stderr
@@ -212,7 +212,7 @@ def test_collective_pdf_is_a_compact_list_per_unit(ikrar, office) -> None:  # ty
     r = ikrar("attest", "--session", "2", "--attendance", str(hadir), "--pdf", str(out), env=PASS)
     assert r.exit_code == 0, r.stderr
     pages = pdf_text(out)
-    assert len(pages) == 3  # one page per unit (DK, DPMD, DPPPA), rows side by side
+    assert len(pages) == 3  # one page per unit (DINKES, DPMD, DP3A), rows side by side
     assert "DAFTAR TANDA TERIMA IKRAR" in pages[0] and "Dinas Kesehatan" in pages[0]
     assert "Drs. Nur Aisyah, M.Si." in pages[0] and "dr. Zainal Abidin" in pages[0]
     assert len(verified(ikrar, out)) == 4
@@ -248,8 +248,8 @@ def test_compliance_pdf_full_names_sorted_without_titles_page_per_unit_signature
     assert "…" not in "".join(pages) and "Pemberday..." not in text
     # a page of its own for each unit with staff missing
     lists = [p for p in pages if "belum berikrar," in p]
-    assert len(lists) == 3 and all(sum(u in squash(p) for u in ("DK-", "DPMD-", "DPPPA-")) == 1 for p in lists)
-    dk = squash(next(p for p in lists if "DK-" in squash(p)))
+    assert len(lists) == 3 and all(sum(u in squash(p) for u in ("DINKES-", "DPMD-", "DP3A-")) == 1 for p in lists)
+    dk = squash(next(p for p in lists if "DINKES-" in squash(p)))
     assert dk.index("NurAisyah") < dk.index("ZainalAbidin")
     assert squash("5 dari 9 pegawai sudah berikrar (55,6%)") in text
     for needle in ("Jeneponto, ", "Mengetahui,", "Kepala BKPSDM Kabupaten Jeneponto", "Drs. H. Muhammad Syarif, M.Si.",
@@ -264,7 +264,7 @@ def test_compliance_csv_indonesian_dialect_and_all_names(ikrar, office) -> None:
     assert r.exit_code == 0, r.stderr
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     assert rows[0][0] == "Kode unit" and rows[0][-1] == "Pegawai yang belum berikrar"
-    dk = next(r for r in rows if r[0] == "DK")
+    dk = next(r for r in rows if r[0] == "DINKES")
     assert dk[6] == "50,0"  # decimal comma
     assert dk[-1] == "Drs. Nur Aisyah, M.Si. (199001012015032002); dr. Zainal Abidin (199203042019031005)"
     assert rows[-1][6] == "55,6"
@@ -277,7 +277,7 @@ def test_compliance_csv_indonesian_dialect_and_all_names(ikrar, office) -> None:
 
     summary = load_workbook(xl).worksheets[0]
     names = {summary.cell(i, 1).value: summary.cell(i, 10).value for i in range(2, summary.max_row + 1)}
-    assert names["DPPPA"] == "Wahyuni (198806072014022008)"
+    assert names["DP3A"] == "Wahyuni (198806072014022008)"
 
 
 def test_babel_dates_and_decimals() -> None:

@@ -135,7 +135,7 @@ def test_ticket_bytes_hold_the_receipt_and_a_native_qr_command(ikrar, office) ->
     out = office["tmp"] / "printer.bin"
     print_ticket(parse_printer(f"escpos:file:{out}"), ticket_for(ws, att, PledgeLibrary.load().get("pilkada-2024")))
     data = out.read_bytes()
-    for text in (b"BKPSDM Kabupaten Jeneponto", b"Ahmad Yani", b"198609262015051001", b"DK", b"pilkada-2024@1"):
+    for text in (b"BKPSDM Kabupaten Jeneponto", b"Ahmad Yani", b"198609262015051001", b"DINKES", b"pilkada-2024@1"):
         assert text in data, text
     # GS ( k, function 180 (store data): pL pH 31 80 48 + the receipt; then print (function 181)
     store = b"\x1d(k" + (len(a["receipt"]) + 3).to_bytes(2, "little") + b"1P0" + a["receipt"].encode()
