@@ -27,6 +27,7 @@ SQLite                         PostgreSQL
 ``strftime('%s','now')``       ``CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)``
 ``unixepoch()``                the same
 ``max(a, b)`` / ``min(a, b)``  ``GREATEST(a, b)`` / ``LEAST(a, b)``
+``hex(b)``                     ``upper(encode(b, 'hex'))``
 ``json_array(..)``             ``json_build_array(..)``
 ``json_group_array(x)``        ``'[' || string_agg(CAST(x AS TEXT), ',') || ']'``
 ``FROM (SELECT ..)``            ``FROM (SELECT ..) AS _ikrar_subN`` (PostgreSQL < 16 wants a name)
@@ -189,7 +190,7 @@ def _top_level_commas(inner: str) -> list[int]:
     return out
 
 
-_CALL = re.compile(r"\b(group_concat|json_group_array|json_array|max|min)\s*\(", re.I)
+_CALL = re.compile(r"\b(group_concat|json_group_array|json_array|hex|max|min)\s*\(", re.I)
 
 
 def _rewrite_calls(sql: str) -> str:
@@ -219,6 +220,8 @@ def _rewrite_calls(sql: str) -> str:
             out.append(f"string_agg(CAST({arg.strip()} AS TEXT), {sep.strip()})")
         elif name == "json_group_array":  # compact '[r1,r2]' as SQLite writes it; NULL for no rows
             out.append(f"'[' || string_agg(CAST({inner.strip()} AS TEXT), ',') || ']'")
+        elif name == "hex":  # of a BLOB: upper-case, as SQLite
+            out.append(f"upper(encode({inner}, 'hex'))")
         elif name == "json_array":
             out.append(f"json_build_array({inner})")
         elif commas:
