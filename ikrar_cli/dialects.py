@@ -27,6 +27,11 @@ SQLite                         PostgreSQL
 ``strftime('%s','now')``       ``CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)``
 ``unixepoch()``                the same
 ``max(a, b)`` / ``min(a, b)``  ``GREATEST(a, b)`` / ``LEAST(a, b)``
+``hex(b)``                     ``upper(encode(b, 'hex'))``
+``json_array(..)``             ``json_build_array(..)``
+``json_group_array(x)``        ``'[' || string_agg(CAST(x AS TEXT), ',') || ']'``
+``FROM (SELECT ..)``            ``FROM (SELECT ..) AS _ikrar_subN`` (PostgreSQL < 16 wants a name)
+``rowid`` of ``staging``       its ``row`` column (the file row: insertion order, integral)
 ``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED``
 other ``PRAGMA``               nothing (returns no rows)
 =============================  ==================================================
@@ -120,8 +125,9 @@ _FUNCS = [
     (re.compile(r"\binstr\s*\(", re.I), "strpos("),
     (re.compile(r"\bunixepoch\s*\(\s*\)", re.I), "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)"),
     (re.compile(r"\btemp\.", re.I), "pg_temp."),
-    (re.compile(r"\browid\b", re.I), "ctid"),  # only for ordering by insertion (ORDER BY ..., rowid)
 ]
+_ROWID = re.compile(r"\browid\b", re.I)
+_STAGING = re.compile(r"\bstaging\b", re.I)
 _STRFTIME_NOW = re.compile(r"\bstrftime\s*\(\s*'%s'\s*,\s*'now'\s*\)", re.I)
 _INSERT_OR_IGNORE = re.compile(r"^(\s*)INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)\s*(=\s*(\w+))?\s*;?\s*$", re.I)
@@ -137,6 +143,13 @@ def _code_rules(text: str, ddl: bool) -> str:
     for pattern, repl in _FUNCS:
         text = pattern.sub(repl, text)
     return text
+
+
+def _rowid(sql: str) -> str:
+    """``rowid``: the staging table's file row (an integer range/order, as SQLite's rowid there);
+    elsewhere ``ctid``, only for ordering by insertion (ORDER BY ..., rowid)."""
+    repl = "row" if _STAGING.search(sql) else "ctid"
+    return _map_code(sql, lambda t: _ROWID.sub(repl, t))
 
 
 def _find_close(sql: str, open_at: int) -> int:
@@ -177,7 +190,7 @@ def _top_level_commas(inner: str) -> list[int]:
     return out
 
 
-_CALL = re.compile(r"\b(group_concat|max|min)\s*\(", re.I)
+_CALL = re.compile(r"\b(group_concat|json_group_array|json_array|hex|max|min)\s*\(", re.I)
 
 
 def _rewrite_calls(sql: str) -> str:
@@ -205,11 +218,42 @@ def _rewrite_calls(sql: str) -> str:
         if name == "group_concat":
             arg, sep = (inner, "','") if not commas else (inner[: commas[0]], inner[commas[0] + 1 :])
             out.append(f"string_agg(CAST({arg.strip()} AS TEXT), {sep.strip()})")
+        elif name == "json_group_array":  # compact '[r1,r2]' as SQLite writes it; NULL for no rows
+            out.append(f"'[' || string_agg(CAST({inner.strip()} AS TEXT), ',') || ']'")
+        elif name == "hex":  # of a BLOB: upper-case, as SQLite
+            out.append(f"upper(encode({inner}, 'hex'))")
+        elif name == "json_array":
+            out.append(f"json_build_array({inner})")
         elif commas:
             out.append(("GREATEST(" if name == "max" else "LEAST(") + inner + ")")
         else:
             out.append(f"{m.group(1)}({inner})")
         pos = close + 1
+
+
+_FROM_SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*(SELECT|WITH)\b", re.I)
+_NOT_ALIAS = re.compile(
+    r"\s*($|\)|;|,|(WHERE|GROUP|ORDER|LIMIT|UNION|EXCEPT|INTERSECT|JOIN|LEFT|INNER|CROSS|ON|HAVING|WINDOW|RETURNING)\b)",
+    re.I,
+)
+
+
+def _alias_subqueries(sql: str) -> str:
+    """``FROM (SELECT ...)`` without a name gets one (PostgreSQL before 16 requires it)."""
+    out, pos, n = [], 0, 0
+    for m in _FROM_SUBQUERY.finditer(sql):
+        if m.start() < pos or _inside_literal(sql, m.start()):
+            continue
+        open_at = sql.index("(", m.start())
+        close = _find_close(sql, open_at)
+        if close < 0:
+            break
+        if _NOT_ALIAS.match(sql, close + 1):
+            n += 1
+            out.append(sql[pos : close + 1] + f" AS _ikrar_sub{n}")
+            pos = close + 1
+    out.append(sql[pos:])
+    return "".join(out)
 
 
 def _inside_literal(sql: str, at: int) -> bool:
@@ -245,6 +289,8 @@ def to_postgres(sql: str, named: bool = False) -> str:
         sql = _INSERT_OR_IGNORE.sub(r"\1INSERT INTO", sql, count=1)
     ddl = bool(_DDL.match(sql))
     sql = _map_code(sql, lambda t: _code_rules(t, ddl))
+    sql = _rowid(sql)
+    sql = _alias_subqueries(sql)
     sql = _STRFTIME_NOW.sub("CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)", sql)
     sql = _rewrite_calls(sql)
     if ignore and not re.search(r"\bON\s+CONFLICT\b", sql, re.I):

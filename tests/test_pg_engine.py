@@ -43,6 +43,16 @@ def test_sqlite_sql_is_rewritten_for_postgresql() -> None:
     assert to_postgres("SELECT row FROM temp.rejects ORDER BY row, rowid") == (
         "SELECT row FROM pg_temp.rejects ORDER BY row, ctid"
     )
+    assert to_postgres(
+        "SELECT COUNT(*), json_group_array(json_array(a, b)) FROM (SELECT a, b FROM staging s "
+        "WHERE s.rowid > ? ORDER BY s.rowid)"
+    ) == (
+        "SELECT COUNT(*), '[' || string_agg(CAST(json_build_array(a, b) AS TEXT), ',') || ']' FROM (SELECT a, b "
+        "FROM staging s WHERE s.row > %s ORDER BY s.row) AS _ikrar_sub1"
+    )
+    assert to_postgres("SELECT lower(hex(kid)) FROM (SELECT kid FROM keys) k") == (
+        "SELECT lower(upper(encode(kid, 'hex'))) FROM (SELECT kid FROM keys) k"
+    )
     assert to_postgres("PRAGMA defer_foreign_keys = ON") == "SET CONSTRAINTS ALL DEFERRED"
     assert to_postgres("PRAGMA journal_mode = WAL") == ""
     assert to_postgres("CREATE TABLE x (a INTEGER) WITHOUT ROWID") == "CREATE TABLE x (a BIGINT)"
@@ -75,7 +85,7 @@ def test_migrate_to_copies_verifies_and_switches(ikrar, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["verified"] is True and {t: out["tables"][t] for t in sqlite_counts} == sqlite_counts
-    assert sum(out["logs"].values()) == sqlite_counts["ledger_entries"] == 2
+    assert sum(out["logs"].values()) == sqlite_counts["ledger_entries"] == 3  # two attestations and the session record
     config = (home / "ikrar.yaml").read_text()
     password = urlsplit(_pg_url()).password
     assert f"database: {redact_url(_pg_url()).replace(':***', '')}" in config
@@ -128,7 +138,7 @@ def test_parallel_merges_and_imports_never_lose_or_duplicate(world, tmp_path: Pa
     procs = [subprocess.Popen(c, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in cmds]
     results = [(p.wait(timeout=600), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
     assert [code for code, _err in results] == [0] * len(cmds), results
-    assert counts(central) == (9, 9, 7)  # 4 + 3 + 2 entries, each once; officers D and A twice
+    assert counts(central) == (12, 9, 7)  # 4 + 3 + 2 attestations and a session record per terminal, each once
     db = central.db()
     assert db.execute("SELECT COUNT(*) FROM merge_runs").fetchone()[0] == 6
     assert db.execute("SELECT COUNT(*), COUNT(DISTINCT officer_id) FROM officers").fetchone() == (312, 312)
