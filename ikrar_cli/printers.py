@@ -102,6 +102,16 @@ def _open(spec: PrinterSpec) -> Any:
     return p
 
 
+def _printer_errors() -> tuple[type[BaseException], ...]:
+    """What a printer can fail with: pyusb's and pyserial's errors are OSErrors, escpos has its own."""
+    base: tuple[type[BaseException], ...] = (OSError, ImportError, ValueError, RuntimeError)
+    try:
+        from escpos.exceptions import Error as EscposError
+    except ImportError:
+        return base
+    return (*base, EscposError)
+
+
 def print_ticket(spec: PrinterSpec, t: Ticket) -> None:
     """Print one receipt ticket; every failure becomes one StorageError naming the printer."""
     try:
@@ -132,7 +142,7 @@ def print_ticket(spec: PrinterSpec, t: Ticket) -> None:
             p.close()
     except StorageError:
         raise
-    except Exception as exc:  # noqa: BLE001 - USB, serial, socket and escpos errors all mean "printer failed"
+    except _printer_errors() as exc:  # USB, serial, socket and escpos errors all mean "printer failed"
         reason = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library wrote
         hint = _("check that the printer is on, connected and has paper; the receipt is kept in the ledger")
         if isinstance(exc, ImportError) or "pyusb" in reason.lower() or "pyserial" in reason.lower():

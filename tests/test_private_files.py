@@ -135,7 +135,9 @@ def test_kiosk_slip_for_a_hostile_internal_id_stays_in_the_slip_folder(ikrar, tm
     k.expect("Press Enter for the next officer")
     k.sendline("")
     k.expect("Type or scan the NIP")
-    k.sendline("")
+    k.sendline("SELESAI")  # a deliberate quit (an empty line no longer closes the kiosk)
+    k.expect(r"\(y/N\)")
+    k.sendline("y")
     k.expect(pexpect.EOF)
     written = list(tmp_path.rglob("*.pdf"))
     assert len(written) == 1 and written[0].parent == slips, written

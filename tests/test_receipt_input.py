@@ -135,12 +135,12 @@ def test_old_bundle_without_a_zone_reads_as_wib_and_a_bad_zone_is_refused(tmp_pa
 def test_bundle_whose_pledge_text_does_not_match_its_digest_is_refused(tmp_path: Path) -> None:
     b = h.bundle()
     digest, info = next(iter(b.pledges.items()))
-    altered = dict(info, canonical=dict(info["canonical"], title="Judul yang diubah"))
+    altered = replace(info, canonical=dict(info.canonical, title="Judul yang diubah"))
     bad = replace(b, pledges={**b.pledges, digest: altered})
     auth = h.authority()
     data = signed_bundle_file(bad, auth.sign, key_id(raw_public(auth)))
     with pytest.raises(TrustError, match="digest"):
         parse_bundle_bytes(data, "b.json", [fingerprint(raw_public(auth))])
-    relabelled = replace(b, pledges={**b.pledges, digest: dict(info, version=info["version"] + 1)})
+    relabelled = replace(b, pledges={**b.pledges, digest: replace(info, version=info.version + 1)})
     with pytest.raises(TrustError, match="digest"):
         parse_bundle_bytes(signed_bundle_file(relabelled, auth.sign, key_id(raw_public(auth))), "b.json", None)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
+from .options import out_dir_option
 from .output import emit_json, say
 
 
@@ -18,7 +19,7 @@ from .output import emit_json, say
     help=_("For every unit with officers still missing: a cover letter to its head and the list (PDF and XLSX)."),
 )
 @click.option("--pledge", "pledge_ref", required=True, help=_("Pledge ID (any version) or ID@VERSION"))
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help=_("Folder to write into"))
+@out_dir_option(N_("Folder to write into"), required=True)
 @click.option("--deadline", default=None, help=_("Make-up deadline (YYYY-MM-DD; default: in 7 days)"))
 @click.option("--unit", default=None, help=_("Only this unit (code or name)"))
 @click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD)"))
@@ -40,20 +41,18 @@ def follow_up(
     from ..documents.profile import local_date, long_date, workspace_profile
     from ..errors import UsageError
     from ..store import now
+    from ..zones import parse_user_date
 
     ws = app.workspace()
     generated = now()
     today = local_date(generated, ws.config.timezone)
-    try:
-        until = date.fromisoformat(deadline) if deadline else today + timedelta(days=7)
-    except ValueError:
-        raise UsageError(_("--deadline {value!r} is not a date", value=deadline), _("write YYYY-MM-DD")) from None
+    until = parse_user_date(deadline, "--deadline") if deadline else today + timedelta(days=7)
     if until < today:
         raise UsageError(_("--deadline {value} is in the past", value=until), _("give a later date"))
     # the same figures as 'report compliance': a pure function of signed inputs (docs/compliance.md)
     inputs = gather(ws, pledge_ref, as_of or today_in(ws.config.timezone), unit=unit)
     rep = compute(ws, inputs).report
-    day = date.fromisoformat(inputs.as_of)
+    day = parse_user_date(inputs.as_of, "--as-of")
     profile = workspace_profile(ws)
     seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Follow-up of the neutrality pledge"))
     written = write_follow_up(

@@ -6,15 +6,16 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
+from .options import out_file_option
 from .output import emit_json, say
 
 
 @click.command(help=_("Write the minutes (berita acara) of a closed apel session as a PDF."))
 @click.argument("session_id", type=int)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help=_("PDF file to write"))
+@out_file_option(N_("PDF file to write"), required=True)
 @click.option("--leader", default=None, help=_("Who led the apel (default: the first signatory of the minutes)"))
 @seal_options
 @json_option
@@ -48,7 +49,7 @@ def minutes(
 
 @click.command(help=_("Write a session's receipts as a compact list per unit (one row and a small QR per officer)."))
 @click.argument("session_id", type=int)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help=_("PDF file to write"))
+@out_file_option(N_("PDF file to write"), required=True)
 @seal_options
 @json_option
 @pass_app

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
+from .options import out_file_option
 from .output import emit_json, progress, say
 
 
@@ -18,7 +19,7 @@ from .output import emit_json, progress, say
 @click.option("--unit", default=None, help=_("Only this unit (code or name)"))
 @click.option("--session", "session_id", type=int, default=None, help=_("Only officers of this session"))
 @click.option("--all", "everyone", is_flag=True, help=_("Everyone who pledged"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("One combined PDF"))
+@out_file_option(N_("One combined PDF"))
 @click.option(
     "--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help=_("One PDF per officer")
 )

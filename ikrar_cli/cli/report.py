@@ -70,16 +70,15 @@ def compliance(
         elif fmt == "xlsx":
             write_xlsx(rep, out, names=show_all)
         else:
-            from datetime import date
-
             from ..documents.pdfbase import Proof
             from ..documents.profile import long_date, long_datetime, workspace_profile
+            from ..zones import parse_user_date
 
             seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Neutrality pledge compliance report"))
             lines = proof_lines(result.document)
             proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), result.document["digest"], lines[-1])
             write_pdf(rep, out, stamp=long_datetime(now(), ws.config.timezone),
-                      as_of_label=long_date(date.fromisoformat(inputs.as_of)),
+                      as_of_label=long_date(parse_user_date(inputs.as_of, "--as-of")),
                       profile=workspace_profile(ws), proof=proof, seal=seal)  # fmt: skip
         if not app.json:
             say(_("Wrote {path}", path=out))
@@ -110,7 +109,9 @@ def verify_(app: AppContext, report_file: Path) -> None:
     else:
         click.echo(_("MISMATCH: {why}", why=outcome.message))
     if not outcome.match:
-        raise click.exceptions.Exit(1)
+        from .errors import EXIT_INVALID
+
+        raise click.exceptions.Exit(EXIT_INVALID)
 
 
 def _render(rep: Any, stamp: str, show_all: bool) -> None:

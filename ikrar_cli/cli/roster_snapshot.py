@@ -6,15 +6,16 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import emit_json, say
 from .passphrase import get_passphrase, passphrase_option
 
 
 @click.command(help=_("Sign and publish the roster as of a date: who must pledge (authority workspace)."))
 @click.option("--as-of", "as_of", required=True, help=_("The date the roster is valid for (YYYY-MM-DD)"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Also write the file"))
+@out_file_option(N_("Also write the file"))
 @click.option(
     "--joined",
     type=click.Path(path_type=Path, dir_okay=False),

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import emit_json, say
 from .passphrase import get_passphrase, passphrase_option
 
@@ -19,7 +20,7 @@ def terminal() -> None:
 
 @terminal.command(help=_("Sign the provisioning file for a certified terminal (authority workspace)."))
 @click.argument("name")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help=_("File to write"))
+@out_file_option(N_("File to write"), required=True)
 @click.option("--whole", is_flag=True, help=_("The whole roster, even if the terminal serves one unit"))
 @passphrase_option
 @json_option

@@ -83,11 +83,13 @@ def letterhead(pdf: Any, profile: Profile) -> None:
     top = pdf.get_y()
     x0, w = MARGIN, WIDTH
     if profile.logo is not None:
+        from fpdf.errors import FPDFException
+
         from ..errors import InputError
 
         try:
             pdf.image(str(profile.logo), x=MARGIN, y=top, h=22)
-        except Exception as exc:  # noqa: BLE001 - fpdf2/PIL raise many kinds for a bad image
+        except (OSError, ValueError, RuntimeError, FPDFException) as exc:  # PIL's are OSError/ValueError
             raise InputError(
                 _("The letterhead logo {path} cannot be read as an image", path=profile.logo),
                 _("use a PNG or JPEG file"),

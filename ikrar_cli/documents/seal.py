@@ -81,11 +81,12 @@ def seal_pdf(data: bytes, seal: Seal) -> bytes:
     """The PDF with a PAdES B-B signature appended as an incremental update."""
     p12, _key, _cert, _extra = _load(seal)  # precise errors before pyHanko sees the file
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
 
     try:
         signer = signers.SimpleSigner.load_pkcs12_data(p12, [], passphrase=seal.passphrase or None)
-    except Exception as exc:  # noqa: BLE001 - pyHanko raises several kinds for an unusable key
+    except (ValueError, TypeError, KeyError, OSError) as exc:  # an unusable key (SigningError is a ValueError)
         raise InputError(
             _("The seal certificate {path} cannot be used for signing: {reason}", path=seal.p12, reason=exc),
             _("use an RSA or ECDSA certificate with its private key"),
@@ -100,7 +101,7 @@ def seal_pdf(data: bytes, seal: Seal) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         out = signers.sign_pdf(writer, meta, signer=signer)
-    except Exception as exc:  # noqa: BLE001 - a library failure must not leave a half-written file
+    except (ValueError, PdfError, OSError) as exc:  # SigningError is a ValueError; nothing half-written
         raise StorageError(
             _("Sealing the PDF failed: {reason}", reason=exc),
             _("check the certificate's key usage (digital signature) and try again"),
