@@ -114,10 +114,10 @@ def _check_day(value: str) -> str:
 def signed_bundle(ws: Workspace, *, serial: int | None = None, sha256: str | None = None) -> TrustBundle:
     """The signed bundle a report uses (the latest, or the one named), checked on this read:
     against this workspace's own authority key or its pinned fingerprints. Never swallowed."""
-    from .trust import parse_bundle_bytes
+    from .trust import parse_bundle_bytes, pinned_fingerprints
 
     with ws.store.read() as conn:
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        pins = pinned_fingerprints(conn)
         pins += [fingerprint(bytes(p)) for (p,) in conn.execute(
             "SELECT public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")]  # fmt: skip
         rows = conn.execute(

@@ -111,11 +111,11 @@ def setup(ws: Workspace, path: Path, fp: str | None) -> dict[str, Any]:
     from .fsutil import atomic_write_bytes, read_input_bytes
     from .keys import import_certificate
     from .rostersnapshot import accept
-    from .trust import add_bundle, parse_bundle_bytes
+    from .trust import add_bundle, parse_bundle_bytes, pinned_fingerprints
 
     data = read_input_bytes(path, limit=500_000_000)
     with ws.store.read() as conn:
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        pins = pinned_fingerprints(conn)
     wanted = [normalise_fingerprint(fp)] if fp else pins
     if not wanted:
         raise TrustError(

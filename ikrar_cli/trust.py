@@ -387,11 +387,16 @@ def revoke_receipt(ws: Workspace, rid: bytes, reason: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def pinned_fingerprints(conn: Any) -> list[str]:
+    """The authority fingerprints this workspace pinned (``trust add``, ``terminal setup``)."""
+    return [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+
+
 def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, str]:
     """Accept a bundle: pin its authority on first use; later only higher serials."""
     data = read_input_bytes(path, limit=50_000_000)
     with ws.store.read() as conn:
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        pins = pinned_fingerprints(conn)
     wanted = [normalise_fingerprint(fp)] if fp else pins
     if not wanted:
         raise TrustError(
@@ -437,7 +442,7 @@ def trusted_bundle(ws: Workspace) -> TrustBundle:
     """The bundle verifiers use here: the authority's live view, or the latest accepted one."""
     with ws.store.read() as conn:
         is_authority = conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone()
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        pins = pinned_fingerprints(conn)
         row = _pinned_row(conn)
     if is_authority:
         return build_live_bundle(ws)

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 def accepted_fingerprints(ws: Workspace) -> list[str]:
     """The authorities whose bundles this workspace accepts: the pinned ones and its own."""
     from .keys import fingerprint
+    from .trust import pinned_fingerprints
 
     with ws.store.read() as conn:
-        pins = [r[0] for r in conn.execute("SELECT fingerprint FROM trust_anchors")]
+        pins = pinned_fingerprints(conn)
         own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority'").fetchone()
     if own:
         pins.append(fingerprint(bytes(own[0])))
