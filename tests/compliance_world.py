@@ -9,9 +9,10 @@ import csv
 import json
 import random
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ikrar_cli.demo import _nip
 
@@ -58,8 +59,17 @@ def write_roster(path: Path, per_unit: dict[str, int], seed: int = 13) -> dict[s
     return out
 
 
+#: the zone every workspace of this world is created in (``--timezone WITA``)
+ZONE = "Asia/Makassar"
+
+
+def today_local() -> date:
+    """Today where the workspaces are (WITA): between 16:00 and 24:00 UTC that is the machine's tomorrow."""
+    return datetime.now(ZoneInfo(ZONE)).date()
+
+
 def today() -> str:
-    return date.today().isoformat()
+    return today_local().isoformat()
 
 
 class World:
