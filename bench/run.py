@@ -415,6 +415,7 @@ def main() -> None:
         "memory": lambda: bench_ledger.bench_import_memory(2000 if q else 1_000_000, row),
         "compliance": lambda: bench_compliance.bench_report(2000 if q else 100_000, row),
         "attest_cli": lambda: __import__("bench_load").bench_attest_cli(300 if q else 1_000_000, row),
+        "merge": lambda: __import__("bench_load").bench_merge(300 if q else 1_000_000, row),
         "engines": lambda: __import__("bench_engines").bench_engines(2000 if q else 100_000, row),
     }
     for name, fn in parts.items():
