@@ -582,7 +582,10 @@ class Merger:
         checkpoints: dict[int, Checkpoint],
     ) -> LogMerge:  # fmt: skip
         self._sessions(conn, reader, log_id, terminal, n_sessions)
-        if consume_known_entries(reader, size, checkpoints) and n_sessions:
+        stored = conn.execute(
+            "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx < ? ORDER BY idx", (log_id, size)
+        )
+        if consume_known_entries(reader, size, checkpoints, stored) and n_sessions:
             raise _bad_log(
                 reader,
                 "unsigned_session",
