@@ -1,6 +1,7 @@
 """National-season load (issue 20): peak memory and time of the big jobs through the CLI.
 
 Data is generated once and kept outside the repository (``$IKRAR_BENCH_DATA``, default
+``ikrar-bench-load`` in the temporary directory; the figures in bench/README.md used
 ``/work/data/load``); each measured command runs on a fresh copy of the prepared workspace, as
 the only child of a wrapper that reads its ``ru_maxrss`` (bench_ledger.measure). Every ratio is
 printed against a raw limit measured in the same run.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from bench_ledger import PASS, measure
 
-DATA = Path(os.environ.get("IKRAR_BENCH_DATA", "/work/data/load"))
+DATA = Path(os.environ.get("IKRAR_BENCH_DATA") or Path(tempfile.gettempdir()) / "ikrar-bench-load")
 ENV = {"IKRAR_PASSPHRASE": PASS.decode()}
 
 
