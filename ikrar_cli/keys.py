@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -87,11 +87,9 @@ def raw_public(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 
 def verify_signature(public_key_raw: bytes, signature: bytes, message: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key_raw).verify(signature, message)
-        return True
-    except (InvalidSignature, ValueError):
-        return False
+    from .ed25519 import verify
+
+    return verify(public_key_raw, signature, message)
 
 
 # --------------------------------------------------------------------------------------

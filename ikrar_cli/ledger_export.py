@@ -22,6 +22,7 @@ from .checkpoint import Checkpoint, verify_checkpoint
 from .errors import ConflictError, InputError, NotFoundError, VerificationError
 from .i18n import _
 from .ledger import Ledger, LogInfo, PackedHashes
+from .merge_known import consume_known_entries, is_known
 from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
 from .receipt import PREFIX, Receipt, decode_receipt
 from .sessions import RECORD_PREFIX
@@ -471,6 +472,8 @@ class Merger:
                 raise _fork(log_id, s, _("the export's signed checkpoint differs from the one merged before"))
         if not existing:
             self.ledger.ensure_log(conn, log_id=log_id, origin=origin, public_key=public_key, key_name=key_name)
+        if is_known(local_cps, local_size, size, checkpoints):  # every entry merged before: root check only
+            return self._merge_known(conn, reader, log_id, cert.name, n_sessions, size, checkpoints)
 
         session_map = self._sessions(conn, reader, log_id, cert.name, n_sessions)
         check = entry_checker(self.verifier, info)
@@ -573,6 +576,33 @@ class Merger:
         if self.progress:
             self.progress(size, size)
         return LogMerge(log_id, cert.name, size, min(size, local_size), added, cps_added)
+
+    def _merge_known(
+        self, conn: sqlite3.Connection, reader: _Reader, log_id: str, terminal: str, n_sessions: int, size: int,
+        checkpoints: dict[int, Checkpoint],
+    ) -> LogMerge:  # fmt: skip
+        self._sessions(conn, reader, log_id, terminal, n_sessions)
+        stored = conn.execute(
+            "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx < ? ORDER BY idx", (log_id, size)
+        )
+        if consume_known_entries(reader, size, checkpoints, stored) and n_sessions:
+            raise _bad_log(
+                reader,
+                "unsigned_session",
+                _("log {log} records its sessions in its signed entries; {n} unsigned session line(s) were added",
+                  log=log_id, n=n_sessions),
+            )  # fmt: skip
+        cps_added = 0
+        for cp in checkpoints.values():
+            cur = conn.execute(
+                "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (log_id, size, root) DO NOTHING",
+                (log_id, cp.size, cp.root, cp.note, now()),
+            )
+            cps_added += cur.rowcount
+        if self.progress:
+            self.progress(size, size)
+        return LogMerge(log_id, terminal, size, size, 0, cps_added)
 
     @staticmethod
     def _flush(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], atts: list[tuple[Any, ...]]) -> None:

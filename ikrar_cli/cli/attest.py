@@ -124,8 +124,11 @@ def attest(
         out = sys.stdout
         skipped: list[SkippedRow] = []
 
+        keep = bool(pdf_out or png_dir)  # without documents nothing is kept: memory stays bounded
+
         def committed(batch: list[Attestation]) -> None:
-            new.extend(batch)
+            if keep:
+                new.extend(batch)
             lines = [json_text(a.to_dict()) if app.json else a.receipt for a in batch]
             out.write("\n".join(lines) + "\n")
             out.flush()

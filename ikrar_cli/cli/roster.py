@@ -78,6 +78,7 @@ def import_(
     retire_missing: bool,
     clear_empty: bool,
 ) -> None:
+    from ..bigjob import big_job_cache, input_size
     from ..errors import InputError
     from ..rejects import default_rejects_path
     from ..roster import import_roster
@@ -87,7 +88,7 @@ def import_(
     if skip_invalid and rejects is None:
         rejects = default_rejects_path(file)
     try:
-        with progress(_("Importing"), None, enabled=not app.json) as tick:
+        with big_job_cache(ws.store, input_size(file)), progress(_("Importing"), None, enabled=not app.json) as tick:
             report = import_roster(
                 ws.store,
                 file,

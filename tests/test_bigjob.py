@@ -1,0 +1,28 @@
+"""A big job gets a large SQLite page cache for its duration only; small jobs and PostgreSQL do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ikrar_cli.bigjob import BIG_CACHE_KIB, BIG_INPUT_BYTES, big_job_cache, input_size
+from ikrar_cli.workspace import Workspace
+
+
+def test_cache_is_raised_for_big_inputs_and_given_back(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws", institution="B", code="B", unit=None, timezone="WIB", language="id")
+    conn = ws.store.conn
+    default = conn.execute("PRAGMA cache_size").fetchone()[0]
+    with big_job_cache(ws.store, BIG_INPUT_BYTES - 1) as raised:
+        assert raised is False
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    with big_job_cache(ws.store, BIG_INPUT_BYTES) as raised:
+        assert raised is True
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -BIG_CACHE_KIB
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    ws.close()
+
+
+def test_input_size_of_a_missing_file_is_zero(tmp_path: Path) -> None:
+    assert input_size(tmp_path / "absent.csv") == 0
+    (tmp_path / "r.csv").write_bytes(b"x" * 10)
+    assert input_size(tmp_path / "r.csv") == 10
