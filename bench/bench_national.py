@@ -98,7 +98,8 @@ class Central:
             err.close()
         secs = time.perf_counter() - t0
         self.results[label] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed}
-        state = "FAILED " + failed[0] if failed else f"{secs:.1f} s, {rows / secs:,.0f} rows/s, peak {peak / 1024:.0f} MB"
+        rate = f"{secs:.1f} s, {rows / secs:,.0f} rows/s, peak {peak / 1024:.0f} MB"
+        state = "FAILED " + failed[0] if failed else rate
         print(f"  [{self.engine}] {label}: {state}", file=sys.stderr, flush=True)
 
     def size_mb(self) -> float:
@@ -154,7 +155,8 @@ def bench_engine(engine: str, data: dict[str, Any], work: Path, url: str | None,
     report = work / f"{engine}-report.json"
     day = nd.REPORT_DAY.isoformat()
     c.run("report compliance --json (all institutions)",
-          [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n, stdout=report)  # fmt: skip
+          [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n,
+          stdout=report)  # fmt: skip
     per_unit = n // data["units"]
     c.run("report compliance --unit (one institution)",
           [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--unit", nd.unit_name(0), "--json"]],

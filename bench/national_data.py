@@ -10,7 +10,8 @@
   certifies them at set-up) and nothing secret worth keeping.
 
 Receipt ``i`` is for officer ``i``; receipts past N are for NIPs not in the roster (unlisted).
-A ``done`` marker names the sizes, so an interrupted generation starts over.
+A ``done`` marker names the sizes; an interrupted generation resumes (each export file is written
+atomically, and its terminal's public key is read back from it).
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ def _export_one(job: tuple[int, int, int, str, str, int]) -> dict[str, Any]:
     from ikrar_cli.workspace import Workspace
     from ikrar_cli.zones import zone
 
+    out = Path(out_dir) / f"t{t:04d}.jsonl"
+    if out.is_file():  # made by an earlier, interrupted run (export files are written atomically)
+        with open(out, encoding="utf-8") as fh:
+            fh.readline()
+            head = json.loads(fh.readline())
+        return {"name": f"apel-{t:04d}", "public_key": head["public_key"], "file": out.name, "receipts": last - first}
     d = Path(tempfile.mkdtemp(prefix="ikrar-natgen-"))
     try:
         ws = Workspace.init(d / "ws", institution="BKN", code=CODE, unit=None, timezone="WIB", language="id")
@@ -90,15 +97,14 @@ def _export_one(job: tuple[int, int, int, str, str, int]) -> dict[str, Any]:
         rows: list[tuple[Any, ...]] = []
         for k, i in enumerate(range(first, last)):
             idx = k + 1  # index 0 is the session record
-            c = Claims(pledge.id, pledge.version, pledge.digest, nip(i), "nip", None, f"I{i % units + 1:03d}", s.id, t0 + 1 + k // 50,
-                       tz_name, "collective", idx)  # fmt: skip
+            c = Claims(pledge.id, pledge.version, pledge.digest, nip(i), "nip", None, f"I{i % units + 1:03d}", s.id,
+                       t0 + 1 + k // 50, tz_name, "collective", idx)  # fmt: skip
             r = sign_receipt(c, signer.sign, signer.kid)
             rows.append((s.log_id, idx, r.cose, leaf_hash(r.cose), t0))
             if len(rows) == 5000:
                 _flush(ws, rows)
         _flush(ws, rows)
         lg.checkpoint(s.log_id, signer.sign)
-        out = Path(out_dir) / f"t{t:04d}.jsonl"
         export_ledger(ws, out)
         ws.close()
         return {"name": name, "public_key": base64.b64encode(signer.public_key_raw).decode(), "file": out.name,
@@ -122,9 +128,9 @@ def ensure(data: Path, n: int, receipts: int, exports: int, units: int, workers:
     done = root / "done.json"
     if done.is_file():
         return dict(json.loads(done.read_text()), root=str(root))
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "exports").mkdir(parents=True)
-    write_roster(root / "roster.csv", n, units)
+    (root / "exports").mkdir(parents=True, exist_ok=True)
+    if not (root / "roster.csv").is_file():
+        write_roster(root / "roster.csv", n, units)
     per, extra = divmod(receipts, exports)
     jobs, first = [], 0
     for t in range(exports):
