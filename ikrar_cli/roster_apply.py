@@ -175,7 +175,7 @@ def apply_in_transaction(
             )
             conn.execute(
                 "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
-                "officer_id NOT IN (SELECT officer_id FROM staging)",
+                "NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = officers.officer_id)",  # an anti-join
                 (today.isoformat(), stamp),
             )
         conn.execute(
