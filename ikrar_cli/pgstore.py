@@ -35,12 +35,7 @@ WRITE_LOCK = 0x696B726172  # "ikrar": the one advisory lock every write transact
 CONNECT_TIMEOUT_S = 10
 STREAM_BATCH = 5000  # rows per round trip when a report iterates a server-side cursor
 COPY_FROM_ROWS = 64  # executemany of at least this many rows goes through COPY
-# A table that grew by this many rows, and by at least as many as it held when last analysed, is
-# analysed before the next statement: the planner then sees a national import's rows inside the
-# import's own transaction (autovacuum cannot see uncommitted rows, and never analyses temporary
-# tables such as the roster's staging), so its joins stay hash joins, not nested loops.
-ANALYZE_AFTER_ROWS = 20_000
-_INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+((?:pg_temp\.|temp\.)?[A-Za-z_][A-Za-z0-9_]*)\b", re.I)
+
 
 
 def _psycopg() -> Any:
@@ -174,7 +169,6 @@ class PgConnection:
         self.in_transaction = False
         self.in_read = False  # inside store.read(): SELECTs may stream
         self.cursors = 0
-        self._growth: dict[str, list[int]] = {}  # table -> [rows added since ANALYZE, rows at ANALYZE]
 
     # -- the sqlite3.Connection API -----------------------------------------------------
 
@@ -200,8 +194,6 @@ class PgConnection:
             raise _translate_error(exc, self.url) from exc
         if cur.description is None or returning:  # rows a DML statement changed
             self.total_changes += max(cur.rowcount, 0)
-            if cur.rowcount >= ANALYZE_AFTER_ROWS and (target := _INSERT_INTO.match(sql)):
-                self._grew(target.group(1), cur.rowcount)
         if dialects.is_ddl(sql):
             self._identity_tables = None
         lastrowid = None
@@ -223,26 +215,8 @@ class PgConnection:
             except self._errors() as exc:
                 raise _translate_error(exc, self.url) from exc
             self.total_changes += n
-            self._grew(plan[0], n)
             return PgCursor(None)
         return self._executemany(sql, rows)
-
-    def _grew(self, table: str, n: int) -> None:
-        """Count rows added to ``table``; ANALYZE it once it has grown enough (see ANALYZE_AFTER_ROWS)."""
-        name = table.split(".")[-1].lower()
-        seen = self._growth.get(name)
-        if seen is None:  # the rows the table held at its last ANALYZE (autovacuum's included)
-            row = self.raw.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (name,)).fetchone()
-            seen = self._growth[name] = [0, max(int(row[0]) if row and row[0] else 0, 0)]
-        seen[0] += n
-        if seen[0] < max(ANALYZE_AFTER_ROWS, seen[1]):
-            return
-        try:
-            self.raw.execute(f"ANALYZE {name}")
-        except self._errors() as exc:
-            raise _translate_error(exc, self.url) from exc
-        seen[1] += seen[0]
-        seen[0] = 0
 
     def _copy_insert(self, plan: tuple[str, list[str] | None, list[str], str], rows: list[tuple[Any, ...]]) -> int:
         """The rows through COPY: straight into the table, or (with constants or ON CONFLICT) via a
