@@ -37,7 +37,6 @@ STREAM_BATCH = 5000  # rows per round trip when a report iterates a server-side 
 COPY_FROM_ROWS = 64  # executemany of at least this many rows goes through COPY
 
 
-
 def _psycopg() -> Any:
     try:
         import psycopg
