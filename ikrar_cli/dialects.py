@@ -30,6 +30,8 @@ SQLite                         PostgreSQL
 ``hex(b)``                     ``upper(encode(b, 'hex'))``
 ``json_array(..)``             ``json_build_array(..)``
 ``json_group_array(x)``        ``'[' || string_agg(CAST(x AS TEXT), ',') || ']'``
+``json_group_array(x ORDER BY k)``  the same with ``string_agg(.., ',' ORDER BY k)`` (see
+                               :func:`json_group_array`: element order is explicit)
 ``FROM (SELECT ..)``            ``FROM (SELECT ..) AS _ikrar_subN`` (PostgreSQL < 16 wants a name)
 ``rowid`` of ``staging``       its ``row`` column (the file row: insertion order, integral)
 ``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED``
@@ -219,7 +221,8 @@ def _rewrite_calls(sql: str) -> str:
             arg, sep = (inner, "','") if not commas else (inner[: commas[0]], inner[commas[0] + 1 :])
             out.append(f"string_agg(CAST({arg.strip()} AS TEXT), {sep.strip()})")
         elif name == "json_group_array":  # compact '[r1,r2]' as SQLite writes it; NULL for no rows
-            out.append(f"'[' || string_agg(CAST({inner.strip()} AS TEXT), ',') || ']'")
+            arg, order = _split_order_by(inner)
+            out.append(f"'[' || string_agg(CAST({arg} AS TEXT), ','{order}) || ']'")
         elif name == "hex":  # of a BLOB: upper-case, as SQLite
             out.append(f"upper(encode({inner}, 'hex'))")
         elif name == "json_array":
@@ -229,6 +232,48 @@ def _rewrite_calls(sql: str) -> str:
         else:
             out.append(f"{m.group(1)}({inner})")
         pos = close + 1
+
+
+_ORDER_BY = re.compile(r"\s+ORDER\s+BY\s+", re.I)
+
+
+def _split_order_by(inner: str) -> tuple[str, str]:
+    """``x ORDER BY k`` (an aggregate's own ordering, at the top level) as ('x', ' ORDER BY k')."""
+    depth, last = 0, None
+    for m in _ORDER_BY.finditer(inner):
+        depth = inner.count("(", 0, m.start()) - inner.count(")", 0, m.start())
+        if depth == 0 and not _inside_literal(inner, m.start()):
+            last = m
+    if last is None:
+        return inner.strip(), ""
+    return inner[: last.start()].strip(), " ORDER BY " + inner[last.end() :].strip()
+
+
+def json_group_array(engine: str, expr: str, order_by: str) -> str:
+    """``json_group_array(expr)`` whose elements are in ``order_by`` order on either engine.
+
+    Neither engine promises an aggregate's element order from anything but the aggregate's own
+    ``ORDER BY``. PostgreSQL always gets it (``string_agg(.. ORDER BY ..)``); SQLite from 3.44 on
+    too. Older SQLite has no ``ORDER BY`` inside an aggregate: there the caller's FROM must be a
+    subquery ordered by the same key, which SQLite's aggregate consumes in that order (one table,
+    no join or GROUP BY in the outer query). ``tests/test_aggregate_order.py`` inserts rows in
+    shuffled order to hold both to it."""
+    if engine == POSTGRESQL or sqlite_orders_aggregates():
+        return f"json_group_array({expr} ORDER BY {order_by})"
+    return f"json_group_array({expr})"
+
+
+def sqlite_orders_aggregates() -> bool:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 44, 0)
+
+
+def engine_of_connection(conn: object) -> str:
+    """'sqlite' for a ``sqlite3.Connection``, else 'postgresql' (pgstore's connection)."""
+    import sqlite3
+
+    return SQLITE if isinstance(conn, sqlite3.Connection) else POSTGRESQL
 
 
 _FROM_SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*(SELECT|WITH)\b", re.I)

@@ -360,6 +360,7 @@ class PgStore(Store):
         except sqlite3.Error as exc:
             raise _connect_error(url, exc) from exc
         pg = cast(PgConnection, self.conn)
+        self.standby = False
         if self._server_read_only(pg):  # a hot-standby replica or a read-only role: reports only
             self.read_only = True
             from .migrations import pending_migrations
@@ -390,12 +391,21 @@ class PgStore(Store):
             except _psycopg().Error as exc:
                 raise self._error(_translate_error(exc, url)) from exc
 
-    @staticmethod
-    def _server_read_only(pg: PgConnection) -> bool:
+    def _server_read_only(self, pg: PgConnection) -> bool:
         row = pg.raw.execute(
-            "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only') = 'on'"
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'"
         ).fetchone()
-        return bool(row[0])
+        self.standby = bool(row[0])
+        return bool(row[0] or row[1])
+
+    def _read_only_error(self) -> StorageError:
+        if not self.standby:
+            return super()._read_only_error()
+        return StorageError(
+            _("The database {url} is a read-only replica (hot standby): nothing can be recorded there", url=self.path),
+            _("run commands that record (merge, import, attest, checkpoint) against the primary server; reports "
+              "and verification work on the replica"),  # fmt: skip
+        )
 
     def _error(self, exc: sqlite3.Error) -> StorageError:
         from .store import _storage_error

@@ -60,9 +60,12 @@ def _stream_new(log: ChangeLog, conn: sqlite3.Connection, step: int = 20_000) ->
     """New staff, spooled as JSON that SQLite writes (a first import lists every row: the
     per-row Python cost would show in the import rate). Chunks of staging rowids, in file order."""
     top = conn.execute("SELECT MAX(rowid) FROM staging").fetchone()[0] or 0
+    from .dialects import engine_of_connection, json_group_array
+
+    rows = json_group_array(engine_of_connection(conn), "json_array(officer_id, name, code)", "file_row")
     for low in range(0, top, step):
         n, text = conn.execute(
-            "SELECT COUNT(*), json_group_array(json_array(officer_id, name, code)) FROM (SELECT s.officer_id, "
+            f"SELECT COUNT(*), {rows} FROM (SELECT s.rowid AS file_row, s.officer_id, "
             "s.name, m.code FROM staging s JOIN unit_map m ON m.name = s.unit WHERE s.rowid > ? AND s.rowid <= ? "
             "AND NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) ORDER BY s.rowid)",
             (low, low + step),
@@ -172,7 +175,7 @@ def apply_in_transaction(
             )
             conn.execute(
                 "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
-                "officer_id NOT IN (SELECT officer_id FROM staging)",
+                "NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = officers.officer_id)",  # an anti-join
                 (today.isoformat(), stamp),
             )
         conn.execute(

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 BOTH_ENGINES = {"test_store", "test_roster", "test_ledger", "test_merge", "test_report", "test_pg_engine",
-                "test_merge_known"}
+                "test_merge_known", "test_aggregate_order"}
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 
