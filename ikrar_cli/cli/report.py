@@ -11,6 +11,7 @@ import click
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
+from .options import out_file_option
 from .output import console, emit_json, plain, safe, say
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -27,7 +28,7 @@ def report() -> None:
 @click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD; default today)"))
 @click.option("--snapshot", default=None, help=_("Roster snapshot digest (default: the latest as of that day)"))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("File to write"))
+@out_file_option()
 @click.option("--all", "show_all", is_flag=True, help=_("List every missing officer (default: first 10 per unit)"))
 @seal_options
 @json_option

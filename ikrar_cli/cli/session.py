@@ -8,6 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .options import terminal_option
 from .output import console, emit_json, plain, safe, say
 from .passphrase import passphrase_option
 
@@ -22,7 +23,7 @@ def session() -> None:
 @click.option("--title", required=True, help=_("Title of the event"))
 @click.option("--location", required=True, help=_("Where the apel takes place"))
 @click.option("--unit", default=None, help=_("Unit (OPD) code, if the session is for one unit"))
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @click.option("--force", is_flag=True, help=_("Open even outside the template's validity window"))
 @click.option("--reason", default=None, help=_("Why --force is needed (recorded)"))
 @json_option
