@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from ..i18n import _
+from ..report_formats import file_formats
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
 from .options import out_file_option
 from .output import emit_json, plain, say
 
-#: the file formats --format offers (report_formats.FORMATS holds their classes)
-FORMATS = ("csv", "xlsx", "pdf")
+#: the file formats --format offers: those of report_formats.FORMATS written to a file
+FORMATS = file_formats()
 
 
 @click.group(help=_("Compliance reports: who has pledged, per unit, and who has not."))
