@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import NotFoundError
+from .errors import ConflictError, NotFoundError
+from .i18n import _
 
 if TYPE_CHECKING:
     from .recitation import Attestation, Recorder, Session
+    from .workspace import Workspace
 
-__all__ = ["Identified", "identify", "session_progress"]
+__all__ = ["Identified", "identify", "open_session_for_kiosk", "session_progress"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,16 @@ def session_progress(recorder: Recorder, session: Session) -> tuple[int, int]:
 
     with recorder.workspace.store.read() as conn:
         return session_counts(conn, session)
+
+
+def open_session_for_kiosk(ws: Workspace, session_id: int) -> Session:
+    """The session the kiosk records into; a closed one is refused before the key is unlocked."""
+    from .recitation import get_session
+
+    with ws.store.read() as conn:
+        session = get_session(conn, session_id)
+    if not session.is_open:
+        raise ConflictError(
+            _("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'")
+        )
+    return session

@@ -124,7 +124,7 @@ def format_for(path: Path) -> str:
             return name
     raise UsageError(
         _("Cannot tell the format of {path}", path=path),
-        _("add --format {names}", names=", ".join(file_formats()[:-1]) + " " + _("or") + " " + file_formats()[-1]),
+        _("add --format csv, xlsx or pdf"),
     )
 
 

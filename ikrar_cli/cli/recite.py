@@ -309,23 +309,17 @@ def recite(
     terminal: str | None,
     passphrase_file: Path | None,
 ) -> None:
-    from ..errors import ConflictError
-    from ..pledges import PledgeLibrary
+    from ..api import pledge as find_pledge
+    from ..kiosk import open_session_for_kiosk
     from ..printers import parse_printer
-    from ..recitation import get_session
     from .output import say
     from .recitation_common import open_recorder
 
     printer = parse_printer(printer_spec) if printer_spec else None
     ws = app.workspace()
-    with ws.store.read() as conn:
-        session = get_session(conn, session_id)
-    if not session.is_open:
-        raise ConflictError(
-            _("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'")
-        )
+    session = open_session_for_kiosk(ws, session_id)
     recorder, _signer = open_recorder(app, passphrase_file, terminal)
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(session.pledge_ref)
+    pledge = find_pledge(ws, session.pledge_ref)
     kiosk = Kiosk(
         recorder,
         session,

@@ -38,9 +38,9 @@ def open_(
     force: bool,
     reason: str | None,
 ) -> None:
+    from ..api import pledge as find_pledge
     from ..errors import UsageError
     from ..keys import terminal_info
-    from ..pledges import PledgeLibrary
     from ..recitation import open_session
     from .recitation_common import ledger_for
 
@@ -48,7 +48,7 @@ def open_(
         raise UsageError(_("--force needs --reason TEXT"), _("the reason is recorded with the session"))
     ws = app.workspace()
     info = terminal_info(ws, terminal)
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
+    pledge = find_pledge(ws, pledge_ref)
     s = open_session(
         ws,
         ledger_for(ws),
