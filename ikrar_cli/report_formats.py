@@ -136,9 +136,14 @@ class JsonFormat(ReportFormat):
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
         data = result.json_bytes()
-        if out is None:
-            sys.stdout.write(data.decode("utf-8"))
+        if out is None:  # UTF-8 bytes whatever the terminal's encoding, as 'report verify' reads them
             sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:
+                sys.stdout.write(data.decode("utf-8"))
+            else:
+                buffer.write(data)
+                buffer.flush()
             return
         from .fsutil import atomic_writer
 
