@@ -8,6 +8,19 @@ Messages are already translated when raised (see ``ikrar_cli.i18n``).
 
 from __future__ import annotations
 
+__all__ = [
+    "ConflictError",
+    "IkrarError",
+    "InputError",
+    "KeyAccessError",
+    "NotFoundError",
+    "StorageError",
+    "TrustError",
+    "UsageError",
+    "VerificationError",
+    "is_database_error",
+]
+
 
 class IkrarError(Exception):
     """Base class: a problem the user can understand and act on."""

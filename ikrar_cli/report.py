@@ -20,6 +20,15 @@ from typing import Any
 from .errors import NotFoundError
 from .i18n import _
 
+__all__ = [
+    "ComplianceReport",
+    "StaffLine",
+    "UnitCompliance",
+    "compliance",
+    "end_of_day",
+    "officer_record",
+]
+
 
 @dataclass
 class StaffLine:

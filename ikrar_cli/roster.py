@@ -28,6 +28,24 @@ from .store import Store
 from .tabular import Cell, cell_text
 from .unit_codes import suggest_unit_code
 
+__all__ = [
+    "ImportReport",
+    "Officer",
+    "RowProblem",
+    "active_officers",
+    "derive_unit_code",
+    "find_officer",
+    "import_roster",
+    "list_officers",
+    "lookup_officer",
+    "map_headers",
+    "rename_unit_code",
+    "rename_unit_codes",
+    "roster_stats",
+    "split_titles",
+    "unit_names",
+]
+
 FIELDS = (
     "officer_id",
     "id_type",

@@ -19,6 +19,12 @@ from .store import now as store_now
 from .trust import TrustBundle, receipt_revocation_id
 from .zones import format_local
 
+__all__ = [
+    "VerificationResult",
+    "Verifier",
+    "reason_message",
+]
+
 REASONS = (
     "valid",
     "malformed",

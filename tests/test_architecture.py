@@ -1,8 +1,9 @@
 """The CLI only parses, calls and renders: no SQL, no sqlite3, no cryptography under ikrar_cli/cli/.
 
 AST-based, so comments do not count and nested (lazy) imports do: imports of ``sqlite3``
-or ``cryptography``; calls of ``.execute()``, ``.executemany()`` or ``.executescript()``;
-and string literals that read like SQL statements.
+or ``cryptography`` (also through ``importlib.import_module`` / ``__import__``); calls of
+``.execute()``, ``.executemany()`` or ``.executescript()``; and string literals or f-strings
+that read like SQL statements. Every file under ``ikrar_cli/cli/`` is checked, none excepted.
 """
 
 from __future__ import annotations
@@ -24,13 +25,6 @@ SQL_TEXT = re.compile(
     re.DOTALL,
 )
 
-#: Files that still hold SQL or crypto, being moved into the core by other branches (issue 19).
-#: Shrink this list as they are cleaned; the test fails if a listed file is already clean.
-PENDING = {
-    "recite.py",  # kiosk lookups by SQL
-    "roster.py",  # roster listing/export queries (moving in the sheets branch)
-}
-
 
 def violations(source: str) -> list[str]:
     found = []
@@ -43,9 +37,30 @@ def violations(source: str) -> list[str]:
                 found.append(f"line {node.lineno}: from {node.module} import")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
             found.append(f"line {node.lineno}: .{node.func.attr}()")
+        elif isinstance(node, ast.Call) and _names_forbidden_module(node):
+            found.append(f"line {node.lineno}: dynamic import of {FORBIDDEN_MODULES}")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_TEXT.search(node.value):
             found.append(f"line {node.lineno}: SQL text {node.value[:40]!r}")
+        elif isinstance(node, ast.JoinedStr):
+            # f"SELECT {cols} FROM t": the literal parts together read as SQL
+            text = " x ".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            if SQL_TEXT.search(text):
+                found.append(f"line {node.lineno}: SQL f-string {text[:40]!r}")
     return found
+
+
+def _names_forbidden_module(call: ast.Call) -> bool:
+    """``importlib.import_module("sqlite3")`` / ``__import__("cryptography.x509")``."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in ("import_module", "__import__") or not call.args:
+        return False
+    first = call.args[0]
+    return (
+        isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+        and first.value.split(".")[0] in FORBIDDEN_MODULES
+    )
 
 
 def _cli_files() -> list[Path]:
@@ -54,15 +69,12 @@ def _cli_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", _cli_files(), ids=lambda p: p.name)
 def test_cli_files_hold_no_sql_and_no_crypto(path: Path) -> None:
-    found = violations(path.read_text(encoding="utf-8"))
-    if path.name in PENDING:
-        assert found, f"{path.name} is clean now: remove it from PENDING"
-    else:
-        assert found == []
+    assert violations(path.read_text(encoding="utf-8")) == []
 
 
-def test_pending_names_existing_files() -> None:
-    assert PENDING <= {p.name for p in _cli_files()}
+def test_every_cli_file_is_checked() -> None:
+    names = {p.name for p in _cli_files()}
+    assert {"app.py", "recite.py", "roster.py", "report.py", "verify.py"} <= names
 
 
 @pytest.mark.parametrize(
@@ -78,6 +90,10 @@ def test_pending_names_existing_files() -> None:
         "q = 'UPDATE attestations SET x = 1'",
         "q = 'DELETE FROM keys'",
         "q = 'PRAGMA table_info(x)'",
+        "q = f'SELECT {cols} FROM officers WHERE unit_code = ?'",
+        "import importlib\nimportlib.import_module('sqlite3')",
+        "__import__('cryptography.hazmat')",
+        "with store.read() as conn:\n    rows = conn.execute(q).fetchall()",
     ],
 )
 def test_the_check_catches(source: str) -> None:
@@ -92,6 +108,8 @@ def test_the_check_catches(source: str) -> None:
         "say('Update the roster, then delete the old file')",
         "from ..store import transaction",
         "x = ledger.executed",
+        "say(f'Selected {n} officers from the file')",
+        "importlib.import_module('rich.table')",
     ],
 )
 def test_the_check_lets_plain_words_pass(source: str) -> None:

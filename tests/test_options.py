@@ -9,16 +9,6 @@ from ikrar_cli.cli.options import TranslatedOption
 from ikrar_cli.i18n import set_language
 
 SHARED = ("--terminal", "--out")
-#: commands still defining these options by hand, in files other branches are editing (issue 19)
-PENDING = {
-    "ikrar key new-terminal",
-    "ikrar key certify",
-    "ikrar report compliance",
-    "ikrar roster export",
-    "ikrar recite",
-    "ikrar session open",
-}
-
 
 def _commands() -> list[tuple[str, click.Command]]:
     ctx = click.Context(cli)
@@ -40,8 +30,7 @@ def test_shared_options_come_from_one_place() -> None:
             if isinstance(param, click.Option) and set(param.opts) & set(SHARED):
                 if not isinstance(param, TranslatedOption):
                     hand_made.add(path)
-    assert hand_made <= PENDING
-    assert hand_made, "every command uses the shared options now: empty PENDING"
+    assert hand_made == set()
 
 
 def test_terminal_and_out_help_follow_the_language_in_one_process() -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import console, emit_json, say
 from .passphrase import get_passphrase, passphrase_option
 
@@ -46,12 +47,7 @@ def init_authority(app: AppContext, passphrase_file: Path | None) -> None:
 @key.command("new-terminal", help=_("Create a terminal key and print the request the authority must certify."))
 @click.argument("name")
 @click.option("--unit", default=None, help=_("Unit (OPD) code of this terminal"))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help=_("Also write the request to this file"),
-)
+@out_file_option(N_("Also write the request to this file"))
 @passphrase_option
 @json_option
 @pass_app
@@ -81,12 +77,7 @@ def new_terminal(app: AppContext, name: str, unit: str | None, out: Path | None,
 @click.argument("request")
 @click.option("--valid-from", default=None, help=_("Start of validity (default: now)"))
 @click.option("--valid-until", default=None, help=_("End of validity (default: 400 days)"))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help=_("Write the certificate to this file for the terminal to import"),
-)
+@out_file_option(N_("Write the certificate to this file for the terminal to import"))
 @passphrase_option
 @json_option
 @pass_app

@@ -19,7 +19,7 @@ import click
 
 from ..i18n import N_, _
 
-__all__ = ["TranslatedOption", "out_dir_option", "out_file_option", "terminal_option"]
+__all__ = ["TranslatedOption", "out_dir_option", "out_file_option", "out_option", "terminal_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,14 +47,17 @@ def terminal_option(func: F) -> F:
     )(func)
 
 
-def out_file_option(help: str = N_("File to write"), *, required: bool = False, name: str = "out") -> Callable[[F], F]:
-    """``--out FILE``: a file to write (never a folder); ``help`` is a msgid marked with ``N_``."""
+def out_option(
+    help: str, *, folder: bool = False, required: bool = False, name: str = "out"
+) -> Callable[[F], F]:
+    """``--out FILE`` (``folder=False``: never a folder) or ``--out DIR`` (``folder=True``: never a
+    file); ``help`` is a msgid marked with ``N_``, translated when help is shown."""
 
     def decorator(func: F) -> F:
         return click.option(
             "--out",
             name,
-            type=click.Path(path_type=Path, dir_okay=False),
+            type=click.Path(path_type=Path, file_okay=not folder, dir_okay=folder),
             default=None,
             required=required,
             cls=TranslatedOption,
@@ -62,20 +65,13 @@ def out_file_option(help: str = N_("File to write"), *, required: bool = False, 
         )(func)
 
     return decorator
+
+
+def out_file_option(help: str = N_("File to write"), *, required: bool = False, name: str = "out") -> Callable[[F], F]:
+    """``--out FILE``: ``out_option`` for a file."""
+    return out_option(help, required=required, name=name)
 
 
 def out_dir_option(help: str, *, required: bool = False, name: str = "out") -> Callable[[F], F]:
-    """``--out DIR``: a folder to write into (never a file); ``help`` is a msgid marked with ``N_``."""
-
-    def decorator(func: F) -> F:
-        return click.option(
-            "--out",
-            name,
-            type=click.Path(path_type=Path, file_okay=False),
-            default=None,
-            required=required,
-            cls=TranslatedOption,
-            help=help,
-        )(func)
-
-    return decorator
+    """``--out DIR``: ``out_option`` for a folder."""
+    return out_option(help, folder=True, required=required, name=name)

@@ -17,6 +17,7 @@ from .. import childproc
 from ..i18n import _
 from ..platform_guard import split_command
 from .app import AppContext, pass_app
+from .options import terminal_option
 from .output import plain, safe
 from .passphrase import passphrase_option
 
@@ -59,10 +60,9 @@ class Kiosk:
     # -- screens ------------------------------------------------------------------------
 
     def header(self) -> None:
-        from ..recitation import session_counts
+        from ..kiosk import session_progress
 
-        with self.ws.store.read() as conn:
-            attested, expected = session_counts(conn, self.session)
+        attested, expected = session_progress(self.recorder, self.session)
         c = self.console
         c.clear()
         c.rule(f"[bold]{safe(self.ws.config.institution_name)}[/] · {safe(self.session.title)}")
@@ -151,12 +151,11 @@ class Kiosk:
 
         from ..pledges import PledgeLibrary
         from ..receipt import decode_receipt
-        from ..roster import unit_names
+        from ..receipt_view import unit_names
         from ..slips import write_slip_pdf
         from .recitation_common import slip_for
 
-        with self.ws.store.read() as conn:
-            units = unit_names(conn)
+        units = unit_names(self.ws)
         slip = slip_for(
             self.ws,
             PledgeLibrary.load(self.ws.config.extra_template_dirs),
@@ -198,27 +197,18 @@ class Kiosk:
 
     def officer(self, raw: str) -> None:
         from ..errors import ConflictError, InputError, NotFoundError
+        from ..kiosk import identify
 
         rec = self.recorder
-        allow = False
         try:
-            with self.ws.store.read() as conn:
-                try:
-                    officer_id, _kind, name, unit, unlisted = rec.resolve(conn, raw)
-                    found = rec.existing(conn, officer_id, self.session)
-                    position = conn.execute(
-                        "SELECT position FROM officers WHERE officer_id = ?", (officer_id,)
-                    ).fetchone()
-                except NotFoundError as exc:
-                    if not self.allow_unlisted:
-                        raise
-                    officer_id, _kind, name, unit, unlisted = rec.resolve(conn, raw, allow_unlisted=True)
-                    found, position, allow = None, None, True
-                    self.message(exc.message + "\n" + _("It can be recorded and flagged for HR review."), "yellow")
+            who = identify(rec, self.session, raw, allow_unlisted=self.allow_unlisted)
         except (NotFoundError, ConflictError, InputError) as exc:
             self.message(exc.diagnostics(), "bold red")
             self.ask(_("Press Enter for the next officer"))
             return
+        if who.not_listed is not None:
+            self.message(who.not_listed.message + "\n" + _("It can be recorded and flagged for HR review."), "yellow")
+        officer_id, name, unit, position, found = who.officer_id, who.name, who.unit_code, who.position, who.existing
         if found is not None:
             self.show_receipt(found, existing=True)
             self.ask(_("Press Enter for the next officer"))
@@ -229,7 +219,7 @@ class Kiosk:
                 name=safe(name or _("(not on the roster)")),
                 id=safe(officer_id),
                 unit=safe(unit or self.session.unit_code or "-"),
-                position=safe(f" · {position[0]}") if position and position[0] else "",
+                position=safe(f" · {position}") if position else "",
             )
         )
         if self.ask(_("Is this the right officer? [Y/n]")).strip().lower() not in ("", "y", "ya", "yes"):
@@ -249,7 +239,7 @@ class Kiosk:
             self.message(_("Not confirmed; nothing was recorded."), "yellow")
             self.ask(_("Press Enter for the next officer"))
             return
-        att = rec.attest(self.session.id, officer_id, allow_unlisted=allow)
+        att = rec.attest(self.session.id, officer_id, allow_unlisted=who.not_listed is not None)
         self.recorded += 0 if att.existing else 1
         self.show_receipt(att, existing=att.existing)
         self.ask(_("Press Enter for the next officer"))
@@ -306,7 +296,7 @@ class Kiosk:
     default=None,
     help=_("Receipt printer: escpos:usb:VID:PID, escpos:serial:DEVICE, escpos:network:HOST or escpos:file:PATH"),
 )
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @passphrase_option
 @pass_app
 def recite(
@@ -319,23 +309,17 @@ def recite(
     terminal: str | None,
     passphrase_file: Path | None,
 ) -> None:
-    from ..errors import ConflictError
-    from ..pledges import PledgeLibrary
+    from ..api import pledge as find_pledge
+    from ..kiosk import open_session_for_kiosk
     from ..printers import parse_printer
-    from ..recitation import get_session
     from .output import say
     from .recitation_common import open_recorder
 
     printer = parse_printer(printer_spec) if printer_spec else None
     ws = app.workspace()
-    with ws.store.read() as conn:
-        session = get_session(conn, session_id)
-    if not session.is_open:
-        raise ConflictError(
-            _("Session {id} is closed", id=session_id), _("open a new session with 'ikrar session open'")
-        )
+    session = open_session_for_kiosk(ws, session_id)
     recorder, _signer = open_recorder(app, passphrase_file, terminal)
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(session.pledge_ref)
+    pledge = find_pledge(ws, session.pledge_ref)
     kiosk = Kiosk(
         recorder,
         session,

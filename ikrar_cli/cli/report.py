@@ -4,16 +4,18 @@ elsewhere, and the record of one officer. Parse, call the library, render: no SQ
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ..i18n import _
+from ..report_formats import file_formats
 from .app import AppContext, json_option, pass_app
 from .docopts import seal_from, seal_options
-from .output import console, emit_json, plain, safe, say
+from .options import out_file_option
+from .output import emit_json, plain, say
 
-FORMATS = ("csv", "xlsx", "pdf")
+#: the file formats --format offers: those of report_formats.FORMATS written to a file
+FORMATS = file_formats()
 
 
 @click.group(help=_("Compliance reports: who has pledged, per unit, and who has not."))
@@ -27,7 +29,7 @@ def report() -> None:
 @click.option("--as-of", "as_of", default=None, help=_("Status at the end of this day (YYYY-MM-DD; default today)"))
 @click.option("--snapshot", default=None, help=_("Roster snapshot digest (default: the latest as of that day)"))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("File to write"))
+@out_file_option()
 @click.option("--all", "show_all", is_flag=True, help=_("List every missing officer (default: first 10 per unit)"))
 @seal_options
 @json_option
@@ -46,48 +48,34 @@ def compliance(
 ) -> None:
     from ..compliance import compute, gather, today_in
     from ..errors import UsageError
+    from ..report_formats import RenderOptions, format_for, get_format
     from ..store import now
-    from ..zones import format_local
+    from .report_table import TableFormat
 
     ws = app.workspace()
     if fmt and out is None:
         raise UsageError(_("--format needs --out FILE"), _("e.g. --format pdf --out laporan.pdf"))
     if out is not None and fmt is None:
-        suffix = out.suffix.lower().lstrip(".")
-        if suffix not in FORMATS:
-            raise UsageError(_("Cannot tell the format of {path}", path=out), _("add --format csv, xlsx or pdf"))
-        fmt = suffix
+        fmt = format_for(out)
     inputs = gather(ws, pledge_ref, as_of or today_in(ws.config.timezone), unit=unit, snapshot=snapshot)
     result = compute(ws, inputs)
-    rep = result.report
-    stamp = format_local(now(), ws.config.timezone)
+    options = RenderOptions(
+        zone=ws.config.timezone,
+        generated_at=now(),
+        names=show_all,
+        workspace=ws,
+        seal=lambda title: seal_from(ws, seal_p12, seal_passphrase_file, title),
+    )
     if fmt and out:
-        from ..report_proof import proof_lines
-        from ..report_render import write_csv, write_pdf, write_xlsx
-
-        if fmt == "csv":
-            write_csv(rep, out, names=show_all)
-        elif fmt == "xlsx":
-            write_xlsx(rep, out, names=show_all)
-        else:
-            from ..documents.pdfbase import Proof
-            from ..documents.profile import long_date, long_datetime, workspace_profile
-            from ..zones import parse_user_date
-
-            seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Neutrality pledge compliance report"))
-            lines = proof_lines(result.document)
-            proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), result.document["digest"], lines[-1])
-            write_pdf(rep, out, stamp=long_datetime(now(), ws.config.timezone),
-                      as_of_label=long_date(parse_user_date(inputs.as_of, "--as-of")),
-                      profile=workspace_profile(ws), proof=proof, seal=seal)  # fmt: skip
+        get_format(fmt).render(result, out, options)
         if not app.json:
             say(_("Wrote {path}", path=out))
     if app.json:
-        click.echo(result.json_bytes().decode("utf-8"), nl=False)
+        get_format("json").render(result, None, options)
         return
     if fmt:
         return
-    _render(rep, stamp, show_all)
+    TableFormat().render(result, None, options)
     say(_("Report digest {digest}; check it anywhere with 'ikrar report verify REPORT.json'.",
           digest=result.document["digest"]))  # fmt: skip
 
@@ -112,70 +100,6 @@ def verify_(app: AppContext, report_file: Path) -> None:
         from .errors import EXIT_INVALID
 
         raise click.exceptions.Exit(EXIT_INVALID)
-
-
-def _render(rep: Any, stamp: str, show_all: bool) -> None:
-    from rich import box
-    from rich.table import Table
-
-    t = Table(
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-        title=_(
-            "{pledge} — status {when}",
-            pledge=safe(rep.pledge_title),
-            when=rep.as_of.isoformat() if rep.as_of else stamp,
-        ),
-        header_style="bold",
-        show_footer=True,
-    )
-    total = rep.total
-    t.add_column(_("Unit"), footer="", no_wrap=True, min_width=max([4, *(len(u.code) for u in rep.units)]))
-    t.add_column(_("Name"), footer=_("All units"), no_wrap=True, overflow="ellipsis", max_width=16)
-    cols = [
-        (_("Active"), str(total.active)),
-        (_("Indiv."), str(total.individual)),
-        (_("Collect."), str(total.collective)),
-        ("%", f"{total.coverage * 100:.1f}" if total.expected else "-"),
-        (_("Missing"), str(len(total.missing))),
-        (_("Later"), str(len(total.joined_later))),
-    ]
-    for name, foot in cols:
-        t.add_column(name, footer=foot, justify="right", no_wrap=True, min_width=max(len(name), len(foot)))
-    for u in rep.units:
-        colour = "green" if u.coverage >= 0.95 else "yellow" if u.coverage >= 0.75 else "red"
-        t.add_row(
-            safe(u.code),
-            safe(u.name),
-            str(u.active),
-            str(u.individual),
-            str(u.collective),
-            f"[{colour}]{u.coverage * 100:.1f}[/{colour}]",
-            str(len(u.missing)),
-            str(len(u.joined_later)),
-        )
-    out = console()
-    out.print(t)
-    out.print(
-        _("Indiv. = individual confirmation, Collect. = collective recitation, Later = joined after the last session"),
-        style="dim",
-    )
-    for u in rep.units:
-        if not u.missing:
-            continue
-        shown = u.missing if show_all else u.missing[:10]
-        out.print(f"[bold]{safe(u.code)} {safe(u.name)}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
-        for s in shown:
-            out.print(plain(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")), markup=False)
-        if len(shown) < len(u.missing):
-            out.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
-    if not total.active:
-        say(_("No active staff on the roster yet: import it with 'ikrar roster import FILE'."))
-    if rep.unlisted:
-        say(_("{n} attested officer(s) are not on the roster.", n=rep.unlisted))
-    if rep.revoked:
-        say(_("{n} revoked receipt(s) were left out.", n=rep.revoked))
 
 
 @report.command(help=_("Everything one officer has acknowledged, with the receipts."))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..i18n import _
+from ..i18n import N_, _
 from .app import AppContext, json_option, pass_app
+from .options import out_file_option
 from .output import console, emit_json, plain, progress, safe, say
 
 
@@ -173,6 +174,7 @@ def show(app: AppContext, identifier: str) -> None:
     from ..errors import NotFoundError
     from ..roster import lookup_officer
     from ..roster_fields import field_label
+    from ..roster_view import officer_history
     from ..zones import format_local
 
     ws = app.workspace()
@@ -183,16 +185,19 @@ def show(app: AppContext, identifier: str) -> None:
                 _("{id} is not on the roster", id=identifier.strip()),
                 _("check the number; 'ikrar roster list' shows everyone"),
             )
-        history = conn.execute(
-            "SELECT field, old_value, new_value, changed_at FROM officer_history WHERE officer_id = ? ORDER BY id",
-            (o.officer_id,),
-        ).fetchall()
+        history = officer_history(conn, o.officer_id)
     tz = ws.config.timezone
     data = dict(
         o.to_dict(),
         history=[
-            {"field": f, "old": a, "new": b, "changed_at": t, "changed_at_local": format_local(t, tz)}
-            for f, a, b, t in history
+            {
+                "field": h.field,
+                "old": h.old,
+                "new": h.new,
+                "changed_at": h.changed_at,
+                "changed_at_local": format_local(h.changed_at, tz),
+            }
+            for h in history
         ],
     )
     if app.json:
@@ -325,56 +330,16 @@ def unit_code(
         "CSV in the Excel dialect of the workspace language)."
     )
 )
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@out_file_option(N_("File to write (.csv or .xlsx)"), required=True)
 @click.option("--unit", default=None)
 @click.option("--status", type=click.Choice(["active", "inactive", "all"]), default="all", show_default=True)
 @pass_app
 def export(app: AppContext, out: Path, unit: str | None, status: str) -> None:
-    from ..export import write_csv, write_xlsx
-    from ..roster import list_officers
+    from ..roster_view import export_roster
 
-    headers = [
-        "NIP",
-        "Jenis ID",
-        "Gelar Depan",
-        "Nama",
-        "Gelar Belakang",
-        "Jabatan",
-        "Kode Unit",
-        "Unit Kerja",
-        "Sub Unit",
-        "Golongan",
-        "Status Kepegawaian",
-        "Aktif",
-        "Nonaktif Sejak",
-    ]
     ws = app.workspace()
-    with ws.store.read() as conn:
-        rows = [
-            [
-                o.officer_id,
-                o.id_type,
-                o.gelar_depan,
-                o.name,
-                o.gelar_belakang,
-                o.position,
-                o.unit_code,
-                o.unit_name,
-                o.sub_unit,
-                o.rank,
-                o.status,
-                1 if o.active else 0,
-                o.retired_at,
-            ]
-            for o in list_officers(conn, unit=unit, status=status)
-        ]
-    if out.suffix.lower() == ".xlsx":
-        write_xlsx(out, [("Roster", headers, rows, ["text"] * 11 + ["int", "text"])])
-    else:
-        from ..export import csv_delimiter
-
-        write_csv(out, headers, rows, delimiter=csv_delimiter(ws.config.language), id_columns=(0,))
-    say(_("{n} officers written to {path}", n=len(rows), path=out))
+    n = export_roster(ws.store, out, unit=unit, status=status, language=ws.config.language)
+    say(_("{n} officers written to {path}", n=n, path=out))
 
 
 from .roster_snapshot import register as _register_snapshot_commands  # noqa: E402 - publish, accept, snapshots

@@ -8,6 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .options import terminal_option
 from .output import console, emit_json, plain, safe, say
 from .passphrase import passphrase_option
 
@@ -22,7 +23,7 @@ def session() -> None:
 @click.option("--title", required=True, help=_("Title of the event"))
 @click.option("--location", required=True, help=_("Where the apel takes place"))
 @click.option("--unit", default=None, help=_("Unit (OPD) code, if the session is for one unit"))
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @click.option("--force", is_flag=True, help=_("Open even outside the template's validity window"))
 @click.option("--reason", default=None, help=_("Why --force is needed (recorded)"))
 @json_option
@@ -37,9 +38,9 @@ def open_(
     force: bool,
     reason: str | None,
 ) -> None:
+    from ..api import pledge as find_pledge
     from ..errors import UsageError
     from ..keys import terminal_info
-    from ..pledges import PledgeLibrary
     from ..recitation import open_session
     from .recitation_common import ledger_for
 
@@ -47,7 +48,7 @@ def open_(
         raise UsageError(_("--force needs --reason TEXT"), _("the reason is recorded with the session"))
     ws = app.workspace()
     info = terminal_info(ws, terminal)
-    pledge = PledgeLibrary.load(ws.config.extra_template_dirs).get(pledge_ref)
+    pledge = find_pledge(ws, pledge_ref)
     s = open_session(
         ws,
         ledger_for(ws),
