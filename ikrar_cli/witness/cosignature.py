@@ -138,7 +138,7 @@ def parse_vkey(text: str, sig_type: int = COSIGNATURE_TYPE) -> Cosigner:
         _("{vkey!r} is not a valid witness key (vkey)", vkey=text[:80]),
         _("copy the vkey printed by 'ikrar witness show'"),
     )
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)
     if len(parts) != 3:
         raise bad
     name, hex_id, data = parts
