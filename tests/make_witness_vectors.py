@@ -67,44 +67,109 @@ def build() -> dict[str, Any]:
         "log": {"origin": ORIGIN, "seed": LOG_SEED.hex(), "vkey": format_vkey(ORIGIN, raw_public(log), 0x01)},
         "checkpoints": {"3": cp3, "7": cp7, "forged_3": forged3, "forged_7": forged7},
         "cosignatures": [
-            {"checkpoint": "3", "time": TIME, "message": cosigned_message(note_body(cp3), TIME).decode(), "line": line3},
+            {
+                "checkpoint": "3",
+                "time": TIME,
+                "message": cosigned_message(note_body(cp3), TIME).decode(),
+                "line": line3,
+            },
             {"checkpoint": "7", "time": TIME + 60, "line": line7},
             {"checkpoint": "7", "time": TIME + 61, "line": line7b, "witness": "witness2"},
         ],
         "requests": [
-            {"case": "first", "state": None, "body": format_request(0, [], cp3).decode(), "status": 200,
-             "response": line3, "time": TIME},
-            {"case": "grow", "state": "3", "body": format_request(3, proof, cp7).decode(), "status": 200,
-             "response": line7, "time": TIME + 60},
+            {
+                "case": "first",
+                "state": None,
+                "body": format_request(0, [], cp3).decode(),
+                "status": 200,
+                "response": line3,
+                "time": TIME,
+            },
+            {
+                "case": "grow",
+                "state": "3",
+                "body": format_request(3, proof, cp7).decode(),
+                "status": 200,
+                "response": line7,
+                "time": TIME + 60,
+            },
             {"case": "retry_same", "state": "7", "body": format_request(7, [], cp7).decode(), "status": 200},
-            {"case": "stale_old_size", "state": "7", "body": format_request(3, proof, cp7).decode(), "status": 409,
-             "response": "7\n"},
-            {"case": "replayed_older", "state": "7", "body": format_request(0, [], cp3).decode(), "status": 409,
-             "response": "7\n"},
+            {
+                "case": "stale_old_size",
+                "state": "7",
+                "body": format_request(3, proof, cp7).decode(),
+                "status": 409,
+                "response": "7\n",
+            },
+            {
+                "case": "replayed_older",
+                "state": "7",
+                "body": format_request(0, [], cp3).decode(),
+                "status": 409,
+                "response": "7\n",
+            },
             {"case": "fork_same_size", "state": "3", "body": format_request(3, [], forged3).decode(), "status": 409},
-            {"case": "rewritten_history", "state": "3",
-             "body": format_request(3, consistency_proof(forged_hashes, 3, 7), forged7).decode(), "status": 422},
+            {
+                "case": "rewritten_history",
+                "state": "3",
+                "body": format_request(3, consistency_proof(forged_hashes, 3, 7), forged7).decode(),
+                "status": 422,
+            },
             {"case": "old_larger_than_size", "state": "3", "body": format_request(7, [], cp3).decode(), "status": 400},
-            {"case": "unknown_origin", "state": None,
-             "body": format_request(0, [], cp3.replace(ORIGIN, "ikrar/UJI/ffffffffffffffff")).decode(), "status": 404},
-            {"case": "not_the_log_key", "state": None,
-             "body": format_request(0, [], sign_checkpoint(ORIGIN, 3, root_of(hashes[:3]), ORIGIN, other.sign,
-                                                           raw_public(other)).note).decode(), "status": 403},
+            {
+                "case": "unknown_origin",
+                "state": None,
+                "body": format_request(0, [], cp3.replace(ORIGIN, "ikrar/UJI/ffffffffffffffff")).decode(),
+                "status": 404,
+            },
+            {
+                "case": "not_the_log_key",
+                "state": None,
+                "body": format_request(
+                    0, [], sign_checkpoint(ORIGIN, 3, root_of(hashes[:3]), ORIGIN, other.sign, raw_public(other)).note
+                ).decode(),
+                "status": 403,
+            },
             {"case": "proof_from_zero", "state": None, "body": format_request(0, proof, cp7).decode(), "status": 400},
         ],
         "policies": [
-            {"text": f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\nquorum bawaslu\n", "note": "7",
-             "lines": [line7], "ok": True, "valid": ["bawaslu"]},
-            {"text": (f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\n"
-                      f"witness inspektorat {format_vkey(WITNESS2_NAME, wpub2)}\n"
-                      "group dua 2 bawaslu inspektorat\nquorum dua\n"),
-             "note": "7", "lines": [line7], "ok": False, "valid": ["bawaslu"], "missing": ["inspektorat"]},
-            {"text": (f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\n"
-                      f"witness inspektorat {format_vkey(WITNESS2_NAME, wpub2)}\n"
-                      "group dua 2 bawaslu inspektorat\nquorum dua\n"),
-             "note": "7", "lines": [line7, line7b], "ok": True, "valid": ["bawaslu", "inspektorat"]},
-            {"text": f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\nquorum bawaslu\n", "note": "7",
-             "lines": [line3], "ok": False, "invalid": ["bawaslu"]},
+            {
+                "text": f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\nquorum bawaslu\n",
+                "note": "7",
+                "lines": [line7],
+                "ok": True,
+                "valid": ["bawaslu"],
+            },
+            {
+                "text": (
+                    f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\n"
+                    f"witness inspektorat {format_vkey(WITNESS2_NAME, wpub2)}\n"
+                    "group dua 2 bawaslu inspektorat\nquorum dua\n"
+                ),
+                "note": "7",
+                "lines": [line7],
+                "ok": False,
+                "valid": ["bawaslu"],
+                "missing": ["inspektorat"],
+            },
+            {
+                "text": (
+                    f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\n"
+                    f"witness inspektorat {format_vkey(WITNESS2_NAME, wpub2)}\n"
+                    "group dua 2 bawaslu inspektorat\nquorum dua\n"
+                ),
+                "note": "7",
+                "lines": [line7, line7b],
+                "ok": True,
+                "valid": ["bawaslu", "inspektorat"],
+            },
+            {
+                "text": f"witness bawaslu {format_vkey(WITNESS_NAME, wpub)}\nquorum bawaslu\n",
+                "note": "7",
+                "lines": [line3],
+                "ok": False,
+                "invalid": ["bawaslu"],
+            },
         ],
     }
 

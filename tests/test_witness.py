@@ -79,7 +79,11 @@ def test_cosigns_growth_and_refuses_a_rewritten_history(tmp_path: Path, witness)
     cp3 = lg.checkpoint("L", LOG_KEY.sign)
     line = ws.add_checkpoint(request(lg, store, 0, cp3), signer, timestamp=1764028800)
     found = find_cosignature(cp3.note + line, ws.cosigner)
-    assert found is not None and found.timestamp == 1764028800 and verify_cosignature(note_body(cp3.note), ws.cosigner, found)
+    assert (
+        found is not None
+        and found.timestamp == 1764028800
+        and verify_cosignature(note_body(cp3.note), ws.cosigner, found)
+    )
     cp7 = grow(store, lg, [b"r3", b"r4", b"r5", b"r6"])
     ws.add_checkpoint(request(lg, store, 3, cp7), signer)
     assert ws.recorded(ORIGIN).size == 7  # type: ignore[union-attr]
@@ -137,8 +141,15 @@ def test_unknown_log_and_wrong_key(tmp_path: Path, witness) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"old 01\n\nx\n", b"old -1\n\nx\n", b"new 0\n\nx\n", b"old 3\nnot base64!\n\nx\n", b"old 3\n" + b"AAAA\n" + b"\nx\n",
-     b"old 0\n" + b"".join(base64.b64encode(bytes(32)) + b"\n" for _ in range(64)) + b"\nx\n", b"\xff\xfe"],
+    [
+        b"old 01\n\nx\n",
+        b"old -1\n\nx\n",
+        b"new 0\n\nx\n",
+        b"old 3\nnot base64!\n\nx\n",
+        b"old 3\n" + b"AAAA\n" + b"\nx\n",
+        b"old 0\n" + b"".join(base64.b64encode(bytes(32)) + b"\n" for _ in range(64)) + b"\nx\n",
+        b"\xff\xfe",
+    ],
 )
 def test_malformed_requests_are_400(body: bytes) -> None:
     from ikrar_cli.witness.protocol import parse_request

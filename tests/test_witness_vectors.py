@@ -86,7 +86,10 @@ def test_add_checkpoint_requests(case: dict) -> None:
     if "response" in case:
         w = VECTORS["witness"]
         key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(w["seed"]))
-        assert sign_cosignature(w["name"], raw_public(key), key.sign, note_body(req.note), case["time"]) == case["response"]
+        assert (
+            sign_cosignature(w["name"], raw_public(key), key.sign, note_body(req.note), case["time"])
+            == case["response"]
+        )
         assert cp.size == parse_checkpoint(req.note)[0].size
 
 
@@ -96,5 +99,7 @@ def test_policy_vectors(case: dict) -> None:
     check = check_note(policy, VECTORS["checkpoints"][case["note"]] + "".join(case["lines"]))
     assert check.ok is case["ok"]
     assert check.valid == case.get("valid", [])
-    assert check.missing == case.get("missing", [n for n in policy.witnesses if n not in case.get("valid", []) + case.get("invalid", [])])
+    assert check.missing == case.get(
+        "missing", [n for n in policy.witnesses if n not in case.get("valid", []) + case.get("invalid", [])]
+    )
     assert check.invalid == case.get("invalid", [])

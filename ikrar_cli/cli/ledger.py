@@ -9,10 +9,10 @@ import click
 
 from ..i18n import N_, _, ngettext
 from .app import AppContext, json_option, pass_app
+from .ledger_witness import witness_policy_option
 from .options import out_file_option
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
-from .ledger_witness import witness_policy_option
 from .verify import bundle_options
 
 if TYPE_CHECKING:
@@ -114,7 +114,11 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_po
     witnessed = _witness_checks(ws, witness_policy, reports)
     ok = all(r.ok for r in reports) and not rows_problems
     if app.json:
-        doc = {"valid": ok, "logs": [r.to_dict() for r in reports], "attestations": [p.to_dict() for p in rows_problems]}
+        doc = {
+            "valid": ok,
+            "logs": [r.to_dict() for r in reports],
+            "attestations": [p.to_dict() for p in rows_problems],
+        }
         if witness_policy is not None:
             doc["witnesses"] = {k: (v.to_dict() if v else None) for k, v in witnessed.items()}
         emit_json(doc)
@@ -253,9 +257,8 @@ def _no_checkpoint(log_id: str) -> VerificationError:
 def _print_witness_checks(checks: dict[str, Any]) -> None:
     for log_id, check in checks.items():
         if check is not None and check.ok:
-            click.echo(
-                _("OK  log {log}: cosigned by {names} ({quorum})", log=log_id, names=", ".join(check.valid), quorum=check.quorum)
-            )
+            names = ", ".join(check.valid)
+            click.echo(_("OK  log {log}: cosigned by {names} ({quorum})", log=log_id, names=names, quorum=check.quorum))
 
 
 def _register_witness() -> None:

@@ -38,6 +38,6 @@ def check_proof(
         check = check_note(policy, parse_proof(text)[2])
         result.details["witnesses"] = check.to_dict()
         if not check.ok:
-            exc = check.error(_("The proof's checkpoint (size {size})", size=cp.size))
-            result.valid, result.code, result.message = False, exc.code, exc.message
+            failure = check.error(_("The proof's checkpoint (size {size})", size=cp.size))
+            result.valid, result.code, result.message = False, failure.code or "witness_quorum", failure.message
     return result

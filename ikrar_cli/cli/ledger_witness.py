@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -10,9 +12,11 @@ from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, plain
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def witness_policy_option(required: bool = False) -> object:
-    def decorate(func: object) -> object:
+
+def witness_policy_option(required: bool = False) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
         return click.option(
             "--witness-policy",
             "witness_policy",
@@ -25,7 +29,9 @@ def witness_policy_option(required: bool = False) -> object:
     return decorate
 
 
-@click.command("witness", help=_("Send each log's latest checkpoint to the policy's witnesses and keep their cosignatures."))
+@click.command(
+    "witness", help=_("Send each log's latest checkpoint to the policy's witnesses and keep their cosignatures.")
+)
 @witness_policy_option(required=True)
 @click.option("--log", "log_ids", multiple=True, help=_("Only this log (repeatable)"))
 @json_option
@@ -52,9 +58,25 @@ def witness_cmd(app: AppContext, witness_policy: Path, log_ids: tuple[str, ...])
         for o in outcomes:
             if o.error is None:
                 label = _("cosigned") if o.status == "cosigned" else _("already cosigned")
-                click.echo(_("OK      {witness} {log} size {size}: {status}", witness=plain(o.witness), log=o.log_id, size=o.size, status=label))
+                click.echo(
+                    _(
+                        "OK      {witness} {log} size {size}: {status}",
+                        witness=plain(o.witness),
+                        log=o.log_id,
+                        size=o.size,
+                        status=label,
+                    )
+                )
             else:
-                click.echo(_("FAILED  {witness} {log} size {size}: {why}", witness=plain(o.witness), log=o.log_id, size=o.size, why=o.error.diagnostics()))
+                click.echo(
+                    _(
+                        "FAILED  {witness} {log} size {size}: {why}",
+                        witness=plain(o.witness),
+                        log=o.log_id,
+                        size=o.size,
+                        why=o.error.diagnostics(),
+                    )
+                )
     if failed:
         assert failed[0].error is not None
         raise click.exceptions.Exit(exit_code_for(failed[0].error))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -11,6 +12,8 @@ from ..i18n import _
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, plain, say
 from .passphrase import passphrase_option
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from ..witness.workspace import WitnessWorkspace
@@ -26,7 +29,7 @@ def _open(app: AppContext, folder: Path | None) -> WitnessWorkspace:
     return WitnessWorkspace.open(_dir(app, folder))
 
 
-def dir_option(func: object) -> object:
+def dir_option(func: F) -> F:
     return click.option(
         "--dir",
         "folder",
@@ -53,7 +56,9 @@ def _follow(ws: WitnessWorkspace, bundle: Path | None, fp: str | None, vkeys: tu
 
 @witness.command(help=_("Create a witness: its own key (encrypted) and an empty state."))
 @click.option("--name", required=True, help=_("The witness's key name, e.g. bawaslu.go.id/ikrar-witness"))
-@click.option("--bundle", "bundle", type=click.Path(path_type=Path), default=None, help=_("Follow the logs of this trust bundle"))
+@click.option(
+    "--bundle", "bundle", type=click.Path(path_type=Path), default=None, help=_("Follow the logs of this trust bundle")
+)
 @click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
 @dir_option
 @passphrase_option
@@ -72,11 +77,15 @@ def init(
         emit_json({"name": ws.name, "vkey": ws.cosigner.vkey, "folder": str(root), "logs": followed})
         return
     click.echo(ws.cosigner.vkey)
-    say(_("Witness {name} created in {path}; give the vkey above to the verifiers' policy", name=plain(name), path=root))
+    say(
+        _("Witness {name} created in {path}; give the vkey above to the verifiers' policy", name=plain(name), path=root)
+    )
 
 
 @witness.command(help=_("Follow more logs: every terminal of a newer trust bundle, or one log's vkey."))
-@click.option("--bundle", "bundle", type=click.Path(path_type=Path), default=None, help=_("Follow the logs of this trust bundle"))
+@click.option(
+    "--bundle", "bundle", type=click.Path(path_type=Path), default=None, help=_("Follow the logs of this trust bundle")
+)
 @click.option("--fingerprint", "fp", default=None, help=_("Authority fingerprint that --bundle must be signed by"))
 @click.option("--log", "vkeys", multiple=True, help=_("The vkey of a log's checkpoint key (its name is the origin)"))
 @dir_option
@@ -123,18 +132,33 @@ def show(app: AppContext, folder: Path | None) -> None:
         if log["size"] is None:
             click.echo(_("  {origin}: nothing cosigned yet", origin=plain(log["origin"])))
         else:
-            root = base64.b64decode(log["root"]).hex()[:16]
-            click.echo(_("  {origin}: size {size}, root {root}", origin=plain(log["origin"]), size=log["size"], root=root))
+            root = base64.b64decode(str(log["root"])).hex()[:16]
+            click.echo(
+                _("  {origin}: size {size}, root {root}", origin=plain(log["origin"]), size=log["size"], root=root)
+            )
 
 
 @witness.command(help=_("Cosign one checkpoint offline: the request (or checkpoint and proof) from files."))
 @click.option(
-    "--request", "request_file", type=click.Path(path_type=Path), default=None,
+    "--request",
+    "request_file",
+    type=click.Path(path_type=Path),
+    default=None,
     help=_("An add-checkpoint request body ('old N', proof lines, empty line, checkpoint)"),
 )
-@click.option("--checkpoint", "checkpoint_file", type=click.Path(path_type=Path), default=None, help=_("The checkpoint file"))
-@click.option("--proof", "proof_file", type=click.Path(path_type=Path), default=None, help=_("Consistency proof: one base64 hash a line"))
-@click.option("--old", "old", type=int, default=None, help=_("The size the proof starts from (default: the size last cosigned)"))
+@click.option(
+    "--checkpoint", "checkpoint_file", type=click.Path(path_type=Path), default=None, help=_("The checkpoint file")
+)
+@click.option(
+    "--proof",
+    "proof_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=_("Consistency proof: one base64 hash a line"),
+)
+@click.option(
+    "--old", "old", type=int, default=None, help=_("The size the proof starts from (default: the size last cosigned)")
+)
 @dir_option
 @passphrase_option
 @pass_app
@@ -167,7 +191,9 @@ def cosign(
             old = recorded.size if recorded else 0
         lines = []
         if proof_file is not None:
-            lines = [x.strip() for x in read_input_bytes(proof_file, limit=100_000).decode("ascii", "replace").splitlines()]
+            lines = [
+                x.strip() for x in read_input_bytes(proof_file, limit=100_000).decode("ascii", "replace").splitlines()
+            ]
         body = "\n".join([f"old {old}", *[x for x in lines if x]]).encode() + b"\n\n" + note.encode()
     req = parse_request(body)
     line = ws.add_checkpoint(req, ws.load_signer(get_passphrase(passphrase_file)))

@@ -70,7 +70,13 @@ class WitnessCheck:
     quorum: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "valid": self.valid, "missing": self.missing, "invalid": self.invalid, "quorum": self.quorum}
+        return {
+            "ok": self.ok,
+            "valid": self.valid,
+            "missing": self.missing,
+            "invalid": self.invalid,
+            "quorum": self.quorum,
+        }
 
     def error(self, what: str) -> VerificationError:
         parts = []

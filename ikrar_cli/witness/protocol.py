@@ -130,7 +130,9 @@ def decide(req: AddCheckpoint, keys: list[LogKey], recorded: Recorded | None) ->
             code="bad_log_signature",
         )
     if req.old_size > cp.size:
-        raise _bad_request(_("old size {old} is larger than the checkpoint's size {size}", old=req.old_size, size=cp.size))
+        raise _bad_request(
+            _("old size {old} is larger than the checkpoint's size {size}", old=req.old_size, size=cp.size)
+        )
     latest = recorded.size if recorded else 0
     if req.old_size != latest:
         raise conflict(

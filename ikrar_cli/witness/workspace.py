@@ -164,7 +164,8 @@ class WitnessWorkspace:
         if bundle.serial < old_serial:
             raise TrustError(
                 _(
-                    "{path}: trust bundle serial {serial} is older than serial {old}, which this witness already follows",
+                    "{path}: trust bundle serial {serial} is older than serial {old}, "
+                    "which this witness already follows",
                     path=path,
                     serial=bundle.serial,
                     old=old_serial,
@@ -250,7 +251,12 @@ class WitnessWorkspace:
             when = int(time.time()) if timestamp is None else timestamp
             line = sign_cosignature(self.name, self.public_key, signer.sign, note_body(req.note), when)
             state = _read_json(self.root / "state.json", STATE_FORMAT)
-            state["logs"][origin] = {"size": cp.size, "root": _b64(cp.root), "checkpoint": req.note, "cosigned_at": when}
+            state["logs"][origin] = {
+                "size": cp.size,
+                "root": _b64(cp.root),
+                "checkpoint": req.note,
+                "cosigned_at": when,
+            }
             atomic_write_text(self.root / "state.json", json.dumps(state, indent=2, sort_keys=True) + "\n")
         return line
 
