@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .app import AppContext, json_option, pass_app
 from .output import emit_json, plain, say
 from .passphrase import passphrase_option
@@ -101,7 +101,14 @@ def follow(app: AppContext, bundle: Path | None, fp: str | None, vkeys: tuple[st
     if app.json:
         emit_json({"added": n, "logs": len(ws.followed())})
         return
-    say(_("{n} logs added or updated; the witness follows {total}", n=n, total=len(ws.followed())))
+    say(
+        ngettext(
+            "{n} log added or updated; the witness follows {total}",
+            "{n} logs added or updated; the witness follows {total}",
+            n,
+            total=len(ws.followed()),
+        )
+    )
 
 
 @witness.command(help=_("Show the witness's name, vkey, the logs it follows and what it last cosigned."))
