@@ -186,3 +186,58 @@ def test_serve_refuses_a_public_address_without_tls(ikrar, tmp_path: Path) -> No
     assert r.exit_code == 3 and "not a valid witness name" in r.stderr
     r = ikrar("--lang", "en", "witness", "init", "--name", WITNESS_NAME, "--dir", str(tmp_path / "w"), env=PASS)
     assert r.exit_code == 5 and "already exists" in r.stderr
+
+
+def _post(url: str, body: bytes) -> tuple[int, str, str]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url + "/add-checkpoint", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+
+
+def test_http_statuses_of_add_checkpoint(ikrar, centre, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The witness process answers as c2sp.org/tlog-witness prescribes."""
+    from ikrar_cli.witness.protocol import format_request
+
+    note = ikrar("ledger", "checkpoint", env=PASS).stdout
+    status, ctype, body = _post(served, format_request(0, [], note))
+    assert status == 200 and body.startswith(f"— {WITNESS_NAME} ") and body.endswith("\n")
+    size = int(note.split("\n")[1])
+    status, ctype, body = _post(served, format_request(0, [], note))  # old size no longer 0
+    assert (status, ctype.split(";")[0], body) == (409, "text/x.tlog.size", f"{size}\n")
+    status, _ctype, body = _post(served, format_request(size, [], note))  # a retry of the same
+    assert status == 200
+    assert _post(served, format_request(size + 1, [], note))[0] == 400
+    assert _post(served, b"old 01\n\n" + note.encode())[0] == 400
+    assert _post(served, format_request(0, [], note.replace("ikrar/UJI/", "ikrar/LAIN/")))[0] == 404
+    forged = note.rsplit(" ", 1)[0] + " " + base64_of_other_signature(note)
+    assert _post(served, format_request(size, [], forged))[0] == 403
+
+
+def base64_of_other_signature(note: str) -> str:
+    import base64
+
+    blob = base64.b64decode(note.rstrip("\n").rsplit(" ", 1)[1])
+    return base64.b64encode(blob[:4] + bytes(64)).decode() + "\n"
+
+
+def test_follow_refuses_an_older_bundle_and_another_authority(ikrar, centre) -> None:  # type: ignore[no-untyped-def]
+    tmp = Path(str(centre["tmp"]))
+    newer = tmp / "newer.json"
+    assert ikrar("trust", "export", "--out", str(newer), env=PASS).exit_code == 0
+    r = ikrar("--lang", "en", "witness", "follow", "--dir", str(tmp / "w1"), "--bundle", str(newer), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["logs"] == 1
+    r = ikrar("--lang", "en", "witness", "follow", "--dir", str(tmp / "w1"), "--bundle", str(tmp / "bundle.json"))
+    assert r.exit_code == 8 and "older than serial" in r.stderr
+    other = "SHA256:" + "ab" * 32
+    r = ikrar(
+        "--lang", "en", "witness", "follow", "--dir", str(tmp / "w1"), "--bundle", str(newer), "--fingerprint", other
+    )
+    assert r.exit_code == 8 and "names another" in r.stderr
+    r = ikrar("--lang", "en", "verify", str(centre["receipt"]), "--witness-policy", str(tmp / "none.txt"))
+    assert r.exit_code == 2 and "--proof" in r.stderr
