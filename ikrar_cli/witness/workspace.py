@@ -263,11 +263,15 @@ class WitnessWorkspace:
     def _keep_evidence(self, origin: str, req: AddCheckpoint, exc: IkrarError) -> None:
         folder = self.root / "evidence"
         folder.mkdir(mode=0o700, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        path = confined_path(folder, f"{origin.replace('/', '_')}-{stamp}-{exc.code}", ".txt")
+        import hashlib
+
         from .protocol import format_request
 
-        text = f"# {exc.message}\n" + format_request(req.old_size, req.proof, req.note).decode()
+        body = format_request(req.old_size, req.proof, req.note)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        name = f"{origin.replace('/', '_')}-{stamp}-{exc.code}-{hashlib.sha256(body).hexdigest()[:12]}"
+        path = confined_path(folder, name, ".txt")
+        text = f"# {exc.message}\n" + body.decode()
         with contextlib.suppress(StorageError):
             atomic_write_text(path, text)
 
