@@ -241,3 +241,34 @@ def test_follow_refuses_an_older_bundle_and_another_authority(ikrar, centre) -> 
     assert r.exit_code == 8 and "names another" in r.stderr
     r = ikrar("--lang", "en", "verify", str(centre["receipt"]), "--witness-policy", str(tmp / "none.txt"))
     assert r.exit_code == 2 and "--proof" in r.stderr
+
+
+def test_offline_round_trip_through_files(ikrar, centre) -> None:  # type: ignore[no-untyped-def]
+    """No network between centre and witness: request files out, cosignature files back."""
+    tmp = Path(str(centre["tmp"]))
+    vkey = centre["vkeys"][OTHER_NAME]  # type: ignore[index]
+    policy = _policy(tmp / "p.txt", f"witness inspektorat {vkey}\nquorum inspektorat\n")
+    out = tmp / "requests"
+    r = ikrar("ledger", "witness", "--witness-policy", str(policy), "--request-out", str(out), "--json")
+    assert r.exit_code == 0, r.stderr
+    (req,) = json.loads(r.stdout)["requests"]
+    body = Path(req["file"]).read_text()
+    assert body.startswith("old 0\n\nikrar/UJI/")
+    r = ikrar("witness", "cosign", "--dir", str(tmp / "w2"), "--request", req["file"], env=PASS)
+    assert r.exit_code == 0, r.stderr
+    back = tmp / "back.txt"
+    back.write_text(body + r.stdout)
+    assert ikrar("ledger", "verify", "--witness-policy", str(policy)).exit_code == 1
+    r = ikrar("ledger", "witness", "--witness-policy", str(policy), "--add", str(back), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["added"][0]["witnesses"] == ["inspektorat"]
+    assert ikrar("ledger", "verify", "--witness-policy", str(policy)).exit_code == 0
+    # nothing left to ask; a line altered on the way is not stored
+    r = ikrar("ledger", "witness", "--witness-policy", str(policy), "--request-out", str(out), "--json")
+    assert json.loads(r.stdout)["requests"] == []
+    line = r.stdout
+    tampered = tmp / "tampered.txt"
+    text = back.read_text()
+    sig = text.rstrip("\n").rsplit(" ", 1)[1]
+    tampered.write_text(text.replace(sig, sig[:20] + ("A" if sig[20] != "A" else "B") + sig[21:]))
+    r = ikrar("ledger", "witness", "--witness-policy", str(policy), "--add", str(tampered), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["added"][0]["witnesses"] == [], line

@@ -202,3 +202,76 @@ def check_latest(store: Store, policy: WitnessPolicy) -> dict[str, Any]:
             note = latest_note_with_cosignatures(conn, log_id)
             out[log_id] = None if note is None else check_note(policy, note)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Offline: requests written to files, cosignatures brought back in files
+# --------------------------------------------------------------------------------------
+
+
+def offline_requests(store: Store, policy: WitnessPolicy, *, log_ids: list[str] | None = None) -> list[Any]:
+    """(witness name, log id, request body) for each log's latest checkpoint and each policy witness
+    that has not cosigned it: the add-checkpoint body from the size it last cosigned here."""
+    from ..ledger import Ledger
+
+    lg = Ledger(store)
+    out = []
+    with store.read() as conn:
+        for info in lg.logs(conn):
+            if log_ids is not None and info.log_id not in log_ids:
+                continue
+            cp = lg.latest_checkpoint(conn, info.log_id)
+            if cp is None:
+                continue
+            have = cosignature_lines(conn, info.log_id, cp)
+            for witness in policy.witnesses.values():
+                if any(parse_cosignature_line(x, witness.cosigner) for x in have):
+                    continue
+                old = witnessed_size(conn, info.log_id, witness.cosigner)
+                old = old if old <= cp.size else 0
+                proof = lg.consistency_proof(conn, info.log_id, old, cp.size) if 0 < old < cp.size else []
+                out.append((witness.name, info.log_id, format_request(old, proof, cp.note)))
+    return out
+
+
+def add_cosignatures(store: Store, policy: WitnessPolicy, text: str, where: object) -> list[str]:
+    """Store the valid cosignatures of the policy's witnesses found in ``text``: a checkpoint (or an
+    add-checkpoint request) followed by cosignature lines. The checkpoint must be one of ours.
+    Returns the names of the witnesses whose line was stored."""
+    from ..checkpoint import parse_checkpoint
+    from ..errors import InputError, NotFoundError
+    from .cosignature import find_cosignature
+
+    if text.startswith("old "):
+        text = text.partition("\n\n")[2]
+    try:
+        claimed = parse_checkpoint(text)[0]
+    except VerificationError as exc:
+        raise InputError(
+            _("{path}: not a checkpoint followed by cosignature lines", path=where),
+            _("append the witness's line to the checkpoint or request it cosigned"),
+        ) from exc
+    stored = []
+    with store.transaction() as conn:
+        row = conn.execute(
+            "SELECT c.log_id, c.note FROM checkpoints c JOIN logs l ON l.log_id = c.log_id "
+            "WHERE l.origin = ? AND c.size = ? AND c.root = ?",
+            (claimed.origin, claimed.size, claimed.root),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                _(
+                    "{path}: checkpoint {size} of {origin} is not one this workspace signed",
+                    path=where,
+                    size=claimed.size,
+                    origin=claimed.origin,
+                ),
+                _("bring back the cosignature of a checkpoint written by 'ikrar ledger witness --request-out'"),
+            )
+        log_id, note = str(row[0]), str(row[1])
+        cp = parse_checkpoint(note)[0]
+        for witness in policy.witnesses.values():
+            line = find_cosignature(text, witness.cosigner)
+            if line is not None and store_cosignature(conn, log_id, cp, witness.cosigner, line.line):
+                stored.append(witness.name)
+    return stored
