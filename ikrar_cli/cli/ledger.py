@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..i18n import N_, _, ngettext
 from .app import AppContext, json_option, pass_app
+from .ledger_witness import witness_policy_option
 from .options import out_file_option
 from .output import emit_json, progress, say
 from .passphrase import passphrase_option
 from .verify import bundle_options
+
+if TYPE_CHECKING:
+    from ..errors import VerificationError
+    from ..ledger import LedgerReport
+    from ..workspace import Workspace
 
 
 @click.group(help=_("The tamper-evident ledger of every signed receipt."))
@@ -69,7 +76,10 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
                 _("No signed checkpoint covers entry {index} yet", index=idx),
                 _("sign one with 'ikrar ledger checkpoint' (or close the session)"),
             )
-        text = format_proof(idx, lg.inclusion_proof(conn, log_id, idx, cp.size), cp.note)
+        from ..witness.centre import note_with_cosignatures
+
+        note = note_with_cosignatures(conn, log_id, cp)  # with the witnesses' cosignatures, if any
+        text = format_proof(idx, lg.inclusion_proof(conn, log_id, idx, cp.size), note)
     if out:
         atomic_write_text(out, text)
         say(_("Proof written to {path}", path=out))
@@ -79,9 +89,10 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 
 @ledger.command(help=_("Recompute every log, check every receipt, checkpoint and their consistency."))
 @bundle_options(_("Check receipt signatures against this trust bundle"))
+@witness_policy_option()
 @json_option
 @pass_app
-def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
+def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_policy: Path | None) -> None:
     from ..ledger_export import entry_checker
     from ..verify import Verifier
     from .recitation_common import ledger_for
@@ -100,11 +111,17 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
     from ..ledger_export import check_attestations
 
     rows_problems = check_attestations(ws.store) if all(r.ok for r in reports) else []
+    witnessed = _witness_checks(ws, witness_policy, reports)
     ok = all(r.ok for r in reports) and not rows_problems
     if app.json:
-        emit_json(
-            {"valid": ok, "logs": [r.to_dict() for r in reports], "attestations": [p.to_dict() for p in rows_problems]}
-        )
+        doc = {
+            "valid": ok,
+            "logs": [r.to_dict() for r in reports],
+            "attestations": [p.to_dict() for p in rows_problems],
+        }
+        if witness_policy is not None:
+            doc["witnesses"] = {k: (v.to_dict() if v else None) for k, v in witnessed.items()}
+        emit_json(doc)
     else:
         for r in reports:
             if r.ok:
@@ -123,6 +140,7 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
             click.echo(_("INVALID attestations: {problem}", problem=p.message))
         if not reports:
             say(_("The ledger is empty."))
+        _print_witness_checks(witnessed)
     if not ok:
         from .errors import EXIT_INVALID
 
@@ -207,3 +225,46 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
 
         assert rejected[0].error is not None
         raise click.exceptions.Exit(exit_code_for(rejected[0].error))
+
+
+def _witness_checks(ws: Workspace, policy_path: Path | None, reports: list[LedgerReport]) -> dict[str, Any]:
+    """With --witness-policy: each log's latest checkpoint must carry the quorum of cosignatures."""
+    if policy_path is None:
+        return {}
+    from ..witness.centre import check_latest
+    from ..witness.policy import load_policy
+
+    checks = check_latest(ws.store, load_policy(policy_path))
+    for r in reports:
+        check = checks.get(r.log_id)
+        if check is None:
+            r.problems.append(_no_checkpoint(r.log_id))
+        elif not check.ok:
+            r.problems.append(check.error(_("The latest checkpoint of log {log}", log=r.log_id)))
+    return checks
+
+
+def _no_checkpoint(log_id: str) -> VerificationError:
+    from ..errors import VerificationError
+
+    return VerificationError(
+        _("Log {log} has no signed checkpoint for the witnesses to cosign", log=log_id),
+        _("sign one with 'ikrar ledger checkpoint', then run 'ikrar ledger witness'"),
+        code="witness_quorum",
+    )
+
+
+def _print_witness_checks(checks: dict[str, Any]) -> None:
+    for log_id, check in checks.items():
+        if check is not None and check.ok:
+            names = ", ".join(check.valid)
+            click.echo(_("OK  log {log}: cosigned by {names} ({quorum})", log=log_id, names=names, quorum=check.quorum))
+
+
+def _register_witness() -> None:
+    from .ledger_witness import witness_cmd
+
+    ledger.add_command(witness_cmd)
+
+
+_register_witness()

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..trust import TrustBundle
     from ..verify import VerificationResult
+    from ..witness.policy import WitnessPolicy
 
 
-def check_proof(result: VerificationResult, proof_path: Path, bundle: TrustBundle) -> VerificationResult:
+def check_proof(
+    result: VerificationResult, proof_path: Path, bundle: TrustBundle, policy: WitnessPolicy | None = None
+) -> VerificationResult:
     from ..checkpoint import verify_inclusion_proof
     from ..errors import VerificationError
     from ..fsutil import read_input_bytes
@@ -27,4 +30,14 @@ def check_proof(result: VerificationResult, proof_path: Path, bundle: TrustBundl
         result.valid, result.code, result.message = False, exc.code or "bad_proof", exc.message
         return result
     result.details["proof"] = {"checkpoint_size": cp.size, "root": cp.root.hex(), "origin": cp.origin}
+    if policy is not None:
+        from ..checkpoint import parse_proof
+        from ..i18n import _
+        from ..witness.policy import check_note
+
+        check = check_note(policy, parse_proof(text)[2])
+        result.details["witnesses"] = check.to_dict()
+        if not check.ok:
+            failure = check.error(_("The proof's checkpoint (size {size})", size=cp.size))
+            result.valid, result.code, result.message = False, failure.code or "witness_quorum", failure.message
     return result

@@ -156,14 +156,37 @@ def render(result: VerificationResult, label: str) -> str:
     default=None,
     help=_("Also check an inclusion proof (from 'ikrar ledger prove') for the receipt"),
 )
+@click.option(
+    "--witness-policy",
+    "witness_policy",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=_("With --proof: the proof's checkpoint must be cosigned as this witness policy requires"),
+)
 @json_option
 @pass_app
 def verify(
-    app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None
+    app: AppContext,
+    receipts: tuple[str, ...],
+    bundle_path: Path | None,
+    fp: str | None,
+    proof: Path | None,
+    witness_policy: Path | None,
 ) -> None:
     from ..verify import VerificationResult, Verifier
     from .output import json_text
 
+    policy = None
+    if witness_policy is not None:
+        from ..errors import UsageError
+        from ..witness.policy import load_policy
+
+        if proof is None:
+            raise UsageError(
+                _("--witness-policy checks the checkpoint of an inclusion proof"),
+                _("add --proof FILE (from 'ikrar ledger prove')"),
+            )
+        policy = load_policy(witness_policy)
     verifier = Verifier(load_bundle(app, bundle_path, fp))
     all_valid = True
     out = sys.stdout
@@ -177,7 +200,7 @@ def verify(
         if result.valid and proof is not None:
             from .ledger_proof import check_proof
 
-            result = check_proof(result, proof, verifier.bundle)
+            result = check_proof(result, proof, verifier.bundle, policy)
         all_valid &= result.valid
         count += 1
         if app.json:
