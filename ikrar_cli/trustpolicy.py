@@ -30,11 +30,12 @@ def accepted_fingerprints(ws: Workspace) -> list[str]:
     Same rule as ``signeddoc.trusted_authorities`` (snapshots, packages).
     """
     from .keys import fingerprint
-    from .signeddoc import trusted_authorities
+    from .trust import pinned_fingerprints
 
     with ws.store.read() as conn:
-        found = trusted_authorities(conn)
-    return sorted({fingerprint(pub) for pub in found.values()})
+        pins = pinned_fingerprints(conn)
+        own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchall()
+    return pins + [fingerprint(bytes(pub)) for (pub,) in own if fingerprint(bytes(pub)) not in pins]
 
 
 def bundle_for(ws: Workspace | None, bundle_path: Path | None, fp: str | None) -> TrustBundle:

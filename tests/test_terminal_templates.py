@@ -164,8 +164,7 @@ def test_an_authority_key_row_without_its_private_file_is_no_trust_root_anywhere
 def test_one_function_decides_for_reports_and_verify() -> None:
     import inspect
 
-    from ikrar_cli import compliance, trust, trustpolicy
+    from ikrar_cli import compliance, trust
 
     assert "accepted_fingerprints(ws)" in inspect.getsource(compliance.signed_bundle)
     assert "accepted_fingerprints(ws)" in inspect.getsource(trust.accepted_revocation)
-    assert "keys WHERE role" not in inspect.getsource(trustpolicy.accepted_fingerprints)
