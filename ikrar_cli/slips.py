@@ -14,11 +14,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fsutil import atomic_writer
 from .qr import qr_matrix
 from .receipt import wrap_receipt
+
+if TYPE_CHECKING:
+    from .documents.pdfbase import Seal
 
 A6 = (105.0, 148.0)
 A4 = (210.0, 297.0)
@@ -173,12 +176,14 @@ def _new_pdf(fmt: tuple[float, float]) -> Any:
     return pdf
 
 
-def write_slip_pdf(path: Path, slip: Slip) -> None:
+def write_slip_pdf(path: Path, slip: Slip, seal: Seal | None = None) -> None:
+    """One A6 slip; sealed (PAdES) when ``seal`` is given, like every other document."""
+    from .documents.pdfbase import finish
+
     pdf = _new_pdf(A6)
     pdf.add_page()
     _slip(pdf, slip, 0, 0)
-    with atomic_writer(path) as fh:
-        fh.write(bytes(pdf.output()))
+    finish(bytes(pdf.output()), path, seal)
 
 
 def write_slips_pdf(
