@@ -2,9 +2,10 @@
 
 ``ikrar terminal package NAME`` (authority) signs one file holding the latest exported trust
 bundle (keys, certificates, revocations, unit registry, pledge templates), the terminal's own
-certificate and the roster snapshot (whole, or only the terminal's unit). ``ikrar terminal setup
-FILE`` on the terminal checks it against the pinned authority and installs all of it; run again
-with a newer package to update. Format: docs/roster-snapshot.md, "Terminal package".
+certificate, the roster snapshot (whole, or only the terminal's unit) and the template files
+(package_templates.py). ``ikrar terminal setup FILE`` on the terminal checks all of it against the
+pinned authority before writing anything, then installs it; run again with a newer package to
+update. Format: docs/roster-snapshot.md, "Terminal package".
 """
 
 from __future__ import annotations
