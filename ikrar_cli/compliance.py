@@ -114,12 +114,11 @@ def _check_day(value: str) -> str:
 def signed_bundle(ws: Workspace, *, serial: int | None = None, sha256: str | None = None) -> TrustBundle:
     """The signed bundle a report uses (the latest, or the one named), checked on this read:
     against this workspace's own authority key or its pinned fingerprints. Never swallowed."""
-    from .trust import parse_bundle_bytes, pinned_fingerprints
+    from .trust import parse_bundle_bytes
+    from .trustpolicy import accepted_fingerprints
 
+    pins = accepted_fingerprints(ws)  # the one rule: pinned authorities, and its own key when it holds it
     with ws.store.read() as conn:
-        pins = pinned_fingerprints(conn)
-        pins += [fingerprint(bytes(p)) for (p,) in conn.execute(
-            "SELECT public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")]  # fmt: skip
         rows = conn.execute(
             "SELECT serial, bundle FROM trust_bundles ORDER BY serial DESC, accepted_at DESC"
         ).fetchall()

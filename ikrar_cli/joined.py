@@ -87,3 +87,34 @@ def record_joined(ws: Workspace, joined: dict[str, str]) -> int:
             sorted(joined.items()),
         )
     return len(joined)
+
+
+# ------------------------------------------------------------------------------ from the roster import
+#: columns of a roster sheet read as the joining date, best first. A bare ``TMT`` is not among them:
+#: on a BKPSDM sheet it is the rank's date (under ``PANGKAT / GOLONGAN``), not when someone joined.
+ROSTER_TMT_HEADERS = ("tmtmasuk", "tanggalmasuk", "tglmasuk", "tmtcpns", "tmtpppk", "tmtasn", "tmtpns")
+
+
+def roster_tmt_column(keys: list[tuple[str, ...]]) -> int | None:
+    """The column of an imported roster that holds the joining date (SIASN ``tmtCpns``, SAPK
+    ``TMT_CPNS``, ``TMT Masuk`` …), if any; ``keys`` are the column keys of header detection."""
+    for alias in ROSTER_TMT_HEADERS:
+        for i, options in enumerate(keys):
+            if alias in options:
+                return i
+    return None
+
+
+def roster_tmt(value: object) -> str | None:
+    """A roster cell's joining date as YYYY-MM-DD; None when empty; InputError when not a date."""
+    from .tabular import cell_text
+
+    if value is None or not cell_text(value).strip():  # type: ignore[arg-type]
+        return None
+    day = parse_day(value)
+    if day is None:
+        raise InputError(
+            _("{value!r} is not a date", value=cell_text(value)),  # type: ignore[arg-type]
+            _("write dates as YYYY-MM-DD or DD-MM-YYYY"),
+        )
+    return day.isoformat()

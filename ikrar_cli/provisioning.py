@@ -2,9 +2,10 @@
 
 ``ikrar terminal package NAME`` (authority) signs one file holding the latest exported trust
 bundle (keys, certificates, revocations, unit registry, pledge templates), the terminal's own
-certificate and the roster snapshot (whole, or only the terminal's unit). ``ikrar terminal setup
-FILE`` on the terminal checks it against the pinned authority and installs all of it; run again
-with a newer package to update. Format: docs/roster-snapshot.md, "Terminal package".
+certificate, the roster snapshot (whole, or only the terminal's unit) and the template files
+(package_templates.py). ``ikrar terminal setup FILE`` on the terminal checks all of it against the
+pinned authority before writing anything, then installs it; run again with a newer package to
+update. Format: docs/roster-snapshot.md, "Terminal package".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConflictError, InputError, NotFoundError, TrustError
 from .i18n import _
-from .keys import TerminalCertificate, fingerprint, normalise_fingerprint
+from .keys import TerminalCertificate, fingerprint
 from .signeddoc import content_digest, open_document, sign_document
 from .store import now
 
@@ -61,6 +62,8 @@ def scoped_snapshot_body(body: dict[str, Any], units: list[str]) -> dict[str, An
 def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False) -> tuple[bytes, dict[str, Any]]:
     """Sign the provisioning file for terminal ``name``; returns (file bytes, summary)."""
     from .keys import load_authority_signer
+    from .package_templates import package_entries
+    from .pledges import PledgeLibrary
     from .rostersnapshot import KIND as SNAP
     from .rostersnapshot import Snapshot, _store, load
     from .trust import parse_bundle_bytes
@@ -77,6 +80,7 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
               serial=bundle.serial, name=name),
             _("export a new bundle first: ikrar trust export"),
         )  # fmt: skip
+    templates = package_entries(PledgeLibrary.load(ws.config.extra_template_dirs), bundle)
     snap = load(ws)
     if cert.unit and not whole:
         if cert.unit not in snap.units:
@@ -94,6 +98,7 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
         "certificate": cert.to_dict(),
         "trust_bundle": bundle_file.decode("utf-8"),
         "roster_snapshot": snap.file.decode("utf-8"),
+        "templates": templates,
         "issued_at": now(),
     }
     summary = {
@@ -102,26 +107,26 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
         "snapshot": snap.digest,
         "scope": snap.scope,
         "officers": len(snap.body["officers"]),
+        "templates": [t["ref"] for t in templates],
     }
     return sign_document(KIND, doc, key.sign, info.kid), summary
 
 
 def setup(ws: Workspace, path: Path, fp: str | None) -> dict[str, Any]:
-    """Install (or update) a terminal from its package, checked against the pinned authority."""
-    from .fsutil import atomic_write_bytes, read_input_bytes
+    """Install (or update) a terminal from its package, checked against the pinned authority.
+
+    Everything is checked before anything is written: the bundle (pinned or given fingerprint),
+    the package signature, the certificate, the snapshot and every template against the bundle."""
+    from .fsutil import read_input_bytes
     from .keys import import_certificate
-    from .rostersnapshot import accept
-    from .trust import add_bundle, parse_bundle_bytes, pinned_fingerprints
+    from .package_templates import check_entries, install
+    from .rostersnapshot import accept, parse_snapshot
+    from .trust import parse_bundle_bytes, pin_and_accept, wanted_fingerprints
 
     data = read_input_bytes(path, limit=500_000_000)
-    with ws.store.read() as conn:
-        pins = pinned_fingerprints(conn)
-    wanted = [normalise_fingerprint(fp)] if fp else pins
-    if not wanted:
-        raise TrustError(
-            _("No authority is trusted in this workspace yet"),
-            _("give the authority's fingerprint: ikrar terminal setup FILE --fingerprint SHA256:…"),
-        )
+    wanted = wanted_fingerprints(
+        ws, fp, _("give the authority's fingerprint: ikrar terminal setup FILE --fingerprint SHA256:…")
+    )
     try:
         inner = json.loads(data.decode("utf-8"))[KIND]
         bundle_bytes = inner["trust_bundle"].encode("utf-8")
@@ -140,15 +145,14 @@ def setup(ws: Workspace, path: Path, fp: str | None) -> dict[str, Any]:
         raise TrustError(_("Certificate of terminal {name} names another key", name=cert.name),
                          _("certify the terminal again"))  # fmt: skip
     cert.verify(issuer)
-    tmp = ws.root / ".terminal-bundle.json"
-    atomic_write_bytes(tmp, bundle_bytes)
-    try:
-        _bundle, state = add_bundle(ws, tmp, wanted[0] if fp else None)
-    finally:
-        tmp.unlink(missing_ok=True)
+    snapshot_file = body["roster_snapshot"].encode("utf-8")
+    parse_snapshot(snapshot_file, path, authorities)  # checked now: accepted below, after the bundle is pinned
+    plans = check_entries(ws, bundle, body.get("templates"), path)
+    state = pin_and_accept(ws, bundle, bundle_bytes, path)  # the same steps as 'ikrar trust add'
     import_certificate(ws, cert)
-    snap = accept(ws, body["roster_snapshot"].encode("utf-8"), path)
+    snap = accept(ws, snapshot_file, path)
     added, left = install_roster(ws, snap.body)
+    templates = install(ws, plans)
     return {
         "terminal": cert.name,
         "unit": cert.unit,
@@ -157,6 +161,8 @@ def setup(ws: Workspace, path: Path, fp: str | None) -> dict[str, Any]:
         "snapshot": snap.digest,
         "officers": added,
         "left": left,
+        "templates": templates["installed"],
+        "templates_present": templates["present"],
     }
 
 

@@ -532,6 +532,13 @@ def import_roster(
     table = open_sheet(path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
     headers = table.headers
     cols = map_headers(headers, mapping, table.keys)
+    from .joined import roster_tmt, roster_tmt_column
+
+    i_tmt = roster_tmt_column(table.keys)  # HR's joining date (TMT) for the signed roster snapshot
+    if i_tmt is not None and i_tmt not in cols.values():
+        cols["joined"] = i_tmt
+    else:
+        i_tmt = None
     table.protected = {cols["officer_id"], cols["name"]}
     report = ImportReport(file=str(path), dry_run=dry_run, header_rows=table.header_rows)
     report.skipped = list(table.skipped)
@@ -543,6 +550,9 @@ def import_roster(
         "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, sub_unit TEXT, rank TEXT, status TEXT, "
         "nik TEXT, email TEXT)"
     )
+    conn.execute("DROP TABLE IF EXISTS temp.staging_joined")
+    conn.execute("CREATE TEMP TABLE staging_joined (officer_id TEXT PRIMARY KEY, joined TEXT NOT NULL)")
+    joined_batch: list[tuple[str, str]] = []
     from .rejects import RejectSpool
 
     rejects = RejectSpool(conn)
@@ -576,6 +586,9 @@ def import_roster(
             _sort_duplicates(conn, batch, batch_cells, headers[cols["officer_id"]], report, reject)
         batch.clear()
         batch_cells.clear()
+        if joined_batch:
+            conn.executemany("INSERT INTO staging_joined VALUES (?, ?) ON CONFLICT DO NOTHING", joined_batch)
+            joined_batch.clear()
 
     for row_no, cells in table:
         if len(cells) < width:
@@ -611,6 +624,8 @@ def import_roster(
             email = clean_text(cells[i_email]) if i_email != absent else ""
             fname = "nik"
             nik = clean_text(cells[i_nik]) or None
+            fname = "joined"
+            joined = roster_tmt(cells[i_tmt]) if i_tmt is not None else None
             if max(len(unit), len(pos), len(sub), len(rank), len(status), len(email), len(front) + len(back)) > (
                 MAX_FIELD_TEXT
             ):
@@ -647,11 +662,18 @@ def import_roster(
             )
         )
         batch_cells.append(cells)
+        if joined:
+            joined_batch.append((ident.value, joined))
         if len(batch) >= 5000:
             flush()
             if progress:
                 progress(report.rows, None)
     flush()
+    if i_tmt is not None:
+        report.notes.append(
+            _("Joining dates (TMT) are read from column {col}; 'ikrar roster publish' signs them into the roster "
+              "snapshot", col=headers[i_tmt])
+        )  # fmt: skip
     report.blank_rows = table.blank_rows
     report.skipped.sort(key=lambda s: s.row)
     report.duplicates.sort(key=lambda p: p.row)

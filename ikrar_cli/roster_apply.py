@@ -166,6 +166,10 @@ def apply_in_transaction(
             "ELSE officers.updated_at END",
             (stamp, stamp),
         )
+        conn.execute(  # HR's joining dates (TMT), when the sheet had them: the snapshot's "joined"
+            "INSERT INTO roster_joined (officer_id, joined) SELECT officer_id, joined FROM staging_joined WHERE true "
+            "ON CONFLICT (officer_id) DO UPDATE SET joined = excluded.joined"
+        )
         if retire_missing:
             report.retired = log.counts["retired"]
             conn.execute(

@@ -42,6 +42,7 @@ def field_label(name: str) -> str:
         "email": _("E-mail"),
         "unit_code": _("Unit code"),
         "active": _("Active"),
+        "joined": _("Joining date (TMT)"),
     }
     return labels.get(name, name)
 

@@ -14,11 +14,13 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fsutil import atomic_writer
-from .qr import qr_matrix
 from .receipt import wrap_receipt
+
+if TYPE_CHECKING:
+    from .documents.pdfbase import Seal
 
 A6 = (105.0, 148.0)
 A4 = (210.0, 297.0)
@@ -60,27 +62,10 @@ def pdf_text(text: str) -> str:
 
 
 def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
-    """All dark runs as one filled path (one PDF operator string instead of thousands of calls)."""
-    m = qr_matrix(text)
-    n = len(m)
-    cell = size / n
-    k = pdf.k
-    ops = []
-    for r, row in enumerate(m):
-        c = 0
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                ops.append(
-                    f"{(x + start * cell) * k:.2f} {(pdf.h - y - r * cell) * k:.2f} "
-                    f"{(c - start) * cell * k:.2f} {-cell * k:.2f} re"
-                )
-            else:
-                c += 1
-    pdf.set_fill_color(0, 0, 0)
-    pdf._out("0 g " + " ".join(ops) + " f")  # noqa: SLF001 - fpdf2's raw content stream writer
+    """The QR as the documents draw it (one filled path in module units: documents/pdfbase.py)."""
+    from .documents.pdfbase import draw_qr
+
+    draw_qr(pdf, text, x, y, size)
 
 
 _LINE_CACHE: dict[tuple[tuple[str, ...], float], list[str]] = {}
@@ -173,12 +158,47 @@ def _new_pdf(fmt: tuple[float, float]) -> Any:
     return pdf
 
 
-def write_slip_pdf(path: Path, slip: Slip) -> None:
+def slip_sheets(
+    pdf: Any,
+    slips: Iterable[Slip],
+    *,
+    rows: int,
+    height: float,
+    shift: float = 0.0,
+    progress: Callable[[int, int | None], None] | None = None,
+    total: int | None = None,
+) -> int:
+    """Slips two across and ``rows`` down on A4 pages, ``height`` apart (a slip's blank lower part
+    may be cut away), with dashed cut lines; returns how many. Used by the 4-up and 6-up sheets."""
+    per_page = 2 * rows
+    n = 0
+    for s in slips:
+        pos = n % per_page
+        if pos == 0:
+            pdf.add_page()
+            pdf.set_draw_color(170, 170, 170)
+            pdf.set_dash_pattern(dash=1.5, gap=1.5)
+            pdf.line(A6[0], 0, A6[0], A4[1])
+            for k in range(1, rows):
+                pdf.line(0, height * k, A4[0], height * k)
+            pdf.set_dash_pattern()
+        _slip(pdf, s, (pos % 2) * A6[0], (pos // 2) * height + shift)
+        n += 1
+        if progress and n % 100 == 0:
+            progress(n, total)
+    if n == 0:
+        pdf.add_page()
+    return n
+
+
+def write_slip_pdf(path: Path, slip: Slip, seal: Seal | None = None) -> None:
+    """One A6 slip; sealed (PAdES) when ``seal`` is given, like every other document."""
+    from .documents.pdfbase import finish
+
     pdf = _new_pdf(A6)
     pdf.add_page()
     _slip(pdf, slip, 0, 0)
-    with atomic_writer(path) as fh:
-        fh.write(bytes(pdf.output()))
+    finish(bytes(pdf.output()), path, seal)
 
 
 def write_slips_pdf(
@@ -190,22 +210,7 @@ def write_slips_pdf(
 ) -> int:
     """A4 sheets with four A6 slips each and dashed cut lines; returns the number of slips."""
     pdf = _new_pdf(A4)
-    n = 0
-    for s in slips:
-        pos = n % 4
-        if pos == 0:
-            pdf.add_page()
-            pdf.set_draw_color(170, 170, 170)
-            pdf.set_dash_pattern(dash=1.5, gap=1.5)
-            pdf.line(A6[0], 0, A6[0], A4[1])
-            pdf.line(0, A6[1], A4[0], A6[1])
-            pdf.set_dash_pattern()
-        _slip(pdf, s, (pos % 2) * A6[0], (pos // 2) * A6[1])
-        n += 1
-        if progress and n % 100 == 0:
-            progress(n, total)
-    if n == 0:
-        pdf.add_page()
+    n = slip_sheets(pdf, slips, rows=2, height=A6[1], progress=progress, total=total)
     with atomic_writer(path) as fh:
         fh.write(bytes(pdf.output()))
     return n

@@ -395,15 +395,29 @@ def pinned_fingerprints(conn: Any) -> list[str]:
 def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, str]:
     """Accept a bundle: pin its authority on first use; later only higher serials."""
     data = read_input_bytes(path, limit=50_000_000)
+    wanted = wanted_fingerprints(
+        ws, fp, _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…")
+    )
+    bundle = parse_bundle_bytes(data, path, wanted)
+    return bundle, pin_and_accept(ws, bundle, data, path)
+
+
+def wanted_fingerprints(ws: Workspace, fp: str | None, hint: str) -> list[str]:
+    """The fingerprints a bundle offered to this workspace must be signed by: the one the user
+    gave (first use), else the pinned ones. ``hint`` says how to give one when there is none."""
+    if fp:
+        return [normalise_fingerprint(fp)]
     with ws.store.read() as conn:
         pins = pinned_fingerprints(conn)
-    wanted = [normalise_fingerprint(fp)] if fp else pins
-    if not wanted:
-        raise TrustError(
-            _("No authority is trusted in this workspace yet"),
-            _("give the authority's fingerprint: ikrar trust add FILE --fingerprint SHA256:…"),
-        )
-    bundle = parse_bundle_bytes(data, path, wanted)
+    if not pins:
+        raise TrustError(_("No authority is trusted in this workspace yet"), hint)
+    return pins
+
+
+def pin_and_accept(ws: Workspace, bundle: TrustBundle, data: bytes, where: object) -> str:
+    """Store a checked bundle (``parse_bundle_bytes`` of ``data``): pin its signer, refuse a serial
+    not newer than the trusted one, take its unit codes. Returns "added" or "unchanged".
+    Used by ``trust add`` and ``terminal setup`` alike."""
     sig_kid = bytes.fromhex(json.loads(data)["signature"]["kid"])
     pub = bundle.authority_keys[sig_kid]
     with ws.store.transaction() as conn:
@@ -417,12 +431,12 @@ def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, 
         ).fetchone()
         if latest is not None:
             if latest[0] == bundle.serial and bytes(latest[1]) == data:
-                return bundle, "unchanged"
+                return "unchanged"
             if bundle.serial <= latest[0]:
                 raise TrustError(
                     _(
                         "{path}: serial {serial} is not newer than the trusted serial {latest}",
-                        path=path,
+                        path=where,
                         serial=bundle.serial,
                         latest=latest[0],
                     ),
@@ -435,7 +449,7 @@ def add_bundle(ws: Workspace, path: Path, fp: str | None) -> tuple[TrustBundle, 
         from .unitregistry import receive
 
         receive(conn, bundle.units)  # unit codes come from the authority
-    return bundle, "added"
+    return "added"
 
 
 def trusted_bundle(ws: Workspace) -> TrustBundle:

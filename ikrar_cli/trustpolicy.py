@@ -19,16 +19,23 @@ if TYPE_CHECKING:
 
 
 def accepted_fingerprints(ws: Workspace) -> list[str]:
-    """The authorities whose bundles this workspace accepts: the pinned ones and its own."""
+    """The authorities whose bundles this workspace accepts: the pinned ones, and its own authority
+    key only when this workspace holds that key's private file.
+
+    The one rule for every reader of a stored or given bundle (``verify --bundle``, revocations,
+    reports). An authority's workspace made the key and keeps its private file, so what it exported
+    is its own word; an auditor's or terminal's workspace holds no private authority key and trusts
+    only what it pinned by fingerprint. A key row without its private file (a copied database, a
+    hand-made row) is no authority here: counting it would let a local edit choose the trust root.
+    Same rule as ``signeddoc.trusted_authorities`` (snapshots, packages).
+    """
     from .keys import fingerprint
     from .trust import pinned_fingerprints
 
     with ws.store.read() as conn:
         pins = pinned_fingerprints(conn)
-        own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority'").fetchone()
-    if own:
-        pins.append(fingerprint(bytes(own[0])))
-    return pins
+        own = conn.execute("SELECT public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchall()
+    return pins + [fingerprint(bytes(pub)) for (pub,) in own if fingerprint(bytes(pub)) not in pins]
 
 
 def bundle_for(ws: Workspace | None, bundle_path: Path | None, fp: str | None) -> TrustBundle:

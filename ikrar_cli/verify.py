@@ -15,6 +15,7 @@ from .ed25519 import public_key as ed25519_public_key
 from .errors import VerificationError
 from .i18n import _
 from .receipt import Receipt, decode_receipt
+from .sessions import session_label
 from .store import now as store_now
 from .trust import TrustBundle, receipt_revocation_id
 from .zones import format_local
@@ -140,6 +141,8 @@ class Verifier:
             "unit": c.unit,
             "unit_name": self.bundle.units.get(c.unit),
             "session": c.session,
+            # the session as named across terminals (docs/ledger.md): TERMINAL/N
+            "session_id": session_label(cert.name, c.session) if cert else None,
             "issued_at": c.issued_at,
             "time_local": format_local(c.issued_at, c.zone),
             "zone": c.zone,

@@ -87,6 +87,13 @@ def _get(data: dict[str, Any], dotted: str, default: Any = None) -> Any:
     return node
 
 
+def add_template_folder(cfg: Config, folder: Path) -> None:
+    """Read the templates in ``folder`` too (once), when it exists: the workspace's own ``templates/``."""
+    folder = folder.resolve()
+    if folder.is_dir() and folder not in cfg.extra_template_dirs:
+        cfg.extra_template_dirs.append(folder)
+
+
 def load_config(path: Path) -> Config:
     import yaml
 
@@ -147,6 +154,7 @@ def load_config(path: Path) -> Config:
             _("fix the file or recreate it with 'ikrar init --force'"),
         )
     cfg.extra_template_dirs = [(path.parent / str(d)).resolve() for d in dirs]
+    add_template_folder(cfg, path.parent / "templates")  # what 'terminal setup' installed (package_templates)
     include = _get(data, "receipt.include_name", True)
     if not isinstance(include, bool):
         raise InputError(

@@ -8,6 +8,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .docopts import seal_options
 from .output import emit_json, say
 
 
@@ -23,9 +24,18 @@ def receipt() -> None:
 @click.option(
     "--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None, help=_("Write a printable A6 slip (PDF)")
 )
+@seal_options
 @json_option
 @pass_app
-def show(app: AppContext, text: str, png: Path | None, svg: Path | None, pdf: Path | None) -> None:
+def show(
+    app: AppContext,
+    text: str,
+    png: Path | None,
+    svg: Path | None,
+    pdf: Path | None,
+    seal_p12: Path | None,
+    seal_passphrase_file: Path | None,
+) -> None:
     from ..pledges import PledgeLibrary
     from ..qr import qr_version, terminal_qr, write_png, write_svg
     from ..receipt import decode_receipt
@@ -34,6 +44,13 @@ def show(app: AppContext, text: str, png: Path | None, svg: Path | None, pdf: Pa
 
     ws = app.workspace()
     r = decode_receipt(text.strip())
+    if seal_p12 is not None and pdf is None:
+        from ..errors import UsageError
+
+        raise UsageError(_("--seal seals the PDF slip: give --pdf FILE too"), _("e.g. --pdf slip.pdf --seal seal.p12"))
+    from .docopts import seal_from
+
+    seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Pledge receipt"))
     term = terminal_name(ws, r.kid)
     payload = qr_payload(ws, r.text)
     if png:
@@ -46,7 +63,7 @@ def show(app: AppContext, text: str, png: Path | None, svg: Path | None, pdf: Pa
         with ws.store.read() as conn:
             units = unit_names(conn)
         write_slip_pdf(
-            pdf, slip_for(ws, PledgeLibrary.load(ws.config.extra_template_dirs), r.text, r.claims, term, units)
+            pdf, slip_for(ws, PledgeLibrary.load(ws.config.extra_template_dirs), r.text, r.claims, term, units), seal
         )
     if app.json:
         emit_json(

@@ -17,11 +17,13 @@ from .. import childproc
 from ..i18n import _
 from ..platform_guard import split_command
 from .app import AppContext, pass_app
+from .docopts import seal_from, seal_options
 from .options import terminal_option
 from .output import plain, safe
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
+    from ..documents.pdfbase import Seal
     from ..pledges import Pledge
     from ..printers import PrinterSpec
     from ..recitation import Attestation, Recorder, Session
@@ -43,6 +45,7 @@ class Kiosk:
         slip_dir: Path | None,
         print_cmd: str | None,
         printer: PrinterSpec | None = None,
+        seal: Seal | None = None,
     ):
         from rich.console import Console
 
@@ -54,6 +57,7 @@ class Kiosk:
         self.slip_dir = slip_dir
         self.print_cmd = print_cmd
         self.printer = printer
+        self.seal = seal  # the slips are sealed (PAdES) like every other document
         self.console = Console(highlight=False)
         self.recorded = 0
 
@@ -169,7 +173,7 @@ class Kiosk:
         from ..fsutil import confined_path
 
         path = confined_path(folder, f"{att.officer_id}-{self.pledge.id}", ".pdf")
-        write_slip_pdf(path, slip)
+        write_slip_pdf(path, slip, self.seal)
         self.console.print(_("Slip: {path}", path=path), style="dim", justify="center")
         if self.print_cmd:
             try:
@@ -297,6 +301,7 @@ class Kiosk:
     help=_("Receipt printer: escpos:usb:VID:PID, escpos:serial:DEVICE, escpos:network:HOST or escpos:file:PATH"),
 )
 @terminal_option
+@seal_options
 @passphrase_option
 @pass_app
 def recite(
@@ -307,6 +312,8 @@ def recite(
     print_cmd: str | None,
     printer_spec: str | None,
     terminal: str | None,
+    seal_p12: Path | None,
+    seal_passphrase_file: Path | None,
     passphrase_file: Path | None,
 ) -> None:
     from ..api import pledge as find_pledge
@@ -318,6 +325,7 @@ def recite(
     printer = parse_printer(printer_spec) if printer_spec else None
     ws = app.workspace()
     session = open_session_for_kiosk(ws, session_id)
+    seal = seal_from(ws, seal_p12, seal_passphrase_file, _("Pledge receipt"))  # checked before the kiosk opens
     recorder, _signer = open_recorder(app, passphrase_file, terminal)
     pledge = find_pledge(ws, session.pledge_ref)
     kiosk = Kiosk(
@@ -328,6 +336,7 @@ def recite(
         slip_dir=slip_dir or ws.root / "slips" / f"session-{session_id}",
         print_cmd=print_cmd,
         printer=printer,
+        seal=seal,
     )
     n = kiosk.run()
     say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))

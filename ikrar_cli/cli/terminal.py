@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from .app import AppContext, json_option, pass_app
 from .options import out_file_option
 from .output import emit_json, say
@@ -34,8 +34,8 @@ def package(app: AppContext, name: str, out: Path, whole: bool, passphrase_file:
     if app.json:
         emit_json(dict(summary, file=str(out)))
         return
-    say(_("Wrote {path}: terminal {name}, bundle serial {serial}, {n} officers.", path=out, name=name,
-          serial=summary["bundle_serial"], n=summary["officers"]))  # fmt: skip
+    say(_("Wrote {path}: terminal {name}, bundle serial {serial}, {n} officers, {t} pledge templates.", path=out,
+          name=name, serial=summary["bundle_serial"], n=summary["officers"], t=len(summary["templates"])))  # fmt: skip
 
 
 @terminal.command(help=_("Set up this terminal from its package, or update it with a newer one."))
@@ -53,3 +53,7 @@ def setup(app: AppContext, file: Path, fp: str | None) -> None:
     say(_("Terminal {name} is set up: bundle serial {serial}, roster snapshot {digest}, {n} active officers.",
           name=summary["terminal"], serial=summary["bundle_serial"], digest=summary["snapshot"][:19],
           n=summary["officers"]))  # fmt: skip
+    if summary["templates"]:
+        say(ngettext("Installed {n} pledge template from the package: {refs}",
+                     "Installed {n} pledge templates from the package: {refs}", len(summary["templates"]),
+                     refs=", ".join(summary["templates"])))  # fmt: skip

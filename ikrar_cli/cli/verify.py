@@ -127,10 +127,10 @@ def render(result: VerificationResult, label: str) -> str:
         lines.append(
             "        "
             + _(
-                "{unit} · {time} · terminal {terminal} · {method} · ledger #{index}",
+                "{unit} · {time} · session {session} · {method} · ledger #{index}",
                 unit=plain(d.get("unit_name") or d["unit"]),
                 time=d["time_local"],
-                terminal=plain(d.get("terminal")),
+                session=plain(d.get("session_id") or d["session"]),
                 method=method_label(d["method"]),
                 index=d["ledger_index"],
             )

@@ -118,7 +118,7 @@ def _letter(
     pdf.ln(2)
     pb.paragraph(pdf, _("Thank you for your attention and cooperation."))
     pdf.ln(4)
-    pb.signature_row(pdf, [([profile.place_date(today), sender.position], sender)])
+    pb.sign_off(pdf, profile, "follow_up", today)
 
 
 def _list(pdf: Any, report: ComplianceReport, u: UnitCompliance, profile: Profile) -> None:
@@ -130,15 +130,7 @@ def _list(pdf: Any, report: ComplianceReport, u: UnitCompliance, profile: Profil
     widths = [9.0, 35.0, 42.0, 30.0, 18.0, 16.0, 20.0]
 
     def head() -> None:
-        pdf.set_fill_color(221, 228, 238)
-        for h, w in zip(headers, widths, strict=True):
-            size = 8.0
-            pdf.set_font("Helvetica", "B", size)
-            while pdf.get_string_width(pb.t(h)) > w - 1.5 and size > 5:
-                size -= 0.25
-                pdf.set_font("Helvetica", "B", size)
-            pdf.cell(w, 6, pb.t(h), border=1, align="C", fill=True)
-        pdf.ln(6)
+        pb.table_head(pdf, headers, widths)
 
     head()
     for i, (s, status) in enumerate(_people(u), 1):

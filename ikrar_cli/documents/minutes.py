@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..errors import ConflictError
 from ..i18n import _
 from . import pdfbase as pb
-from .profile import Profile, Signatory, integer, local_date, long_date, percent
+from .profile import Profile, integer, local_date, long_date, percent
 
 if TYPE_CHECKING:
     from ..pledges import Pledge
@@ -193,15 +193,8 @@ def write_minutes(path: Path, m: Minutes, *, profile: Profile, seal: pb.Seal | N
         pb.proof_block(pdf, proof)
     pb.paragraph(pdf, _("These minutes are made truthfully, to be used as needed."))
     pdf.ln(2)
-    signers = profile.signers("minutes")
-    place_date = profile.place_date(day)
-    blocks: list[tuple[list[str], Signatory]] = []
-    for i, sg in enumerate(signers):
-        if i == 0 and m.leader and not sg.name:
-            sg = Signatory(name=m.leader, nip=sg.nip, position=sg.position, role=sg.role)
-        last = i == len(signers) - 1
-        blocks.append(([place_date if last else "", (sg.role or _("Apel leader")) + ",", sg.position], sg))
-    pb.signature_row(pdf, blocks, space=16)
+    pb.sign_off(pdf, profile, "minutes", day, all_signers=True, role=_("Apel leader"), leader=m.leader or "",
+                space=16)  # fmt: skip
     pages = int(pdf.page_no())
     pb.finish(pb.pdf_bytes(pdf), path, seal)
     return pages
@@ -215,15 +208,7 @@ def _count_table(pdf: object, units: list[UnitCount], total: UnitCount) -> None:
     widths = [10.0, 62.0, 22.0, 20.0, 18.0, 18.0, 20.0]
 
     def head() -> None:
-        p.set_fill_color(221, 228, 238)
-        for h, w in zip(headers, widths, strict=True):
-            size = 8.0
-            p.set_font("Helvetica", "B", size)
-            while p.get_string_width(pb.t(h)) > w - 1.5 and size > 5:
-                size -= 0.25
-                p.set_font("Helvetica", "B", size)
-            p.cell(w, 6, pb.t(h), border=1, align="C", fill=True)
-        p.ln(6)
+        pb.table_head(p, headers, widths)
 
     head()
     for i, u in enumerate([*units, total], 1):

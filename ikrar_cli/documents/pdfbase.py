@@ -242,6 +242,47 @@ def signature_row(pdf: Any, blocks: list[tuple[list[str], Signatory]], *, space:
         pdf.set_xy(MARGIN, bottom + 4)
 
 
+def sign_off(
+    pdf: Any,
+    profile: Profile,
+    kind: str,
+    day: Any,
+    *,
+    all_signers: bool = False,
+    role: str | None = None,
+    leader: str = "",
+    space: float = 22,
+) -> None:
+    """A document's closing signature blocks, the same for every kind (follow-up letter, minutes,
+    receipt list): the profile's signatories of ``kind`` (the first, or ``all_signers``); the place
+    and date above the last block, as Indonesian letters have it; the signatory's role line
+    ("Pimpinan Apel,") when ``role`` is given (its default); then the position. An unnamed first
+    signatory takes the name ``leader`` (who led the apel)."""
+    signers = profile.signers(kind) if all_signers else profile.signers(kind)[:1]
+    blocks: list[tuple[list[str], Signatory]] = []
+    for i, sg in enumerate(signers):
+        if i == 0 and leader and not sg.name:
+            sg = Signatory(name=leader, nip=sg.nip, position=sg.position, role=sg.role)
+        heading = [profile.place_date(day) if i == len(signers) - 1 else ""]
+        if role is not None:
+            heading.append((sg.role or role) + ",")
+        blocks.append(([*heading, sg.position], sg))
+    signature_row(pdf, blocks, space=space)
+
+
+def table_head(pdf: Any, headers: list[str], widths: list[float], *, height: float = 6) -> None:
+    """A table's header row: bold labels centred on a light fill, each shrunk (down to 5 pt) to fit."""
+    pdf.set_fill_color(221, 228, 238)
+    for h, w in zip(headers, widths, strict=True):
+        size = 8.0
+        pdf.set_font("Helvetica", "B", size)
+        while pdf.get_string_width(t(h)) > w - 1.5 and size > 5:
+            size -= 0.25
+            pdf.set_font("Helvetica", "B", size)
+        pdf.cell(w, height, t(h), border=1, align="C", fill=True)
+    pdf.ln(height)
+
+
 def draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
     """The dark runs as rectangles in module units under one transformation matrix: short integer
     operands ("12 30 3 1 re") instead of page coordinates, so thousands of QR codes stay small."""

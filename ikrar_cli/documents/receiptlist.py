@@ -104,7 +104,6 @@ def write_receipt_list(
     pdf.set_auto_page_break(False)
     ordered = sorted(rows, key=lambda r: (r.unit_name.casefold(), sort_name(r.name), r.officer_id))
     col_w = pb.WIDTH / COLS
-    signer = profile.signers("receipt_list")[0]
     n = 0
     for (_code, unit_name), group in groupby(ordered, key=lambda r: (r.unit_code, r.unit_name)):
         items = list(group)
@@ -127,9 +126,7 @@ def write_receipt_list(
         used = min(i, per_col)
         pdf.set_xy(pb.MARGIN, top + used * ROW_H + 4)
         last = max(r.attested_at for r in items)
-        pb.signature_row(
-            pdf, [([profile.place_date(local_date(last, items[0].zone)), signer.position or ""], signer)], space=16
-        )
+        pb.sign_off(pdf, profile, "receipt_list", local_date(last, items[0].zone), space=16)
     if n == 0:
         pdf.add_page()
         pb.letterhead(pdf, profile)
@@ -152,26 +149,10 @@ def write_compact_slips(
     total: int | None = None,
 ) -> tuple[int, int]:
     """Individual slips six to an A4 page (2 x 3) with dashed cut lines; returns (slips, pages)."""
-    from ..slips import A4, A6, _new_pdf, _slip
+    from ..slips import A4, _new_pdf, slip_sheets
 
     pdf = _new_pdf(A4)
-    n = 0
-    for s in slips:
-        pos = n % 6
-        if pos == 0:
-            pdf.add_page()
-            pdf.set_draw_color(170, 170, 170)
-            pdf.set_dash_pattern(dash=1.5, gap=1.5)
-            pdf.line(A6[0], 0, A6[0], A4[1])
-            for k in (1, 2):
-                pdf.line(0, SLIP_H * k, A4[0], SLIP_H * k)
-            pdf.set_dash_pattern()
-        _slip(pdf, s, (pos % 2) * A6[0], (pos // 2) * SLIP_H - 2)
-        n += 1
-        if progress and n % 100 == 0:
-            progress(n, total)
-    if n == 0:
-        pdf.add_page()
+    n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
     pb.finish(pb.pdf_bytes(pdf), path, seal)
     return n, pdf.page_no()
 

@@ -189,7 +189,7 @@
       row(t('time'), d.time_local);
       row(t('terminal'), d.terminal || '—');
       row(t('method'), data.messages[lang].methods[d.method]);
-      row(t('session'), d.session);
+      row(t('session'), d.session_id || d.session);
       row(t('ledger_index'), '#' + d.ledger_index);
       row(t('key'), d.kid, 'mono');
       const out = [dl];

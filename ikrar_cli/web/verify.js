@@ -309,6 +309,7 @@
       unit: c.unit,
       unit_name: Object.prototype.hasOwnProperty.call(trust.units, c.unit) ? trust.units[c.unit] : null,
       session: num(c.session),
+      session_id: cert ? `${cert.name}/${num(c.session)}` : null, // TERMINAL/N, as docs/ledger.md names it
       issued_at: num(c.issued_at),
       time_local: formatLocal(c.issued_at, c.zone),
       zone: c.zone,
