@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pakta": ("ikrar_cli.cli.pakta", "pakta", N_("Write the Pakta Integritas of officers who pledged")),
     "terminal": ("ikrar_cli.cli.terminal", "terminal", N_("Package and set up apel terminals in one file")),
     "db": ("ikrar_cli.cli.db", "db", N_("Move the workspace database to PostgreSQL")),
+    "serve": ("ikrar_cli.cli.serve", "serve", N_("Serve the central HTTP API: push, proofs, reports")),
 }
 
 

@@ -131,12 +131,20 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None) -> None:
 
 @ledger.command("export", help=_("Write every log with its signed checkpoints to one portable file."))
 @out_file_option(required=True)
+@click.option("--since", "since", metavar="SIZE|CHECKPOINT", default=None,
+              help=_("Only the records after this size (or this checkpoint file): an incremental export"))
+@click.option("--log", "log_id", metavar="LOG", default=None, help=_("The log to export (with --since)"))
 @json_option
 @pass_app
-def export_cmd(app: AppContext, out: Path) -> None:
+def export_cmd(app: AppContext, out: Path, since: str | None, log_id: str | None) -> None:
     from ..ledger_export import export_ledger
 
     ws = app.workspace()
+    if since is not None:
+        from .ledger_sync import export_since
+
+        export_since(app, ws, out, since, log_id)
+        return
     with progress(_("Exporting"), None, enabled=not app.json) as tick:
         summary = export_ledger(ws, out, progress=tick)
     if app.json:
@@ -207,3 +215,13 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
 
         assert rejected[0].error is not None
         raise click.exceptions.Exit(exit_code_for(rejected[0].error))
+
+
+def _sync_commands() -> None:
+    from .ledger_sync import push, status
+
+    ledger.add_command(push)
+    ledger.add_command(status)
+
+
+_sync_commands()

@@ -156,10 +156,13 @@ def render(result: VerificationResult, label: str) -> str:
     default=None,
     help=_("Also check an inclusion proof (from 'ikrar ledger prove') for the receipt"),
 )
+@click.option("--proof-from", "proof_from", metavar="URL", default=None,
+              help=_("Also fetch the receipt's inclusion proof from the centre at URL and check it"))
 @json_option
 @pass_app
 def verify(
-    app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None
+    app: AppContext, receipts: tuple[str, ...], bundle_path: Path | None, fp: str | None, proof: Path | None,
+    proof_from: str | None = None,
 ) -> None:
     from ..verify import VerificationResult, Verifier
     from .output import json_text
@@ -178,6 +181,10 @@ def verify(
             from .ledger_proof import check_proof
 
             result = check_proof(result, proof, verifier.bundle)
+        if result.valid and proof_from is not None:
+            from .ledger_proof import check_proof_from
+
+            result = check_proof_from(result, proof_from, verifier.bundle)
         all_valid &= result.valid
         count += 1
         if app.json:
