@@ -419,3 +419,35 @@ __all__ = [
     "BehindError", "Increment", "IncrementMerge", "IncrementMerger", "centre_size", "export_increment",
     "iter_logs", "resolve_since", "write_increment",
 ]  # fmt: skip
+
+
+def is_increment(path: Path) -> bool:
+    """Whether a file starts like an incremental export (``ledger merge`` takes both kinds)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.readline(1 << 16)
+    except OSError:
+        return False  # the full merge reports the file's problem in its own words
+    return f'"format":"{FORMAT}"'.encode() in head
+
+
+def merge_files_any(ws: Workspace, verifier: Verifier, paths: list[Path], progress: Any = None) -> list[Any]:
+    """``ledger merge``: full exports through :class:`Merger`, incremental ones through
+    :class:`IncrementMerger`; each file whole or not at all, reported the same way."""
+    from .ledger_export import FileMerge, LogMerge
+
+    out: list[FileMerge] = []
+    for path in paths:
+        if not is_increment(path):
+            out.extend(Merger(ws, verifier, progress=progress).merge_files([path]))
+            continue
+        try:
+            m = IncrementMerger(ws, verifier).merge_path(path)
+        except BehindError as exc:
+            out.append(FileMerge(path, False, error=VerificationError(exc.message, exc.hint, code="behind")))
+            continue
+        except (VerificationError, InputError, NotFoundError) as exc:
+            out.append(FileMerge(path, False, error=exc))
+            continue
+        out.append(FileMerge(path, True, [LogMerge(m.log_id, m.terminal, m.size, m.known, m.added, 1)]))
+    return out

@@ -161,7 +161,8 @@ def export_cmd(app: AppContext, out: Path, since: str | None, log_id: str | None
 @json_option
 @pass_app
 def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp: str | None) -> None:
-    from ..ledger_export import Merger, duplicates
+    from ..ledger_export import duplicates
+    from ..ledger_incremental import merge_files_any
     from ..verify import Verifier
     from .verify import load_bundle
 
@@ -170,7 +171,7 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
     results = []
     for path in files:
         with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
-            results.extend(Merger(ws, verifier, progress=tick).merge_files([path]))
+            results.extend(merge_files_any(ws, verifier, [path], tick))
     with ws.store.read() as conn:
         dups = duplicates(conn)
     rejected = [r for r in results if not r.accepted]
