@@ -24,6 +24,7 @@ from .errors import ConflictError, IkrarError, StorageError, TrustError, UsageEr
 from .i18n import _
 from .store import now
 from .sync_auth import sign_request
+from .testpoints import pause_point
 
 if TYPE_CHECKING:
     from .keys import TerminalSigner
@@ -201,6 +202,7 @@ def push_log(
             sleep(base_delay * 2 ** (failures - 1))
             continue
         if code == 200 and isinstance(answer.get("size"), int):
+            pause_point("sync.ack")  # test-only (IKRAR_TEST_PAUSE_AT): the centre holds it, not yet recorded here
             result.acked_size = int(answer["size"])
             result.added += int(answer.get("added") or 0)
             _record(ws, log_id, url, acked=result.acked_size, error=None)
