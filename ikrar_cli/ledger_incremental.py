@@ -38,6 +38,7 @@ from .testpoints import pause_point
 from .trust import receipt_revocation_id
 
 if TYPE_CHECKING:
+    from .verify import Verifier
     from .workspace import Workspace
 
 FORMAT = "ikrar-ledger-increment"

@@ -21,6 +21,8 @@ from .output import plain, safe
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..pledges import Pledge
     from ..printers import PrinterSpec
     from ..recitation import Attestation, Recorder, Session
@@ -32,6 +34,8 @@ QUIT_WORDS = ("selesai", "keluar", "tutup", "quit", "exit")
 
 
 class Kiosk:
+    after_attest: Callable[[], None] | None = None  # called after each new attestation (background push)
+
     def __init__(
         self,
         recorder: Recorder,
@@ -251,6 +255,8 @@ class Kiosk:
             return
         att = rec.attest(self.session.id, officer_id, allow_unlisted=allow)
         self.recorded += 0 if att.existing else 1
+        if self.after_attest is not None and not att.existing:
+            self.after_attest()  # the background push (sync.url): never waits, never fails the recitation
         self.show_receipt(att, existing=att.existing)
         self.ask(_("Press Enter for the next officer"))
 
@@ -345,5 +351,14 @@ def recite(
         print_cmd=print_cmd,
         printer=printer,
     )
-    n = kiosk.run()
+    from ..sync_background import start_background_push
+    from ..sync_client import configured_url
+
+    pusher = start_background_push(ws.root, _signer, configured_url(ws))
+    kiosk.after_attest = pusher.poke if pusher else None
+    try:
+        n = kiosk.run()
+    finally:
+        if pusher is not None and not pusher.close():
+            say(_("Not every record reached the centre yet; 'ikrar ledger push' sends them later."))
     say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))
