@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checkpoint import Checkpoint, verify_checkpoint
 from .errors import ConflictError, InputError, NotFoundError, UsageError, VerificationError
-from .i18n import _
+from .i18n import _, ngettext
 from .ledger import Ledger, LogInfo
 from .ledger_export import CHUNK, Merger, _bad_log, _field, _fork, _keys, _line, _Reader, entry_checker
 from .merkle import StreamingRoot, leaf_hash, verify_consistency
@@ -105,7 +105,8 @@ def _only_log(lg: Ledger, conn: sqlite3.Connection, log_id: str | None) -> LogIn
     if not logs:
         raise NotFoundError(_("The ledger is empty: nothing to export"), _("record attestations first"))
     if len(logs) > 1:
-        raise UsageError(_("This workspace has {n} logs", n=len(logs)), _("name one with --log LOG"))
+        raise UsageError(ngettext("This workspace has {n} log", "This workspace has {n} logs", len(logs)),
+                         _("name one with --log LOG"))  # fmt: skip
     return logs[0]
 
 

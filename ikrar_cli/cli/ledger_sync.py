@@ -9,6 +9,7 @@ import click
 
 from ..i18n import _
 from .app import AppContext, json_option, pass_app
+from .options import terminal_option
 from .output import emit_json, plain, say
 from .passphrase import passphrase_option
 
@@ -31,7 +32,7 @@ def export_since(app: AppContext, ws: Workspace, out: Path, since: str, log_id: 
 @click.argument("url", required=False)
 @click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True,
               help=_("Network attempts before giving up (waiting 1, 2, 4 ... seconds between them)"))
-@click.option("--terminal", default=None, help=_("Terminal key name, if this workspace has several"))
+@terminal_option
 @passphrase_option
 @json_option
 @pass_app
