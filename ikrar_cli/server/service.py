@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 MAX_PUSH_BYTES = 64 * 1024 * 1024
+BUNDLE_TTL = 10.0  # seconds a built trust bundle is reused (docs/server.md)
 
 
 @dataclass
@@ -51,9 +52,12 @@ def error_answer(exc: IkrarError) -> Answer:
 class Central:
     """The central workspace as the API sees it."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, bundle_ttl: float = BUNDLE_TTL):
         self.home = home
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._bundle: tuple[float, TrustBundle] | None = None
+        self.bundle_ttl = bundle_ttl
 
     def workspace(self) -> Workspace:
         ws = getattr(self._local, "ws", None)
@@ -64,9 +68,20 @@ class Central:
         return ws
 
     def bundle(self) -> TrustBundle:
+        """The trust bundle requests and pushes are checked against: built and verified again at most
+        every ``bundle_ttl`` seconds (a new certificate or revocation applies within that time)."""
+        import time
+
         from ..trust import trusted_bundle
 
-        return trusted_bundle(self.workspace())
+        with self._lock:
+            cached = self._bundle
+            if cached is not None and time.monotonic() - cached[0] < self.bundle_ttl:
+                return cached[1]
+        bundle = trusted_bundle(self.workspace())
+        with self._lock:
+            self._bundle = (time.monotonic(), bundle)
+        return bundle
 
     def authenticate(self, headers: Mapping[str, str], method: str, path: str, body: bytes) -> tuple[Identity, Any]:
         """Check a signed request in its own short transaction (the nonce is kept even when the work
