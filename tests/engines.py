@@ -21,7 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-BOTH_ENGINES = {"test_store", "test_roster", "test_ledger", "test_merge", "test_report", "test_pg_engine"}
+BOTH_ENGINES = {"test_store", "test_roster", "test_ledger", "test_merge", "test_report", "test_pg_engine",
+                "test_sync_incremental", "test_sync_server"}
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 

@@ -10,6 +10,9 @@ import pytest
 from sync_world import attest, increment, log_of, make_world
 
 
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre runs on each engine (tests/engines.py)
+
+
 @pytest.fixture
 def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     central, (t1, t2), nips = make_world(ikrar, tmp_path, 2)

@@ -24,6 +24,9 @@ from ikrar_cli.server.app import create_app, openapi_document  # noqa: E402
 PW = b"rahasia-uji"
 
 
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre runs on each engine (tests/engines.py)
+
+
 @pytest.fixture
 def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
     central, (t1, t2), nips = make_world(ikrar, tmp_path, 2)
