@@ -187,3 +187,45 @@ def test_ten_terminals_push_at_once(ikrar, tmp_path: Path) -> None:  # type: ign
     for t in terms:
         assert status(t)["acked_size"] == 3
     central("ledger", "verify")
+
+
+def test_a_lying_centre_is_caught_by_the_verifier(world) -> None:  # type: ignore[no-untyped-def]
+    """`verify --proof-from` trusts the trust bundle, not the server: a proof whose checkpoint was
+    edited (another root, the terminal's signature kept) is INVALID."""
+    import base64
+    import http.server
+    import threading
+    import urllib.request
+
+    from ikrar_cli.receipt import decode_receipt
+
+    central, (t1, _t2), nips, server = world
+    receipts = attest(t1, *nips[0:2])
+    t1("ledger", "push", server.url)
+    r = decode_receipt(receipts[0])
+    real = urllib.request.urlopen(f"{server.url}/v1/logs/{log_of(t1)}/proof/{r.claims.ledger_index}").read()
+    head, _sep, note = real.decode().partition("\n\n")  # proof lines, then the checkpoint note
+    body = note.split("\n")
+    body[2] = base64.b64encode(b"\x07" * 32).decode()  # origin, size, ROOT: another tree, same signature
+    forged = (head + "\n\n" + "\n".join(body)).encode()
+
+    class Liar(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(forged)))
+            self.end_headers()
+            self.wfile.write(forged)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    liar = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=liar.serve_forever, daemon=True).start()
+    try:
+        bad = central("verify", receipts[0], "--proof-from", f"http://127.0.0.1:{liar.server_address[1]}", "--json",
+                      ok=False)  # fmt: skip
+    finally:
+        liar.shutdown()
+        liar.server_close()
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout)["reason"] == "bad_checkpoint_signature"

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sync_world import attest, increment, log_of, make_world
 
-
 PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre runs on each engine (tests/engines.py)
 
 
