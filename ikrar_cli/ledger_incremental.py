@@ -20,12 +20,12 @@ import base64
 import binascii
 import io
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checkpoint import Checkpoint, verify_checkpoint
+from .checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
 from .errors import ConflictError, InputError, NotFoundError, UsageError, VerificationError
 from .i18n import _, ngettext
 from .ledger import Ledger, LogInfo
@@ -110,9 +110,9 @@ def _only_log(lg: Ledger, conn: sqlite3.Connection, log_id: str | None) -> LogIn
     return logs[0]
 
 
-def export_increment(ws: Workspace, since: int, *, log_id: str | None = None) -> Increment:
-    """The records of one log after ``since``, up to its latest signed checkpoint, from one read snapshot.
-    Held in memory: it is what the centre has not acknowledged (a session's worth, not a year's)."""
+def export_increment(ws: Workspace, since: int, *, log_id: str | None = None, upto: int | None = None) -> Increment:
+    """The records of one log after ``since``, up to its latest signed checkpoint (or its signed checkpoint
+    of size ``upto``), from one read snapshot. Held in memory: pushes are cut into bounded pieces."""
     import hashlib
 
     from .base45 import b45encode
@@ -129,6 +129,10 @@ def export_increment(ws: Workspace, since: int, *, log_id: str | None = None) ->
     with ws.store.read() as conn:
         info = _only_log(lg, conn, log_id)
         cp = lg.latest_checkpoint(conn, info.log_id)
+        if upto is not None:
+            row = conn.execute("SELECT note FROM checkpoints WHERE log_id = ? AND size = ? LIMIT 1",
+                               (info.log_id, upto)).fetchone()  # fmt: skip
+            cp = parse_checkpoint(row[0])[0] if row else None
         if cp is None:
             raise ConflictError(_("Log {log} has no signed checkpoint yet", log=info.log_id),
                                 _("sign one first with 'ikrar ledger checkpoint' (or close the session)"))  # fmt: skip
@@ -162,6 +166,26 @@ def export_increment(ws: Workspace, since: int, *, log_id: str | None = None) ->
     sha = digest.hexdigest()
     out.write(_line({"end": True, "entries": cp.size - since, "sha256": sha}))
     return Increment(info.log_id, since, cp.size, sha, out.getvalue())
+
+
+def checkpoint_at(ws: Workspace, log_id: str, size: int, sign: Callable[[bytes], bytes]) -> Checkpoint:
+    """A signed checkpoint of the log's first ``size`` entries (an existing one, or signed now and
+    stored): a long backlog is pushed in pieces, each ending at a signed checkpoint."""
+    lg = Ledger(ws.store)
+    with ws.store.transaction() as conn:
+        row = conn.execute("SELECT note FROM checkpoints WHERE log_id = ? AND size = ? LIMIT 1",
+                           (log_id, size)).fetchone()  # fmt: skip
+        if row:
+            return parse_checkpoint(row[0])[0]
+        info = lg.log(conn, log_id)
+        cp = sign_checkpoint(info.origin, size, lg.root(conn, log_id, size), info.key_name, sign, info.public_key)
+        verify_checkpoint(cp.note, info.key_name, info.public_key)  # the key must be the log's own
+        conn.execute(
+            "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (log_id, size, root) DO NOTHING",
+            (log_id, cp.size, cp.root, cp.note, now()),
+        )
+    return cp
 
 
 def write_increment(ws: Workspace, out: Path, since: int, *, log_id: str | None = None) -> Increment:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 TIMEOUT = 30.0
+MAX_PUSH_ENTRIES = 20_000  # one push at most (~6 MB); a longer backlog goes in pieces
 MAX_RESENDS = 4  # 409 answers followed within one attempt
 
 
@@ -173,7 +174,7 @@ def push_log(
     """Push one log until the centre acknowledges its latest checkpoint (or give up after ``attempts``
     network failures, waiting ``base_delay * 2**n`` seconds between them)."""
     from .ledger import Ledger
-    from .ledger_incremental import export_increment
+    from .ledger_incremental import checkpoint_at, export_increment
 
     lg = Ledger(ws.store)
     with ws.store.read() as conn:
@@ -188,7 +189,10 @@ def push_log(
         since = 0  # the terminal's state was restored from an older copy: let the centre say where it is
     while True:
         result.attempts += 1
-        body = export_increment(ws, since, log_id=log_id).data
+        upto = min(cp.size, since + MAX_PUSH_ENTRIES)
+        if upto < cp.size:
+            checkpoint_at(ws, log_id, upto, signer.sign)
+        body = export_increment(ws, since, log_id=log_id, upto=upto).data
         try:
             code, answer = _post(url, "/v1/push", body, sign_request(signer.kid, signer.sign, "POST", "/v1/push", body))
         except Unreachable as exc:
@@ -206,7 +210,10 @@ def push_log(
             result.acked_size = int(answer["size"])
             result.added += int(answer.get("added") or 0)
             _record(ws, log_id, url, acked=result.acked_size, error=None)
-            return result
+            if result.acked_size >= cp.size:
+                return result
+            since, failures = result.acked_size, 0  # the next piece
+            continue
         if code == 409 and isinstance(answer.get("size"), int):
             theirs = int(answer["size"])
             resends += 1

@@ -229,3 +229,19 @@ def test_a_lying_centre_is_caught_by_the_verifier(world) -> None:  # type: ignor
         liar.server_close()
     assert bad.exit_code == 1
     assert json.loads(bad.stdout)["reason"] == "bad_checkpoint_signature"
+
+
+def test_a_long_backlog_goes_in_pieces(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from ikrar_cli import sync_client
+    from ikrar_cli.keys import load_terminal_signer
+
+    central, (t1, _t2), nips, server = world
+    attest(t1, *nips[0:4])  # 5 entries with the session record
+    monkeypatch.setattr(sync_client, "MAX_PUSH_ENTRIES", 2)
+    ws = Workspace.open(t1.home)
+    res = sync_client.push_log(ws, load_terminal_signer(ws, b"rahasia-uji"), server.url, log_of(t1))
+    ws.close()
+    assert (res.acked_size, res.added, res.attempts) == (5, 4, 3)  # pieces ending at 2, 4, 5
+    db = central.db()
+    assert [r[0] for r in db.execute("SELECT size FROM checkpoints ORDER BY size")] == [2, 4, 5]
+    central("ledger", "verify")  # the checkpoints signed for the pieces are consistent with the log
