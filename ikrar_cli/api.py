@@ -60,6 +60,9 @@ __all__ = [
     "verify_receipts",
     # reports
     "compliance_report",
+    # online sync (docs/server.md)
+    "push_to_centre",
+    "sync_status",
     # errors
     "IkrarError",
     "UsageError",
@@ -287,3 +290,25 @@ def compliance_report(
             as_of=as_of,
             revoked=revoked,
         )
+
+
+# --------------------------------------------------------------------------------------
+# Online sync (docs/server.md)
+# --------------------------------------------------------------------------------------
+
+
+def push_to_centre(
+    ws: Workspace, signer: TerminalSigner, url: str | None = None, *, attempts: int = 5
+) -> list[dict[str, Any]]:
+    """``ikrar ledger push``: send the centre what it has not acknowledged (``url`` or ``sync.url``);
+    retried with backoff, then :class:`StorageError` (the records stay here)."""
+    from .sync_client import push
+
+    return [r.to_dict() for r in push(ws, signer, url, attempts=attempts)]
+
+
+def sync_status(ws: Workspace) -> list[dict[str, Any]]:
+    """``ikrar ledger status``: per log, local size, acknowledged size, last attempt and error."""
+    from .sync_client import status
+
+    return status(ws)

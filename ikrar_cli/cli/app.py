@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "terminal": ("ikrar_cli.cli.terminal", "terminal", N_("Package and set up apel terminals in one file")),
     "db": ("ikrar_cli.cli.db", "db", N_("Move the workspace database to PostgreSQL")),
     "witness": ("ikrar_cli.cli.witness", "witness", N_("Run an independent witness that cosigns checkpoints")),
+    "serve": ("ikrar_cli.cli.serve", "serve", N_("Serve the central HTTP API: push, proofs, reports")),
 }
 
 

@@ -149,12 +149,20 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_po
 
 @ledger.command("export", help=_("Write every log with its signed checkpoints to one portable file."))
 @out_file_option(required=True)
+@click.option("--since", "since", metavar="SIZE|CHECKPOINT", default=None,
+              help=_("Only the records after this size (or this checkpoint file): an incremental export"))
+@click.option("--log", "log_id", metavar="LOG", default=None, help=_("The log to export (with --since)"))
 @json_option
 @pass_app
-def export_cmd(app: AppContext, out: Path) -> None:
+def export_cmd(app: AppContext, out: Path, since: str | None, log_id: str | None) -> None:
     from ..ledger_export import export_ledger
 
     ws = app.workspace()
+    if since is not None:
+        from .ledger_sync import export_since
+
+        export_since(app, ws, out, since, log_id)
+        return
     with progress(_("Exporting"), None, enabled=not app.json) as tick:
         summary = export_ledger(ws, out, progress=tick)
     if app.json:
@@ -171,7 +179,8 @@ def export_cmd(app: AppContext, out: Path) -> None:
 @json_option
 @pass_app
 def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp: str | None) -> None:
-    from ..ledger_export import Merger, duplicates
+    from ..ledger_export import duplicates
+    from ..ledger_incremental import merge_files_any
     from ..verify import Verifier
     from .verify import load_bundle
 
@@ -180,7 +189,7 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
     results = []
     for path in files:
         with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
-            results.extend(Merger(ws, verifier, progress=tick).merge_files([path]))
+            results.extend(merge_files_any(ws, verifier, [path], tick))
     with ws.store.read() as conn:
         dups = duplicates(conn)
     rejected = [r for r in results if not r.accepted]
@@ -268,3 +277,13 @@ def _register_witness() -> None:
 
 
 _register_witness()
+
+
+def _sync_commands() -> None:
+    from .ledger_sync import push, status
+
+    ledger.add_command(push)
+    ledger.add_command(status)
+
+
+_sync_commands()

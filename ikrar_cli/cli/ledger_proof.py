@@ -41,3 +41,29 @@ def check_proof(
             failure = check.error(_("The proof's checkpoint (size {size})", size=cp.size))
             result.valid, result.code, result.message = False, failure.code or "witness_quorum", failure.message
     return result
+
+
+def check_proof_from(result: VerificationResult, url: str, bundle: TrustBundle) -> VerificationResult:
+    """`ikrar verify --proof-from URL`: fetch the receipt's inclusion proof (and the checkpoint in it)
+    from the centre, then check both against the trust bundle exactly as a proof file is checked:
+    the centre is never trusted, only the terminal's signature on the checkpoint."""
+    from ..checkpoint import verify_inclusion_proof
+    from ..errors import IkrarError, VerificationError
+    from ..recitation import log_origin
+    from ..sync_client import fetch_proof
+
+    receipt = result.receipt
+    assert receipt is not None
+    cert = bundle.terminals[receipt.kid]
+    try:
+        text = fetch_proof(url, receipt.kid.hex(), receipt.claims.ledger_index)
+        cp = verify_inclusion_proof(receipt.cose, text, log_origin(bundle.institution_code, receipt.kid),
+                                    cert.public_key)  # fmt: skip
+    except VerificationError as exc:
+        result.valid, result.code, result.message = False, exc.code or "bad_proof", exc.message
+        return result
+    except IkrarError as exc:
+        result.valid, result.code, result.message = False, "proof_unavailable", exc.diagnostics()
+        return result
+    result.details["proof"] = {"checkpoint_size": cp.size, "root": cp.root.hex(), "origin": cp.origin, "from": url}
+    return result

@@ -23,6 +23,8 @@ from .output import plain, safe
 from .passphrase import passphrase_option
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..documents.pdfbase import Seal
     from ..pledges import Pledge
     from ..printers import PrinterSpec
@@ -35,6 +37,8 @@ QUIT_WORDS = ("selesai", "keluar", "tutup", "quit", "exit")
 
 
 class Kiosk:
+    after_attest: Callable[[], None] | None = None  # called after each new attestation (background push)
+
     def __init__(
         self,
         recorder: Recorder,
@@ -245,6 +249,8 @@ class Kiosk:
             return
         att = rec.attest(self.session.id, officer_id, allow_unlisted=who.not_listed is not None)
         self.recorded += 0 if att.existing else 1
+        if self.after_attest is not None and not att.existing:
+            self.after_attest()  # the background push (sync.url): never waits, never fails the recitation
         self.show_receipt(att, existing=att.existing)
         self.ask(_("Press Enter for the next officer"))
 
@@ -338,5 +344,14 @@ def recite(
         printer=printer,
         seal=seal,
     )
-    n = kiosk.run()
+    from ..sync_background import start_background_push
+    from ..sync_client import configured_url
+
+    pusher = start_background_push(ws.root, _signer, configured_url(ws))
+    kiosk.after_attest = pusher.poke if pusher else None
+    try:
+        n = kiosk.run()
+    finally:
+        if pusher is not None and not pusher.close():
+            say(_("Not every record reached the centre yet; 'ikrar ledger push' sends them later."))
     say(_("Kiosk closed: {n} new attestations in this run. Session {id} stays open.", n=n, id=session_id))

@@ -163,6 +163,8 @@ def render(result: VerificationResult, label: str) -> str:
     default=None,
     help=_("With --proof: the proof's checkpoint must be cosigned as this witness policy requires"),
 )
+@click.option("--proof-from", "proof_from", metavar="URL", default=None,
+              help=_("Also fetch the receipt's inclusion proof from the centre at URL and check it"))
 @json_option
 @pass_app
 def verify(
@@ -172,6 +174,7 @@ def verify(
     fp: str | None,
     proof: Path | None,
     witness_policy: Path | None,
+    proof_from: str | None = None,
 ) -> None:
     from ..verify import VerificationResult, Verifier
     from .output import json_text
@@ -201,6 +204,10 @@ def verify(
             from .ledger_proof import check_proof
 
             result = check_proof(result, proof, verifier.bundle, policy)
+        if result.valid and proof_from is not None:
+            from .ledger_proof import check_proof_from
+
+            result = check_proof_from(result, proof_from, verifier.bundle)
         all_valid &= result.valid
         count += 1
         if app.json:

@@ -1,0 +1,1 @@
+"""`ikrar serve`: the central HTTP API (docs/server.md). Starlette is imported only by app.py."""

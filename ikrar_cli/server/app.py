@@ -1,0 +1,100 @@
+"""The Starlette application of ``ikrar serve`` (docs/server.md). Imported only by that command and
+by tests: the rest of ikrar never needs Starlette."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .service import MAX_PUSH_BYTES, Answer, Central
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+
+def _response(a: Answer) -> Response:
+    if a.content_type == "application/json" and not isinstance(a.body, bytes | str):
+        return JSONResponse(a.body, status_code=a.status)
+    return Response(a.body, status_code=a.status, media_type=a.content_type)
+
+
+def _target(request: Request) -> str:
+    """The signed path: path and query exactly as sent (a reverse proxy must pass them unchanged)."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    return raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None when it is larger than a push may be (read no further)."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > MAX_PUSH_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(home: Path) -> Starlette:
+    central = Central(home)
+
+    async def push(request: Request) -> Response:
+        body = await _body(request)
+        if body is None:
+            return JSONResponse({"error": {"code": "too_large"}}, status_code=413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return _response(await run_in_threadpool(central.push, headers, _target(request), body))
+
+    async def trust_bundle(request: Request) -> Response:
+        return _response(await run_in_threadpool(central.trust_bundle))
+
+    async def logs(request: Request) -> Response:
+        return _response(await run_in_threadpool(central.logs))
+
+    async def checkpoint(request: Request) -> Response:
+        return _response(await run_in_threadpool(central.checkpoint, request.path_params["log"]))
+
+    async def proof(request: Request) -> Response:
+        return _response(await run_in_threadpool(central.proof, request.path_params["log"],
+                                                 request.path_params["index"]))  # fmt: skip
+
+    async def roster(request: Request) -> Response:
+        return _response(await run_in_threadpool(central.roster_snapshot))
+
+    async def compliance(request: Request) -> Response:
+        q = request.query_params
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return _response(await run_in_threadpool(central.compliance, headers, _target(request),
+                                                 q.get("pledge", ""), q.get("as_of"), q.get("unit")))  # fmt: skip
+
+    async def openapi(request: Request) -> Response:
+        return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    routes = [
+        Route("/v1/push", push, methods=["POST"]),
+        Route("/v1/trust-bundle", trust_bundle, methods=["GET"]),
+        Route("/v1/logs", logs, methods=["GET"]),
+        Route("/v1/logs/{log:str}/checkpoint", checkpoint, methods=["GET"]),
+        Route("/v1/logs/{log:str}/proof/{index:int}", proof, methods=["GET"]),
+        Route("/v1/roster-snapshot", roster, methods=["GET"]),
+        Route("/v1/hr/compliance", compliance, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def openapi_document() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return doc
