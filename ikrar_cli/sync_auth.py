@@ -37,6 +37,8 @@ H_KEY, H_TIME, H_NONCE, H_SIG = "ikrar-key", "ikrar-timestamp", "ikrar-nonce", "
 _NONCE = re.compile(r"^[0-9a-f]{32}$")
 _KID = re.compile(r"^[0-9a-f]{2,128}$")
 
+__all__ = ["AuthError", "Identity", "canonical", "identify", "sign_request", "verify_request"]
+
 
 class AuthError(IkrarError):
     """A request whose signature, key, time or nonce the centre does not accept (HTTP 401/403)."""

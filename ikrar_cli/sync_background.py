@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 MAX_PAUSE = 300.0
 
+__all__ = ["BackgroundPusher", "start_background_push"]
+
 
 class BackgroundPusher:
     def __init__(self, home: Path, signer: TerminalSigner, url: str):

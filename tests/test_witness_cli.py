@@ -107,6 +107,23 @@ def test_centre_gets_cosignatures_and_verifiers_require_k_of_n(ikrar, centre, se
     (log_check,) = check.values()
     assert (log_check["valid"], log_check["missing"], log_check["ok"]) == (["bawaslu"], ["inspektorat"], False)
 
+    # the centre's server (ikrar serve) publishes the cosigned checkpoint, and proofs that carry it
+    from starlette.testclient import TestClient
+
+    from ikrar_cli.receipt import decode_receipt
+    from ikrar_cli.server.app import create_app
+
+    index = decode_receipt(str(centre["receipt"])).claims.ledger_index
+    client = TestClient(create_app(Path(str(centre["home"]))))
+    (log,) = client.get("/v1/logs").json()["logs"]
+    served_note = client.get(f"/v1/logs/{log['log']}/checkpoint").text
+    served_proof = client.get(f"/v1/logs/{log['log']}/proof/{index}").text
+    assert f"\n— {WITNESS_NAME} " in served_note and f"\n— {WITNESS_NAME} " in served_proof
+    fetched = tmp / "served-proof.txt"
+    fetched.write_text(served_proof)
+    r = ikrar("--lang", "en", "verify", str(centre["receipt"]), "--proof", str(fetched), "--witness-policy", str(one))
+    assert r.exit_code == 0, r.stdout + r.stderr + served_proof
+
     # the inclusion proof carries the cosignature: checked offline against the policy
     proof = tmp / "proof.txt"
     receipt = str(centre["receipt"])

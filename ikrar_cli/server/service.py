@@ -134,14 +134,21 @@ class Central:
         return Answer(200, {"logs": out})
 
     def checkpoint(self, log_id: str) -> Answer:
-        cp = latest_checkpoint(self.workspace(), log_id)
+        """The latest checkpoint note with the witnesses' cosignature lines the centre holds for it."""
+        from ..witness.centre import note_with_cosignatures
+
+        ws = self.workspace()
+        cp = latest_checkpoint(ws, log_id)
         if cp is None:
             return error_answer(NotFoundError(_("Ledger log {log} not found", log=log_id), None))
-        return Answer(200, cp.note, "text/plain; charset=utf-8")
+        with ws.store.read() as conn:
+            note = note_with_cosignatures(conn, log_id, cp)
+        return Answer(200, note, "text/plain; charset=utf-8")
 
     def proof(self, log_id: str, index: int) -> Answer:
         from ..checkpoint import format_proof
         from ..ledger import Ledger
+        from ..witness.centre import note_with_cosignatures
 
         ws = self.workspace()
         lg = Ledger(ws.store)
@@ -151,7 +158,8 @@ class Central:
                 return error_answer(NotFoundError(
                     _("No signed checkpoint of log {log} covers entry {index}", log=log_id, index=index),
                     _("the terminal has not pushed it yet; try again later")))  # fmt: skip
-            text = format_proof(index, lg.inclusion_proof(conn, log_id, index, cp.size), cp.note)
+            note = note_with_cosignatures(conn, log_id, cp)  # cosigned: a --witness-policy can be checked
+            text = format_proof(index, lg.inclusion_proof(conn, log_id, index, cp.size), note)
         return Answer(200, text, "text/plain; charset=utf-8")
 
     def roster_snapshot(self) -> Answer:
@@ -180,8 +188,7 @@ class Central:
 
 
 def latest_checkpoint(ws: Workspace, log_id: str) -> Checkpoint | None:
-    """A log's latest checkpoint note as the centre holds it (the witness side appends cosignatures
-    to ``.note`` before serving it)."""
+    """A log's latest checkpoint as the centre holds it (served with its cosignature lines appended)."""
     from ..ledger import Ledger
 
     with ws.store.read() as conn:
