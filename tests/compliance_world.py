@@ -9,9 +9,10 @@ import csv
 import json
 import random
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ikrar_cli.demo import _nip
 
@@ -58,8 +59,14 @@ def write_roster(path: Path, per_unit: dict[str, int], seed: int = 13) -> dict[s
     return out
 
 
+def today_wita() -> date:
+    """Today in the workspaces' zone (WITA, UTC+8): from 16:00 UTC on it is already tomorrow there,
+    so the machine's date.today() would ask for a day before the apel."""
+    return datetime.now(ZoneInfo("Asia/Makassar")).date()
+
+
 def today() -> str:
-    return date.today().isoformat()
+    return today_wita().isoformat()
 
 
 class World:

@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from compliance_world import UNITS, World, attest, export, open_session
+from compliance_world import UNITS, World, attest, export, open_session, today_wita
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,7 +33,7 @@ def test_no_such_day() -> None:
 
 def test_tmt_decides_who_joined_later(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     w = World(ikrar, tmp_path)
-    today = date.today()
+    today = today_wita()  # the workspace's day (WITA), not the machine's
     late, early = w.nips[UNITS[0]][4], w.nips[UNITS[0]][3]
     tmt = tmp_path / "tmt.csv"
     tmt.write_text(f"NIP;Nama;TMT\n{late};Baru;{today + timedelta(days=1):%d-%m-%Y}\n{early};Lama;01/03/2015\n")
