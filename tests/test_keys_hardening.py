@@ -295,7 +295,7 @@ def test_print_cmd_child_gets_no_secret_and_no_core_dumps(ikrar, tmp_path: Path)
          f"{sys.executable} {script}"],
         env=env,
         encoding="utf-8",
-        timeout=30,
+        timeout=120,  # a bound for a hung kiosk only (a busy CI machine runs two tests at once)
         dimensions=(24, 80),
         preexec_fn=core_allowed,
     )

@@ -64,7 +64,7 @@ def passphrase_kiosk(home: Path) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "IKRAR_PASSPHRASE"}
     env.update(IKRAR_HOME=str(home), IKRAR_LANG="en", PYTHONPATH=str(ROOT), TERM="xterm", COLUMNS="80", LINES="24")
     return pexpect.spawn(sys.executable, ["-m", "ikrar_cli", "recite", "--session", "1"], env=env,
-                         encoding="utf-8", timeout=30, dimensions=(24, 80), cwd=str(ROOT))  # fmt: skip
+                         encoding="utf-8", timeout=120, dimensions=(24, 80), cwd=str(ROOT))  # fmt: skip
 
 
 def test_a_mistyped_passphrase_is_asked_again_three_tries(home: Path) -> None:
