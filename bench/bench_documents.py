@@ -20,8 +20,8 @@ def run(n: int, row: Callable[..., None]) -> None:
     from ikrar_cli.documents.pakta import PaktaEntry, write_pakta
     from ikrar_cli.documents.profile import Profile, Signatory
     from ikrar_cli.documents.receiptlist import ListRow, write_receipt_list
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.slips import Slip, write_slips_pdf
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.slips import Slip, write_slips_pdf
 
     env = receipt_env.make(n, bundle=False)
     pledge = PledgeLibrary.load().get("pilkada-2024")

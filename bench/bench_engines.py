@@ -22,7 +22,7 @@ def _server() -> str | None:
 
 
 def _run(home: Path, roster: Path, database: str | None) -> tuple[float, float]:
-    from ikrar_cli.roster import import_roster
+    from ikrar_cli.roster.importer import import_roster
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.init(home, institution="B", code="B", unit=None, timezone="WIB", language="id", database=database)
@@ -39,7 +39,7 @@ def _run(home: Path, roster: Path, database: str | None) -> tuple[float, float]:
 
 
 def bench_engines(n: int, row: Callable[..., Any]) -> None:
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     d = Path(tempfile.mkdtemp(prefix="ikrar-bench-engines-"))
     roster = d / "r.csv"

@@ -4,7 +4,7 @@
     python bench/bench_kdf.py --quick    # one run each (CI: proves the script works)
 
 Prints ms per guess for n = 2^15 (the old parameters), 2^16 and 2^17 (r=8, p=1), marks the one
-ikrar writes (ikrar_cli.keys.SCRYPT_N) and checks it against the 250 ms target of docs/keys.md.
+ikrar writes (ikrar_cli.keys.keyfiles.SCRYPT_N) and checks it against the 250 ms target of docs/keys.md.
 Run it on an idle machine: other load makes every guess look dearer than it is.
 """
 
@@ -30,7 +30,7 @@ def guess_ms(n: int, r: int, p: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ikrar_cli.keys import SCRYPT_N, SCRYPT_P, SCRYPT_R
+    from ikrar_cli.keys.keyfiles import SCRYPT_N, SCRYPT_P, SCRYPT_R
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one run per setting")

@@ -41,13 +41,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 
 
 def build_ledger(n: int) -> tuple[Path, Path]:
-    from ikrar_cli.keys import certify, init_authority, load_terminal_signer, new_terminal
-    from ikrar_cli.ledger import Ledger
-    from ikrar_cli.merkle import leaf_hash
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.receipt import Claims, sign_receipt
-    from ikrar_cli.recitation import open_session
-    from ikrar_cli.trust import receipt_revocation_id
+    from ikrar_cli.keys.keyfiles import certify, init_authority, load_terminal_signer, new_terminal
+    from ikrar_cli.keys.trust import receipt_revocation_id
+    from ikrar_cli.ledger.log import Ledger
+    from ikrar_cli.ledger.merkle import leaf_hash
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.receipt import Claims, sign_receipt
+    from ikrar_cli.recitation.attest import open_session
     from ikrar_cli.workspace import Workspace
 
     d = Path(tempfile.mkdtemp(prefix="ikrar-bench-ledger-"))
@@ -98,8 +98,8 @@ def bare_rate(home: Path, sample: int) -> float:
     """Records/s of the raw limit: SHA-256 leaf hash + Merkle root + Ed25519 verify, data in memory."""
     import sqlite3
 
-    from ikrar_cli import ed25519
-    from ikrar_cli.receipt import receipt_from_cose
+    from ikrar_cli.keys import ed25519
+    from ikrar_cli.receipts.receipt import receipt_from_cose
 
     conn = sqlite3.connect(home / "ikrar.db")
     leaves = [
@@ -148,7 +148,7 @@ def bench_ledger_verify(n: int, row) -> None:  # type: ignore[no-untyped-def]
 
 
 def bench_import_memory(n: int, row) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     d = Path(tempfile.mkdtemp(prefix="ikrar-bench-mem-"))
     try:

@@ -36,12 +36,12 @@ def prepare_attest(n: int) -> Path:
         return base
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
-    from ikrar_cli.demo import write_sample_roster
-    from ikrar_cli.keys import certify, init_authority, load_terminal_signer, new_terminal
-    from ikrar_cli.ledger import Ledger
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.recitation import open_session
-    from ikrar_cli.roster import import_roster
+    from ikrar_cli.demo.office import write_sample_roster
+    from ikrar_cli.keys.keyfiles import certify, init_authority, load_terminal_signer, new_terminal
+    from ikrar_cli.ledger.log import Ledger
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.recitation.attest import open_session
+    from ikrar_cli.roster.importer import import_roster
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.init(base / "ws", institution="B", code="B", unit=None, timezone="WITA", language="id")

@@ -114,8 +114,8 @@ class Central:
 
 def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
     """Store a certificate for every generated terminal, signed by this centre's authority key."""
-    from ikrar_cli.keys import TerminalCertificate, key_id, load_authority_signer
-    from ikrar_cli.store import now
+    from ikrar_cli.keys.keyfiles import TerminalCertificate, key_id, load_authority_signer
+    from ikrar_cli.store.core import now
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.open(home)

@@ -25,9 +25,9 @@ PASS = b"bench-rahasia-123"
 
 def build(d: Path, terminals: int, officers: int) -> tuple[Path, list[Path]]:
     """A central authority workspace and `terminals` certified terminal workspaces, each with a session."""
-    from ikrar_cli import keys
     from ikrar_cli.api import load_terminal_signer, open_session
-    from ikrar_cli.pledges import PledgeLibrary
+    from ikrar_cli.keys import keyfiles as keys
+    from ikrar_cli.pledges.templates import PledgeLibrary
     from ikrar_cli.workspace import Workspace
 
     central = Workspace.init(d / "central", institution="B", code="B", unit=None, timezone="WITA", language="id")
@@ -53,8 +53,8 @@ def build(d: Path, terminals: int, officers: int) -> tuple[Path, list[Path]]:
 
 def attest_round(homes: list[Path], start: int, count: int) -> None:
     from ikrar_cli.api import attest_many, load_terminal_signer
-    from ikrar_cli.ledger import Ledger
-    from ikrar_cli.recitation import log_id_for
+    from ikrar_cli.ledger.log import Ledger
+    from ikrar_cli.recitation.attest import log_id_for
     from ikrar_cli.workspace import Workspace
 
     for home in homes:
@@ -103,9 +103,9 @@ def push_all(homes: list[Path], url: str) -> tuple[float, int]:
 
 def merge_all(central: Path, homes: list[Path], d: Path) -> tuple[float, int]:
     """Reference: full exports of the same terminals, merged with `ledger merge`'s Merger."""
-    from ikrar_cli.ledger_export import Merger, export_ledger
-    from ikrar_cli.trust import trusted_bundle
-    from ikrar_cli.verify import Verifier
+    from ikrar_cli.keys.trust import trusted_bundle
+    from ikrar_cli.ledger.export import Merger, export_ledger
+    from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
 
     files = []
@@ -128,9 +128,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     terminals, per_round = (5, 20) if args.quick else (50, 100)
-    import ikrar_cli.keys
+    import ikrar_cli.keys.keyfiles
 
-    ikrar_cli.keys.SCRYPT_N = 2**14  # key files name their own cost; the KDF is not what is measured here
+    ikrar_cli.keys.keyfiles.SCRYPT_N = 2**14  # key files name their own cost; the KDF is not what is measured here
     d = Path(tempfile.mkdtemp(prefix="ikrar-bench-sync-"))
     try:
         central, homes = build(d, terminals, 2 * per_round)

@@ -67,13 +67,13 @@ def _export_one(job: tuple[int, int, int, str, str, int]) -> dict[str, Any]:
     t, first, last, out_dir, tz_name, units = job
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ikrar_cli.keys import TerminalSigner
-    from ikrar_cli.ledger import Ledger
-    from ikrar_cli.ledger_export import export_ledger
-    from ikrar_cli.merkle import leaf_hash
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.receipt import Claims, sign_receipt
-    from ikrar_cli.recitation import open_session
+    from ikrar_cli.keys.keyfiles import TerminalSigner
+    from ikrar_cli.ledger.export import export_ledger
+    from ikrar_cli.ledger.log import Ledger
+    from ikrar_cli.ledger.merkle import leaf_hash
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.receipt import Claims, sign_receipt
+    from ikrar_cli.recitation.attest import open_session
     from ikrar_cli.workspace import Workspace
     from ikrar_cli.zones import zone
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import TerminalCertificate, fingerprint, key_id, raw_public
-from ikrar_cli.pledges import PledgeLibrary
-from ikrar_cli.receipt import Claims, Receipt, sign_receipt
-from ikrar_cli.trust import BundlePledge, TrustBundle, signed_bundle_file
+from ikrar_cli.keys.keyfiles import TerminalCertificate, fingerprint, key_id, raw_public
+from ikrar_cli.keys.trust import BundlePledge, TrustBundle, signed_bundle_file
+from ikrar_cli.pledges.templates import PledgeLibrary
+from ikrar_cli.receipts.receipt import Claims, Receipt, sign_receipt
 
 
 @dataclass

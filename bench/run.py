@@ -53,7 +53,7 @@ def bench_startup(repeat: int) -> None:
 def bench_verify(n: int, repeat: int) -> None:
     import receipt_env
 
-    from ikrar_cli import ed25519
+    from ikrar_cli.keys import ed25519
 
     env = receipt_env.make(n)
     msgs = [(r.signature, r.signed_bytes()) for r in env.receipts]
@@ -111,7 +111,7 @@ def bench_verify(n: int, repeat: int) -> None:
 
 # ------------------------------------------------------------------------------ roster import
 def write_roster(path: Path, n: int) -> None:
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     write_sample_roster(path, n, seed=1)
 
@@ -164,7 +164,7 @@ def bench_roster(n: int, repeat: int) -> None:
         def run() -> float:
             home = d / "ws"
             shutil.rmtree(home, ignore_errors=True)
-            from ikrar_cli.roster import import_roster
+            from ikrar_cli.roster.importer import import_roster
             from ikrar_cli.workspace import Workspace
 
             ws = Workspace.init(home, institution="B", code="B", unit=None, timezone="WIB", language="id")
@@ -244,11 +244,11 @@ def bench_attest(n: int, repeat: int) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     def setup() -> tuple:
-        from ikrar_cli.keys import certify, init_authority, load_terminal_signer, new_terminal
-        from ikrar_cli.ledger import Ledger
-        from ikrar_cli.pledges import PledgeLibrary
-        from ikrar_cli.recitation import Recorder, open_session
-        from ikrar_cli.roster import import_roster
+        from ikrar_cli.keys.keyfiles import certify, init_authority, load_terminal_signer, new_terminal
+        from ikrar_cli.ledger.log import Ledger
+        from ikrar_cli.pledges.templates import PledgeLibrary
+        from ikrar_cli.recitation.attest import Recorder, open_session
+        from ikrar_cli.roster.importer import import_roster
         from ikrar_cli.workspace import Workspace
 
         d = Path(tempfile.mkdtemp(prefix="ikrar-bench-attest-"))
@@ -319,8 +319,8 @@ def bench_attest(n: int, repeat: int) -> None:
 def bench_slips(n: int) -> None:
     import receipt_env
 
-    from ikrar_cli.qr import qr_matrix
-    from ikrar_cli.slips import Slip, write_slips_pdf
+    from ikrar_cli.receipts.qr import qr_matrix
+    from ikrar_cli.receipts.slips import Slip, write_slips_pdf
 
     env = receipt_env.make(n, bundle=False)
     labels = {k: k for k in ("officer", "id", "unit", "time", "terminal", "method")}
@@ -361,9 +361,9 @@ def bench_slips(n: int) -> None:
 def bench_size() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from ikrar_cli.keys import key_id, raw_public
-    from ikrar_cli.qr import qr_version
-    from ikrar_cli.receipt import Claims, sign_receipt
+    from ikrar_cli.keys.keyfiles import key_id, raw_public
+    from ikrar_cli.receipts.qr import qr_version
+    from ikrar_cli.receipts.receipt import Claims, sign_receipt
 
     k = Ed25519PrivateKey.generate()
     for name, label in (("A" * 40, "40-char name"), (None, "no name")):

@@ -1,7 +1,7 @@
 """The public library API: what a script may import (see docs/library.md).
 
 Everything named in ``__all__`` is supported across minor versions; the modules behind
-it (``ikrar_cli.roster``, ``ikrar_cli.verify`` ...) are implementation details that may
+it (``ikrar_cli.roster.importer``, ``ikrar_cli.receipts.verify`` ...) are implementation details that may
 move. The same names can be imported from the package itself (``from ikrar_cli import
 open_workspace``); they are resolved lazily, so ``ikrar --help`` stays light.
 
@@ -30,12 +30,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .keys import KeyInfo, TerminalCertificate, TerminalSigner
-    from .pledges import Pledge
-    from .recitation import Attestation, CollectiveReport, Recorder, Session
-    from .report import ComplianceReport
-    from .roster import ImportReport
-    from .verify import VerificationResult
+    from .keys.keyfiles import KeyInfo, TerminalCertificate, TerminalSigner
+    from .pledges.templates import Pledge
+    from .receipts.verify import VerificationResult
+    from .recitation.attest import Attestation, CollectiveReport, Recorder, Session
+    from .reports.report import ComplianceReport
+    from .roster.importer import ImportReport
     from .workspace import Workspace
 
 __all__ = [
@@ -112,14 +112,14 @@ def init_workspace(
 def import_roster(ws: Workspace, path: str | os.PathLike[str], **options: Any) -> ImportReport:
     """Import a CSV/XLSX roster, all or nothing (options as ``ikrar roster import``: ``dry_run``,
     ``skip_invalid``, ``rejects_path``, ``retire_missing``, ``sheet``, ``mapping``, ``progress`` ...)."""
-    from .roster import import_roster as _import
+    from .roster.importer import import_roster as _import
 
     return _import(ws.store, Path(path), **options)
 
 
 def pledge(ws: Workspace, ref: str) -> Pledge:
     """A pledge template by ``ID`` (latest version) or ``ID@VERSION``, bundled or from ikrar.yaml's folders."""
-    from .pledges import PledgeLibrary
+    from .pledges.templates import PledgeLibrary
 
     return PledgeLibrary.load(ws.config.extra_template_dirs).get(ref)
 
@@ -131,28 +131,28 @@ def pledge(ws: Workspace, ref: str) -> Pledge:
 
 def init_authority(ws: Workspace, passphrase: bytes) -> KeyInfo:
     """Create the authority key (once per institution); its fingerprint is what auditors pin."""
-    from .keys import init_authority as _init
+    from .keys.keyfiles import init_authority as _init
 
     return _init(ws, passphrase)
 
 
 def new_terminal(ws: Workspace, name: str, unit: str | None, passphrase: bytes) -> tuple[KeyInfo, dict[str, Any]]:
     """Create a terminal key; returns it and the certification request to give the authority."""
-    from .keys import new_terminal as _new
+    from .keys.keyfiles import new_terminal as _new
 
     return _new(ws, name, unit, passphrase)
 
 
 def certify(ws: Workspace, request: dict[str, Any], passphrase: bytes, **window: int) -> TerminalCertificate:
     """On the authority's workspace: certify a terminal's request (``not_before``/``not_after`` optional)."""
-    from .keys import certify as _certify
+    from .keys.keyfiles import certify as _certify
 
     return _certify(ws, request, passphrase, **window)
 
 
 def load_terminal_signer(ws: Workspace, passphrase: bytes, name: str | None = None) -> TerminalSigner:
     """Unlock a certified terminal key (the only one, or ``name``) to sign receipts."""
-    from .keys import load_terminal_signer as _load
+    from .keys.keyfiles import load_terminal_signer as _load
 
     return _load(ws, passphrase, name)
 
@@ -173,8 +173,8 @@ def open_session(
     force_reason: str | None = None,
 ) -> Session:
     """Open an apel session on this terminal; a template outside its validity window needs ``force_reason``."""
-    from .ledger import Ledger
-    from .recitation import open_session as _open
+    from .ledger.log import Ledger
+    from .recitation.attest import open_session as _open
 
     return _open(
         ws,
@@ -192,15 +192,15 @@ def open_session(
 
 def close_session(ws: Workspace, signer: TerminalSigner, session_id: int) -> Session:
     """Close a session and sign its ledger checkpoint."""
-    from .ledger import Ledger
-    from .recitation import close_session as _close
+    from .ledger.log import Ledger
+    from .recitation.attest import close_session as _close
 
     return _close(ws, Ledger(ws.store), session_id, signer)
 
 
 def _recorder(ws: Workspace, signer: TerminalSigner) -> Recorder:
-    from .ledger import Ledger
-    from .recitation import Recorder
+    from .ledger.log import Ledger
+    from .recitation.attest import Recorder
 
     return Recorder(ws, Ledger(ws.store), signer)
 
@@ -242,15 +242,15 @@ def verify_receipts(ws: Workspace, receipts: Iterable[str]) -> Iterator[Verifica
     On the authority's workspace that is its own live view; elsewhere the latest bundle
     accepted with ``ikrar trust add`` (its signature is checked again on every call).
     """
-    from .trust import trusted_bundle
-    from .verify import Verifier
+    from .keys.trust import trusted_bundle
+    from .receipts.verify import Verifier
 
     return Verifier(trusted_bundle(ws)).verify_many(receipts)
 
 
 def _revoked_receipts(ws: Workspace) -> set[bytes]:
     """Receipts the authority revoked: this workspace's own list and its trusted bundle's."""
-    from .trust import trusted_bundle
+    from .keys.trust import trusted_bundle
 
     with ws.store.read() as conn:
         out = {bytes(r[0]) for r in conn.execute("SELECT rid FROM receipt_revocations")}
@@ -272,8 +272,8 @@ def compliance_report(
 
     ``pledge_ref`` is ``ID`` (every version counts) or ``ID@VERSION``; revoked receipts are left out.
     """
-    from .report import compliance
-    from .store import now
+    from .reports.report import compliance
+    from .store.core import now
 
     template = pledge(ws, pledge_ref)
     revoked = _revoked_receipts(ws)
@@ -302,13 +302,13 @@ def push_to_centre(
 ) -> list[dict[str, Any]]:
     """``ikrar ledger push``: send the centre what it has not acknowledged (``url`` or ``sync.url``);
     retried with backoff, then :class:`StorageError` (the records stay here)."""
-    from .sync_client import push
+    from .sync.client import push
 
     return [r.to_dict() for r in push(ws, signer, url, attempts=attempts)]
 
 
 def sync_status(ws: Workspace) -> list[dict[str, Any]]:
     """``ikrar ledger status``: per log, local size, acknowledged size, last attempt and error."""
-    from .sync_client import status
+    from .sync.client import status
 
     return status(ws)

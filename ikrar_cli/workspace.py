@@ -14,7 +14,7 @@ from typing import Any
 from .errors import ConflictError, InputError, NotFoundError, StorageError, UsageError
 from .fsutil import atomic_write_text
 from .i18n import _, normalise_language
-from .store import Store
+from .store.core import Store
 from .zones import ZONES, parse_zone
 
 CONFIG_NAME = "ikrar.yaml"
@@ -266,7 +266,7 @@ class Workspace:
             dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)
             return dumped.strip().removesuffix("...").strip()
 
-        from .dbsetup import check_database_url, save_password
+        from .store.setup import check_database_url, save_password
 
         stored_url = check_database_url(database) if database else None
         text = CONFIG_TEMPLATE.format(
@@ -284,7 +284,7 @@ class Workspace:
         store = ws.store
         with store.transaction() as conn:
             if store.get_meta("created_at") is None:
-                from .store import now
+                from .store.core import now
 
                 store.set_meta(conn, "created_at", str(now()))
         return ws
@@ -292,7 +292,7 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from .pgstore import open_store
+            from .store.postgres import open_store
 
             url = self.database_url
             password = (self.root / PASSWORD_NAME).read_text(encoding="utf-8").strip() if url and (

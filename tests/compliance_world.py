@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ikrar_cli.demo import _nip
+from ikrar_cli.demo.office import _nip
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 SNAPSHOT_DAY = "2024-01-02"

@@ -31,7 +31,7 @@ def cheap_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     are made and unlocked across the suite). Tests marked ``real_kdf`` keep the real cost; they
     check what ikrar writes for users."""
     if request.node.get_closest_marker("real_kdf") is None:
-        monkeypatch.setattr("ikrar_cli.keys.SCRYPT_N", 2**14)
+        monkeypatch.setattr("ikrar_cli.keys.keyfiles.SCRYPT_N", 2**14)
 
 
 class Ikrar:

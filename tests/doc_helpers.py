@@ -112,7 +112,7 @@ def build_office(ikrar, tmp_path: Path, *, close: bool = True) -> dict:  # type:
     # reports read the signed roster snapshot (docs/compliance.md): everyone listed since yesterday
     from datetime import date, timedelta
 
-    from ikrar_cli.compliance import today_in
+    from ikrar_cli.reports.compliance import today_in
 
     day = (date.fromisoformat(today_in("Asia/Makassar")) - timedelta(days=1)).isoformat()
     r = ikrar("roster", "publish", "--as-of", day, env=PASS)

@@ -44,7 +44,7 @@ def _admin() -> Any:
         return _server["conn"]
     if "error" in _server:
         _unreachable(_server["error"])
-    from ikrar_cli.dialects import redact_text, redact_url
+    from ikrar_cli.store.dialects import redact_text, redact_url
 
     url = server_url()
     try:
@@ -115,7 +115,7 @@ def central_db_args() -> list[str]:
 
 def open_test_store(path: Path) -> Any:
     """A Store for this run's engine: the SQLite file ``path`` or the test's PostgreSQL database."""
-    from ikrar_cli.pgstore import open_store
+    from ikrar_cli.store.postgres import open_store
 
     return open_store(os.environ.get("IKRAR_DATABASE_URL"), path)
 
@@ -123,7 +123,7 @@ def open_test_store(path: Path) -> Any:
 def connect_store(store: Any) -> Any:
     """A second, independent connection to the database ``store`` uses (to tamper or inspect)."""
     if store.engine == "postgresql":
-        from ikrar_cli.pgstore import connect
+        from ikrar_cli.store.postgres import connect
 
         return connect(store.url)
     return sqlite3.connect(store.path)
@@ -137,7 +137,7 @@ def connect_db(home: Path) -> Any:
     if not url and (home / CONFIG_NAME).is_file():
         url = load_config(home / CONFIG_NAME).database
     if url:
-        from ikrar_cli.pgstore import connect
+        from ikrar_cli.store.postgres import connect
 
         pw = home / PASSWORD_NAME
         return connect(url, pw.read_text(encoding="utf-8").strip() if pw.is_file() else None)
@@ -167,7 +167,7 @@ def dump_db(home: Path) -> list[str]:
 
 def assert_pg_write_lock_held() -> None:
     """Another session holds ikrar's write lock (the advisory lock every write transaction takes)."""
-    from ikrar_cli.pgstore import WRITE_LOCK, connect
+    from ikrar_cli.store.postgres import WRITE_LOCK, connect
 
     conn = connect(os.environ["IKRAR_DATABASE_URL"])
     try:

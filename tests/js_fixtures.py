@@ -24,15 +24,15 @@ sys.path.insert(0, str(HERE))
 
 import receipt_helpers as h  # noqa: E402
 
-from ikrar_cli.base45 import ALPHABET, b45decode, b45encode  # noqa: E402
-from ikrar_cli.cli.verify import pick_receipt  # noqa: E402
+from ikrar_cli.cli.receipts.verify import pick_receipt  # noqa: E402
 from ikrar_cli.errors import TrustError  # noqa: E402
 from ikrar_cli.i18n import set_language  # noqa: E402
-from ikrar_cli.keys import key_id, raw_public  # noqa: E402
-from ikrar_cli.receipt import sig_structure, sign_receipt  # noqa: E402
-from ikrar_cli.trust import TrustBundle, parse_bundle_bytes, receipt_revocation_id, signed_bundle_file  # noqa: E402
-from ikrar_cli.verify import Verifier  # noqa: E402
-from ikrar_cli.webverifier import _messages, signer_fingerprint  # noqa: E402
+from ikrar_cli.keys.keyfiles import key_id, raw_public  # noqa: E402
+from ikrar_cli.keys.trust import TrustBundle, parse_bundle_bytes, receipt_revocation_id, signed_bundle_file  # noqa: E402
+from ikrar_cli.receipts.base45 import ALPHABET, b45decode, b45encode  # noqa: E402
+from ikrar_cli.receipts.receipt import sig_structure, sign_receipt  # noqa: E402
+from ikrar_cli.receipts.verify import Verifier  # noqa: E402
+from ikrar_cli.receipts.webverifier import _messages, signer_fingerprint  # noqa: E402
 
 VECTORS = json.loads((HERE / "vectors" / "receipts.json").read_text())
 

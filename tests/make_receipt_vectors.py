@@ -11,10 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import receipt_helpers as h  # noqa: E402
 
-from ikrar_cli.base45 import b45decode, b45encode  # noqa: E402
-from ikrar_cli.keys import b64, key_id, raw_public  # noqa: E402
-from ikrar_cli.receipt import sign_receipt  # noqa: E402
-from ikrar_cli.trust import receipt_revocation_id  # noqa: E402
+from ikrar_cli.keys.keyfiles import b64, key_id, raw_public  # noqa: E402
+from ikrar_cli.keys.trust import receipt_revocation_id  # noqa: E402
+from ikrar_cli.receipts.base45 import b45decode, b45encode  # noqa: E402
+from ikrar_cli.receipts.receipt import sign_receipt  # noqa: E402
 
 
 def build() -> dict[str, object]:
@@ -37,7 +37,7 @@ def build() -> dict[str, object]:
     tampered = valid.text[:-6] + ("A" if valid.text[-6] != "A" else "B") + valid.text[-5:]
     late = sign_receipt(h.claims(issued_at=h.T0 + 500 * 86400), term.sign, cert.kid)
     unknown_pledge = sign_receipt(h.claims(pledge_digest=bytes(32)), term.sign, cert.kid)
-    from ikrar_cli.receipt import _enc
+    from ikrar_cli.receipts.receipt import _enc
 
     noncanon = b45encode(_enc([valid.protected, {4: valid.kid}, valid.payload, valid.signature]))
     return {

@@ -13,10 +13,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import canonical_json, fingerprint, key_id, raw_public
-from ikrar_cli.merkle import leaf_hash
-from ikrar_cli.sessions import encode_record
-from ikrar_cli.signeddoc import content_digest, sign_document
+from ikrar_cli.keys.keyfiles import canonical_json, fingerprint, key_id, raw_public
+from ikrar_cli.keys.signeddoc import content_digest, sign_document
+from ikrar_cli.ledger.merkle import leaf_hash
+from ikrar_cli.recitation.sessions import encode_record
 
 OUT = Path(__file__).parent / "vectors" / "roster-snapshot"
 SEED = bytes(range(1, 33))

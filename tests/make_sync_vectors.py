@@ -10,9 +10,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import key_id, raw_public
-from ikrar_cli.merkle import consistency_proof, leaf_hash, root_of
-from ikrar_cli.sync_auth import canonical, sign_request
+from ikrar_cli.keys.keyfiles import key_id, raw_public
+from ikrar_cli.ledger.merkle import consistency_proof, leaf_hash, root_of
+from ikrar_cli.sync.auth import canonical, sign_request
 
 OUT = Path(__file__).parent / "vectors" / "sync"
 SEED = bytes(range(32))

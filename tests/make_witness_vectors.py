@@ -13,9 +13,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.checkpoint import sign_checkpoint
-from ikrar_cli.keys import raw_public
-from ikrar_cli.merkle import consistency_proof, leaf_hash, root_of
+from ikrar_cli.keys.keyfiles import raw_public
+from ikrar_cli.ledger.checkpoint import sign_checkpoint
+from ikrar_cli.ledger.merkle import consistency_proof, leaf_hash, root_of
 from ikrar_cli.witness.cosignature import cosignature_key_id, cosigned_message, format_vkey, note_body, sign_cosignature
 from ikrar_cli.witness.protocol import format_request
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import TerminalCertificate, key_id, raw_public
-from ikrar_cli.pledges import PledgeLibrary
-from ikrar_cli.receipt import Claims
-from ikrar_cli.trust import BundlePledge, KeyRevocation, TrustBundle
+from ikrar_cli.keys.keyfiles import TerminalCertificate, key_id, raw_public
+from ikrar_cli.keys.trust import BundlePledge, KeyRevocation, TrustBundle
+from ikrar_cli.pledges.templates import PledgeLibrary
+from ikrar_cli.receipts.receipt import Claims
 
 AUTHORITY_SEED = bytes(range(32))
 TERMINAL_SEED = bytes(range(32, 64))

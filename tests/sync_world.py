@@ -9,7 +9,7 @@ from typing import Any
 
 from engines import central_db_args, connect_db
 
-from ikrar_cli.demo import write_sample_roster
+from ikrar_cli.demo.office import write_sample_roster
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 

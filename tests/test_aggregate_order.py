@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engines import open_test_store
 
-from ikrar_cli.dialects import engine_of_connection, json_group_array, sqlite_orders_aggregates, to_postgres
+from ikrar_cli.store.dialects import engine_of_connection, json_group_array, sqlite_orders_aggregates, to_postgres
 
 N = 300
 

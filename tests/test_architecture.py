@@ -114,3 +114,24 @@ def test_the_check_catches(source: str) -> None:
 )
 def test_the_check_lets_plain_words_pass(source: str) -> None:
     assert violations(source) == []
+
+
+#: the only modules at the top of the package: infrastructure every domain uses; everything else
+#: lives in the domain subpackage it belongs to (docs/architecture.md, "Layout")
+TOP_LEVEL = {"__init__", "__main__", "api", "childproc", "errors", "fsutil", "i18n", "i18n_tools",
+             "platform_guard", "testpoints", "textsafe", "workspace", "zones"}  # fmt: skip
+PACKAGE = Path(ikrar_cli.__file__).parent
+
+
+def test_the_top_level_holds_only_infrastructure() -> None:
+    assert {p.stem for p in PACKAGE.glob("*.py")} == TOP_LEVEL
+
+
+def test_every_subpackage_is_in_the_layout_and_the_cli_mirrors_the_library() -> None:
+    layout = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")} - {"cli"}
+    for name in packages:
+        assert f"\n  {name}/" in layout, f"docs/architecture.md does not describe ikrar_cli/{name}/"
+    cli_packages = {p.parent.name for p in CLI.glob("*/__init__.py")}
+    assert cli_packages and cli_packages <= packages, cli_packages - packages
+    assert len(list(CLI.glob("*.py"))) <= 15  # command modules go into the group they mirror

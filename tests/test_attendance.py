@@ -1,4 +1,4 @@
-"""Attendance lists (now in the core, ikrar_cli.attendance): which column, which rows."""
+"""Attendance lists (now in the core, ikrar_cli.recitation.attendance): which column, which rows."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ikrar_cli.attendance import attendance_rows
 from ikrar_cli.errors import InputError
 from ikrar_cli.i18n import set_language
+from ikrar_cli.recitation.attendance import attendance_rows
 
 
 def _csv(tmp_path: Path, text: str) -> Path:

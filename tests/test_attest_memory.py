@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from test_recitation import PASS, setup_terminal
 
-from ikrar_cli.demo import write_sample_roster
-from ikrar_cli.recitation import Recorder, SeenRows
+from ikrar_cli.demo.office import write_sample_roster
+from ikrar_cli.recitation.attest import Recorder, SeenRows
 
 
 def _watch(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

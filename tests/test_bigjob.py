@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ikrar_cli.bigjob import BIG_CACHE_KIB, BIG_INPUT_BYTES, big_job_cache, input_size
+from ikrar_cli.store.bigjob import BIG_CACHE_KIB, BIG_INPUT_BYTES, big_job_cache, input_size
 from ikrar_cli.workspace import Workspace
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ikrar_cli.keys import canonical_json, key_id, raw_public
-from ikrar_cli.pledges import PledgeLibrary
-from ikrar_cli.trust import BundlePledge, KeyRevocation, parse_bundle_bytes, signed_bundle_file
+from ikrar_cli.keys.keyfiles import canonical_json, key_id, raw_public
+from ikrar_cli.keys.trust import BundlePledge, KeyRevocation, parse_bundle_bytes, signed_bundle_file
+from ikrar_cli.pledges.templates import PledgeLibrary
 
 sys.path.insert(0, str(Path(__file__).parent))
 import receipt_helpers as h  # noqa: E402

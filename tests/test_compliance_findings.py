@@ -12,8 +12,8 @@ from pathlib import Path
 from compliance_world import UNITS, Site, World, attest, export, open_session, report, today
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.keys import TerminalCertificate, canonical_json, key_id, raw_public
-from ikrar_cli.receipt import Claims, sign_receipt
+from ikrar_cli.keys.keyfiles import TerminalCertificate, canonical_json, key_id, raw_public
+from ikrar_cli.receipts.receipt import Claims, sign_receipt
 
 
 def _unit(rep: dict, code: str) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from compliance_world import UNITS, World, attest, export, today
 
 from ikrar_cli.migrations import _run, known_migrations
-from ikrar_cli.store import Store
+from ikrar_cli.store.core import Store
 
 
 def test_migration_0007_keeps_old_sessions_unsigned_and_codes_in_the_registry(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_migration_0007_keeps_old_sessions_unsigned_and_codes_in_the_registry(tm
 def test_a_log_recorded_before_sessions_were_signed_is_shown_as_such(
     ikrar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import ikrar_cli.sessions as sessions
+    import ikrar_cli.recitation.sessions as sessions
 
     w = World(ikrar, tmp_path)
     t = w.terminal("apel-lama")

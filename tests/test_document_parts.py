@@ -11,7 +11,7 @@ from test_qr import _slip
 from ikrar_cli.documents import pdfbase as pb
 from ikrar_cli.documents.profile import Profile, Signatory
 from ikrar_cli.i18n import set_language
-from ikrar_cli.qr import decode_file
+from ikrar_cli.receipts.qr import decode_file
 
 
 def _text(path: Path) -> list[str]:
@@ -62,7 +62,7 @@ def test_table_head_fits_long_labels(tmp_path: Path) -> None:
 
 def test_slip_sheets_four_and_six_to_a_page_every_qr_reads(tmp_path: Path) -> None:
     from ikrar_cli.documents.receiptlist import write_compact_slips
-    from ikrar_cli.slips import write_slips_pdf
+    from ikrar_cli.receipts.slips import write_slips_pdf
 
     six = tmp_path / "six.pdf"
     assert write_compact_slips(six, (_slip(i) for i in range(7))) == (7, 2)

@@ -138,13 +138,13 @@ def test_minutes_of_a_closed_session(ikrar, office) -> None:  # type: ignore[no-
     # counts per unit: Dinas Kesehatan has 4 active, 1 individual + 1 collective = 2, 50,0%
     assert squash("Dinas Kesehatan 4 1 1 2 50,0%") in text
     # the checkpoint QR decodes to exactly the note the session was closed with
-    from ikrar_cli.qr import decode_file
+    from ikrar_cli.receipts.qr import decode_file
 
     note = sqlite3.connect(office["home"] / "ikrar.db").execute("SELECT close_checkpoint FROM sessions").fetchone()[0]
     assert note in decode_file(out)
     import base64
 
-    root = base64.b64encode(__import__("ikrar_cli.checkpoint", fromlist=["x"]).parse_checkpoint(note)[0].root)
+    root = base64.b64encode(__import__("ikrar_cli.ledger.checkpoint", fromlist=["x"]).parse_checkpoint(note)[0].root)
     assert squash("akar: " + root.decode()) in text
     render(out, "minutes")
 

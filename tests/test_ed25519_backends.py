@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 import receipt_helpers as h  # noqa: E402
 
-from ikrar_cli import ed25519  # noqa: E402
-from ikrar_cli.keys import raw_public, verify_signature  # noqa: E402
-from ikrar_cli.verify import Verifier  # noqa: E402
+from ikrar_cli.keys import ed25519  # noqa: E402
+from ikrar_cli.keys.keyfiles import raw_public, verify_signature  # noqa: E402
+from ikrar_cli.receipts.verify import Verifier  # noqa: E402
 
 BACKENDS = ["pynacl", "cryptography"]
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "receipts.json").read_text())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ikrar_cli.receipt import sign_receipt
+from ikrar_cli.receipts.receipt import sign_receipt
 
 ROOT = Path(__file__).resolve().parents[1]
 EXIT_INPUT, EXIT_INVALID = 3, 1
@@ -119,7 +119,7 @@ def test_unusual_sheet_xml_is_still_measured(home: Path, tmp_path: Path, far: by
 
 def test_prefixed_sheet_elements_are_measured(tmp_path: Path) -> None:
     from ikrar_cli.errors import InputError
-    from ikrar_cli.xlsx_guard import check_xlsx
+    from ikrar_cli.sheets.xlsx_guard import check_xlsx
 
     sheet = (
         b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
@@ -209,8 +209,8 @@ def huge_page_pdf() -> bytes:
 def bundle_args(tmp_path: Path) -> list[str]:
     import receipt_helpers as h
 
-    from ikrar_cli.keys import fingerprint, raw_public
-    from ikrar_cli.trust import key_id, signed_bundle_file
+    from ikrar_cli.keys.keyfiles import fingerprint, raw_public
+    from ikrar_cli.keys.trust import key_id, signed_bundle_file
 
     auth = h.authority()
     f = tmp_path / "bundle.json"
@@ -264,7 +264,7 @@ def test_yaml_alias_bomb_is_refused_in_pledge_validate(home: Path, tmp_path: Pat
 
 
 def test_even_one_alias_is_refused(home: Path, tmp_path: Path) -> None:
-    from ikrar_cli.pledges import TemplateError, _compose
+    from ikrar_cli.pledges.templates import TemplateError, _compose
 
     with pytest.raises(TemplateError, match=":3: "):
         _compose("id: x\nv: 1\nt: &t Judul\nu: *t\n", tmp_path / "x.yaml")

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from test_recitation import PASS, setup_terminal
 
 from ikrar_cli.fsutil import atomic_write_text
-from ikrar_cli.keys import fingerprint, raw_public
-from ikrar_cli.receipt import sign_receipt
+from ikrar_cli.keys.keyfiles import fingerprint, raw_public
+from ikrar_cli.keys.trust import key_id, signed_bundle_file
+from ikrar_cli.receipts.receipt import sign_receipt
 from ikrar_cli.textsafe import printable
-from ikrar_cli.trust import key_id, signed_bundle_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # what a terminal acts on: C0 but newline, DEL, C1, and the bidi controls

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ikrar_cli.keys import SCRYPT_N, load_private_key, read_key_header
+from ikrar_cli.keys.keyfiles import SCRYPT_N, load_private_key, read_key_header
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "rahasia-uji-12345"
@@ -153,7 +153,7 @@ def _old_key_file(path: Path, passphrase: bytes) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-    from ikrar_cli.keys import canonical_json, key_id
+    from ikrar_cli.keys.keyfiles import canonical_json, key_id
 
     key = Ed25519PrivateKey.generate()
     pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -218,7 +218,7 @@ def test_terminal_names_that_sanitise_alike_get_distinct_key_files(ikrar, worksp
     assert first["kid"] == json.loads(r1.stdout)["key"]["kid"] and first["name"] == "apel 1"
     assert second["kid"] == json.loads(r2.stdout)["key"]["kid"] and second["name"] == "apel_1"
     # both keys still open with their own files
-    from ikrar_cli.keys import load_terminal_signer
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.open(workspace)
@@ -329,7 +329,7 @@ soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
 resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
 libc = ctypes.CDLL(None)
 before = (resource.getrlimit(resource.RLIMIT_CORE)[0], libc.prctl(3, 0, 0, 0, 0))
-from ikrar_cli.keys import load_private_key
+from ikrar_cli.keys.keyfiles import load_private_key
 load_private_key(Path(sys.argv[1]), sys.argv[2].encode())
 after = (resource.getrlimit(resource.RLIMIT_CORE)[0], libc.prctl(3, 0, 0, 0, 0))
 print(json.dumps({"before": before, "after": after}))

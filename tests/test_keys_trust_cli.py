@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ikrar_cli.keys import SCRYPT_N, load_private_key, read_key_header
+from ikrar_cli.keys.keyfiles import SCRYPT_N, load_private_key, read_key_header
 
 SECRET = "rahasia-uji-12345"
 ENV = {"IKRAR_PASSPHRASE": SECRET}
@@ -27,9 +27,9 @@ def _setup_authority(ikrar, workspace: Path) -> str:
 
 
 def _receipt(workspace: Path, **kw: object) -> str:
-    from ikrar_cli.keys import load_terminal_signer
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.receipt import Claims, sign_receipt
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.receipt import Claims, sign_receipt
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.open(workspace)
@@ -221,7 +221,7 @@ def test_verify_cli_valid_invalid_json_stdin_and_image(ikrar, workspace: Path, t
     assert r.exit_code == 1
     assert [x["valid"] for x in lines] == [True, False, False]
     assert lines[2]["reason"] == "malformed" and lines[2]["input"] == "stdin:4"
-    from ikrar_cli.qr import write_png
+    from ikrar_cli.receipts.qr import write_png
 
     png = tmp_path / "slip.png"
     write_png(png, good, ["Andi Baso", "198609262015051001"])

@@ -116,7 +116,7 @@ def test_ctrl_c_redraws_the_screen_before_the_message(home: Path) -> None:
 def sextant_image(lines: list[str]) -> object:
     from PIL import Image
 
-    from ikrar_cli.termqr import sextant_bits
+    from ikrar_cli.receipts.termqr import sextant_bits
 
     w, h = len(lines[0]) * 2, len(lines) * 3
     scale, border = 6, 8

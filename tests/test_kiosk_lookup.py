@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from ikrar_cli import api
-from ikrar_cli.kiosk import identify, open_session_for_kiosk, session_progress
-from ikrar_cli.recitation import Recorder
+from ikrar_cli.recitation.attest import Recorder
+from ikrar_cli.recitation.kiosk import identify, open_session_for_kiosk, session_progress
 
 SECRET = b"rahasia-uji-kiosk"
 ROSTER = (
@@ -34,7 +34,7 @@ def desk(tmp_path: Path) -> Any:
     template = api.pledge(ws, "pilkada-2024")
     reason = None if template.is_valid_on(datetime.date.today()) else "uji"
     session = api.open_session(ws, signer, template, title="Apel", location="Halaman", force_reason=reason)
-    from ikrar_cli.ledger import Ledger
+    from ikrar_cli.ledger.log import Ledger
 
     yield ws, signer, session, Recorder(ws, Ledger(ws.store), signer)
     ws.close()

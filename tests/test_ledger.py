@@ -13,7 +13,9 @@ from engines import connect_db, connect_store, open_test_store
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ikrar_cli.checkpoint import (
+from ikrar_cli.errors import VerificationError
+from ikrar_cli.keys.keyfiles import raw_public
+from ikrar_cli.ledger.checkpoint import (
     format_proof,
     note_key_hash,
     parse_checkpoint,
@@ -21,10 +23,8 @@ from ikrar_cli.checkpoint import (
     verify_checkpoint,
     verify_inclusion_proof,
 )
-from ikrar_cli.errors import VerificationError
-from ikrar_cli.keys import raw_public
-from ikrar_cli.ledger import Ledger
-from ikrar_cli.merkle import (
+from ikrar_cli.ledger.log import Ledger
+from ikrar_cli.ledger.merkle import (
     EMPTY_ROOT,
     consistency_proof,
     inclusion_proof,
@@ -34,7 +34,7 @@ from ikrar_cli.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ikrar_cli.store import Store
+from ikrar_cli.store.core import Store
 
 # Certificate Transparency reference test data (RFC 6962 trees over these eight leaves)
 CT_LEAVES = [
@@ -220,8 +220,8 @@ def test_four_processes_append_without_gaps_or_duplicates(tmp_path: Path) -> Non
     store, lg = _ledger(tmp_path, 0)
     store.close()
     code = (
-        "import os, sys\nfrom pathlib import Path\nfrom ikrar_cli.pgstore import open_store\n"
-        "from ikrar_cli.ledger import Ledger\n"
+        "import os, sys\nfrom pathlib import Path\nfrom ikrar_cli.store.postgres import open_store\n"
+        "from ikrar_cli.ledger.log import Ledger\n"
         "s = open_store(os.environ.get('IKRAR_DATABASE_URL'), Path(sys.argv[1])); lg = Ledger(s)\n"
         "for i in range(150):\n"
         "    with s.transaction() as c:\n"
@@ -269,8 +269,8 @@ def test_ledger_verify_names_a_record_resigned_with_another_key(ikrar, tmp_path:
     """An entry replaced by the same claims signed with another key: caught as wrong_key at its index."""
     from test_recitation import setup_terminal
 
-    from ikrar_cli.keys import key_id
-    from ikrar_cli.receipt import receipt_from_cose, sign_receipt
+    from ikrar_cli.keys.keyfiles import key_id
+    from ikrar_cli.receipts.receipt import receipt_from_cose, sign_receipt
 
     home = setup_terminal(ikrar, tmp_path)
     conn = connect_db(home)

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from engines import central_db_args, connect_db
 
-from ikrar_cli.demo import write_sample_roster
-from ikrar_cli.receipt import decode_receipt, sign_receipt
+from ikrar_cli.demo.office import write_sample_roster
+from ikrar_cli.receipts.receipt import decode_receipt, sign_receipt
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre runs on each engine (tests/engines.py)

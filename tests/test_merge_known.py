@@ -7,7 +7,7 @@ import json
 import pytest
 from test_merge import attest, counts, export, forge, world  # noqa: F401 - world is a fixture
 
-from ikrar_cli.verify import Verifier
+from ikrar_cli.receipts.verify import Verifier
 
 PG_CENTRAL_ONLY = True
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ikrar_cli.base45 import ALPHABET, b45encode
 from ikrar_cli.errors import IkrarError
+from ikrar_cli.keys.trust import receipt_revocation_id
 from ikrar_cli.migrations import m0006_merge
-from ikrar_cli.receipt import decode_receipt, sign_receipt
-from ikrar_cli.trust import receipt_revocation_id
+from ikrar_cli.receipts.base45 import ALPHABET, b45encode
+from ikrar_cli.receipts.receipt import decode_receipt, sign_receipt
 
 sys.path.insert(0, str(Path(__file__).parent))
 import receipt_helpers as h  # noqa: E402
@@ -55,9 +55,10 @@ def test_migrations_import_nothing_live() -> None:
 def test_the_import_check_sees_relative_and_nested_imports(tmp_path: Path) -> None:
     f = tmp_path / "m9999_x.py"
     f.write_text(
-        "from ..errors import E\ndef up(c):\n    from ..receipt import decode_receipt\n    from . import m0001_core\n"
+        "from ..errors import E\ndef up(c):\n"
+        "    from ..receipts.receipt import decode_receipt\n    from . import m0001_core\n"
     )
-    assert _ikrar_imports(f) == {"ikrar_cli.errors", "ikrar_cli.receipt", "ikrar_cli.migrations.m0001_core"}
+    assert _ikrar_imports(f) == {"ikrar_cli.errors", "ikrar_cli.receipts.receipt", "ikrar_cli.migrations.m0001_core"}
 
 
 def _live_rid(text: str) -> bytes | None:

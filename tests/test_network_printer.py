@@ -14,7 +14,7 @@ from test_kiosk_day import pledge, quit_kiosk
 from test_kiosk_pty import count, spawn
 from test_recitation import setup_terminal
 
-from ikrar_cli.printers import Ticket
+from ikrar_cli.receipts.printers import Ticket
 
 
 class PrinterStandIn:
@@ -53,7 +53,7 @@ def _ticket(qr: str) -> Ticket:
 
 
 def test_network_printer_receives_the_text_and_the_native_qr() -> None:
-    from ikrar_cli.printers import parse_printer, print_ticket
+    from ikrar_cli.receipts.printers import parse_printer, print_ticket
 
     stand_in = PrinterStandIn()
     qr = "IKR1:TESTRECEIPT/1"
@@ -73,7 +73,7 @@ def test_network_printer_receives_the_text_and_the_native_qr() -> None:
 def test_a_refusing_network_printer_is_one_translated_line() -> None:
     from ikrar_cli.errors import StorageError
     from ikrar_cli.i18n import set_language
-    from ikrar_cli.printers import parse_printer, print_ticket
+    from ikrar_cli.receipts.printers import parse_printer, print_ticket
 
     with socket.socket() as held:  # bound, never listening: a connection to it is refused
         held.bind(("127.0.0.1", 0))

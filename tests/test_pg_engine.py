@@ -16,8 +16,8 @@ import pytest
 from engines import connect_db
 from test_merge import Site, attest, counts, export, world  # noqa: F401 - world is a fixture
 
-from ikrar_cli.demo import write_sample_roster
-from ikrar_cli.dialects import redact_text, redact_url, to_postgres
+from ikrar_cli.demo.office import write_sample_roster
+from ikrar_cli.store.dialects import redact_text, redact_url, to_postgres
 
 PG_CENTRAL_ONLY = True
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
@@ -167,7 +167,7 @@ def test_read_only_server_serves_reports_and_refuses_writes(ikrar, tmp_path: Pat
 
 
 def test_bulk_inserts_are_planned_for_copy_only_when_safe() -> None:
-    from ikrar_cli.dialects import bulk_insert_plan
+    from ikrar_cli.store.dialects import bulk_insert_plan
 
     assert bulk_insert_plan("INSERT INTO staging VALUES (?,?,?) ON CONFLICT (officer_id) DO NOTHING") == (
         "staging", None, ["?", "?", "?"], "ON CONFLICT (officer_id) DO NOTHING"
@@ -186,7 +186,7 @@ def test_bulk_inserts_are_planned_for_copy_only_when_safe() -> None:
 def test_reads_stream_from_a_server_side_cursor() -> None:
     """Iterating a SELECT inside store.read() fetches batches from a server-side cursor (bounded
     memory for national reports); fetchall/fetchone still return everything at once."""
-    from ikrar_cli.pgstore import STREAM_BATCH, PgStore
+    from ikrar_cli.store.postgres import STREAM_BATCH, PgStore
 
     store = PgStore(_pg_url())
     n = STREAM_BATCH + 7

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError, NotFoundError, UsageError
 from ikrar_cli.i18n import set_language
-from ikrar_cli.pledges import (
+from ikrar_cli.pledges.templates import (
     PledgeLibrary,
     TemplateError,
     bundled_dir,

@@ -8,8 +8,8 @@ import pytest
 
 from ikrar_cli.errors import InputError
 from ikrar_cli.i18n import set_language
-from ikrar_cli.qr import decode_file, qr_matrix, qr_version, svg_text, terminal_qr, write_png, write_svg
-from ikrar_cli.slips import Slip, pdf_text, write_slip_pdf, write_slips_pdf
+from ikrar_cli.receipts.qr import decode_file, qr_matrix, qr_version, svg_text, terminal_qr, write_png, write_svg
+from ikrar_cli.receipts.slips import Slip, pdf_text, write_slip_pdf, write_slips_pdf
 
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 TEXT = ("IKR1:" + ALNUM * 7)[:311]

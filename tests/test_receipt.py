@@ -16,13 +16,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 import receipt_helpers as h  # noqa: E402
 from make_receipt_vectors import build as build_vectors  # noqa: E402
 
-from ikrar_cli.base45 import ALPHABET, Base45Error, b45decode, b45encode  # noqa: E402
 from ikrar_cli.errors import VerificationError  # noqa: E402
-from ikrar_cli.keys import key_id, raw_public  # noqa: E402
-from ikrar_cli.qr import qr_version  # noqa: E402
-from ikrar_cli.receipt import _enc, decode_receipt, sign_receipt  # noqa: E402
-from ikrar_cli.trust import receipt_revocation_id  # noqa: E402
-from ikrar_cli.verify import Verifier  # noqa: E402
+from ikrar_cli.keys.keyfiles import key_id, raw_public  # noqa: E402
+from ikrar_cli.keys.trust import receipt_revocation_id  # noqa: E402
+from ikrar_cli.receipts.base45 import ALPHABET, Base45Error, b45decode, b45encode  # noqa: E402
+from ikrar_cli.receipts.qr import qr_version  # noqa: E402
+from ikrar_cli.receipts.receipt import _enc, decode_receipt, sign_receipt  # noqa: E402
+from ikrar_cli.receipts.verify import Verifier  # noqa: E402
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "receipts.json").read_text())
 
@@ -108,7 +108,7 @@ def test_alg_minus_8_is_accepted() -> None:
     term = h.terminal()
     a = signed()
     protected = _enc({1: -8, 4: a.kid})
-    from ikrar_cli.receipt import sig_structure
+    from ikrar_cli.receipts.receipt import sig_structure
 
     sig = term.sign(sig_structure(protected, a.payload))
     text = "IKR1:" + b45encode(_enc([protected, {}, a.payload, sig]))
@@ -233,8 +233,8 @@ def test_base45_rfc9285_examples() -> None:
 
 def _signed_with(claims_map: dict, protected: dict | None = None) -> str:  # type: ignore[type-arg]
     """A correctly signed receipt whose claims or header use exactly the given CBOR values."""
-    from ikrar_cli.base45 import b45encode as enc45
-    from ikrar_cli.receipt import sig_structure
+    from ikrar_cli.receipts.base45 import b45encode as enc45
+    from ikrar_cli.receipts.receipt import sig_structure
 
     term = h.terminal()
     prot = _enc(protected if protected is not None else {1: -19, 4: key_id(raw_public(term))})

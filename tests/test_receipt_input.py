@@ -13,11 +13,11 @@ import receipt_helpers as h
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ikrar_cli.base45 import ALPHABET
 from ikrar_cli.errors import TrustError
-from ikrar_cli.keys import fingerprint, raw_public
-from ikrar_cli.receipt import normalise_input, sign_receipt, wrap_receipt
-from ikrar_cli.trust import key_id, parse_bundle_bytes, signed_bundle_file
+from ikrar_cli.keys.keyfiles import fingerprint, raw_public
+from ikrar_cli.keys.trust import key_id, parse_bundle_bytes, signed_bundle_file
+from ikrar_cli.receipts.base45 import ALPHABET
+from ikrar_cli.receipts.receipt import normalise_input, sign_receipt, wrap_receipt
 
 
 def receipt(**kw: object) -> str:
@@ -81,7 +81,7 @@ def test_stdin_joins_wrapped_receipts_and_keeps_one_per_line(ikrar, bundle_args:
 def test_copied_text_of_a_pdf_slip_verifies(ikrar, bundle_args: list[str], tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from ikrar_cli.slips import Slip, write_slips_pdf
+    from ikrar_cli.receipts.slips import Slip, write_slips_pdf
 
     good = spaced_receipt()
     slip = Slip(
@@ -122,7 +122,7 @@ def test_json_warnings_are_codes_and_times_in_the_institution_zone(ikrar, tmp_pa
 def test_old_bundle_without_a_zone_reads_as_wib_and_a_bad_zone_is_refused(tmp_path: Path) -> None:
     auth = h.authority()
     obj = json.loads(signed_bundle_file(h.bundle(), auth.sign, key_id(raw_public(auth))))["bundle"]
-    from ikrar_cli.trust import parse_bundle_object
+    from ikrar_cli.keys.trust import parse_bundle_object
 
     assert obj["institution"]["timezone"] == "Asia/Jakarta"
     del obj["institution"]["timezone"]

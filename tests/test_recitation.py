@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ikrar_cli.demo import write_sample_roster
+from ikrar_cli.demo.office import write_sample_roster
 
 PASS = {"IKRAR_PASSPHRASE": "rahasia-uji"}
 ROOT = Path(__file__).resolve().parents[1]

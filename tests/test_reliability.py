@@ -211,7 +211,7 @@ def test_read_only_workspace(ikrar, ready: Path, tmp_path: Path, log_left: bool)
 
 
 def test_full_disk_during_import_keeps_the_roster(ikrar, workspace: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     big = tmp_path / "big.csv"
     write_sample_roster(big, 20000, seed=3)
@@ -239,7 +239,7 @@ def test_kill_during_merge_leaves_nothing_partial(ikrar, tmp_path: Path) -> None
     from pausepoints import assert_write_transaction_open, dump, kill_hard, start_paused
     from test_recitation import setup_terminal
 
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     big = tmp_path / "big.csv"
     ids = write_sample_roster(big, 3000, seed=11)
@@ -281,7 +281,7 @@ def test_kill_during_merge_leaves_nothing_partial(ikrar, tmp_path: Path) -> None
 @FUZZ_SETTINGS
 @given(st.binary(max_size=3000) | st.text(max_size=2000).map(str.encode))
 def test_fuzz_trust_bundle_parser(data: bytes) -> None:
-    from ikrar_cli.trust import parse_bundle_bytes
+    from ikrar_cli.keys.trust import parse_bundle_bytes
 
     try:
         parse_bundle_bytes(data, "fuzz.json", ["SHA256:" + "A" * 43])
@@ -299,12 +299,12 @@ def test_fuzz_trust_bundle_mutations(data: st.DataObject) -> None:
     """Real bundles with bytes flipped, cut or inserted: refused with a TrustError/InputError, never accepted."""
     from receipt_helpers import authority, bundle
 
-    from ikrar_cli.keys import fingerprint, raw_public
-    from ikrar_cli.trust import parse_bundle_bytes
+    from ikrar_cli.keys.keyfiles import fingerprint, raw_public
+    from ikrar_cli.keys.trust import parse_bundle_bytes
 
     global _BUNDLE
     if _BUNDLE is None:
-        from ikrar_cli.trust import key_id, signed_bundle_file
+        from ikrar_cli.keys.trust import key_id, signed_bundle_file
 
         _BUNDLE = signed_bundle_file(bundle(), authority().sign, key_id(raw_public(authority())))
         parse_bundle_bytes(_BUNDLE, "genuine.json", [fingerprint(raw_public(authority()))])  # the genuine one passes
@@ -330,7 +330,7 @@ def test_fuzz_trust_bundle_mutations(data: st.DataObject) -> None:
 @FUZZ_SETTINGS
 @given(st.text(max_size=1500))
 def test_fuzz_pledge_yaml(text: str) -> None:
-    from ikrar_cli.pledges import parse_template
+    from ikrar_cli.pledges.templates import parse_template
 
     try:
         parse_template(text, Path("fuzz.yaml"))
@@ -356,8 +356,8 @@ def test_fuzz_roster_rows(tmp_path_factory, rows: list[list[str]], delimiter: st
     import csv
     import io
 
-    from ikrar_cli.roster import import_roster
-    from ikrar_cli.store import Store
+    from ikrar_cli.roster.importer import import_roster
+    from ikrar_cli.store.core import Store
 
     tmp = tmp_path_factory.mktemp("fz")
     buf = io.StringIO()
@@ -397,7 +397,7 @@ def test_fuzz_ledger_export_lines(data: st.DataObject) -> None:
         lines[i] = data.draw(st.binary(max_size=200)) + b"\n"
     f = env["dir"] / "mutated.jsonl"
     f.write_bytes(b"".join(lines))
-    from ikrar_cli.ledger_export import Merger
+    from ikrar_cli.ledger.export import Merger
 
     ws = env["ws"]
     with ws.store.transaction() as conn:
@@ -446,8 +446,8 @@ def _merge_env() -> dict:  # type: ignore[type-arg]
     ok("ledger", "checkpoint")
     out = d / "e.jsonl"
     ok("ledger", "export", "--out", str(out))
-    from ikrar_cli.trust import trusted_bundle
-    from ikrar_cli.verify import Verifier
+    from ikrar_cli.keys.trust import trusted_bundle
+    from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
 
     central = d / "central"

@@ -56,7 +56,7 @@ def site(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _day(offset: int) -> str:
-    from ikrar_cli.compliance import today_in
+    from ikrar_cli.reports.compliance import today_in
 
     return (date.fromisoformat(today_in("Asia/Makassar")) + timedelta(days=offset)).isoformat()
 

@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 import test_report
 
-import ikrar_cli.cli.report_table  # noqa: F401 - registers the table format
-from ikrar_cli.cli.report import FORMATS as CLI_FILE_FORMATS
+from ikrar_cli.cli.reports.report import FORMATS as CLI_FILE_FORMATS
 from ikrar_cli.errors import UsageError
-from ikrar_cli.report_formats import (
+from ikrar_cli.reports.formats import (
     FORMATS,
     REPORT_KINDS,
     RenderOptions,
@@ -46,7 +45,7 @@ def _subclasses(cls: type) -> set[type]:
 
 def _compliance(home: Path) -> Any:
     from ikrar_cli import api
-    from ikrar_cli.compliance import compute, gather, today_in
+    from ikrar_cli.reports.compliance import compute, gather, today_in
 
     ws = api.open_workspace(home)
     try:
@@ -109,7 +108,7 @@ def _check(name: str, out: Path, printed: str, result: Any) -> None:
 
 @pytest.mark.parametrize("kind", sorted(REPORT_KINDS))
 def test_every_format_renders_a_real_report_of_every_kind(site, kind: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.store import now
+    from ikrar_cli.store.core import now
 
     home, _receipts, _tmp = site
     result, zone = SAMPLES[kind](home)

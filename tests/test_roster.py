@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
 from ikrar_cli.i18n import set_language
-from ikrar_cli.identifiers import extract_identifier, parse_identifier
-from ikrar_cli.roster import derive_unit_code, split_titles
+from ikrar_cli.roster.identifiers import extract_identifier, parse_identifier
+from ikrar_cli.roster.importer import derive_unit_code, split_titles
 
 TODAY = date(2026, 11, 24)
 HEAD = "No;NIP;Nama;Jabatan;Unit Kerja;Golongan\n"
@@ -356,7 +356,7 @@ def test_fast_and_full_identifier_paths_agree(raw: str, kind: str | None) -> Non
     from datetime import date
 
     from ikrar_cli.errors import IkrarError
-    from ikrar_cli.identifiers import parse_identifier
+    from ikrar_cli.roster.identifiers import parse_identifier
 
     def outcome(value: str) -> object:
         try:
@@ -369,7 +369,7 @@ def test_fast_and_full_identifier_paths_agree(raw: str, kind: str | None) -> Non
 
 def test_duplicate_far_apart_is_found_without_holding_every_id(ikrar, workspace: Path, tmp_path: Path) -> None:
     """Duplicates are found by the staging key across batches (5,000 rows each), in file order."""
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     f = tmp_path / "big.csv"
     ids = write_sample_roster(f, 5200, seed=4)

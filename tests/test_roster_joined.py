@@ -10,7 +10,7 @@ from compliance_world import UNITS, World, attest, export, open_session, today_l
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ikrar_cli.joined import parse_day
+from ikrar_cli.roster.joined import parse_day
 
 
 @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2099, 12, 31)))

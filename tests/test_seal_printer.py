@@ -108,7 +108,7 @@ def test_wrong_seal_passphrase_or_not_a_p12_writes_nothing(ikrar, office) -> Non
 # ------------------------------------------------------------------------------ printers
 def test_printer_addresses_parse_or_fail_with_one_line() -> None:
     from ikrar_cli.errors import UsageError
-    from ikrar_cli.printers import PrinterSpec, parse_printer
+    from ikrar_cli.receipts.printers import PrinterSpec, parse_printer
 
     assert parse_printer("escpos:usb:04b8:0202") == PrinterSpec("usb", "04b8", product=0x0202)
     assert parse_printer("escpos:serial:/dev/ttyUSB0:19200") == PrinterSpec("serial", "/dev/ttyUSB0", 19200)
@@ -122,10 +122,10 @@ def test_printer_addresses_parse_or_fail_with_one_line() -> None:
 
 
 def test_ticket_bytes_hold_the_receipt_and_a_native_qr_command(ikrar, office) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.cli.recitation_common import ticket_for
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.printers import parse_printer, print_ticket
-    from ikrar_cli.recitation import Attestation
+    from ikrar_cli.cli.recitation.recitation_common import ticket_for
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.printers import parse_printer, print_ticket
+    from ikrar_cli.recitation.attest import Attestation
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.open(office["home"])
@@ -147,7 +147,7 @@ def test_ticket_bytes_hold_the_receipt_and_a_native_qr_command(ikrar, office) ->
 def test_printer_failure_is_one_translated_line(office) -> None:  # type: ignore[no-untyped-def]
     from ikrar_cli.errors import StorageError
     from ikrar_cli.i18n import set_language
-    from ikrar_cli.printers import Ticket, parse_printer, print_ticket
+    from ikrar_cli.receipts.printers import Ticket, parse_printer, print_ticket
 
     t = Ticket("I", "T", "N", "1", "U", "now", "p@1", "m", "IKR1:X", "hint",
                dict.fromkeys(("name", "id", "unit", "time", "template", "method"), "x"))  # fmt: skip
@@ -163,7 +163,7 @@ def test_printer_failure_is_one_translated_line(office) -> None:  # type: ignore
 @given(st.text(max_size=60) | st.from_regex(r"escpos:(usb|serial|network|file|x):[ -~]{0,30}", fullmatch=True))
 def test_any_printer_address_parses_or_is_one_usage_error(spec: str) -> None:
     from ikrar_cli.errors import UsageError
-    from ikrar_cli.printers import parse_printer
+    from ikrar_cli.receipts.printers import parse_printer
 
     try:
         p = parse_printer(spec)
@@ -175,7 +175,7 @@ def test_any_printer_address_parses_or_is_one_usage_error(spec: str) -> None:
 
 @given(st.integers(0, 63))
 def test_sextant_characters_round_trip(bits: int) -> None:
-    from ikrar_cli.termqr import sextant, sextant_bits
+    from ikrar_cli.receipts.termqr import sextant, sextant_bits
 
     ch = sextant(bits)
     assert len(ch) == 1 and sextant_bits(ch) == bits

@@ -1,4 +1,4 @@
-"""Property tests for header detection (ikrar_cli/sheet_header.py) and the unit code rules."""
+"""Property tests for header detection (ikrar_cli/roster/sheet_header.py) and the unit code rules."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
-from ikrar_cli.roster import ALIASES, map_headers
-from ikrar_cli.sheet_header import classify_row, header_key, locate_header, open_sheet
-from ikrar_cli.unit_codes import QR_ALPHANUMERIC, curated_code, is_valid_code, suggest_unit_code
+from ikrar_cli.roster.importer import ALIASES, map_headers
+from ikrar_cli.roster.sheet_header import classify_row, header_key, locate_header, open_sheet
+from ikrar_cli.roster.unit_codes import QR_ALPHANUMERIC, curated_code, is_valid_code, suggest_unit_code
 
 # how HR spells each field's column (several spellings per field)
 SPELLINGS = {

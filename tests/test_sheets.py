@@ -160,7 +160,7 @@ def test_change_summary_text_in_both_languages(
 
 def test_json_lists_every_change_uncapped(ikrar, workspace: Path, tmp_path: Path) -> None:
     """2,500 transfers and 2,500 rank changes: all of them in --json, transfers first."""
-    from ikrar_cli.demo import write_sample_roster
+    from ikrar_cli.demo.office import write_sample_roster
 
     f = tmp_path / "big.csv"
     write_sample_roster(f, 2500, seed=7)
@@ -279,7 +279,7 @@ def test_receipt_fields_checked_at_import(ikrar, workspace: Path, tmp_path: Path
 
 
 def test_invisible_debris_removed_and_200_characters_fit_a_receipt(ikrar, workspace: Path, tmp_path: Path) -> None:
-    from ikrar_cli.receipt import Claims, decode_receipt, sign_receipt
+    from ikrar_cli.receipts.receipt import Claims, decode_receipt, sign_receipt
 
     name = "B\u200bu\ufeffdi " + "é" * 194
     f = tmp_path / "c.csv"

@@ -54,9 +54,9 @@ def test_an_outsider_reads_the_snapshot_vector() -> None:
 
 def test_ikrar_agrees_with_the_vectors() -> None:
     from ikrar_cli.errors import IkrarError
-    from ikrar_cli.keys import key_id
-    from ikrar_cli.rostersnapshot import parse_snapshot
-    from ikrar_cli.sessions import decode_record
+    from ikrar_cli.keys.keyfiles import key_id
+    from ikrar_cli.recitation.sessions import decode_record
+    from ikrar_cli.roster.snapshot import parse_snapshot
 
     exp = json.loads((VEC / "expected.json").read_text())
     pub = base64.b64decode(exp["authority_public_key"])

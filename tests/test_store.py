@@ -10,7 +10,7 @@ from engines import connect_store, open_test_store
 
 from ikrar_cli.errors import StorageError
 from ikrar_cli.migrations import known_migrations
-from ikrar_cli.store import Store
+from ikrar_cli.store.core import Store
 
 
 def test_migrations_are_named_recorded_and_applied_once(tmp_path: Path) -> None:
@@ -61,10 +61,10 @@ def test_migration_0006_upgrades_a_workspace_with_attestations(tmp_path: Path) -
     sys.path.insert(0, str(Path(__file__).parent))
     import receipt_helpers as h
 
-    from ikrar_cli.keys import key_id, raw_public
+    from ikrar_cli.keys.keyfiles import key_id, raw_public
+    from ikrar_cli.keys.trust import receipt_revocation_id
     from ikrar_cli.migrations import _run
-    from ikrar_cli.receipt import sign_receipt
-    from ikrar_cli.trust import receipt_revocation_id
+    from ikrar_cli.receipts.receipt import sign_receipt
 
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)

@@ -12,9 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ikrar_cli.errors import UsageError
-from ikrar_cli.keys import verify_signature
-from ikrar_cli.merkle import leaf_hash, root_of, verify_consistency
-from ikrar_cli.sync_auth import WINDOW, AuthError, canonical, sign_request, verify_request
+from ikrar_cli.keys.keyfiles import verify_signature
+from ikrar_cli.ledger.merkle import leaf_hash, root_of, verify_consistency
+from ikrar_cli.sync.auth import WINDOW, AuthError, canonical, sign_request, verify_request
 
 VECTORS = Path(__file__).parent / "vectors" / "sync"
 
@@ -51,8 +51,8 @@ class _Bundle:
     """The parts of a trust bundle request checks read: one authority, one certified terminal."""
 
     def __init__(self, authority: bytes, terminal_kid: bytes, terminal_pub: bytes, revoked_at: int | None = None):
-        from ikrar_cli.keys import TerminalCertificate
-        from ikrar_cli.trust import KeyRevocation
+        from ikrar_cli.keys.keyfiles import TerminalCertificate
+        from ikrar_cli.keys.trust import KeyRevocation
 
         self.authority_keys = {b"A" * 8: authority}
         self.terminals = {terminal_kid: TerminalCertificate(terminal_kid, terminal_pub, "apel-1", None, 0, 2**40,
@@ -62,7 +62,7 @@ class _Bundle:
 
 @pytest.fixture
 def setup():  # type: ignore[no-untyped-def]
-    from ikrar_cli.keys import key_id, raw_public
+    from ikrar_cli.keys.keyfiles import key_id, raw_public
 
     key = Ed25519PrivateKey.generate()
     pub = raw_public(key)

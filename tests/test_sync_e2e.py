@@ -102,8 +102,8 @@ def test_an_unreachable_centre_is_reported_and_the_terminal_keeps_working(world)
 
 
 def test_backoff_doubles_and_is_bounded(world) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.keys import load_terminal_signer
-    from ikrar_cli.sync_client import Unreachable, push_log
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
+    from ikrar_cli.sync.client import Unreachable, push_log
 
     _central, (t1, _t2), nips, _server = world
     attest(t1, nips[0])
@@ -151,8 +151,8 @@ def test_push_killed_before_recording_the_answer(world) -> None:  # type: ignore
 
 
 def test_a_network_that_cuts_connections(world) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.keys import load_terminal_signer
-    from ikrar_cli.sync_client import push_log
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
+    from ikrar_cli.sync.client import push_log
 
     central, (t1, t2), nips, server = world
     attest(t1, *nips[0:2])
@@ -197,7 +197,7 @@ def test_a_lying_centre_is_caught_by_the_verifier(world) -> None:  # type: ignor
     import threading
     import urllib.request
 
-    from ikrar_cli.receipt import decode_receipt
+    from ikrar_cli.receipts.receipt import decode_receipt
 
     central, (t1, _t2), nips, server = world
     receipts = attest(t1, *nips[0:2])
@@ -232,8 +232,8 @@ def test_a_lying_centre_is_caught_by_the_verifier(world) -> None:  # type: ignor
 
 
 def test_a_long_backlog_goes_in_pieces(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli import sync_client
-    from ikrar_cli.keys import load_terminal_signer
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
+    from ikrar_cli.sync import client as sync_client
 
     central, (t1, _t2), nips, server = world
     attest(t1, *nips[0:4])  # 5 entries with the session record

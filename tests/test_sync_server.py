@@ -10,10 +10,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_world import attest, log_of, make_world
 
-from ikrar_cli.keys import key_id, load_terminal_signer, raw_public
-from ikrar_cli.ledger_incremental import export_increment
-from ikrar_cli.store import now
-from ikrar_cli.sync_auth import sign_request
+from ikrar_cli.keys.keyfiles import key_id, load_terminal_signer, raw_public
+from ikrar_cli.ledger.incremental import export_increment
+from ikrar_cli.store.core import now
+from ikrar_cli.sync.auth import sign_request
 from ikrar_cli.workspace import Workspace
 
 pytest.importorskip("starlette")
@@ -116,10 +116,10 @@ def test_a_gap_answers_409_with_the_centres_size(world) -> None:  # type: ignore
 
 
 def test_public_reads_and_hr_report(world) -> None:  # type: ignore[no-untyped-def]
-    from ikrar_cli.checkpoint import verify_inclusion_proof
-    from ikrar_cli.keys import load_authority_signer
-    from ikrar_cli.receipt import decode_receipt
-    from ikrar_cli.recitation import log_origin
+    from ikrar_cli.keys.keyfiles import load_authority_signer
+    from ikrar_cli.ledger.checkpoint import verify_inclusion_proof
+    from ikrar_cli.receipts.receipt import decode_receipt
+    from ikrar_cli.recitation.attest import log_origin
 
     central, t1, _t2, nips, client = world
     receipts = attest(t1, *nips[0:2])

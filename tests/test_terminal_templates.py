@@ -38,9 +38,9 @@ def _package_for(w: World, name: str) -> tuple[Site, Path]:
 def _resign(w: World, pkg: Path, edit: Any) -> None:
     """The package with ``edit`` applied to its body, signed again by the authority's own key:
     only the check against the signed bundle can catch what changed."""
-    from ikrar_cli.keys import load_authority_signer
-    from ikrar_cli.provisioning import KIND
-    from ikrar_cli.signeddoc import sign_document
+    from ikrar_cli.keys.keyfiles import load_authority_signer
+    from ikrar_cli.keys.provisioning import KIND
+    from ikrar_cli.keys.signeddoc import sign_document
     from ikrar_cli.workspace import Workspace
 
     body = json.loads(pkg.read_bytes())[KIND]
@@ -164,7 +164,8 @@ def test_an_authority_key_row_without_its_private_file_is_no_trust_root_anywhere
 def test_one_function_decides_for_reports_and_verify() -> None:
     import inspect
 
-    from ikrar_cli import compliance, trust
+    from ikrar_cli.keys import trust
+    from ikrar_cli.reports import compliance
 
     assert "accepted_fingerprints(ws)" in inspect.getsource(compliance.signed_bundle)
     assert "accepted_fingerprints(ws)" in inspect.getsource(trust.accepted_revocation)

@@ -364,7 +364,7 @@ def page_state(dom: str) -> dict[str, str]:
 
 @needs_program("chromium")
 def test_page_in_chromium_gives_the_cli_verdicts(site: dict[str, Any]) -> None:
-    from ikrar_cli.qr import link_for
+    from ikrar_cli.receipts.qr import link_for
 
     page = site["page"].as_uri()
     for name, receipt in site["receipts"].items():
@@ -401,11 +401,11 @@ def test_an_edited_page_refuses_to_verify(site: dict[str, Any], tmp_path: Path) 
     data = json.loads(data_m.group(2))
     bundle = base64.b64decode(data["bundle"]).replace(b'"revoked_receipts":["', b'"revoked_receipts":["0')
     data["bundle"] = base64.b64encode(bundle).decode()
-    from ikrar_cli.webverifier import _json_for_html
+    from ikrar_cli.receipts.webverifier import _json_for_html
 
     edited = tmp_path / "verify.html"
     edited.write_text(text[: data_m.start(2)] + _json_for_html(data) + text[data_m.end(2) :], encoding="utf-8")
-    from ikrar_cli.qr import link_for
+    from ikrar_cli.receipts.qr import link_for
 
     got = page_state(chromium(link_for(edited.as_uri() + "?lang=en", site["receipts"]["valid"]), "--dump-dom"))
     assert got["state"] == "error" and got["reason"] == "page_altered", got
@@ -421,7 +421,7 @@ def test_verify_url_puts_a_compact_link_in_the_qr(site: dict[str, Any], tmp_path
     import qrcode
     import qrcode.util
 
-    from ikrar_cli.qr import decode_file, qr_content, qr_matrix, qr_version
+    from ikrar_cli.receipts.qr import decode_file, qr_content, qr_matrix, qr_version
 
     home = site["home"]
     cfg = home / "ikrar.yaml"
@@ -464,10 +464,10 @@ def test_worst_case_receipt_sizes_with_and_without_a_link() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     import receipt_helpers as h
 
-    from ikrar_cli.keys import key_id, raw_public
-    from ikrar_cli.pledges import PledgeLibrary
-    from ikrar_cli.qr import qr_matrix, qr_version
-    from ikrar_cli.receipt import sign_receipt
+    from ikrar_cli.keys.keyfiles import key_id, raw_public
+    from ikrar_cli.pledges.templates import PledgeLibrary
+    from ikrar_cli.receipts.qr import qr_matrix, qr_version
+    from ikrar_cli.receipts.receipt import sign_receipt
 
     p = PledgeLibrary.load().get("jakut-pemilu-2024")
     term = h.terminal()
@@ -495,8 +495,8 @@ def test_receipt_candidates_round_trip() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from ikrar_cli.base45 import ALPHABET
-    from ikrar_cli.qr import link_for, qr_content, receipt_candidates
+    from ikrar_cli.receipts.base45 import ALPHABET
+    from ikrar_cli.receipts.qr import link_for, qr_content, receipt_candidates
 
     @settings(max_examples=300, deadline=None)
     @given(st.text(alphabet=ALPHABET, max_size=60))

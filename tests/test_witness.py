@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.checkpoint import Checkpoint
 from ikrar_cli.errors import ConflictError, InputError, NotFoundError, TrustError, VerificationError
-from ikrar_cli.keys import raw_public
-from ikrar_cli.ledger import Ledger
-from ikrar_cli.store import Store
+from ikrar_cli.keys.keyfiles import raw_public
+from ikrar_cli.ledger.checkpoint import Checkpoint
+from ikrar_cli.ledger.log import Ledger
+from ikrar_cli.store.core import Store
 from ikrar_cli.witness.cosignature import find_cosignature, format_vkey, note_body, verify_cosignature
 from ikrar_cli.witness.protocol import AddCheckpoint, http_status
 from ikrar_cli.witness.workspace import WitnessWorkspace
@@ -126,8 +126,8 @@ def test_replayed_old_checkpoint_gets_the_current_size(tmp_path: Path, witness) 
 def test_unknown_log_and_wrong_key(tmp_path: Path, witness) -> None:
     ws, signer = witness
     other = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
-    from ikrar_cli.checkpoint import sign_checkpoint
-    from ikrar_cli.merkle import leaf_hash
+    from ikrar_cli.ledger.checkpoint import sign_checkpoint
+    from ikrar_cli.ledger.merkle import leaf_hash
 
     forged = sign_checkpoint(ORIGIN, 1, leaf_hash(b"a"), ORIGIN, other.sign, raw_public(other))
     with pytest.raises(TrustError) as wrong:

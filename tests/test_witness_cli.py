@@ -110,7 +110,7 @@ def test_centre_gets_cosignatures_and_verifiers_require_k_of_n(ikrar, centre, se
     # the centre's server (ikrar serve) publishes the cosigned checkpoint, and proofs that carry it
     from starlette.testclient import TestClient
 
-    from ikrar_cli.receipt import decode_receipt
+    from ikrar_cli.receipts.receipt import decode_receipt
     from ikrar_cli.server.app import create_app
 
     index = decode_receipt(str(centre["receipt"])).claims.ledger_index

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
-from ikrar_cli.keys import raw_public
+from ikrar_cli.keys.keyfiles import raw_public
 from ikrar_cli.witness.cosignature import format_vkey, parse_vkey
 from ikrar_cli.witness.policy import check_note, parse_policy
 from ikrar_cli.witness.protocol import MAX_PROOF_LINES, format_request, parse_request

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ikrar_cli.checkpoint import parse_checkpoint
 from ikrar_cli.errors import IkrarError
-from ikrar_cli.keys import raw_public
+from ikrar_cli.keys.keyfiles import raw_public
+from ikrar_cli.ledger.checkpoint import parse_checkpoint
 from ikrar_cli.witness.cosignature import (
     cosignature_key_id,
     cosigned_message,

@@ -24,7 +24,7 @@ def cell_bits(ch: str) -> tuple[int, int, int] | None:
         return (2, 1, 1 if ch == "▌" else 2)
     if 0x1FB00 <= ord(ch) <= 0x1FB3B:
         sys.path.insert(0, ".")
-        from ikrar_cli.termqr import sextant_bits
+        from ikrar_cli.receipts.termqr import sextant_bits
 
         return (2, 3, sextant_bits(ch))
     return None

@@ -26,8 +26,8 @@ def db() -> None:
 @json_option
 @pass_app
 def migrate_to_cmd(app: AppContext, url: str) -> None:
-    from ..dbmigrate import migrate_to
-    from ..dbsetup import check_database_url
+    from ..store.migrate import migrate_to
+    from ..store.setup import check_database_url
 
     check_database_url(url)
     ws = app.workspace()

@@ -25,7 +25,7 @@ from .output import emit_json, say
 @json_option
 @pass_app
 def demo(app: AppContext, out: Path | None, officers: int, collective: int) -> None:
-    from ..demo import run_demo
+    from ..demo.office import run_demo
     from ..errors import ConflictError
 
     home = out or Path(tempfile.mkdtemp(prefix="ikrar-demo-"))

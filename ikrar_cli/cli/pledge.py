@@ -13,12 +13,12 @@ from .options import out_file_option
 from .output import console, emit_json, plain, safe, say
 
 if TYPE_CHECKING:
-    from ..pledges import Pledge, PledgeLibrary
+    from ..pledges.templates import Pledge, PledgeLibrary
 
 
 def _library(app: AppContext) -> PledgeLibrary:
     """Bundled templates, plus the workspace's extra folders when a workspace exists."""
-    from ..pledges import PledgeLibrary
+    from ..pledges.templates import PledgeLibrary
     from ..workspace import Workspace
 
     extra: list[Path] = []
@@ -108,7 +108,7 @@ def show(app: AppContext, ref: str) -> None:
 @pass_app
 def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
     from ..errors import InputError
-    from ..pledges import bundled_dir, validate_paths
+    from ..pledges.templates import bundled_dir, validate_paths
     from ..workspace import Workspace
 
     targets = list(paths)
@@ -116,7 +116,7 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
         targets = [bundled_dir()]
         if Workspace.exists(app.home):
             targets += app.workspace().config.extra_template_dirs
-    from ..pledges import template_files
+    from ..pledges.templates import template_files
 
     for t in targets:
         if not t.exists():
@@ -150,7 +150,7 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
 @json_option
 @pass_app
 def diff(app: AppContext, old: str, new: str) -> None:
-    from ..pledges import diff as pledge_diff
+    from ..pledges.templates import diff as pledge_diff
 
     lib = _library(app)
     a, b = lib.get(old), lib.get(new)
@@ -206,7 +206,7 @@ def new(
     region: str | None,
     out: Path | None,
 ) -> None:
-    from ..pledge_new import write_new_template
+    from ..pledges.new import write_new_template
 
     target = out or Path(f"{pledge_id}.yaml")
     p = write_new_template(

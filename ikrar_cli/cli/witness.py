@@ -10,8 +10,8 @@ import click
 
 from ..i18n import _, ngettext
 from .app import AppContext, json_option, pass_app
+from .keys.passphrase import passphrase_option
 from .output import emit_json, plain, say
-from .passphrase import passphrase_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,7 +68,7 @@ def init(
     app: AppContext, name: str, bundle: Path | None, fp: str | None, folder: Path | None, passphrase_file: Path | None
 ) -> None:
     from ..witness.workspace import WitnessWorkspace
-    from .passphrase import get_passphrase
+    from .keys.passphrase import get_passphrase
 
     root = _dir(app, folder)
     ws = WitnessWorkspace.init(root, name, get_passphrase(passphrase_file, confirm=True))
@@ -181,7 +181,7 @@ def cosign(
     from ..errors import UsageError
     from ..fsutil import read_input_bytes
     from ..witness.protocol import parse_request
-    from .passphrase import get_passphrase
+    from .keys.passphrase import get_passphrase
 
     ws = _open(app, folder)
     if (request_file is None) == (checkpoint_file is None):
@@ -190,7 +190,7 @@ def cosign(
         body = read_input_bytes(request_file, limit=1_000_000)
     else:
         assert checkpoint_file is not None
-        from ..checkpoint import parse_checkpoint
+        from ..ledger.checkpoint import parse_checkpoint
 
         note = read_input_bytes(checkpoint_file, limit=1_000_000).decode("utf-8", "replace")
         if old is None:
@@ -228,7 +228,7 @@ def serve(
 ) -> None:
     from ..witness.server import check_exposure
     from ..witness.server import serve as run
-    from .passphrase import get_passphrase
+    from .keys.passphrase import get_passphrase
 
     check_exposure(host, tls_cert, tls_key, insecure_public)
     ws = _open(app, folder)

@@ -18,7 +18,7 @@ from . import pdfbase as pb
 from .profile import Profile, Signatory, integer, long_date, sort_name
 
 if TYPE_CHECKING:
-    from ..report import ComplianceReport, StaffLine, UnitCompliance
+    from ..reports.report import ComplianceReport, StaffLine, UnitCompliance
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def write_follow_up(
     seal: pb.Seal | None = None,
 ) -> list[Written]:
     """One PDF and one XLSX per unit with anyone missing, and ``index.csv``; returns what was written."""
-    from ..export import write_xlsx
+    from ..sheets.export import write_xlsx
     from .tables import write_table_csv
 
     folder.mkdir(parents=True, exist_ok=True)

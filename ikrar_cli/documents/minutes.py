@@ -23,8 +23,8 @@ from . import pdfbase as pb
 from .profile import Profile, integer, local_date, long_date, percent
 
 if TYPE_CHECKING:
-    from ..pledges import Pledge
-    from ..recitation import Session
+    from ..pledges.templates import Pledge
+    from ..recitation.attest import Session
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Minutes:
 
 def gather(conn: sqlite3.Connection, session: Session, pledge: Pledge, leader: str) -> Minutes:
     """Counts per unit from one read snapshot; the session must be closed (its checkpoint is signed)."""
-    from ..checkpoint import parse_checkpoint
+    from ..ledger.checkpoint import parse_checkpoint
 
     if session.is_open or not session.close_checkpoint:
         raise ConflictError(

@@ -20,7 +20,7 @@ from . import pdfbase as pb
 from .profile import Profile, Signatory, local_date
 
 if TYPE_CHECKING:
-    from ..pledges import Pledge
+    from ..pledges.templates import Pledge
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What every office document shares: A4 page, kop surat, signature blocks, QR, proof block, output.
 
-fpdf2 is imported lazily. Text passes through :func:`ikrar_cli.slips.pdf_text` (the core fonts
+fpdf2 is imported lazily. Text passes through :func:`ikrar_cli.receipts.slips.pdf_text` (the core fonts
 cover Latin-1; anything else is transliterated, never dropped). Each writer returns the PDF
 bytes to :func:`finish`, which seals them when asked and writes them atomically.
 """
@@ -44,7 +44,7 @@ class Seal:
 
 
 def t(text: str) -> str:
-    from ..slips import pdf_text
+    from ..receipts.slips import pdf_text
 
     return pdf_text(text)
 
@@ -286,7 +286,7 @@ def table_head(pdf: Any, headers: list[str], widths: list[float], *, height: flo
 def draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
     """The dark runs as rectangles in module units under one transformation matrix: short integer
     operands ("12 30 3 1 re") instead of page coordinates, so thousands of QR codes stay small."""
-    from ..qr import qr_matrix
+    from ..receipts.qr import qr_matrix
 
     m = qr_matrix(text)
     k = pdf.k

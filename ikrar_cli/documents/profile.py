@@ -205,7 +205,7 @@ def integer(value: int) -> str:
 
 def sort_name(full_name: str) -> str:
     """The name without academic or religious titles, for sorting ('dr. Budi, M.Kes.' -> 'budi')."""
-    from ..roster import split_titles
+    from ..roster.importer import split_titles
 
     _front, name, _back = split_titles(full_name)
     words = name.split()
@@ -215,7 +215,7 @@ def sort_name(full_name: str) -> str:
 
 
 def _is_title(word: str) -> bool:
-    from ..roster import FRONT_TITLES
+    from ..roster.importer import FRONT_TITLES
 
     w = word.casefold().rstrip(",")
     return w in FRONT_TITLES or f"{w}." in FRONT_TITLES

@@ -19,7 +19,7 @@ from . import pdfbase as pb
 from .profile import Profile, integer, local_date, long_date, long_datetime
 
 if TYPE_CHECKING:
-    from ..slips import Slip
+    from ..receipts.slips import Slip
     from ..workspace import Workspace
 
 ROW_H = 16.5
@@ -149,7 +149,7 @@ def write_compact_slips(
     total: int | None = None,
 ) -> tuple[int, int]:
     """Individual slips six to an A4 page (2 x 3) with dashed cut lines; returns (slips, pages)."""
-    from ..slips import A4, _new_pdf, slip_sheets
+    from ..receipts.slips import A4, _new_pdf, slip_sheets
 
     pdf = _new_pdf(A4)
     n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
@@ -163,7 +163,7 @@ def heading_for(pledge_title: str, session_title: str, location: str, day: Any) 
 
 def session_rows(ws: Workspace, session_id: int, officer_ids: set[str] | None = None) -> list[Any]:
     """Receipt-list rows of a session (all of it, or only the given officers), names with titles."""
-    from ..receipt_view import qr_payload
+    from ..receipts.view import qr_payload
 
     with ws.store.read() as conn:
         rows = conn.execute(

@@ -21,7 +21,7 @@ def dialect() -> tuple[str, str]:
 
 
 def cell(value: Any) -> str:
-    from ..export import safe_cell
+    from ..sheets.export import safe_cell
 
     if value is None:
         return ""
@@ -32,8 +32,8 @@ def cell(value: Any) -> str:
 
 def write_table_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """UTF-8 with BOM, the language's delimiter and decimal mark; returns the row count."""
-    from ..export import safe_cell
     from ..fsutil import atomic_writer
+    from ..sheets.export import safe_cell
 
     n = 0
     with atomic_writer(path, binary=False, encoding="utf-8-sig", newline="") as fh:

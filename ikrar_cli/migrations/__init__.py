@@ -19,7 +19,7 @@ from ..errors import StorageError
 from ..i18n import _
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..store.core import Store
 
 
 def known_migrations() -> list[tuple[str, object]]:

@@ -30,7 +30,7 @@ CREATE TABLE merge_runs (
 
 # ---------------------------------------------------------------------------------------
 # Frozen copies of what this migration needs (a released migration must not change when
-# ikrar_cli.receipt, ikrar_cli.base45 or ikrar_cli.trust do): Base45 (RFC 9285), the
+# ikrar_cli.receipts.receipt, ikrar_cli.receipts.base45 or ikrar_cli.keys.trust do): Base45 (RFC 9285), the
 # COSE_Sign1 array of an "IKR1:" receipt, and the revocation id of its signature.
 # ---------------------------------------------------------------------------------------
 

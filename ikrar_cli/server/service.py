@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError, VerificationError
 from ..i18n import _
-from ..sync_auth import AuthError, Identity, verify_request
+from ..sync.auth import AuthError, Identity, verify_request
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ..checkpoint import Checkpoint
-    from ..trust import TrustBundle
+    from ..keys.trust import TrustBundle
+    from ..ledger.checkpoint import Checkpoint
     from ..workspace import Workspace
 
 MAX_PUSH_BYTES = 64 * 1024 * 1024
@@ -72,7 +72,7 @@ class Central:
         every ``bundle_ttl`` seconds (a new certificate or revocation applies within that time)."""
         import time
 
-        from ..trust import trusted_bundle
+        from ..keys.trust import trusted_bundle
 
         with self._lock:
             cached = self._bundle
@@ -93,8 +93,8 @@ class Central:
 
     # -- push ------------------------------------------------------------------------------
     def push(self, headers: Mapping[str, str], path: str, body: bytes) -> Answer:
-        from ..ledger_incremental import BehindError, IncrementMerger
-        from ..verify import Verifier
+        from ..ledger.incremental import BehindError, IncrementMerger
+        from ..receipts.verify import Verifier
 
         try:
             if len(body) > MAX_PUSH_BYTES:
@@ -116,7 +116,7 @@ class Central:
 
     # -- public reads ----------------------------------------------------------------------
     def trust_bundle(self) -> Answer:
-        from ..compliance import signed_bundle
+        from ..reports.compliance import signed_bundle
 
         try:
             b = signed_bundle(self.workspace())
@@ -125,7 +125,7 @@ class Central:
         return Answer(200, b.signed_file or b"", "application/json")
 
     def logs(self) -> Answer:
-        from ..ledger_incremental import iter_logs
+        from ..ledger.incremental import iter_logs
 
         out = []
         for info, size, cp in iter_logs(self.workspace()):
@@ -146,8 +146,8 @@ class Central:
         return Answer(200, note, "text/plain; charset=utf-8")
 
     def proof(self, log_id: str, index: int) -> Answer:
-        from ..checkpoint import format_proof
-        from ..ledger import Ledger
+        from ..ledger.checkpoint import format_proof
+        from ..ledger.log import Ledger
         from ..witness.centre import note_with_cosignatures
 
         ws = self.workspace()
@@ -163,7 +163,7 @@ class Central:
         return Answer(200, text, "text/plain; charset=utf-8")
 
     def roster_snapshot(self) -> Answer:
-        from ..rostersnapshot import list_snapshots
+        from ..roster.snapshot import list_snapshots
 
         snaps = [s for s in list_snapshots(self.workspace()) if s["scope"] is None]
         if not snaps:
@@ -174,7 +174,7 @@ class Central:
     # -- HR --------------------------------------------------------------------------------
     def compliance(self, headers: Mapping[str, str], path: str, pledge: str, as_of: str | None,
                    unit: str | None) -> Answer:  # fmt: skip
-        from ..compliance import compute, gather, render_json, today_in
+        from ..reports.compliance import compute, gather, render_json, today_in
 
         try:
             ident, _bundle = self.authenticate(headers, "GET", path, b"")
@@ -189,7 +189,7 @@ class Central:
 
 def latest_checkpoint(ws: Workspace, log_id: str) -> Checkpoint | None:
     """A log's latest checkpoint as the centre holds it (served with its cosignature lines appended)."""
-    from ..ledger import Ledger
+    from ..ledger.log import Ledger
 
     with ws.store.read() as conn:
         return Ledger(ws.store).latest_checkpoint(conn, log_id)

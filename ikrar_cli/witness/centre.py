@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..checkpoint import Checkpoint
 from ..errors import ConflictError, IkrarError, StorageError, VerificationError
 from ..i18n import _
-from ..store import Store, now
+from ..ledger.checkpoint import Checkpoint
+from ..store.core import Store, now
 from .cosignature import Cosigner, note_body, parse_cosignature_line, verify_cosignature
 from .policy import PolicyWitness, WitnessPolicy
 from .protocol import format_request
@@ -54,7 +54,7 @@ def note_with_cosignatures(conn: sqlite3.Connection, log_id: str, cp: Checkpoint
 
 
 def latest_note_with_cosignatures(conn: sqlite3.Connection, log_id: str) -> str | None:
-    from ..checkpoint import parse_checkpoint
+    from ..ledger.checkpoint import parse_checkpoint
 
     row = conn.execute(
         "SELECT note FROM checkpoints WHERE log_id = ? ORDER BY size DESC, created_at DESC LIMIT 1", (log_id,)
@@ -126,7 +126,7 @@ def _refusal(witness: str, status: int, body: bytes) -> IkrarError:
 
 def ask_witness(store: Store, log_id: str, cp: Checkpoint, witness: PolicyWitness, post: Post) -> Outcome:
     """One add-checkpoint exchange (and one retry after a 409 naming the witness's size)."""
-    from ..ledger import Ledger
+    from ..ledger.log import Ledger
 
     assert witness.url
     lg = Ledger(store)
@@ -174,7 +174,7 @@ def request_cosignatures(
     store: Store, policy: WitnessPolicy, *, log_ids: list[str] | None = None, post: Post = http_post
 ) -> list[Outcome]:
     """Send each log's latest checkpoint to each policy witness that has a URL; store what verifies."""
-    from ..ledger import Ledger
+    from ..ledger.log import Ledger
 
     lg = Ledger(store)
     with store.read() as conn:
@@ -212,7 +212,7 @@ def check_latest(store: Store, policy: WitnessPolicy) -> dict[str, Any]:
 def offline_requests(store: Store, policy: WitnessPolicy, *, log_ids: list[str] | None = None) -> list[Any]:
     """(witness name, log id, request body) for each log's latest checkpoint and each policy witness
     that has not cosigned it: the add-checkpoint body from the size it last cosigned here."""
-    from ..ledger import Ledger
+    from ..ledger.log import Ledger
 
     lg = Ledger(store)
     out = []
@@ -238,8 +238,8 @@ def add_cosignatures(store: Store, policy: WitnessPolicy, text: str, where: obje
     """Store the valid cosignatures of the policy's witnesses found in ``text``: a checkpoint (or an
     add-checkpoint request) followed by cosignature lines. The checkpoint must be one of ours.
     Returns the names of the witnesses whose line was stored."""
-    from ..checkpoint import parse_checkpoint
     from ..errors import InputError, NotFoundError
+    from ..ledger.checkpoint import parse_checkpoint
     from .cosignature import find_cosignature
 
     if text.startswith("old "):

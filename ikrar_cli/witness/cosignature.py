@@ -15,10 +15,10 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..checkpoint import DASH
 from ..errors import InputError
 from ..i18n import _
-from ..keys import verify_signature
+from ..keys.keyfiles import verify_signature
+from ..ledger.checkpoint import DASH
 
 COSIGNATURE_TYPE = 0x04
 MAX_TIMESTAMP = 2**63 - 1

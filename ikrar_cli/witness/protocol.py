@@ -12,10 +12,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from ..checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError, VerificationError
 from ..i18n import _
-from ..merkle import EMPTY_ROOT, verify_consistency
+from ..ledger.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
+from ..ledger.merkle import EMPTY_ROOT, verify_consistency
 
 MAX_PROOF_LINES = 63
 MAX_REQUEST_BYTES = 64 * 1024

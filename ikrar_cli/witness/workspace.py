@@ -69,7 +69,7 @@ class WitnessWorkspace:
         """Create the folder, a new key (never overwriting one) and an empty state."""
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from ..keys import raw_public, write_key_file
+        from ..keys.keyfiles import raw_public, write_key_file
 
         check_name(name)
         if cls.exists(root) or (root / "witness.key").exists():
@@ -115,7 +115,7 @@ class WitnessWorkspace:
 
     def load_signer(self, passphrase: bytes) -> Any:
         """The unlocked private key (an Ed25519PrivateKey); its public key must be the witness's."""
-        from ..keys import load_private_key, raw_public
+        from ..keys.keyfiles import load_private_key, raw_public
 
         key = load_private_key(self.key_path, passphrase)
         if raw_public(key) != self.public_key:
@@ -142,9 +142,9 @@ class WitnessWorkspace:
 
     def follow_bundle(self, path: Path, fingerprint: str | None) -> list[Followed]:
         """Follow every terminal log of a trust bundle signed by the pinned (or given) authority."""
-        from ..keys import normalise_fingerprint
-        from ..recitation import log_origin
-        from ..trust import load_bundle_file
+        from ..keys.keyfiles import normalise_fingerprint
+        from ..keys.trust import load_bundle_file
+        from ..recitation.attest import log_origin
 
         doc = self._logs_doc()
         pinned = (doc.get("bundle") or {}).get("fingerprint")
@@ -232,8 +232,8 @@ class WitnessWorkspace:
 
         A refusal raises the ``IkrarError`` of ``protocol.decide`` (its ``code`` gives the HTTP
         status); a refused rewrite signed by the log is kept in ``evidence/``."""
-        from ..checkpoint import parse_checkpoint
         from ..errors import InputError as _Input
+        from ..ledger.checkpoint import parse_checkpoint
 
         try:
             origin = parse_checkpoint(req.note)[0].origin

@@ -1,0 +1,1 @@
+"""Commands: pakta and the options shared by document commands."""

@@ -1,0 +1,1 @@
+"""Commands: ledger (with push, status and witness)."""

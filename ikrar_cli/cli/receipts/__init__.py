@@ -1,0 +1,1 @@
+"""Commands: receipt, verify, verifier."""

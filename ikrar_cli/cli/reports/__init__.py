@@ -1,0 +1,1 @@
+"""Commands: report (compliance, follow-up, verify)."""

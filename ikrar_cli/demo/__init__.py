@@ -1,0 +1,1 @@
+"""The throwaway demo office used by 'ikrar demo'."""

@@ -1,0 +1,1 @@
+"""Signing keys, certificates, trust bundles and what a command trusts."""

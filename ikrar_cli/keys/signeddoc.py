@@ -1,0 +1,79 @@
+"""Signed documents of the authority (roster snapshots, terminal packages), laid out like the
+trust bundle: the canonical JSON of ``{KIND: body, "signature": {"alg", "kid", "value"}}`` and
+one final newline; Ed25519 by an authority key over the canonical JSON of ``body``. A file
+that is not byte-for-byte canonical is refused. See docs/roster-snapshot.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import InputError, TrustError
+from ..i18n import _
+from .keyfiles import b64, canonical_json, fingerprint, unb64, verify_signature
+
+
+def content_digest(body: Any) -> str:
+    """``sha256:`` + hex of SHA-256 over the body's canonical JSON: the document's name."""
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def sign_document(kind: str, body: Any, sign: Callable[[bytes], bytes], kid: bytes) -> bytes:
+    doc = {kind: body, "signature": {"alg": "Ed25519", "kid": kid.hex(), "value": b64(sign(canonical_json(body)))}}
+    return canonical_json(doc) + b"\n"
+
+
+def open_document(data: bytes, kind: str, where: object, authorities: Mapping[bytes, bytes]) -> tuple[Any, bytes]:
+    """Check a signed document against trusted authority keys (kid -> public key); (body, signer kid)."""
+
+    def bad(what: str) -> InputError:
+        return InputError(
+            _("{path}: not a valid signed {kind} ({what})", path=where, kind=kind, what=what),
+            _("ask the authority for a fresh copy"),
+        )
+
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise bad("JSON") from None
+    if not isinstance(doc, dict) or set(doc) != {kind, "signature"} or not isinstance(doc["signature"], dict):
+        raise bad("layout")
+    if canonical_json(doc) + b"\n" != data:
+        raise TrustError(
+            _("{path}: the {kind} was altered (not in its signed canonical form)", path=where, kind=kind),
+            _("ask the authority for a fresh copy"),
+        )
+    sig = doc["signature"]
+    try:
+        kid, value = bytes.fromhex(sig["kid"]), unb64(sig["value"], "signature")
+    except (KeyError, TypeError, ValueError, InputError):
+        raise bad("signature") from None
+    pub = authorities.get(kid)
+    if pub is None or sig.get("alg") != "Ed25519":
+        raise TrustError(
+            _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
+            _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
+        )
+    if not verify_signature(pub, value, canonical_json(doc[kind])):
+        raise TrustError(
+            _("{path}: the signature of the {kind} is not valid", path=where, kind=kind),
+            _("the file was altered or damaged; ask the authority for a fresh copy"),
+        )
+    return doc[kind], kid
+
+
+def trusted_authorities(conn: Any) -> dict[bytes, bytes]:
+    """kid -> public key of the authorities this workspace trusts: its own, and the pinned ones."""
+    from .keyfiles import key_id
+
+    own = conn.execute("SELECT kid, public_key FROM keys WHERE role = 'authority' AND file IS NOT NULL")
+    out = {bytes(k): bytes(p) for k, p in own}
+    for (pub,) in conn.execute("SELECT public_key FROM trust_anchors"):
+        out[key_id(bytes(pub))] = bytes(pub)
+    return out
+
+
+def authority_fingerprint(authorities: Mapping[bytes, bytes], kid: bytes) -> str:
+    return fingerprint(authorities[kid])

@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: logs, Merkle trees, checkpoints, exports and merges."""

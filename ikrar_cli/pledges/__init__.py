@@ -1,0 +1,1 @@
+"""Pledge templates: parsing, canonical text and digest, new templates."""

@@ -1,0 +1,1 @@
+"""Receipts: the signed bytes, their verification, QR codes, slips and printers."""

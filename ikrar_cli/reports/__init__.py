@@ -1,0 +1,1 @@
+"""Compliance reports from signed inputs, their proof and their renderings."""

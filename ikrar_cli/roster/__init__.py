@@ -1,0 +1,1 @@
+"""The staff roster: import from HR sheets, units, identifiers and signed snapshots."""

@@ -1,0 +1,213 @@
+"""Applying a staged roster import in one transaction, with its change summary.
+
+Staff and fields are compared in SQL between the staging table and ``officers``; every
+change is spooled to the import's ``ChangeLog`` in the order HR acts on it (new staff,
+transfers, retirements or missing staff, reactivations, then field changes) and recorded
+in ``officer_history``; then one keyed upsert writes the new state. A field whose column
+is absent keeps its stored value; so does an empty cell unless the import clears empties.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..store.core import Store, now
+from ..testpoints import pause_point
+from .changes import ChangeLog
+
+if TYPE_CHECKING:
+    from .importer import ImportReport
+
+
+def field_modes(cols: dict[str, int], clear_empty: bool) -> dict[str, str]:
+    """Per stored field: 'set' (the file's value, empty clears), 'keep_empty' (an empty cell keeps
+    the stored value) or 'absent' (no column: the stored value stays)."""
+    modes = {"id_type": "set", "name": "set"}
+    for f in ("position", "sub_unit", "rank", "status", "email", "nik", "gelar_depan", "gelar_belakang"):
+        if f in cols:
+            modes[f] = "set" if clear_empty else "keep_empty"
+        elif f in ("gelar_depan", "gelar_belakang") and "gelar_depan" not in cols and "gelar_belakang" not in cols:
+            modes[f] = "keep_empty"  # titles split from the name: a name without titles keeps them
+        elif f == "nik":
+            modes[f] = "keep_empty"  # a NIK identifier fills it
+        else:
+            modes[f] = "absent"
+    return modes
+
+
+COMPARE = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "sub_unit", "rank", "status", "nik",
+            "email")  # fmt: skip
+
+
+def _src(f: str, mode: str) -> str:
+    """The new value of field ``f`` as SQL over staging ``s`` and officers ``o``."""
+    return {"set": f"s.{f}", "keep_empty": f"COALESCE(s.{f}, o.{f})", "absent": f"o.{f}"}[mode]
+
+
+def _stream(log: ChangeLog, kind: str, cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
+    """Spool every row of ``cursor`` as a change of ``kind``; returns nothing kept in memory
+    except what the caller needs (the cursor is read in chunks)."""
+    while chunk := cursor.fetchmany(5000):
+        log.add_rows(kind, chunk)
+    return []
+
+
+def _stream_new(log: ChangeLog, conn: sqlite3.Connection, step: int = 20_000) -> None:
+    """New staff, spooled as JSON that SQLite writes (a first import lists every row: the
+    per-row Python cost would show in the import rate). Chunks of staging rowids, in file order."""
+    top = conn.execute("SELECT MAX(rowid) FROM staging").fetchone()[0] or 0
+    from ..store.dialects import engine_of_connection, json_group_array
+
+    rows = json_group_array(engine_of_connection(conn), "json_array(officer_id, name, code)", "file_row")
+    for low in range(0, top, step):
+        n, text = conn.execute(
+            f"SELECT COUNT(*), {rows} FROM (SELECT s.rowid AS file_row, s.officer_id, "
+            "s.name, m.code FROM staging s JOIN unit_map m ON m.name = s.unit WHERE s.rowid > ? AND s.rowid <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) ORDER BY s.rowid)",
+            (low, low + step),
+        ).fetchone()
+        if n:
+            log.add_json("new", n, text)
+
+
+def apply_in_transaction(
+    store: Store,
+    report: ImportReport,
+    path: Path,
+    *,
+    retire_missing: bool,
+    dry_run: bool,
+    today: date,
+    modes: dict[str, str],
+) -> None:
+    log = report.change_log
+    with store.transaction() as conn:
+        from .unitregistry import assign_unit_codes
+
+        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
+        unit_map = assign_unit_codes(conn, names)  # the authority mints codes (unit_codes); others receive them
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
+        conn.execute("DELETE FROM unit_map")
+        conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
+        stamp = now()
+        run_id = conn.execute(
+            "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
+        ).lastrowid
+        joined = "FROM staging s JOIN officers o ON o.officer_id = s.officer_id JOIN unit_map m ON m.name = s.unit"
+        # 1. new staff, 2. transfers, 3. retirements / missing, 4. reactivated, 5. field changes
+        _stream_new(log, conn)
+        report.added = log.counts["new"]
+        _stream(
+            log,
+            "transfer",
+            conn.execute(
+                f"SELECT s.officer_id, s.name, o.unit_code, m.code {joined} WHERE o.unit_code IS NOT m.code "
+                "ORDER BY o.unit_code, m.code, s.row"
+            ),
+        )
+        missing_sql = (
+            "FROM officers o WHERE o.active = 1 AND NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = "
+            "o.officer_id)"
+        )
+        _stream(
+            log,
+            "retired" if retire_missing else "missing",
+            conn.execute(f"SELECT o.officer_id, o.name, o.unit_code {missing_sql} ORDER BY o.unit_code, o.name"),
+        )
+        report.missing = log.counts["missing"]
+        _stream(
+            log,
+            "reactivated",
+            conn.execute(
+                f"SELECT s.officer_id, s.name, m.code, o.retired_at {joined} WHERE o.active = 0 ORDER BY s.row"
+            ),
+        )
+        compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
+        differs = " OR ".join(f"o.{f} IS NOT {_src(f, modes.get(f, 'set'))}" for f in compare)
+        report.updated = conn.execute(
+            f"SELECT COUNT(*) {joined} WHERE {differs} OR o.unit_code IS NOT m.code OR o.active = 0"
+        ).fetchone()[0]
+        report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
+        history = (
+            "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+            "SELECT s.officer_id, '{f}', CAST(o.{f} AS TEXT), CAST({src} AS TEXT), ?, ? {joined} "
+            "WHERE o.{f} IS NOT {src}"
+        )
+        for f in compare:
+            src = _src(f, modes.get(f, "set"))
+            _stream(
+                log,
+                "field",
+                conn.execute(
+                    f"SELECT s.officer_id, '{f}', o.{f}, {src} {joined} WHERE o.{f} IS NOT {src} ORDER BY s.row"
+                ),
+            )
+            conn.execute(history.format(f=f, src=src, joined=joined), (stamp, run_id))
+        conn.execute(history.format(f="unit_code", src="m.code", joined=joined), (stamp, run_id))
+        conn.execute(history.format(f="active", src="1", joined=joined), (stamp, run_id))
+        sets = ", ".join(
+            f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
+            for f in COMPARE
+            if (m := modes.get(f, "set")) != "absent"
+        )
+        conn.execute(
+            "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
+            "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
+            "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
+            "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m "
+            f"ON m.name = s.unit WHERE true ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
+            "unit_code = excluded.unit_code, active = 1, retired_at = NULL, "
+            "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
+            "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
+            "ELSE officers.updated_at END",
+            (stamp, stamp),
+        )
+        conn.execute(  # HR's joining dates (TMT), when the sheet had them: the snapshot's "joined"
+            "INSERT INTO roster_joined (officer_id, joined) SELECT officer_id, joined FROM staging_joined WHERE true "
+            "ON CONFLICT (officer_id) DO UPDATE SET joined = excluded.joined"
+        )
+        if retire_missing:
+            report.retired = log.counts["retired"]
+            conn.execute(
+                "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+                f"SELECT o.officer_id, 'active', '1', '0', ?, ? {missing_sql}",
+                (stamp, run_id),
+            )
+            conn.execute(
+                "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
+                "NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = officers.officer_id)",  # an anti-join
+                (today.isoformat(), stamp),
+            )
+        conn.execute(
+            "UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
+            "duplicates = ?, retired = ? WHERE id = ?",
+            (
+                now(),
+                report.added,
+                report.updated,
+                report.unchanged,
+                len(report.invalid),
+                len(report.duplicates),
+                report.retired,
+                run_id,
+            ),
+        )
+        pause_point("roster.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
+        if dry_run:
+            raise DryRun
+
+
+class DryRun(Exception):
+    """Raised inside the transaction so a dry run rolls back everything it computed."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

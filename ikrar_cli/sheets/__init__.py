@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: CSV/XLSX reading, XLSX guards, formula-safe exports."""

@@ -1,0 +1,1 @@
+"""The workspace database: SQLite or PostgreSQL, dialects, setup and migration."""
