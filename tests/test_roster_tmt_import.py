@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from compliance_world import UNITS, World, attest, export, open_session
+from compliance_world import UNITS, World, attest, export, open_session, today_local
 
 
 def _snapshot(w: World, day: str) -> dict[str, dict]:
@@ -19,7 +19,7 @@ def _snapshot(w: World, day: str) -> dict[str, dict]:
 
 def test_tmt_from_a_siasn_roster_import_goes_into_the_snapshot_and_the_report(ikrar, tmp_path: Path) -> None:
     w = World(ikrar, tmp_path)
-    today = date.today()
+    today = today_local()  # the workspaces' day (WITA), not the machine's
     nips = w.nips[UNITS[0]]
     late, early, none = nips[4], nips[3], nips[2]
     siasn = tmp_path / "siasn.csv"  # a SIASN export of the first unit, with its TMT CPNS column

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from .service import MAX_PUSH_BYTES, Answer, Central
 
+__all__ = ["OPENAPI_PATH", "create_app", "openapi_document"]
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 
