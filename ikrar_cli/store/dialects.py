@@ -40,7 +40,7 @@ other ``PRAGMA``               nothing (returns no rows)
 
 Transaction statements (``BEGIN [IMMEDIATE]``, ``COMMIT``, ``ROLLBACK``) are recognised by
 :func:`transaction_verb` and carried out by the PostgreSQL connection itself (see
-``pgstore.py``), because SQLite's ``BEGIN IMMEDIATE`` (one writer at a time) becomes a
+``store/postgres.py``), because SQLite's ``BEGIN IMMEDIATE`` (one writer at a time) becomes a
 transaction-level advisory lock there.
 """
 
