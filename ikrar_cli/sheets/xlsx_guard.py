@@ -158,13 +158,22 @@ class _SheetScan:
 # first r of the tag); a prefixed element (x:c), a cell without r, an entity or '>' inside a tag
 # makes the counts differ, and expat decides instead.
 _PREFIXED = re.compile(rb":(?:c|row|dimension)[\s/>]")
-_C_START = re.compile(rb"<c[\s/>]")
-_ROW_START = re.compile(rb"<row[\s/>]")
-_C_PLAIN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')  # what Excel and most writers produce
+# the same elements, one group each: lists of bytes instead of tuples (sets of them are built in C)
+_C_PLAIN_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_C_PLAIN_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _C_REF = re.compile(rb"""<c\s[^>]*?(?<=\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})["']""")
 _ROW_REF = re.compile(rb"""<row\s[^>]*?(?<=\s)r\s*=\s*["']([0-9]{1,7})["']""")
 _DIM_REF = re.compile(rb"""<dimension\s[^>]*?(?<=\s)ref\s*=\s*["']([^"'<]*)["']""")
 FAST_PATH_BYTES = 64 * 1024 * 1024
+
+
+_TAG_END = [bytes([b]) for b in b" \t\n\r\f\v/>"]  # what may follow a tag name: [\s/>] of a bytes pattern
+
+
+def _starts(data: bytes, tag: bytes) -> int:
+    r"""How many times ``tag`` starts an element: exactly len(re.findall(tag + rb"[\s/>]", data)),
+    counted in C without building a list."""
+    return sum(data.count(tag + end) for end in _TAG_END)
 
 
 def _fast_scan(scan: _SheetScan, data: bytes) -> bool:
@@ -179,15 +188,18 @@ def _fast_scan(scan: _SheetScan, data: bytes) -> bool:
         if m is None or data.find(b"<dimension", at + 1) >= 0:
             return False
         scan.start("dimension", {"ref": m.group(1).decode("ascii", "replace")})
-    c_starts, row_starts = len(_C_START.findall(data)), len(_ROW_START.findall(data))
-    cells = _C_PLAIN.findall(data)
-    if len(cells) != c_starts:
+    c_starts, row_starts = _starts(data, b"<c"), _starts(data, b"<row")
+    cell_rows: list[bytes] = _C_PLAIN_ROW.findall(data)
+    if len(cell_rows) == c_starts:  # every cell is <c r="A1" ...: its column by the same pattern
+        cell_cols = set(_C_PLAIN_COL.findall(data))
+    else:
         cells = _C_REF.findall(data)
+        cell_rows, cell_cols = [r for _c, r in cells], {c for c, _r in cells}
     rows = _ROW_REF.findall(data)
-    if len(cells) != c_starts or len(rows) != row_starts:
+    if len(cell_rows) != c_starts or len(rows) != row_starts:
         return False
-    numbers = set(map(int, rows)) | set(map(int, {r for _c, r in cells}))
-    columns = {_col(c.decode("ascii")) for c in {c.upper() for c, _r in cells}}
+    numbers = set(map(int, set(rows) | set(cell_rows)))
+    columns = {_col(c.decode("ascii")) for c in {c.upper() for c in cell_cols}}
     if numbers:
         scan.see(min(numbers), min(columns) if columns else 1)
         scan.see(max(numbers), max(columns) if columns else 1)
