@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,6 +114,29 @@ def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
+def entry_objects(conn: sqlite3.Connection, log_id: str, start: int, end: int) -> Iterator[dict[str, Any]]:
+    """The export lines of entries ``start`` .. ``end - 1`` of a log, in order, read CHUNK rows at a
+    time (bounded memory): a session record as its text, a receipt as ``IKR1:`` + Base45."""
+    from ..receipts.base45 import b45encode
+    from ..recitation.sessions import is_record
+
+    last = start - 1
+    while last + 1 < end:
+        rows = conn.execute(
+            "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? ORDER BY idx LIMIT ?",
+            (log_id, last, end, CHUNK),
+        ).fetchall()
+        if not rows:
+            return
+        for idx, leaf in rows:
+            leaf = bytes(leaf)
+            if is_record(leaf):
+                yield {"i": idx, "record": leaf.decode("utf-8")}
+            else:
+                yield {"i": idx, "receipt": PREFIX + b45encode(leaf)}
+        last = rows[-1][0]
+
+
 def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None) -> ExportSummary:
     """Write every log up to its latest signed checkpoint, atomically, from one read snapshot."""
     from ..fsutil import atomic_writer
@@ -195,28 +218,13 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
                         "closed_at": s[9],
                     }
                 )
-            last = -1
-            while last + 1 < cp.size:
-                rows = conn.execute(
-                    "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? ORDER BY idx "
-                    "LIMIT ?",
-                    (info.log_id, last, cp.size, CHUNK),
-                ).fetchall()
-                if not rows:
-                    break
-                from ..receipts.base45 import b45encode
-                from ..recitation.sessions import is_record
-
-                for idx, leaf in rows:
-                    leaf = bytes(leaf)
-                    if is_record(leaf):
-                        write({"i": idx, "record": leaf.decode("utf-8")})
-                    else:
-                        write({"i": idx, "receipt": PREFIX + b45encode(leaf)})
-                last = rows[-1][0]
-                total += len(rows)
-                if progress:
-                    progress(total, grand)
+            for n, obj in enumerate(entry_objects(conn, info.log_id, 0, cp.size), 1):
+                write(obj)
+                if progress and n % CHUNK == 0:
+                    progress(total + n, grand)
+            total += cp.size
+            if progress:
+                progress(total, grand)
             logs_out.append({"log": info.log_id, "origin": info.origin, "size": cp.size, "root": cp.root.hex()})
         end: dict[str, Any] = {"end": True, "logs": len(plan), "entries": total, "sha256": digest.hexdigest()}
         fh.write(_line(end))

@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConflictError, InputError, NotFoundError, UsageError, VerificationError
 from ..i18n import _, ngettext
 from ..keys.trust import receipt_revocation_id
-from ..receipts.receipt import PREFIX, decode_receipt
-from ..recitation.sessions import RECORD_PREFIX, is_record
+from ..receipts.receipt import decode_receipt
+from ..recitation.sessions import RECORD_PREFIX
 from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
-from .export import CHUNK, Merger, _bad_log, _field, _fork, _keys, _line, _Reader, entry_checker
+from .export import CHUNK, Merger, _bad_log, _field, _fork, _keys, _line, _Reader, entry_checker, entry_objects
 from .log import Ledger, LogInfo
 from .merkle import StreamingRoot, leaf_hash, verify_consistency
 
@@ -115,8 +115,6 @@ def export_increment(ws: Workspace, since: int, *, log_id: str | None = None, up
     of size ``upto``), from one read snapshot. Held in memory: pushes are cut into bounded pieces."""
     import hashlib
 
-    from ..receipts.base45 import b45encode
-
     lg = Ledger(ws.store)
     out = io.BytesIO()
     digest = hashlib.sha256()
@@ -148,21 +146,8 @@ def export_increment(ws: Workspace, since: int, *, log_id: str | None = None, up
             "public_key": base64.b64encode(info.public_key).decode(), "since": since, "size": cp.size,
             "checkpoint": cp.note, "consistency": [base64.b64encode(h).decode() for h in proof],
         })  # fmt: skip
-        last = since - 1
-        while last + 1 < cp.size:
-            rows = conn.execute(
-                "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? ORDER BY idx LIMIT ?",
-                (info.log_id, last, cp.size, CHUNK),
-            ).fetchall()
-            if not rows:
-                break
-            for idx, leaf in rows:
-                leaf = bytes(leaf)
-                if is_record(leaf):
-                    write({"i": idx, "record": leaf.decode("utf-8")})
-                else:
-                    write({"i": idx, "receipt": PREFIX + b45encode(leaf)})
-            last = rows[-1][0]
+        for obj in entry_objects(conn, info.log_id, since, cp.size):
+            write(obj)
     sha = digest.hexdigest()
     out.write(_line({"end": True, "entries": cp.size - since, "sha256": sha}))
     return Increment(info.log_id, since, cp.size, sha, out.getvalue())
