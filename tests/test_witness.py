@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,18 @@ def test_concurrent_requests_never_roll_back(tmp_path: Path, witness) -> None:
     # both were from size 3: whichever came second sees the other's size and gets 409
     assert sorted(type(r).__name__ for r in results) == ["ConflictError", "str"]
     assert ws.recorded(ORIGIN).size in (4, 6)  # type: ignore[union-attr]
+
+
+def test_a_clock_that_went_back_never_makes_a_cosignature_older(tmp_path: Path, witness) -> None:
+    """The last cosignature of a log was stamped in the future (a clock set wrong, then fixed): the
+    next one carries that stamp, not the earlier time the clock now shows."""
+    ws, signer = witness
+    store, lg = make_log(tmp_path / "real.db", [b"r0", b"r1", b"r2"])
+    cp3 = lg.checkpoint("L", LOG_KEY.sign)
+    future = int(time.time()) + 10 * 365 * 86400
+    ws.add_checkpoint(request(lg, store, 0, cp3), signer, timestamp=future)
+    cp5 = grow(store, lg, [b"r3", b"r4"])
+    line = ws.add_checkpoint(request(lg, store, 3, cp5), signer)
+    found = find_cosignature(cp5.note + line, ws.cosigner)
+    assert found is not None and found.timestamp == future
+    assert verify_cosignature(note_body(cp5.note), ws.cosigner, found)

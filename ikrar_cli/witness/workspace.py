@@ -248,9 +248,13 @@ class WitnessWorkspace:
                 if exc.code in ("fork", "inconsistent"):
                     self._keep_evidence(origin, req, exc)
                 raise
-            when = int(time.time()) if timestamp is None else timestamp
-            line = sign_cosignature(self.name, self.public_key, signer.sign, note_body(req.note), when)
             state = _read_json(self.root / "state.json", STATE_FORMAT)
+            if timestamp is None:  # the clock; never earlier than this log's previous cosignature
+                previous = state["logs"].get(origin, {}).get("cosigned_at", 0)
+                when = max(int(time.time()), previous if isinstance(previous, int) else 0)
+            else:
+                when = timestamp
+            line = sign_cosignature(self.name, self.public_key, signer.sign, note_body(req.note), when)
             state["logs"][origin] = {
                 "size": cp.size,
                 "root": _b64(cp.root),
