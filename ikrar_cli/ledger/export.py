@@ -368,6 +368,35 @@ def _bad_log(reader: _Reader, code: str, message: str) -> VerificationError:
     )
 
 
+def read_entry(reader: _Reader, idx: int, check: EntryChecker) -> tuple[bytes | None, Any, str]:
+    """The next entry line of a log, which must be entry ``idx``, checked by ``check`` (the merge's
+    entry checker): ``(record, None, "")`` for a session record, ``(None, receipt, text)`` for a
+    receipt. Full and incremental merges read their entries through here."""
+    e = reader.next()
+    if e.get("i") != idx:
+        raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
+    _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
+    record: bytes | None = None
+    receipt: Receipt | None = None
+    text = ""
+    if "record" in e:
+        record = entry = _field(reader, e, "record", str).encode("utf-8")
+        if not record.startswith(RECORD_PREFIX):
+            raise _bad_log(reader, "bad_entry", _("entry {index} is not a session record", index=idx))
+    else:
+        text = _field(reader, e, "receipt", str)
+        try:
+            receipt = entry = decode_receipt(text)
+        except InputError as exc:
+            raise _bad_log(reader, "bad_entry", exc.message) from None
+    try:
+        check(idx, entry)
+    except VerificationError as exc:
+        why = _("entry {index} is not valid: {why}", index=idx, why=exc.message)
+        raise _bad_log(reader, exc.code or "bad_entry", why) from None
+    return record, receipt, text
+
+
 class Merger:
     """Merges exports into a workspace, one transaction per file."""
 
@@ -491,29 +520,7 @@ class Merger:
         atts: list[tuple[Any, ...]] = []
         added = 0
         for idx in range(size):
-            e = reader.next()
-            if e.get("i") != idx:
-                raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
-            record: bytes | None = None
-            _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
-            if "record" in e:
-                record = _field(reader, e, "record", str).encode("utf-8")
-                if not record.startswith(RECORD_PREFIX):
-                    raise _bad_log(reader, "bad_entry", _("entry {index} is not a session record", index=idx))
-            else:
-                text = _field(reader, e, "receipt", str)
-                try:
-                    receipt = decode_receipt(text)
-                except InputError as exc:
-                    raise _bad_log(reader, "bad_entry", exc.message) from None
-            try:
-                check(idx, record if record is not None else receipt)
-            except VerificationError as exc:
-                raise _bad_log(
-                    reader,
-                    exc.code or "bad_entry",
-                    _("entry {index} is not valid: {why}", index=idx, why=exc.message),
-                ) from None
+            record, receipt, text = read_entry(reader, idx, check)
             lh = leaf_hash(record if record is not None else receipt.cose)
             hashes.append(lh)
             stream.add(lh)

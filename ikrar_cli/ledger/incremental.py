@@ -28,12 +28,23 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConflictError, InputError, NotFoundError, UsageError, VerificationError
 from ..i18n import _, ngettext
 from ..keys.trust import receipt_revocation_id
-from ..receipts.receipt import decode_receipt
 from ..recitation.sessions import RECORD_PREFIX
 from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
-from .export import CHUNK, Merger, _bad_log, _field, _fork, _keys, _line, _Reader, entry_checker, entry_objects
+from .export import (
+    CHUNK,
+    Merger,
+    _bad_log,
+    _field,
+    _fork,
+    _keys,
+    _line,
+    _Reader,
+    entry_checker,
+    entry_objects,
+    read_entry,
+)
 from .log import Ledger, LogInfo
 from .merkle import StreamingRoot, leaf_hash, verify_consistency
 
@@ -329,26 +340,7 @@ class IncrementMerger(Merger):
         atts: list[tuple[Any, ...]] = []
         added = 0
         for idx in range(since, size):
-            e = reader.next()
-            if e.get("i") != idx:
-                raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
-            _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
-            record: bytes | None = None
-            if "record" in e:
-                record = _field(reader, e, "record", str).encode("utf-8")
-                if not record.startswith(RECORD_PREFIX):
-                    raise _bad_log(reader, "bad_entry", _("entry {index} is not a session record", index=idx))
-            else:
-                text = _field(reader, e, "receipt", str)
-                try:
-                    receipt = decode_receipt(text)
-                except InputError as exc:
-                    raise _bad_log(reader, "bad_entry", exc.message) from None
-            try:
-                check(idx, record if record is not None else receipt)
-            except VerificationError as exc:
-                why = _("entry {index} is not valid: {why}", index=idx, why=exc.message)
-                raise _bad_log(reader, exc.code or "bad_entry", why) from None
+            record, receipt, text = read_entry(reader, idx, check)
             lh = leaf_hash(record if record is not None else receipt.cose)
             stream.add(lh)
             if idx < centre:
