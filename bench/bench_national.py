@@ -17,7 +17,16 @@ process whose time and peak RSS (``os.wait4``) are measured:
 5. ``report compliance --json`` over everyone, and ``--unit`` for one institution;
 6. ``report verify`` of the national report.
 
-Then the database size (``pg_database_size`` / the SQLite file and its WAL). The data (roster CSV,
+Then the database size (``pg_database_size`` / the SQLite file and its WAL) and the row counts.
+
+Robust for long runs: each step has a time limit (``--step-timeout`` minutes) and a memory limit
+(``--max-rss-mb``, the ikrar process's VmHWM polled twice a second); a step past either is killed
+and recorded as "did not finish in N min" / "stopped: memory > X MB" and the run goes on. Every
+finished step is saved in ``state.json`` in the run folder (``--work``, default
+``/work/data/national/run-<sizes>``, kept until the run completes), so a run that was interrupted
+resumes at the first step it had not finished (a step cut short is run again and flagged
+"resumed"); ``--fresh`` starts over. The PostgreSQL database of a run is named after its sizes so
+that it survives until the run completes. The data (roster CSV,
 signed exports) is generated once by ``national_data.py`` and cached under ``--data`` (default
 ``$IKRAR_BENCH_DATA`` or /work/data/pg; ``--quick`` uses a temporary folder). The PostgreSQL server is
 ``$IKRAR_BENCH_PG_URL`` (else ``$IKRAR_TEST_PG_URL``); a fresh database is created and dropped.
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -43,17 +53,45 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import national_data as nd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# a small wrapper whose only child is the ikrar process: its RUSAGE_CHILDREN is that process's peak
-# RSS (a child forked from this big bench process would inherit the bench's high-water mark)
-WRAP = (
-    "import resource, subprocess, sys; r = subprocess.run(sys.argv[2:]); "
-    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
-    "sys.exit(r.returncode)"
-)
+# A small wrapper whose only child is the ikrar process. Its RUSAGE_CHILDREN is that process's peak
+# RSS (a child forked from this big bench process would inherit the bench's high-water mark); it
+# polls the child's VmHWM to stop it past the memory limit or the time limit (with its process
+# group: the child runs in a session of its own), and writes what happened as JSON.
+WRAP = r"""
+import json, os, resource, signal, subprocess, sys, time
+out, limit_kb, timeout_s = sys.argv[1], float(sys.argv[2]) * 1024, float(sys.argv[3])
+p = subprocess.Popen(sys.argv[4:], start_new_session=True)
+t0, hwm, stopped = time.monotonic(), 0, None
+while True:
+    try:
+        p.wait(timeout=0.5)
+        break
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        with open(f"/proc/{p.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    hwm = max(hwm, int(line.split()[1]))
+    except OSError:
+        pass
+    if limit_kb > 0 and hwm > limit_kb:
+        stopped = "memory"
+    elif timeout_s > 0 and time.monotonic() - t0 > timeout_s:
+        stopped = "timeout"
+    if stopped:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        break
+peak = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+with open(out, "w") as fh:
+    json.dump({"rc": p.returncode, "peak_kb": peak, "stopped": stopped}, fh)
+sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)
+"""
 SCALES = {  # officers, receipts, exports, units, concurrency
     "quick": (2_000, 1_600, 8, 20, 4),
     "100k": (100_000, 100_000, 20, 600, 8),
-    "1m": (1_000_000, 1_000_000, 200, 600, 8),
+    "1m": (1_000_000, 1_000_000, 1_000, 600, 8),
     "full": (4_800_000, 5_000_000, 1_000, 600, 8),
 }
 
@@ -63,53 +101,101 @@ def _server() -> str | None:
 
 
 class Central:
-    """One central workspace on one engine, driven through the CLI."""
+    """One central workspace on one engine, driven through the CLI; its finished steps in ``state``."""
 
-    def __init__(self, engine: str, home: Path, url: str | None):
-        self.engine, self.home, self.url = engine, home, url
+    def __init__(self, engine: str, home: Path, url: str | None, state: Path, limits: tuple[float, float]):
+        self.engine, self.home, self.url, self.state = engine, home, url, state
+        self.timeout_min, self.max_rss_mb = limits
         self.env = dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_PASSPHRASE=nd.PASS.decode())
         self.env.pop("IKRAR_DATABASE_URL", None)
-        self.results: dict[str, dict[str, Any]] = {}
+        saved = json.loads(state.read_text()) if state.is_file() else {}
+        self.results: dict[str, dict[str, Any]] = saved.get("results", {})
+        self.started: str | None = saved.get("started")
+
+    def _save(self) -> None:
+        tmp = self.state.with_suffix(".part")
+        tmp.write_text(json.dumps({"results": self.results, "started": self.started}, indent=1))
+        tmp.replace(self.state)
 
     def cmd(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "ikrar_cli", "--home", str(self.home), "--lang", "en", *args]
 
     def run(self, label: str, groups: list[list[str]], rows: int, stdout: Path | None = None) -> None:
         """Run the commands at once; record wall time, rows/s and the largest child's peak RSS."""
+        if label in self.results:
+            print(f"  [{self.engine}] {label}: done in an earlier run, {describe(self.results[label])}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            return
+        resumed = self.started == label
+        self.started = label
+        self._save()
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         procs = []
         for args in groups:
             out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
             err = tempfile.TemporaryFile()
-            rss = self.home.parent / f"rss-{uuid.uuid4().hex}"
-            p = subprocess.Popen([sys.executable, "-c", WRAP, str(rss), *self.cmd(*args)], stdout=out, stderr=err,
-                                 env=self.env, cwd=ROOT)  # fmt: skip
+            rss = self.state.parent / f"rss-{uuid.uuid4().hex}"
+            limits = [str(self.max_rss_mb), str(self.timeout_min * 60)]
+            p = subprocess.Popen([sys.executable, "-c", WRAP, str(rss), *limits, *self.cmd(*args)], stdout=out,
+                                 stderr=err, env=self.env, cwd=ROOT)  # fmt: skip
             procs.append((p, out, err, rss))
-        peak, failed = 0, []
+        peak, failed, stopped = 0, [], set()
         for p, out, err, rss in procs:
             p.wait()
-            peak = max(peak, int(rss.read_text()) if rss.is_file() else 0)
+            info = json.loads(rss.read_text()) if rss.is_file() else {"peak_kb": 0, "stopped": None}
             rss.unlink(missing_ok=True)
+            peak = max(peak, int(info["peak_kb"]))
             if out is not subprocess.DEVNULL:
                 out.close()  # type: ignore[union-attr]
             err.seek(0)
-            if p.returncode != 0:
+            if info["stopped"]:
+                stopped.add(info["stopped"])
+            elif p.returncode != 0:
                 failed.append(f"exit {p.returncode}: {err.read().decode(errors='replace')[-1500:]}")
             err.close()
         secs = time.perf_counter() - t0
-        self.results[label] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed}
-        rate = f"{secs:.1f} s, {rows / secs:,.0f} rows/s, peak {peak / 1024:.0f} MB"
-        state = "FAILED " + failed[0] if failed else rate
-        print(f"  [{self.engine}] {label}: {state}", file=sys.stderr, flush=True)
+        r: dict[str, Any] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed,
+                             "processes": len(groups), "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
+                             "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
+        if "memory" in stopped:
+            r["stopped"] = f"stopped: memory > {self.max_rss_mb:.0f} MB"
+        elif "timeout" in stopped:
+            r["stopped"] = f"did not finish in {self.timeout_min:.0f} min"
+        if resumed:
+            r["resumed"] = True
+        self.results[label] = r
+        self.started = None
+        self._save()
+        print(f"  [{self.engine}] {label}: {describe(r)}", file=sys.stderr, flush=True)
 
-    def size_mb(self) -> float:
+    def measure_size(self) -> None:
+        """The database size and what is in it (read directly: not a timed step)."""
+        tables = ("officers", "attestations", "ledger_entries")
         if self.url is None:
-            return sum(f.stat().st_size for f in self.home.glob("ikrar.db*")) / 2**20
-        import psycopg
+            import sqlite3
 
-        with psycopg.connect(self.url) as conn:
-            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-        return int(row[0]) / 2**20 if row else 0.0
+            mb = sum(f.stat().st_size for f in self.home.glob("ikrar.db*")) / 2**20
+            conn = sqlite3.connect(self.home / "ikrar.db")
+            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+            conn.close()
+        else:
+            import psycopg
+
+            with psycopg.connect(self.url) as pg:
+                row = pg.execute("SELECT pg_database_size(current_database())").fetchone()
+                mb = int(row[0]) / 2**20 if row else 0.0
+                counts = {t: pg.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
+        self.results["size"] = {"mb": mb, "counts": counts}
+        self._save()
+
+
+def describe(r: dict[str, Any]) -> str:
+    if r.get("stopped"):
+        return f"{r['stopped']} ({r['peak_mb']:.0f} MB)"
+    if r["failed"]:
+        return "FAILED " + r["failed"][0]
+    return f"{r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s, peak {r['peak_mb']:.0f} MB"
 
 
 def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
@@ -131,16 +217,17 @@ def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
     ws.close()
 
 
-def bench_engine(engine: str, data: dict[str, Any], work: Path, url: str | None, concurrency: int) -> Central:
+def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int) -> None:
     root = Path(data["root"])
-    c = Central(engine, work / engine, url)
-    db = ["--database", url] if url else []
-    for args in (["init", "--institution", "BKN", "--code", nd.CODE, "--timezone", "WIB", *db],
-                 ["key", "init-authority"]):  # fmt: skip
-        subprocess.run(c.cmd(*args), env=c.env, cwd=ROOT, check=True, capture_output=True)
     terminals = json.loads((root / "terminals.json").read_text())
-    certify_all(c.home, terminals)
-    subprocess.run(c.cmd("trust", "export"), env=c.env, cwd=ROOT, check=True, capture_output=True)
+    if not (c.state.parent / f"{c.engine}.ready").is_file():  # set-up, not measured
+        db = ["--database", c.url] if c.url else []
+        for args in (["init", "--institution", "BKN", "--code", nd.CODE, "--timezone", "WIB", *db],
+                     ["key", "init-authority"]):  # fmt: skip
+            subprocess.run(c.cmd(*args), env=c.env, cwd=ROOT, check=True, capture_output=True)
+        certify_all(c.home, terminals)
+        subprocess.run(c.cmd("trust", "export"), env=c.env, cwd=ROOT, check=True, capture_output=True)
+        (c.state.parent / f"{c.engine}.ready").touch()
     n, m = data["officers"], data["receipts"]
     c.run("roster import", [["roster", "import", str(root / "roster.csv")]], n)
     c.run("roster publish", [["roster", "publish", "--as-of", nd.SNAPSHOT_DAY.isoformat()]], n)
@@ -152,28 +239,61 @@ def bench_engine(engine: str, data: dict[str, Any], work: Path, url: str | None,
     shares = [rest[i::concurrency] for i in range(concurrency) if rest[i::concurrency]]
     c.run(f"ledger merge, {len(shares)} processes at once, {len(rest)} exports",
           [["ledger", "merge", *share] for share in shares], sum(t["receipts"] for t in terminals[half:]))  # fmt: skip
-    report = work / f"{engine}-report.json"
+    report = work / f"{c.engine}-report.json"
     day = nd.REPORT_DAY.isoformat()
-    c.run("report compliance --json (all institutions)",
-          [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n,
-          stdout=report)  # fmt: skip
+    label = "report compliance --json (all institutions)"
+    if label in c.results and not report.is_file():  # the report file went with an earlier run folder
+        del c.results[label]
+    c.run(label, [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n, stdout=report)
     per_unit = n // data["units"]
     c.run("report compliance --unit (one institution)",
           [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--unit", nd.unit_name(0), "--json"]],
           per_unit)  # fmt: skip
     c.run("report verify", [["report", "verify", str(report)]], m)
-    c.results["size"] = {"mb": c.size_mb()}
-    return c
+    c.measure_size()
 
 
-def _fresh_database(url: str) -> tuple[str, Any]:
+def _database_url(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _admin(url: str) -> Any:
     import psycopg
 
-    name = f"ikrar_national_{uuid.uuid4().hex[:10]}"
-    admin = psycopg.connect(url, autocommit=True)
-    admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment)), (admin, name)
+    return psycopg.connect(url, autocommit=True)
+
+
+def run_engine(engine: str, data: dict[str, Any], work: Path, conc: int, limits: tuple[float, float],
+               keep: bool) -> Central | None:  # fmt: skip
+    state = work / f"{engine}-state.json"
+    if engine == "sqlite":
+        c = Central(engine, work / engine, None, state, limits)
+        if "size" not in c.results:
+            bench_engine(c, data, work, conc)
+        if not keep:
+            shutil.rmtree(c.home, ignore_errors=True)
+        return c
+    server = _server()
+    if not server:
+        print("  [postgresql] no server: set IKRAR_BENCH_PG_URL", file=sys.stderr)
+        return None
+    name = "ikrar_national_" + hashlib.sha256(str(work).encode()).hexdigest()[:10]
+    admin = _admin(server)
+    try:
+        fresh = not (work / f"{engine}.ready").is_file()
+        if fresh:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        c = Central(engine, work / engine, _database_url(server, name), state, limits)
+        if "size" not in c.results:
+            bench_engine(c, data, work, conc)
+        if not keep:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            shutil.rmtree(c.home, ignore_errors=True)
+        return c
+    finally:
+        admin.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int)
     ap.add_argument("--engines", default="sqlite,postgresql")
     ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--work", type=Path, default=None, help="run folder (state.json, workspaces); kept to resume")
+    ap.add_argument("--fresh", action="store_true", help="forget the steps an earlier run of these sizes finished")
+    ap.add_argument("--keep", action="store_true", help="keep the workspaces and the PostgreSQL database")
+    ap.add_argument("--step-timeout", type=float, default=60.0, help="minutes a step may take (0: no limit)")
+    ap.add_argument("--max-rss-mb", type=float, default=3000.0, help="stop a process past this peak RSS (0: none)")
     ap.add_argument("--workers", type=int, default=2, help="processes that generate the signed exports")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
@@ -199,25 +324,19 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     data = nd.ensure(data_dir, n, m, t, u, workers=a.workers)
     print(f"data: {data['root']} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    work = Path(tempfile.mkdtemp(prefix="ikrar-national-run-", dir=os.environ.get("IKRAR_BENCH_WORK")))
+    key = Path(data["root"]).name + f"-c{conc}"
+    work = a.work or (tmp / "run" if a.quick else Path("/work/data/national") / f"run-{key}")
+    if a.fresh and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    limits = (a.step_timeout, a.max_rss_mb)
     results: dict[str, Central] = {}
     try:
         for engine in a.engines.split(","):
-            if engine == "sqlite":
-                results[engine] = bench_engine(engine, data, work, None, conc)
-                continue
-            server = _server()
-            if not server:
-                print("  [postgresql] no server: set IKRAR_BENCH_PG_URL", file=sys.stderr)
-                continue
-            url, (admin, name) = _fresh_database(server)
-            try:
-                results[engine] = bench_engine(engine, data, work, url, conc)
-            finally:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.close()
+            c = run_engine(engine, data, work, conc, limits, a.keep)
+            if c is not None:
+                results[engine] = c
     finally:
-        shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(results, data, conc)
     if a.json:
@@ -233,21 +352,30 @@ def print_table(results: dict[str, Central], data: dict[str, Any], conc: int) ->
     s, p = results.get("sqlite"), results.get("postgresql")
     labels = [k for k in (s or p).results if k != "size"] if (s or p) else []  # type: ignore[union-attr]
 
+    def ok(c: Central | None, k: str) -> bool:
+        return c is not None and k in c.results and not (c.results[k]["failed"] or c.results[k].get("stopped"))
+
     def cell(c: Central | None, k: str) -> str:
         if c is None or k not in c.results:
             return "–"
         r = c.results[k]
+        if r.get("stopped"):
+            return f"{r['stopped']} (peak {r['peak_mb']:.0f} MB)"
         if r["failed"]:
             return "failed"
         return f"{r['seconds']:.1f} s · {r['rows'] / r['seconds']:,.0f} rows/s · {r['peak_mb']:.0f} MB"
 
     for k in labels:
         ratio = "–"
-        if s and p and k in s.results and k in p.results and not (s.results[k]["failed"] or p.results[k]["failed"]):
+        if s and p and ok(s, k) and ok(p, k):
             ratio = f"{p.results[k]['seconds'] / s.results[k]['seconds']:.2f}x"
         print(f"| {k} | {cell(s, k)} | {cell(p, k)} | {ratio} |")
     sizes = [f"{c.results['size']['mb']:,.0f} MB" if c and "size" in c.results else "–" for c in (s, p)]
     print(f"| database size | {sizes[0]} | {sizes[1]} | |")
+    counts = [c.results["size"].get("counts") if c and "size" in c.results else None for c in (s, p)]
+    if any(counts):
+        cells = [" / ".join(f"{v:,}" for v in x.values()) if x else "–" for x in counts]
+        print(f"| rows in it (officers / attestations / ledger entries) | {cells[0]} | {cells[1]} | |")
 
 
 if __name__ == "__main__":

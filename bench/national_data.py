@@ -11,7 +11,10 @@
 
 Receipt ``i`` is for officer ``i``; receipts past N are for NIPs not in the roster (unlisted).
 A ``done`` marker names the sizes; an interrupted generation resumes (each export file is written
-atomically, and its terminal's public key is read back from it).
+atomically, and its terminal's public key is read back from it). Data sets of different roster
+sizes with the same receipts, exports and units share one set of exports (receipt ``i`` is for
+``nip(i)`` and unit ``i % units`` whatever the roster size; a receipt past the roster is unlisted
+in each): a new roster size links the exports of a finished set instead of signing them again.
 """
 
 from __future__ import annotations
@@ -128,9 +131,18 @@ def ensure(data: Path, n: int, receipts: int, exports: int, units: int, workers:
     done = root / "done.json"
     if done.is_file():
         return dict(json.loads(done.read_text()), root=str(root))
+    root.mkdir(parents=True, exist_ok=True)
+    same = sorted(data.glob(f"n*-u{units}-m{receipts}-t{exports}/done.json"))
+    if same and not (root / "exports").exists():  # signed exports made for another roster size
+        (root / "exports").symlink_to(same[0].parent / "exports")
+        shutil.copyfile(same[0].parent / "terminals.json", root / "terminals.json")
     (root / "exports").mkdir(parents=True, exist_ok=True)
     if not (root / "roster.csv").is_file():
         write_roster(root / "roster.csv", n, units)
+    if (root / "terminals.json").is_file():
+        meta = {"officers": n, "units": units, "receipts": receipts, "exports": exports}
+        done.write_text(json.dumps(meta))
+        return dict(meta, root=str(root))
     per, extra = divmod(receipts, exports)
     jobs, first = [], 0
     for t in range(exports):
