@@ -169,23 +169,39 @@ class Central:
         self._save()
         print(f"  [{self.engine}] {label}: {describe(r)}", file=sys.stderr, flush=True)
 
-    def measure_size(self) -> None:
-        """The database size and what is in it (read directly: not a timed step)."""
-        tables = ("officers", "attestations", "ledger_entries")
+    def count(self, label: str) -> None:
+        """After a merge step: the attestations in the database (what a step cut short got done)."""
+        r = self.results.get(label)
+        if r is not None and "attestations_after" not in r:
+            r["attestations_after"] = self.counts(("attestations",))["attestations"]
+            self._save()
+
+    def counts(self, tables: tuple[str, ...]) -> dict[str, int]:
         if self.url is None:
             import sqlite3
 
+            conn = sqlite3.connect(self.home / "ikrar.db", timeout=600)
+            try:
+                return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.url) as pg:
+            return {t: pg.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
+
+    def measure_size(self) -> None:
+        """The database size and what is in it (read directly: not a timed step)."""
+        tables = ("officers", "attestations", "ledger_entries")
+        counts = self.counts(tables)
+        if self.url is None:
             mb = sum(f.stat().st_size for f in self.home.glob("ikrar.db*")) / 2**20
-            conn = sqlite3.connect(self.home / "ikrar.db")
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-            conn.close()
         else:
             import psycopg
 
             with psycopg.connect(self.url) as pg:
                 row = pg.execute("SELECT pg_database_size(current_database())").fetchone()
-                mb = int(row[0]) / 2**20 if row else 0.0
-                counts = {t: pg.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # type: ignore[index]
+                mb = int(str(row[0])) / 2**20 if row else 0.0
         self.results["size"] = {"mb": mb, "counts": counts}
         self._save()
 
@@ -234,11 +250,13 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
     files = [str(root / "exports" / t["file"]) for t in terminals]
     half = len(files) // 2
     first, rest = files[:half], files[half:]
-    c.run(f"ledger merge, 1 process, {len(first)} exports", [["ledger", "merge", *first]],
-          sum(t["receipts"] for t in terminals[:half]))  # fmt: skip
+    label = f"ledger merge, 1 process, {len(first)} exports"
+    c.run(label, [["ledger", "merge", *first]], sum(t["receipts"] for t in terminals[:half]))
+    c.count(label)
     shares = [rest[i::concurrency] for i in range(concurrency) if rest[i::concurrency]]
-    c.run(f"ledger merge, {len(shares)} processes at once, {len(rest)} exports",
-          [["ledger", "merge", *share] for share in shares], sum(t["receipts"] for t in terminals[half:]))  # fmt: skip
+    label = f"ledger merge, {len(shares)} processes at once, {len(rest)} exports"
+    c.run(label, [["ledger", "merge", *share] for share in shares], sum(t["receipts"] for t in terminals[half:]))
+    c.count(label)
     report = work / f"{c.engine}-report.json"
     day = nd.REPORT_DAY.isoformat()
     label = "report compliance --json (all institutions)"
