@@ -143,7 +143,7 @@ class Central:
         peak, failed, stopped = 0, [], set()
         for p, out, err, rss in procs:
             p.wait()
-            info = json.loads(rss.read_text()) if rss.is_file() else {"peak_kb": 0, "stopped": None}
+            info: dict[str, Any] = json.loads(rss.read_text()) if rss.is_file() else {"peak_kb": 0, "stopped": None}
             rss.unlink(missing_ok=True)
             peak = max(peak, int(info["peak_kb"]))
             if out is not subprocess.DEVNULL:
