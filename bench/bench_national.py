@@ -194,6 +194,7 @@ class Central:
         """The database size and what is in it (read directly: not a timed step)."""
         tables = ("officers", "attestations", "ledger_entries")
         counts = self.counts(tables)
+        tables_mb: dict[str, float] = {}  # PostgreSQL only: the largest tables, indexes included
         if self.url is None:
             mb = sum(f.stat().st_size for f in self.home.glob("ikrar.db*")) / 2**20
         else:
@@ -202,7 +203,14 @@ class Central:
             with psycopg.connect(self.url) as pg:
                 row = pg.execute("SELECT pg_database_size(current_database())").fetchone()
                 mb = int(str(row[0])) / 2**20 if row else 0.0
-        self.results["size"] = {"mb": mb, "counts": counts}
+                tables_mb = {
+                    name: int(size) / 2**20
+                    for name, size in pg.execute(
+                        "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+                        "AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC LIMIT 8"
+                    )
+                }
+        self.results["size"] = {"mb": mb, "counts": counts, "tables_mb": tables_mb}
         self._save()
 
 
