@@ -169,6 +169,17 @@ class Central:
         self._save()
         print(f"  [{self.engine}] {label}: {describe(r)}", file=sys.stderr, flush=True)
 
+    def ok(self, label: str) -> bool:
+        r = self.results.get(label)
+        return r is not None and not r["failed"] and not r.get("stopped") and not r.get("skipped")
+
+    def skip(self, label: str, rows: int, why: str) -> None:
+        """A step that cannot run because an earlier one did not finish: a result row that says so."""
+        if label not in self.results:
+            self.results[label] = {"seconds": 0.0, "rows": rows, "peak_mb": 0.0, "failed": [], "skipped": why}
+            self._save()
+            print(f"  [{self.engine}] {label}: not run ({why})", file=sys.stderr, flush=True)
+
     def count(self, label: str) -> None:
         """After a merge step: the attestations in the database (what a step cut short got done)."""
         r = self.results.get(label)
@@ -215,6 +226,8 @@ class Central:
 
 
 def describe(r: dict[str, Any]) -> str:
+    if r.get("skipped"):
+        return f"not run: {r['skipped']}"
     if r.get("stopped"):
         return f"{r['stopped']} ({r['peak_mb']:.0f} MB)"
     if r["failed"]:
@@ -254,7 +267,10 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
         (c.state.parent / f"{c.engine}.ready").touch()
     n, m = data["officers"], data["receipts"]
     c.run("roster import", [["roster", "import", str(root / "roster.csv")]], n)
-    c.run("roster publish", [["roster", "publish", "--as-of", nd.SNAPSHOT_DAY.isoformat()]], n)
+    if c.ok("roster import"):
+        c.run("roster publish", [["roster", "publish", "--as-of", nd.SNAPSHOT_DAY.isoformat()]], n)
+    else:
+        c.skip("roster publish", n, "the roster import did not finish")
     files = [str(root / "exports" / t["file"]) for t in terminals]
     half = len(files) // 2
     first, rest = files[:half], files[half:]
@@ -270,12 +286,20 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
     label = "report compliance --json (all institutions)"
     if label in c.results and not report.is_file():  # the report file went with an earlier run folder
         del c.results[label]
+    unit_label, per_unit = "report compliance --unit (one institution)", n // data["units"]
+    if not c.ok("roster publish"):
+        for k, rows in ((label, n), (unit_label, per_unit), ("report verify", m)):
+            c.skip(k, rows, "no roster snapshot: the roster publish did not finish")
+        c.measure_size()
+        return
     c.run(label, [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n, stdout=report)
-    per_unit = n // data["units"]
-    c.run("report compliance --unit (one institution)",
+    c.run(unit_label,
           [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--unit", nd.unit_name(0), "--json"]],
           per_unit)  # fmt: skip
-    c.run("report verify", [["report", "verify", str(report)]], m)
+    if c.ok(label):
+        c.run("report verify", [["report", "verify", str(report)]], m)
+    else:
+        c.skip("report verify", m, "the national report did not finish")
     c.measure_size()
 
 
@@ -379,12 +403,14 @@ def print_table(results: dict[str, Central], data: dict[str, Any], conc: int) ->
     labels = [k for k in (s or p).results if k != "size"] if (s or p) else []  # type: ignore[union-attr]
 
     def ok(c: Central | None, k: str) -> bool:
-        return c is not None and k in c.results and not (c.results[k]["failed"] or c.results[k].get("stopped"))
+        return c is not None and c.ok(k)
 
     def cell(c: Central | None, k: str) -> str:
         if c is None or k not in c.results:
             return "–"
         r = c.results[k]
+        if r.get("skipped"):
+            return f"not run: {r['skipped']}"
         if r.get("stopped"):
             return f"{r['stopped']} (peak {r['peak_mb']:.0f} MB)"
         if r["failed"]:

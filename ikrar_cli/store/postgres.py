@@ -99,9 +99,12 @@ class PgCursor:
 
 
 class _StreamedSelect(PgCursor):
-    """A SELECT inside ``store.read()``: ``fetchone``/``fetchall`` run it as usual, while iterating
-    over it streams the rows from a server-side cursor a batch at a time, so a report over millions
-    of officers holds one batch in memory, not the whole result."""
+    """A SELECT inside a transaction (``store.read()`` or ``store.transaction()``): ``fetchone``/
+    ``fetchall`` run it as usual, while iterating over it streams the rows from a server-side cursor a
+    batch at a time, so a report or a snapshot over millions of officers holds one batch in memory,
+    not the whole result (a client-side cursor held 180 MB for the 1 M officers ``roster publish``
+    reads, bench/README.md). The cursor's snapshot is taken when it opens, as when the rows were
+    fetched at once, so statements run inside the loop do not change what it yields."""
 
     def __init__(self, conn: PgConnection, sql: str, params: Any):
         super().__init__(None)
@@ -166,7 +169,7 @@ class PgConnection:
         self.total_changes = 0
         self._identity_tables: set[str] | None = None
         self.in_transaction = False
-        self.in_read = False  # inside store.read(): SELECTs may stream
+        self.in_read = False  # inside store.read() (in_transaction: in either kind; SELECTs then stream)
         self.cursors = 0
 
     # -- the sqlite3.Connection API -----------------------------------------------------
@@ -180,7 +183,7 @@ class PgConnection:
         pg_sql = dialects.to_postgres(sql, named)
         if pg_sql == dialects.NOOP:
             return PgCursor(None)
-        if self.in_read and re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+        if self.in_transaction and re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
             return _StreamedSelect(self, pg_sql, params if named else tuple(params))
         table = dialects.insert_target(sql)
         returning = table is not None and table in self._identities()
