@@ -258,6 +258,7 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
     root = Path(data["root"])
     terminals = json.loads((root / "terminals.json").read_text())
     if not (c.state.parent / f"{c.engine}.ready").is_file():  # set-up, not measured
+        shutil.rmtree(c.home, ignore_errors=True)  # a set-up cut short
         db = ["--database", c.url] if c.url else []
         for args in (["init", "--institution", "BKN", "--code", nd.CODE, "--timezone", "WIB", *db],
                      ["key", "init-authority"]):  # fmt: skip
