@@ -20,6 +20,8 @@ from ikrar_cli.workspace import Workspace  # noqa: E402
 
 PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre (and its `ikrar serve`) runs on each engine
 
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre (and its `ikrar serve`) runs on each engine
+
 
 @pytest.fixture
 def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]
