@@ -39,9 +39,9 @@ async def _call(request: Request, fn: Any, *args: Any) -> Response:
     return _response(await run_in_threadpool(in_language, lang, fn, *args), lang)
 
 
-def _error(request: Request, status: int, code: str, message: str) -> Response:
+def _error(request: Request, status: int, kind: str, code: str, message: str) -> Response:
     lang = _lang(request)
-    return JSONResponse({"error": {"kind": "input", "code": code, "message": message, "hint": None}},
+    return JSONResponse({"error": {"kind": kind, "code": code, "message": message, "hint": None}},
                         status_code=status, headers={"Content-Language": lang, "Vary": "Accept-Language"})  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def create_app(home: Path) -> Starlette:
         if body is None:
             with speaking(_lang(request)):
                 why = _("the push is larger than {n} bytes", n=MAX_PUSH_BYTES)
-            return _error(request, 413, "too_large", why)
+            return _error(request, 413, "input", "too_large", why)
         headers = {k.lower(): v for k, v in request.headers.items()}
         return await _call(request, central.push, headers, _target(request), body)
 
@@ -102,13 +102,13 @@ def create_app(home: Path) -> Starlette:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         with speaking(_lang(request)):
             if status == 405:
-                code, why = "method_not_allowed", _("{method} is not allowed on {path}", method=request.method,
+                kind, code, why = "usage", "method_not_allowed", _("{method} is not allowed on {path}", method=request.method,
                                                     path=request.url.path)  # fmt: skip
             elif status == 404:
-                code, why = "not_found", _("No such endpoint: {path}", path=request.url.path)
+                kind, code, why = "not_found", "not_found", _("No such endpoint: {path}", path=request.url.path)
             else:
-                code, why = "bad_request", _("The request could not be handled (HTTP {status})", status=status)
-        return _error(request, status, code, why)
+                kind, code, why = "usage", "bad_request", _("The request could not be handled (HTTP {status})", status=status)
+        return _error(request, status, kind, code, why)
 
     async def openapi(request: Request) -> Response:
         return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")

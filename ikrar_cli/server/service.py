@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError, VerificationError
+from ..errors import (
+    ConflictError,
+    IkrarError,
+    InputError,
+    NotFoundError,
+    StorageError,
+    TrustError,
+    VerificationError,
+)
 from ..i18n import _
 from ..sync.auth import AuthError, Identity, verify_request
 
@@ -46,6 +54,8 @@ def error_answer(exc: IkrarError) -> Answer:
         status = 422
     elif isinstance(exc, TrustError):
         status = 403
+    elif isinstance(exc, StorageError):
+        status = 503  # the database is busy or unreachable: the terminal retries with backoff
     return Answer(status, {"error": exc.to_dict()})
 
 
