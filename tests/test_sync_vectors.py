@@ -5,6 +5,7 @@ checked by an independent re-implementation written from the docs (tests/reimpl/
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -76,5 +77,57 @@ def test_vector(name: str, ikrar, tmp_path: Path) -> None:  # type: ignore[no-un
             with ws.store.read() as conn:
                 n = conn.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0]
             assert n == got["size"]
+    finally:
+        ws.close()
+
+
+@pytest.mark.sqlite_only  # the parser, not the engine
+def test_a_damaged_file_is_refused_by_ikrar_and_by_the_reimplementation(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Any one damage to a valid increment (a bit flipped, a byte dropped or added, the file cut) is
+    refused by ikrar with an IkrarError and nothing stored, and refused by the verifier written from
+    the docs too; one centre serves every example (a refused file leaves it as it was)."""
+    import receipt_helpers as h
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from reimpl.increment_verifier import Centre, Refused, Terminal, Trust
+
+    from ikrar_cli.ledger.incremental import IncrementMerger
+    from ikrar_cli.receipts.verify import Verifier
+    from ikrar_cli.workspace import Workspace
+
+    case = CASES["continue"]
+    base, good = case["accepted_before"][0].encode(), case["file"].encode()
+    home = tmp_path / "centre"
+    r = ikrar("--home", str(home), "init", "--institution", "B", "--code", "UJI", "--timezone", "WITA")
+    assert r.exit_code == 0
+    ws = Workspace.open(home)
+    merger = IncrementMerger(ws, Verifier(h.bundle(h.certificate(h.terminal(), h.authority()))))
+    assert _outcome(merger, base)["accepted"]
+    t = DATA["trust"]["terminals"][0]
+    terminal = Terminal(base64.b64decode(t["public_key_b64"]), t["name"], t["not_before"], t["not_after"])
+    trust = Trust("UJI", {t["kid_hex"]: terminal}, {p["ref"]: p["digest"] for p in DATA["trust"]["pledges"]})
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.sampled_from(["flip", "drop", "add", "cut"]), st.integers(0, len(good) - 1), st.integers(0, 7))
+    def check(op: str, pos: int, bit: int) -> None:
+        if op == "flip":
+            bad = good[:pos] + bytes([good[pos] ^ (1 << bit)]) + good[pos + 1 :]
+        elif op == "drop":
+            bad = good[:pos] + good[pos + 1 :]
+        elif op == "add":
+            bad = good[:pos] + b" " + good[pos:]
+        else:
+            bad = good[:pos]
+        got = _outcome(merger, bad)
+        assert not got["accepted"], (op, pos, bit)
+        with ws.store.read() as conn:
+            assert conn.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0] == 5
+        other = Centre(trust)
+        other.merge(base)
+        with pytest.raises(Refused):
+            other.merge(bad)
+
+    try:
+        check()
     finally:
         ws.close()

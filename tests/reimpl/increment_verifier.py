@@ -104,7 +104,10 @@ def verify_checkpoint(note: str, key_name: str, public_key: bytes) -> tuple[str,
     for line in sigs.split("\n"):
         if not line.startswith("\u2014 " + key_name + " "):
             continue
-        raw = base64.b64decode(line.rsplit(" ", 1)[1])
+        try:
+            raw = base64.b64decode(line.rsplit(" ", 1)[1], validate=True)
+        except binascii.Error:
+            continue
         if raw[:4] != key_hash:
             continue
         try:
@@ -113,7 +116,10 @@ def verify_checkpoint(note: str, key_name: str, public_key: bytes) -> tuple[str,
             continue
         if not lines[1].isdigit():
             break
-        return lines[0], int(lines[1]), base64.b64decode(lines[2])
+        try:
+            return lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
+        except binascii.Error:
+            break
     raise Refused("bad_checkpoint_signature")
 
 
@@ -162,7 +168,12 @@ def cbor(data: bytes, pos: int = 0) -> tuple[Any, int]:
         raw = data[pos : pos + arg]
         if len(raw) != arg:
             raise Refused("bad_entry")
-        return (raw if major == 2 else raw.decode()), pos + arg
+        if major == 2:
+            return raw, pos + arg
+        try:
+            return raw.decode(), pos + arg
+        except UnicodeDecodeError:
+            raise Refused("bad_entry") from None
     if major == 4:
         items = []
         for _ in range(arg):
@@ -218,11 +229,20 @@ def decode_receipt(text: str) -> Receipt:
             and isinstance(signature, bytes) and len(signature) == 64):  # fmt: skip
         raise Refused("bad_entry")
     prot, _ = cbor(protected)
-    if set(prot) != {1, 4} or prot[1] not in (-19, -8) or not isinstance(prot[4], bytes) or len(prot[4]) != 8:
+    if (
+        not isinstance(prot, dict)
+        or set(prot) != {1, 4}
+        or prot[1] not in (-19, -8)
+        or not isinstance(prot[4], bytes)
+        or len(prot[4]) != 8
+    ):
         raise Refused("bad_entry")
     claims, _ = cbor(payload)
     if not isinstance(claims, dict) or claims.get(1) != 1:
         raise Refused("bad_entry")
+    for k, kind in ((2, str), (3, int), (4, bytes), (9, int), (10, int), (13, int)):
+        if not isinstance(claims.get(k), kind):
+            raise Refused("bad_entry")
     return Receipt(cose, prot[4], claims, protected, payload, signature)
 
 
