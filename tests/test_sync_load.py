@@ -164,6 +164,7 @@ def acked(home: Path) -> int:
         ws.close()
 
 
+@pytest.mark.slow
 def test_fifty_terminals_a_killed_server_a_killed_push_and_a_cutting_proxy(tmp_path: Path, ikrar, unlock_once) -> None:  # type: ignore[no-untyped-def]
     from ikrar_cli.sync.client import PushResult, Unreachable
 
