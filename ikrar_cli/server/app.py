@@ -100,14 +100,16 @@ def create_app(home: Path) -> Starlette:
     async def http_error(request: Request, exc: Exception) -> Response:
         """Starlette's own answers (no such path, method not allowed) as JSON errors, translated."""
         status = exc.status_code if isinstance(exc, HTTPException) else 500
+        path = request.url.path
         with speaking(_lang(request)):
             if status == 405:
-                kind, code, why = "usage", "method_not_allowed", _("{method} is not allowed on {path}", method=request.method,
-                                                    path=request.url.path)  # fmt: skip
+                kind, code = "usage", "method_not_allowed"
+                why = _("{method} is not allowed on {path}", method=request.method, path=path)
             elif status == 404:
-                kind, code, why = "not_found", "not_found", _("No such endpoint: {path}", path=request.url.path)
+                kind, code, why = "not_found", "not_found", _("No such endpoint: {path}", path=path)
             else:
-                kind, code, why = "usage", "bad_request", _("The request could not be handled (HTTP {status})", status=status)
+                kind, code = "usage", "bad_request"
+                why = _("The request could not be handled (HTTP {status})", status=status)
         return _error(request, status, kind, code, why)
 
     async def openapi(request: Request) -> Response:
