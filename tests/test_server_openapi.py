@@ -81,6 +81,9 @@ def test_the_statuses_answered_are_documented(ikrar, workspace: Path) -> None:  
     assert ikrar("trust", "export", env={"IKRAR_PASSPHRASE": "rahasia-uji"}).exit_code == 0
     call("get", "/v1/trust-bundle")
     call("get", "/v1/hr/compliance?pledge=pilkada-2024&as_of=2024-12-31", signed=True)
+    call("get", "/v1/hr/officers/198609262015051001")  # unsigned
+    call("get", "/v1/hr/officers/198609262015051001", signed=True)
+    call("get", "/v1/hr/officers/%20", signed=True)  # an empty identifier
     for method, path, status in seen:
         assert status in _documented(path, method), (method, path, status)
-    assert {s for _m, _p, s in seen} >= {200, 400, 401, 403, 404}
+    assert {s for _m, _p, s in seen} >= {200, 400, 401, 403, 404, 422}

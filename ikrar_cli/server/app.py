@@ -95,7 +95,11 @@ def create_app(home: Path) -> Starlette:
         q = request.query_params
         headers = {k.lower(): v for k, v in request.headers.items()}
         return await _call(request, central.compliance, headers, _target(request), q.get("pledge", ""),
-                           q.get("as_of"), q.get("unit"))  # fmt: skip
+                           q.get("as_of"), q.get("unit"), q.get("snapshot"))  # fmt: skip
+
+    async def officer(request: Request) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return await _call(request, central.officer, headers, _target(request), request.path_params["officer_id"])
 
     async def http_error(request: Request, exc: Exception) -> Response:
         """Starlette's own answers (no such path, method not allowed) as JSON errors, translated."""
@@ -126,6 +130,7 @@ def create_app(home: Path) -> Starlette:
         Route("/v1/logs/{log:str}/proof/{index:int}", proof, methods=["GET"]),
         Route("/v1/roster-snapshot", roster, methods=["GET"]),
         Route("/v1/hr/compliance", compliance, methods=["GET"]),
+        Route("/v1/hr/officers/{officer_id:str}", officer, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]
