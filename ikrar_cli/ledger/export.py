@@ -406,8 +406,9 @@ class Merger:
                             _("run the merge again"))  # fmt: skip
 
     def _merge_once(self, path: Path) -> FileMerge:
-        from .staging import apply_staged, open_staging
+        from .staging import apply_staged, open_staging, refuse_read_only
 
+        refuse_read_only(self.ws.store)
         reader = _Reader(path)
         try:
             n_logs, code = self._file_header(reader)

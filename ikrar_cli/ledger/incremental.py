@@ -257,9 +257,10 @@ class IncrementMerger(Merger):
                             _("run the merge again"))  # fmt: skip
 
     def _merge_once_from(self, reader: _Reader) -> IncrementMerge:
-        from .staging import apply_staged, open_staging
+        from .staging import apply_staged, open_staging, refuse_read_only
 
         try:
+            refuse_read_only(self.ws.store)
             info, terminal, since, cp, proof = self._increment_header(reader)
             with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock
                 open_staging(conn)

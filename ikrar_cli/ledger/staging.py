@@ -33,6 +33,7 @@ from .merge_sessions import SessionPlan
 from .merkle import StreamingRoot, leaf_hash
 
 if TYPE_CHECKING:
+    from ..store.core import Store
     from .checkpoint import Checkpoint
     from .checks import EntryChecker
     from .export import _Reader
@@ -85,6 +86,14 @@ def local_state(conn: sqlite3.Connection, ledger: Ledger, log_id: str) -> LocalS
     cps = {int(r[0]): bytes(r[1]) for r in conn.execute("SELECT size, root FROM checkpoints WHERE log_id = ?",
                                                           (log_id,))}  # fmt: skip
     return LocalState(existed, size, cps)
+
+
+def refuse_read_only(store: Store) -> None:
+    """A read-only workspace (or a PostgreSQL standby) is refused before the file is read, not after
+    it was verified: the store's own transaction raises its read-only error."""
+    if store.read_only:
+        with store.transaction():
+            pass
 
 
 def open_staging(conn: sqlite3.Connection) -> None:
