@@ -3,8 +3,9 @@
 An export is JSON Lines: a file header, then per terminal log a header carrying its signed
 checkpoints, its session metadata and its entries as receipt strings, then an end line with the
 SHA-256 of everything before it. Merging verifies a whole file (every checkpoint, every receipt,
-the tree at every checkpoint, consistency with what was merged before) inside one write
-transaction: a file is accepted whole or not at all.
+the tree at every checkpoint, consistency with what was merged before) in a read snapshot while
+staging its new rows, then swaps them in with one short write transaction (``staging.py``): a file
+is accepted whole or not at all, and nobody waits for the write lock while it is verified.
 """
 
 from __future__ import annotations

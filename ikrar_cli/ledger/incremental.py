@@ -6,12 +6,13 @@ checkpoint and an RFC 6962 consistency proof from ``since`` to the checkpoint's 
 entries ``since`` .. ``size - 1``; then an end line with the SHA-256 of everything before it.
 
 Merging one runs the checks of ``ledger merge`` (every receipt and session record through the same
-:class:`~ikrar_cli.ledger.export.EntryChecker`, the checkpoint's signature, the root) and checks
+:class:`~ikrar_cli.ledger.checks.EntryChecker`, the checkpoint's signature, the root) and checks
 continuity with what the centre holds: the centre recomputes its own root at ``since`` and the
 proof must lead from it to the new checkpoint; entries the centre already has must be the same.
 A file that starts past the centre's size is refused with :class:`BehindError`, which carries the
 centre's size (the HTTP push answers 409 and the terminal resends from there). Merging a file again
-changes nothing.
+changes nothing. Entries go through the same loop, staging and apply step as a full merge
+(``staging.py``), so the server's ingest never holds the write lock while it verifies.
 """
 
 from __future__ import annotations
