@@ -27,6 +27,7 @@ BOTH_ENGINES |= {"test_witness_cli"}  # witnesses: the centre's cosignatures tab
 BOTH_ENGINES |= {"test_sync_incremental", "test_sync_server"}  # online sync (issue 18)
 BOTH_ENGINES |= {"test_sync_e2e", "test_sync_load", "test_sync_kiosk"}  # a real `ikrar serve` (issue 18)
 BOTH_ENGINES |= {"test_sync_vectors", "test_server_language"}  # increment vectors, answers' languages
+BOTH_ENGINES |= {"test_merge_staging"}  # merges staged without the write lock (issue 20)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 
