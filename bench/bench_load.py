@@ -135,13 +135,15 @@ def prepare_merge(n: int) -> Path:
 
 def bench_merge(n: int, row: Callable[..., None]) -> None:
     from bench_ledger import bare_rate
+    from lockprobe import PERIOD, LockProbe
 
     base = prepare_merge(n)
     work = Path(tempfile.mkdtemp(prefix="ikrar-bench-merge-", dir=DATA))
     try:
         shutil.copytree(base / "central", work / "central")
         cmd = _cli(work / "central", "--json", "ledger", "merge", str(base / "export.jsonl"))
-        first, peak = measure(cmd, ENV)
+        with LockProbe(work / "central" / "ikrar.db") as probe:  # how long a roster import would wait
+            first, peak = measure(cmd, ENV)
         again, peak2 = measure(cmd, ENV)
         raw = bare_rate(work / "central", min(n, 20_000))
     finally:
@@ -152,6 +154,13 @@ def bench_merge(n: int, row: Callable[..., None]) -> None:
         f"bare SHA-256 tree + Ed25519 verify (best library) {raw:,.0f}/s",
         f"{n / first / raw:.2f}x",
         "peak < 300 MB",
+    )
+    row(
+        f"longest wait for the write lock during that merge (a probe asking every {PERIOD * 1000:.0f} ms)",
+        f"{probe.longest:.2f} s ({probe.probes:,} probes)",
+        f"the whole merge {first:.1f} s",
+        f"{probe.longest / first:.2f}x",
+        "a few seconds (busy timeout 30 s)",
     )
     row(
         f"`ikrar ledger merge` of the same {n:,}-receipt file again (all records known)",

@@ -42,6 +42,7 @@ __all__ = [
     # workspaces
     "open_workspace",
     "init_workspace",
+    "workspace_exists",
     # roster
     "import_roster",
     # pledge templates
@@ -87,6 +88,13 @@ def open_workspace(home: str | os.PathLike[str] | None = None) -> Workspace:
     return Workspace.open(resolve_home(home))
 
 
+def workspace_exists(home: str | os.PathLike[str] | None = None) -> bool:
+    """Whether ``home`` (else ``$IKRAR_HOME``, else the user data folder) holds an initialised workspace."""
+    from .workspace import Workspace, resolve_home
+
+    return Workspace.exists(resolve_home(home))
+
+
 def init_workspace(
     home: str | os.PathLike[str],
     *,
@@ -95,12 +103,25 @@ def init_workspace(
     timezone: str,
     unit: str | None = None,
     language: str = "id",
+    force: bool = False,
+    database: str | None = None,
 ) -> Workspace:
-    """Create a workspace (``ikrar.yaml`` and the database) as ``ikrar init`` does; returns it open."""
+    """Create a workspace (``ikrar.yaml`` and the database) as ``ikrar init`` does; returns it open.
+
+    ``database`` is a ``postgresql://`` URL to keep the records in PostgreSQL (default: SQLite in
+    the workspace folder); ``force`` rewrites ``ikrar.yaml`` of an existing workspace.
+    """
     from .workspace import Workspace
 
     return Workspace.init(
-        Path(home), institution=institution, code=code, unit=unit, timezone=timezone, language=language
+        Path(home),
+        institution=institution,
+        code=code,
+        unit=unit,
+        timezone=timezone,
+        language=language,
+        force=force,
+        database=database,
     )
 
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 import ast
 import gettext as _gettext
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "ngettext_raw",
     "normalise_language",
     "set_language",
+    "speaking",
 ]
 
 LANGUAGES = ("id", "en")
@@ -49,6 +52,8 @@ DEFAULT_LANGUAGE = "id"
 LOCALE_DIR: Path = Path(__file__).resolve().parent / "locale"
 
 _current = DEFAULT_LANGUAGE
+#: a language for the current thread or task only (a server answers each request in its asker's language)
+_scoped: ContextVar[str | None] = ContextVar("ikrar_language", default=None)
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -69,7 +74,18 @@ def set_language(lang: str | None) -> str:
 
 
 def get_language() -> str:
-    return _current
+    return _scoped.get() or _current
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[str]:
+    """Messages made inside the block (in this thread or task only) are in ``lang``; others keep
+    the process's language. ``ikrar serve`` answers each request in its Accept-Language this way."""
+    token = _scoped.set(normalise_language(lang) or DEFAULT_LANGUAGE)
+    try:
+        yield get_language()
+    finally:
+        _scoped.reset(token)
 
 
 # --------------------------------------------------------------------------------------
@@ -202,12 +218,12 @@ def catalogue(lang: str) -> Catalogue:
 
 def gettext(msgid: str) -> str:
     """The translation of ``msgid`` in the current language, placeholders left as they are."""
-    return catalogue(_current).gettext(msgid)
+    return catalogue(get_language()).gettext(msgid)
 
 
 def ngettext_raw(singular: str, plural: str, n: int) -> str:
     """The plural form for ``n`` in the current language, placeholders left as they are."""
-    return catalogue(_current).ngettext(singular, plural, n)
+    return catalogue(get_language()).ngettext(singular, plural, n)
 
 
 def _format(text: str, fallback: str, kwargs: dict[str, object]) -> str:

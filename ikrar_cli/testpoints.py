@@ -5,7 +5,9 @@ only the test suite does. ``IKRAR_TEST_PAUSE_AT=NAME`` (or ``NAME:N``) makes the
 (or N-th) call of ``pause_point(NAME)`` write the line ``ikrar-test-paused: NAME N`` to
 stderr and then block until the process is killed. The points sit inside the write
 transactions of long operations (see the test section of docs/architecture.md), so a
-test knows its ``kill -9`` landed mid-operation instead of guessing from the clock.
+test knows its ``kill -9`` landed mid-operation instead of guessing from the clock. With
+``IKRAR_TEST_PAUSE_RESUME=stdin`` as well, the paused process goes on once a line arrives on its
+standard input instead (a test runs other commands while it is held there, then lets it finish).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import time
 
 ENV = "IKRAR_TEST_PAUSE_AT"
+RESUME = "IKRAR_TEST_PAUSE_RESUME"
 MARKER = "ikrar-test-paused:"
 _calls: dict[str, int] = {}
 
@@ -29,5 +32,8 @@ def pause_point(name: str) -> None:
     if n != int(nth or 1):
         return
     os.write(2, f"{MARKER} {name} {n}\n".encode())
+    if os.environ.get(RESUME) == "stdin":
+        os.read(0, 1)  # held until the test writes a line (or closes the pipe)
+        return
     while True:  # held here, inside the caller's transaction, until the test kills the process
         time.sleep(3600)

@@ -36,10 +36,13 @@ def ikrar_cmd(home: Path, *args: str) -> list[str]:
 
 
 class Server:
-    """`ikrar serve --port 0` in a child process; `url` once it listens."""
+    """`ikrar serve --port 0` in a child process; `url` once it listens. The server is given no
+    secret (its environment goes through ``ikrar_cli.childproc.child_env``): it needs none."""
 
     def __init__(self, home: Path, **env: str):
-        self.proc = subprocess.Popen(ikrar_cmd(home, "serve", "--port", "0"), env=child_env(**env),
+        from ikrar_cli.childproc import child_env as without_secrets
+
+        self.proc = subprocess.Popen(ikrar_cmd(home, "serve", "--port", "0"), env=without_secrets(child_env(**env)),
                                      stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)  # fmt: skip
         self.seen = b""
         line = self.wait_for(READY.encode())

@@ -135,3 +135,29 @@ def test_every_subpackage_is_in_the_layout_and_the_cli_mirrors_the_library() -> 
     cli_packages = {p.parent.name for p in CLI.glob("*/__init__.py")}
     assert cli_packages and cli_packages <= packages, cli_packages - packages
     assert len(list(CLI.glob("*.py"))) <= 15  # command modules go into the group they mirror
+
+
+def _workspace_constructions(source: str) -> list[str]:
+    """Calls that open or create a workspace directly: ``Workspace.open/init(...)``, ``Workspace(...)``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "Workspace":
+            found.append(f"line {node.lineno}: Workspace.{func.attr}()")
+        elif isinstance(func, ast.Name) and func.id == "Workspace":
+            found.append(f"line {node.lineno}: Workspace()")
+    return found
+
+
+@pytest.mark.parametrize("path", _cli_files(), ids=lambda p: p.name)
+def test_the_cli_opens_and_creates_workspaces_through_the_public_api(path: Path) -> None:
+    # ikrar init and every command's workspace go through ikrar_cli.api (docs/library.md), the
+    # entry points a script uses, so the two cannot drift apart
+    assert _workspace_constructions(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("source", ["Workspace.open(home)", "Workspace.init(p, code='X')", "ws = Workspace(root, cfg)"])
+def test_the_workspace_check_catches(source: str) -> None:
+    assert _workspace_constructions(source) != []

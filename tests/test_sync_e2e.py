@@ -18,6 +18,10 @@ from sync_proc import CuttingProxy, Server, child_env, free_closed_port, ikrar_c
 
 from ikrar_cli.workspace import Workspace  # noqa: E402
 
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre (and its `ikrar serve`) runs on each engine
+
+PG_CENTRAL_ONLY = True  # terminals stay on SQLite; the centre (and its `ikrar serve`) runs on each engine
+
 
 @pytest.fixture
 def world(ikrar, tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -15,6 +15,8 @@ from test_kiosk_pty import ROOT, default_signals
 pytest.importorskip("uvicorn")
 from sync_proc import PASS, Server, free_closed_port  # noqa: E402
 
+PG_CENTRAL_ONLY = True  # the kiosk's terminal stays on SQLite; the centre and its server run on each engine
+
 
 def spawn(home: Path) -> pexpect.spawn:
     env = dict(os.environ, IKRAR_HOME=str(home), IKRAR_LANG="en", PYTHONPATH=str(ROOT), TERM="xterm",
@@ -60,6 +62,7 @@ def test_kiosk_pushes_after_each_attestation(ikrar, tmp_path: Path) -> None:  # 
     assert db.execute("SELECT acked_size, last_error FROM sync_state").fetchone() == (3, None)
 
 
+@pytest.mark.sqlite_only  # no centre is reached
 def test_kiosk_offline_keeps_recording(ikrar, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _central, (t1,), nips = make_world(ikrar, tmp_path, 1)
     set_url(t1, f"http://127.0.0.1:{free_closed_port()}")

@@ -154,6 +154,15 @@ def test_public_reads_and_hr_report(world) -> None:  # type: ignore[no-untyped-d
     assert ok.json()["pledge"].startswith("pilkada-2024")
     no = client.get(path, headers=sign_request(s1.kid, s1.sign, "GET", path, b""))
     assert no.status_code == 403 and no.json()["error"]["code"] == "not_hr"
+    # HR: one officer's attestations, with the receipt (personal data: signed by the authority only)
+    who = f"/v1/hr/officers/{nips[1]}"
+    one = client.get(who, headers=sign_request(info.kid, key.sign, "GET", who, b""))
+    assert one.status_code == 200, one.text
+    assert one.json()["officer"]["officer_id"] == nips[1]
+    assert [a["receipt"] for a in one.json()["attestations"]] == [receipts[1]]
+    assert client.get(who).status_code == 401
+    no = client.get(who, headers=sign_request(s1.kid, s1.sign, "GET", who, b""))
+    assert no.status_code == 403 and no.json()["error"]["code"] == "not_hr"
 
 
 def test_openapi_is_served_and_committed_and_covers_every_route(world) -> None:  # type: ignore[no-untyped-def]

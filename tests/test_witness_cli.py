@@ -205,11 +205,13 @@ def test_serve_refuses_a_public_address_without_tls(ikrar, tmp_path: Path) -> No
     assert r.exit_code == 5 and "already exists" in r.stderr
 
 
-def _post(url: str, body: bytes) -> tuple[int, str, str]:
+def _post(url: str, body: bytes, lang: str | None = None) -> tuple[int, str, str]:
     import urllib.error
     import urllib.request
 
     req = urllib.request.Request(url + "/add-checkpoint", data=body, method="POST")
+    if lang:
+        req.add_header("Accept-Language", lang)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
@@ -234,6 +236,23 @@ def test_http_statuses_of_add_checkpoint(ikrar, centre, served: str) -> None:  #
     assert _post(served, format_request(0, [], note.replace("ikrar/UJI/", "ikrar/LAIN/")))[0] == 404
     forged = note.rsplit(" ", 1)[0] + " " + base64_of_other_signature(note)
     assert _post(served, format_request(size, [], forged))[0] == 403
+
+
+def test_witness_answers_in_the_askers_language(ikrar, centre, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The witness runs with --lang en; a request without Accept-Language is answered in Bahasa
+    Indonesia, one asking for English in English (docs/server.md, "Errors and languages")."""
+    from ikrar_cli.i18n import _, speaking
+    from ikrar_cli.witness.protocol import format_request
+
+    note = ikrar("ledger", "checkpoint", env=PASS).stdout
+    unknown = format_request(0, [], note.replace("ikrar/UJI/", "ikrar/LAIN/"))
+    origin = note.replace("ikrar/UJI/", "ikrar/LAIN/").split("\n")[0]
+    answers = {lang: _post(served, unknown, lang) for lang in (None, "en", "id;q=0.5, en")}
+    assert {a[0] for a in answers.values()} == {404}
+    assert answers[None][2] != answers["en"][2] == answers["id;q=0.5, en"][2]
+    for lang, (_s, _c, body) in answers.items():
+        with speaking("en" if lang else "id"):
+            assert body == _("This witness does not follow the log {origin}", origin=origin) + "\n", lang
 
 
 def base64_of_other_signature(note: str) -> str:

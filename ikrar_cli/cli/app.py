@@ -71,11 +71,17 @@ class AppContext:
 
         return resolve_home(self.home_arg)
 
+    def has_workspace(self) -> bool:
+        """Whether ``--home`` (or its default) is an initialised workspace, without opening it."""
+        from ..api import workspace_exists
+
+        return workspace_exists(self.home)
+
     def workspace(self) -> Workspace:
         if self._workspace is None:
-            from ..workspace import Workspace
+            from ..api import open_workspace
 
-            self._workspace = Workspace.open(self.home)
+            self._workspace = open_workspace(self.home)
             if not self.lang_explicit:
                 # precedence: --lang, $IKRAR_LANG, the workspace's ikrar.yaml, Indonesian
                 self.lang = set_language(self._workspace.config.language)

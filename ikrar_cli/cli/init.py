@@ -37,9 +37,9 @@ from .output import emit_json, say
 def init(
     app: AppContext, institution: str, code: str, unit: str | None, tz: str, force: bool, database: str | None
 ) -> None:
-    from ..workspace import Workspace
+    from ..api import init_workspace
 
-    ws = Workspace.init(
+    ws = init_workspace(
         app.home,
         institution=institution,
         code=code,

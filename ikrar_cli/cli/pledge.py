@@ -19,10 +19,9 @@ if TYPE_CHECKING:
 def _library(app: AppContext) -> PledgeLibrary:
     """Bundled templates, plus the workspace's extra folders when a workspace exists."""
     from ..pledges.templates import PledgeLibrary
-    from ..workspace import Workspace
 
     extra: list[Path] = []
-    if Workspace.exists(app.home):
+    if app.has_workspace():
         extra = app.workspace().config.extra_template_dirs
     return PledgeLibrary.load(extra)
 
@@ -109,12 +108,11 @@ def show(app: AppContext, ref: str) -> None:
 def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
     from ..errors import InputError
     from ..pledges.templates import bundled_dir, validate_paths
-    from ..workspace import Workspace
 
     targets = list(paths)
     if not targets:
         targets = [bundled_dir()]
-        if Workspace.exists(app.home):
+        if app.has_workspace():
             targets += app.workspace().config.extra_template_dirs
     from ..pledges.templates import template_files
 

@@ -3,13 +3,15 @@
 An export is JSON Lines: a file header, then per terminal log a header carrying its signed
 checkpoints, its session metadata and its entries as receipt strings, then an end line with the
 SHA-256 of everything before it. Merging verifies a whole file (every checkpoint, every receipt,
-the tree at every checkpoint, consistency with what was merged before) inside one write
-transaction: a file is accepted whole or not at all.
+the tree at every checkpoint, consistency with what was merged before) in a read snapshot while
+staging its new rows, then swaps them in with one short write transaction (``staging.py``): a file
+is accepted whole or not at all, and nobody waits for the write lock while it is verified.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -18,84 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, InputError, NotFoundError, VerificationError
+from ..errors import ConflictError, IkrarError, InputError, NotFoundError, VerificationError
 from ..i18n import _
-from ..keys.trust import receipt_revocation_id
 from ..receipts.receipt import PREFIX, Receipt, decode_receipt
 from ..recitation.sessions import RECORD_PREFIX
 from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, verify_checkpoint
+from .checks import EntryChecker, entry_checker
 from .log import Ledger, LogInfo, PackedHashes
 from .merge_known import consume_known_entries, is_known
-from .merkle import StreamingRoot, consistency_proof, leaf_hash, verify_consistency
+from .merkle import StreamingRoot, consistency_proof, verify_consistency
 
 if TYPE_CHECKING:
     from ..receipts.verify import Verifier
-    from ..store.core import Store
     from ..workspace import Workspace
+    from .merge_sessions import SessionPlan
+    from .staging import LocalState, StagedLog
 
 FORMAT = "ikrar-ledger-export"
 VERSION = 2  # 2: session records in the log, no unverifiable header fields, canonical lines
 CHUNK = 5000
 
 Progress = Callable[[int, int | None], None]
-
-
-# ------------------------------------------------------------------------------ entry check
-class EntryChecker:
-    """The check every ledger entry must pass, in index order. A receipt verifies, is signed by the
-    log's own terminal key and names its own index; a session record is well formed, names its own
-    index and terminal, and opens or closes a session once; time never goes back (docs/ledger.md).
-    A revoked receipt stays in the log (it was signed): the call returns True for it so that
-    reports leave it out."""
-
-    def __init__(self, verifier: Verifier, info: LogInfo):
-        from ..recitation.sessions import LogChecker
-
-        self.verifier = verifier
-        self.kid = bytes.fromhex(info.log_id)
-        cert = verifier.bundle.terminals.get(self.kid)
-        pledges = {p.ref: d for d, p in verifier.bundle.pledges.items()}
-        self.state = LogChecker(cert.name if cert else "", pledges if cert else None)
-        self.terminal_known = cert is not None
-
-    def __call__(self, idx: int, entry: bytes | Receipt) -> bool:
-        from ..receipts.receipt import receipt_from_cose
-        from ..recitation.sessions import is_record
-
-        if isinstance(entry, bytes) and is_record(entry):
-            if not self.terminal_known:
-                raise VerificationError(_("the log's terminal key is not in the trust bundle"), None,
-                                        code="unknown_key")  # fmt: skip
-            self.state.record(idx, entry)
-            return False
-        try:
-            r = entry if isinstance(entry, Receipt) else receipt_from_cose(entry)
-        except InputError as exc:
-            raise VerificationError(exc.message, None, code="bad_entry") from None
-        if r.kid != self.kid:
-            raise VerificationError(
-                _("the receipt is signed by key {kid}, not by this log's terminal key", kid=r.kid.hex()),
-                None,
-                code="wrong_key",
-            )
-        if r.claims.ledger_index != idx:
-            raise VerificationError(
-                _("the receipt names index {named}: entries were reordered", named=r.claims.ledger_index),
-                None,
-                code="reordered",
-            )
-        result = self.verifier.verify_receipt(r, with_details=False)
-        if not result.valid and result.code != "receipt_revoked":
-            raise VerificationError(result.message, None, code=result.code)
-        c = r.claims
-        self.state.receipt(idx, c.session, f"{c.pledge_id}@{c.pledge_version}", c.issued_at)
-        return not result.valid
-
-
-def entry_checker(verifier: Verifier, info: LogInfo) -> EntryChecker:
-    return EntryChecker(verifier, info)
 
 
 # ------------------------------------------------------------------------------ export
@@ -397,14 +344,47 @@ def read_entry(reader: _Reader, idx: int, check: EntryChecker) -> tuple[bytes | 
     return record, receipt, text
 
 
+MAX_ATTEMPTS = 5  # a file is verified again when a concurrent merge changed one of its logs first
+
+
+@dataclass
+class _LogHead:
+    """A log header of an export, parsed and tied to a certified terminal key."""
+
+    info: LogInfo
+    terminal: str
+    size: int
+    notes: list[Any]
+    n_sessions: int
+
+
+def _unsigned_sessions(reader: _Reader, log_id: str, n: int) -> VerificationError:
+    return _bad_log(
+        reader,
+        "unsigned_session",
+        _("log {log} records its sessions in its signed entries; {n} unsigned session line(s) were added",
+          log=log_id, n=n),
+    )  # fmt: skip
+
+
+def file_sha256(path: Path) -> str:
+    whole = hashlib.sha256()
+    with path.open("rb") as fh:  # streamed: exports of a million receipts are large
+        while chunk := fh.read(1 << 20):
+            whole.update(chunk)
+    return whole.hexdigest()
+
+
 class Merger:
-    """Merges exports into a workspace, one transaction per file."""
+    """Merges exports into a workspace. Each file is verified and its new rows staged without the
+    write lock, then swapped in whole in one short write transaction (``ledger/staging.py``)."""
 
     def __init__(self, ws: Workspace, verifier: Verifier, progress: Progress | None = None):
         self.ws = ws
         self.verifier = verifier
         self.ledger = Ledger(ws.store)
         self.progress = progress
+        self.digests = {(p.id, p.version): d for d, p in verifier.bundle.pledges.items()}
 
     def merge_files(self, paths: Iterable[Path]) -> list[FileMerge]:
         results = []
@@ -416,38 +396,32 @@ class Merger:
         return results
 
     def merge_file(self, path: Path) -> FileMerge:
+        from .staging import Stale
+
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._merge_once(path)
+            except Stale:
+                continue  # another merge of one of its logs committed first: verify against that
+        raise ConflictError(_("{path}: its logs kept changing while it was merged", path=path),
+                            _("run the merge again"))  # fmt: skip
+
+    def _merge_once(self, path: Path) -> FileMerge:
+        from .staging import apply_staged, open_staging, refuse_read_only
+
+        refuse_read_only(self.ws.store)
         reader = _Reader(path)
         try:
-            head = reader.next()
-            if head.get("format") != FORMAT:
-                raise reader.bad(_("not an ikrar ledger export (no format header)"))
-            if head.get("version") != VERSION:
-                raise reader.bad(_("export format version {v} is not supported", v=head.get("version")))
-            _keys(reader, head, HEADER_KEYS)
-            n_logs = _field(reader, head, "logs", int)
-            code = _field(reader, head, "institution_code", str)
-            result = FileMerge(path, True)
-            with self.ws.store.transaction() as conn:
-                for _n in range(n_logs):
-                    result.logs.append(self._merge_log(conn, reader))
-                end = reader.next()
-                if end.get("end") is not True:
-                    raise reader.bad(_("expected the end line"))
-                _keys(reader, end, END_KEYS)
-                if end.get("logs") != n_logs or end.get("entries") != sum(x.size for x in result.logs):
-                    raise reader.bad(_("the end line's counts do not match the file"))
-                if code != self.verifier.bundle.institution_code:
-                    raise reader.bad(_("the export is of institution {code}, the trust bundle of {own}", code=code,
-                                       own=self.verifier.bundle.institution_code))  # fmt: skip
-                if end.get("sha256") != reader.digest.hexdigest():
-                    raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
-                if reader.fh.read(1):
-                    raise reader.bad(_("data after the end line"))
-                whole = hashlib.sha256()
-                with path.open("rb") as fh:  # streamed: exports of a million receipts are large
-                    while chunk := fh.read(1 << 20):
-                        whole.update(chunk)
-                sha = whole.hexdigest()
+            n_logs, code = self._file_header(reader)
+            with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock
+                open_staging(conn)
+                staged = [self._stage_log(conn, reader) for _n in range(n_logs)]
+            self._file_end(reader, n_logs, code, sum(s.size for s in staged))
+            sha = file_sha256(path)
+            with self.ws.store.transaction() as conn:  # the swap: the only step under the write lock
+                apply_staged(conn, self.ledger, staged, self.digests)
+                result = FileMerge(path, True, [LogMerge(s.info.log_id, s.terminal, s.size, s.known, s.added,
+                                                         s.checkpoints_added) for s in staged])  # fmt: skip
                 conn.execute(
                     "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
                     (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),
@@ -456,9 +430,64 @@ class Merger:
             return result
         finally:
             reader.close()
+            self._drop_staging()
 
-    # -- one log ------------------------------------------------------------------------
-    def _merge_log(self, conn: sqlite3.Connection, reader: _Reader) -> LogMerge:
+    def _drop_staging(self) -> None:
+        from .staging import close_staging
+
+        with contextlib.suppress(IkrarError, sqlite3.Error), self.ws.store.read() as conn:
+            close_staging(conn)
+
+    # -- the file around the logs ---------------------------------------------------------
+    def _file_header(self, reader: _Reader) -> tuple[int, str]:
+        head = reader.next()
+        if head.get("format") != FORMAT:
+            raise reader.bad(_("not an ikrar ledger export (no format header)"))
+        if head.get("version") != VERSION:
+            raise reader.bad(_("export format version {v} is not supported", v=head.get("version")))
+        _keys(reader, head, HEADER_KEYS)
+        return _field(reader, head, "logs", int), _field(reader, head, "institution_code", str)
+
+    def _file_end(self, reader: _Reader, n_logs: int, code: str, entries: int) -> None:
+        end = reader.next()
+        if end.get("end") is not True:
+            raise reader.bad(_("expected the end line"))
+        _keys(reader, end, END_KEYS)
+        if end.get("logs") != n_logs or end.get("entries") != entries:
+            raise reader.bad(_("the end line's counts do not match the file"))
+        if code != self.verifier.bundle.institution_code:
+            raise reader.bad(_("the export is of institution {code}, the trust bundle of {own}", code=code,
+                               own=self.verifier.bundle.institution_code))  # fmt: skip
+        if end.get("sha256") != reader.digest.hexdigest():
+            raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
+        if reader.fh.read(1):
+            raise reader.bad(_("data after the end line"))
+
+    # -- one log: verified against the store's snapshot, new rows staged ------------------
+    def _stage_log(self, conn: sqlite3.Connection, reader: _Reader) -> StagedLog:
+        from .merge_sessions import SessionPlan
+        from .staging import StagedLog
+
+        head = self._log_header(reader)
+        log_id, size = head.info.log_id, head.size
+        checkpoints = self._checkpoints(reader, head)
+        local = self._local_state(conn, head.info, checkpoints)
+        staged = StagedLog(head.info, head.terminal, local, SessionPlan(log_id, head.terminal),
+                           list(checkpoints.values()), size, min(size, local.size))  # fmt: skip
+        self._session_lines(reader, staged.sessions, head.n_sessions)
+        if is_known(local.checkpoints, local.size, size, checkpoints):  # every entry merged before: root check only
+            stored = conn.execute(
+                "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx < ? ORDER BY idx", (log_id, size)
+            )
+            if consume_known_entries(reader, size, checkpoints, stored) and head.n_sessions:
+                raise _unsigned_sessions(reader, log_id, head.n_sessions)
+        else:
+            self._stage_entries(conn, reader, staged, head, checkpoints)
+        if self.progress:
+            self.progress(size, size)
+        return staged
+
+    def _log_header(self, reader: _Reader) -> _LogHead:
         from ..keys.keyfiles import key_id
 
         h = reader.next()
@@ -480,165 +509,73 @@ class Merger:
         cert = self.verifier.bundle.terminals.get(bytes.fromhex(log_id))
         if cert is None:
             raise _bad_log(reader, "unknown_key", _("terminal key {kid} is not in the trust bundle", kid=log_id))
+        return _LogHead(LogInfo(log_id, origin, public_key, key_name), cert.name, size, notes, n_sessions)
+
+    def _checkpoints(self, reader: _Reader, head: _LogHead) -> dict[int, Checkpoint]:
+        """The export's checkpoints of the log, each signed by the log's key; one covers the whole log."""
+        info = head.info
         checkpoints: dict[int, Checkpoint] = {}
-        for note in notes:
+        for note in head.notes:
             if not isinstance(note, str):
                 raise reader.bad(_("field {field} is missing or has the wrong type", field="checkpoints"))
             try:
-                cp = verify_checkpoint(note, key_name, public_key)
+                cp = verify_checkpoint(note, info.key_name, info.public_key)
             except VerificationError as exc:
                 raise _bad_log(reader, "bad_checkpoint_signature", exc.message) from None
-            if cp.origin != origin:
+            if cp.origin != info.origin:
                 raise _bad_log(reader, "bad_checkpoint_signature", _("a checkpoint names another log"))
             if cp.size in checkpoints and checkpoints[cp.size].root != cp.root:
-                raise _fork(log_id, cp.size, _("two signed checkpoints in the export disagree"))
+                raise _fork(info.log_id, cp.size, _("two signed checkpoints in the export disagree"))
             checkpoints[cp.size] = cp
-        if size not in checkpoints:
-            raise _bad_log(reader, "truncated", _("no signed checkpoint covers the {n} entries", n=size))
-        info = LogInfo(log_id, origin, public_key, key_name)
+        if head.size not in checkpoints:
+            raise _bad_log(reader, "truncated", _("no signed checkpoint covers the {n} entries", n=head.size))
+        return checkpoints
+
+    def _local_state(self, conn: sqlite3.Connection, info: LogInfo, checkpoints: dict[int, Checkpoint]) -> LocalState:
+        """What the store holds of the log, which must not contradict the export's key or checkpoints."""
+        from .staging import local_state
+
+        log_id = info.log_id
         existing = conn.execute("SELECT origin, public_key FROM logs WHERE log_id = ?", (log_id,)).fetchone()
-        if existing and (existing[0] != origin or bytes(existing[1]) != public_key):
+        if existing and (existing[0] != info.origin or bytes(existing[1]) != info.public_key):
             raise _fork(log_id, 0, _("the log's origin or key differs from the merged one"))
-        local_size = self.ledger.size(conn, log_id) if existing else 0
-        local_cps = {
-            int(r[0]): bytes(r[1])
-            for r in conn.execute("SELECT size, root FROM checkpoints WHERE log_id = ?", (log_id,))
-        }
-        for s, root in local_cps.items():
+        local = local_state(conn, self.ledger, log_id)
+        for s, root in local.checkpoints.items():
             if s in checkpoints and checkpoints[s].root != root:
                 raise _fork(log_id, s, _("the export's signed checkpoint differs from the one merged before"))
-        if not existing:
-            self.ledger.ensure_log(conn, log_id=log_id, origin=origin, public_key=public_key, key_name=key_name)
-        if is_known(local_cps, local_size, size, checkpoints):  # every entry merged before: root check only
-            return self._merge_known(conn, reader, log_id, cert.name, n_sessions, size, checkpoints)
+        return local
 
-        session_map = self._sessions(conn, reader, log_id, cert.name, n_sessions)
-        check = entry_checker(self.verifier, info)
-        hashes = PackedHashes()
-        stream = StreamingRoot()
-        rows: list[tuple[Any, ...]] = []
-        atts: list[tuple[Any, ...]] = []
-        added = 0
-        for idx in range(size):
-            record, receipt, text = read_entry(reader, idx, check)
-            lh = leaf_hash(record if record is not None else receipt.cose)
-            hashes.append(lh)
-            stream.add(lh)
-            if idx + 1 in checkpoints and stream.root() != checkpoints[idx + 1].root:
-                raise _bad_log(
-                    reader,
-                    "root_mismatch",
-                    _("the entries do not match the signed checkpoint at size {size}", size=idx + 1),
-                )
-            if idx < local_size:
-                stored = conn.execute(
-                    "SELECT leaf_hash FROM ledger_entries WHERE log_id = ? AND idx = ?", (log_id, idx)
-                ).fetchone()
-                if stored is None or bytes(stored[0]) != lh:
-                    raise _fork(log_id, idx + 1, _("entry {index} differs from the one merged before", index=idx))
-                continue
-            if record is not None:
-                rows.append((log_id, idx, record, lh, now()))
-                session_map.update(self._record_session(conn, log_id, cert.name, record))
-                continue
-            c = receipt.claims
-            rows.append((log_id, idx, receipt.cose, lh, now()))
-            sid = session_map.get(c.session)
-            if sid is None:
-                sid = self._placeholder_session(conn, log_id, cert.name, receipt)
-                session_map[c.session] = sid
-            atts.append(
-                (sid, log_id, idx, c.officer_id, c.id_type, c.officer_name, c.unit, c.pledge_id, c.pledge_version,
-                 c.method, c.issued_at, 0, text,
-                 receipt_revocation_id(receipt.signature))
-            )  # fmt: skip
-            added += 1
-            if len(rows) >= CHUNK:
-                self._flush(conn, rows, atts)
-            if self.progress and (idx + 1) % CHUNK == 0:
-                self.progress(idx + 1, size)
-        self._flush(conn, rows, atts)
-        if n_sessions and check.state.sessions:
-            raise _bad_log(
-                reader,
-                "unsigned_session",
-                _("log {log} records its sessions in its signed entries; {n} unsigned session line(s) were added",
-                  log=log_id, n=n_sessions),
-            )  # fmt: skip
-        # receipts of officers who are not on this workspace's roster are flagged, as the kiosk does
-        conn.execute(
-            "UPDATE attestations SET unlisted = 1 WHERE log_id = ? AND ledger_idx >= ? AND merged = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = attestations.officer_id)",
-            (log_id, local_size),
-        )
-        # consistency with what was merged before: RFC 6962 proof from our latest checkpoint to theirs
-        if local_cps:
-            old = max(s for s in local_cps if s <= max(size, local_size))
-            if 0 < old <= size:
-                proof = consistency_proof(hashes, old, size)
-                if not verify_consistency(old, size, local_cps[old], checkpoints[size].root, proof):
-                    raise _fork(log_id, old, _("the export is not an extension of the merged log"))
-            elif old > size and self.ledger.root(conn, log_id, size) != checkpoints[size].root:
-                raise _fork(log_id, size, _("the export is not a prefix of the merged log"))
-        cps_added = 0
-        for cp in checkpoints.values():
-            cur = conn.execute(
-                "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (log_id, size, root) DO NOTHING",
-                (log_id, cp.size, cp.root, cp.note, now()),
-            )
-            cps_added += cur.rowcount
-        if self.progress:
-            self.progress(size, size)
-        return LogMerge(log_id, cert.name, size, min(size, local_size), added, cps_added)
-
-    def _merge_known(
-        self, conn: sqlite3.Connection, reader: _Reader, log_id: str, terminal: str, n_sessions: int, size: int,
+    def _stage_entries(
+        self, conn: sqlite3.Connection, reader: _Reader, staged: StagedLog, head: _LogHead,
         checkpoints: dict[int, Checkpoint],
-    ) -> LogMerge:  # fmt: skip
-        self._sessions(conn, reader, log_id, terminal, n_sessions)
-        stored = conn.execute(
-            "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx < ? ORDER BY idx", (log_id, size)
-        )
-        if consume_known_entries(reader, size, checkpoints, stored) and n_sessions:
-            raise _bad_log(
-                reader,
-                "unsigned_session",
-                _("log {log} records its sessions in its signed entries; {n} unsigned session line(s) were added",
-                  log=log_id, n=n_sessions),
-            )  # fmt: skip
-        cps_added = 0
-        for cp in checkpoints.values():
-            cur = conn.execute(
-                "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (log_id, size, root) DO NOTHING",
-                (log_id, cp.size, cp.root, cp.note, now()),
-            )
-            cps_added += cur.rowcount
-        if self.progress:
-            self.progress(size, size)
-        return LogMerge(log_id, terminal, size, size, 0, cps_added)
+    ) -> None:  # fmt: skip
+        from .staging import stage_entries
 
-    @staticmethod
-    def _flush(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], atts: list[tuple[Any, ...]]) -> None:
-        conn.executemany(
-            "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)", rows
-        )
-        conn.executemany(
-            "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
-            "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING",
-            atts,
-        )
-        rows.clear()
-        atts.clear()
-        pause_point("merge.flush")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
+        check = entry_checker(self.verifier, head.info)
+        hashes = PackedHashes()
+        stage_entries(conn, reader, check, staged, 0, head.size, checkpoints, StreamingRoot(), hashes, self.progress)
+        if head.n_sessions and check.state.sessions:
+            raise _unsigned_sessions(reader, head.info.log_id, head.n_sessions)
+        self._check_consistency(conn, staged, hashes, checkpoints)
 
-    def _sessions(
-        self, conn: sqlite3.Connection, reader: _Reader, log_id: str, terminal: str, n: int
-    ) -> dict[int, int]:
-        """Session metadata (unsigned, informative): map the terminal's numbers to local rows."""
-        out: dict[int, int] = {}
+    def _check_consistency(
+        self, conn: sqlite3.Connection, staged: StagedLog, hashes: PackedHashes, checkpoints: dict[int, Checkpoint]
+    ) -> None:
+        """Consistency with what was merged before: an RFC 6962 proof from our latest checkpoint to theirs."""
+        local_cps, local_size = staged.local.checkpoints, staged.local.size
+        size, log_id = staged.size, staged.info.log_id
+        if not local_cps:
+            return
+        old = max(s for s in local_cps if s <= max(size, local_size))
+        if 0 < old <= size:
+            proof = consistency_proof(hashes, old, size)
+            if not verify_consistency(old, size, local_cps[old], checkpoints[size].root, proof):
+                raise _fork(log_id, old, _("the export is not an extension of the merged log"))
+        elif old > size and self.ledger.root(conn, log_id, size) != checkpoints[size].root:
+            raise _fork(log_id, size, _("the export is not a prefix of the merged log"))
+
+    def _session_lines(self, reader: _Reader, plan: SessionPlan, n: int) -> None:
+        """Session metadata (unsigned, informative), planned as local rows for the swap."""
         for _n in range(n):
             s = reader.next()
             _keys(reader, s, SESSION_KEYS)
@@ -647,11 +584,8 @@ class Merger:
             pid, _sep, ver = pledge.rpartition("@")
             if not pid or not ver.isdigit():
                 raise reader.bad(_("field {field} is missing or has the wrong type", field="pledge"))
-            out[number] = self._session_row(
-                conn,
-                log_id,
+            plan.line(
                 number,
-                terminal,
                 pid,
                 int(ver),
                 str(s.get("title") or ""),
@@ -661,63 +595,6 @@ class Merger:
                 _field(reader, s, "opened_at", int),
                 s.get("closed_at") if isinstance(s.get("closed_at"), int) else None,
             )
-        return out
-
-    def _session_row(
-        self, conn: sqlite3.Connection, log_id: str, number: int, terminal: str, pid: str, ver: int, title: str,
-        location: str, unit: str | None, tz: str, opened: int, closed: int | None,
-    ) -> int:  # fmt: skip
-        row = conn.execute(
-            "SELECT id FROM sessions WHERE log_id = ? AND (origin_session = ? OR (origin_session IS NULL AND id = ?))",
-            (log_id, number, number),
-        ).fetchone()
-        if row:
-            if closed is not None:
-                conn.execute(
-                    "UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE id = ? AND merged = 1",
-                    (closed, row[0]),
-                )
-            return int(row[0])
-        pledge_digest = b""
-        for digest, p in self.verifier.bundle.pledges.items():
-            if p.id == pid and p.version == ver:
-                pledge_digest = digest
-        cur = conn.execute(
-            "INSERT INTO sessions (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
-            "title, location, unit_code, timezone, opened_at, closed_at, origin_session, merged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            (log_id, bytes.fromhex(log_id), terminal, pid, ver, pledge_digest, title, location, unit, tz, opened,
-             closed, number),
-        )  # fmt: skip
-        return int(cur.lastrowid or 0)
-
-    def _record_session(self, conn: sqlite3.Connection, log_id: str, terminal: str, leaf: bytes) -> dict[int, int]:
-        """A verified session record: the local row of its session, made or updated from it (signed)."""
-        from ..recitation.sessions import OPEN, decode_record
-
-        rec = decode_record(leaf)
-        number = int(rec["session"])
-        if rec["type"] == OPEN:
-            pid, _sep, ver = str(rec["pledge"]).rpartition("@")
-            sid = self._session_row(conn, log_id, number, terminal, pid, int(ver), rec["title"], rec["location"],
-                                    rec["unit"], rec["timezone"], rec["at"], None)  # fmt: skip
-            conn.execute(
-                "UPDATE sessions SET signed = 1, roster_digest = ?, forced_reason = ?, pledge_digest = ? "
-                "WHERE id = ? AND merged = 1",
-                (rec["roster"], rec["forced_reason"], bytes.fromhex(rec["pledge_digest"][7:]), sid),
-            )
-            return {number: sid}
-        conn.execute(
-            "UPDATE sessions SET closed_at = ? WHERE log_id = ? AND origin_session = ? AND merged = 1",
-            (rec["at"], log_id, number),
-        )
-        return {}
-
-    def _placeholder_session(self, conn: sqlite3.Connection, log_id: str, terminal: str, r: Receipt) -> int:
-        c = r.claims
-        return self._session_row(
-            conn, log_id, c.session, terminal, c.pledge_id, c.pledge_version, "", "", None, c.zone, c.issued_at, None
-        )
 
 
 def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
@@ -735,62 +612,3 @@ def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
         d = out.setdefault(key, Duplicate(oid, key[1], []))
         d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
     return list(out.values())
-
-
-def check_attestations(store: Store) -> list[VerificationError]:
-    """Every attestation row must be exactly the receipt stored in the ledger at its index,
-    and every ledger entry must have its row: an edited or invented row is caught here, since
-    reports count rows. Streams in chunks; returns the first problem (or none)."""
-    from ..receipts.base45 import b45encode
-    from ..receipts.receipt import receipt_from_cose
-
-    last = 0
-    while True:
-        with store.read() as conn:
-            rows = conn.execute(
-                "SELECT a.id, a.log_id, a.ledger_idx, a.receipt, a.officer_id, a.pledge_id, a.pledge_version, "
-                "a.method, a.attested_at, a.unit_code, e.leaf FROM attestations a LEFT JOIN ledger_entries e "
-                "ON e.log_id = a.log_id AND e.idx = a.ledger_idx WHERE a.id > ? ORDER BY a.id LIMIT ?",
-                (last, CHUNK),
-            ).fetchall()
-        if not rows:
-            break
-        for aid, log_id, idx, text, oid, pid, ver, method, at, unit, leaf in rows:
-            problem = None
-            if leaf is None:
-                problem = _("attestation {id} names entry {index} of log {log}, which does not exist", id=aid,
-                            index=idx, log=log_id)  # fmt: skip
-            elif PREFIX + b45encode(bytes(leaf)) != text:
-                problem = _("attestation {id} does not hold the receipt stored at entry {index} of log {log}", id=aid,
-                            index=idx, log=log_id)  # fmt: skip
-            else:
-                c = receipt_from_cose(bytes(leaf)).claims
-                if (c.officer_id, c.pledge_id, c.pledge_version, c.method, c.issued_at, c.unit) != (
-                    oid, pid, ver, method, at, unit
-                ):  # fmt: skip
-                    problem = _("attestation {id} differs from its signed receipt (entry {index} of log {log})",
-                                id=aid, index=idx, log=log_id)  # fmt: skip
-            if problem:
-                return [
-                    VerificationError(
-                        problem, _("the database was edited; restore it or merge the terminal exports again"),
-                        code="attestation_mismatch",
-                    )
-                ]  # fmt: skip
-        last = rows[-1][0]
-    with store.read() as conn:
-        n_entries = conn.execute(
-            "SELECT COUNT(*) FROM ledger_entries WHERE substr(leaf, 1, ?) != ?", (len(RECORD_PREFIX), RECORD_PREFIX)
-        ).fetchone()[0]
-        n_rows = conn.execute(
-            "SELECT COUNT(*) FROM attestations a JOIN ledger_entries e ON e.log_id = a.log_id AND e.idx = a.ledger_idx"
-        ).fetchone()[0]
-    if n_rows != n_entries:
-        return [
-            VerificationError(
-                _("{n} ledger entries have no attestation row: rows were deleted", n=n_entries - n_rows),
-                _("the database was edited; restore it or merge the terminal exports again"),
-                code="attestation_missing",
-            )
-        ]
-    return []

@@ -6,12 +6,13 @@ checkpoint and an RFC 6962 consistency proof from ``since`` to the checkpoint's 
 entries ``since`` .. ``size - 1``; then an end line with the SHA-256 of everything before it.
 
 Merging one runs the checks of ``ledger merge`` (every receipt and session record through the same
-:class:`~ikrar_cli.ledger.export.EntryChecker`, the checkpoint's signature, the root) and checks
+:class:`~ikrar_cli.ledger.checks.EntryChecker`, the checkpoint's signature, the root) and checks
 continuity with what the centre holds: the centre recomputes its own root at ``since`` and the
 proof must lead from it to the new checkpoint; entries the centre already has must be the same.
 A file that starts past the centre's size is refused with :class:`BehindError`, which carries the
 centre's size (the HTTP push answers 409 and the terminal resends from there). Merging a file again
-changes nothing.
+changes nothing. Entries go through the same loop, staging and apply step as a full merge
+(``staging.py``), so the server's ingest never holds the write lock while it verifies.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InputError, NotFoundError, UsageError, VerificationError
 from ..i18n import _, ngettext
-from ..keys.trust import receipt_revocation_id
 from ..recitation.sessions import RECORD_PREFIX
 from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
 from .export import (
-    CHUNK,
+    MAX_ATTEMPTS,
     Merger,
     _bad_log,
     _field,
@@ -43,14 +43,14 @@ from .export import (
     _Reader,
     entry_checker,
     entry_objects,
-    read_entry,
 )
 from .log import Ledger, LogInfo
-from .merkle import StreamingRoot, leaf_hash, verify_consistency
+from .merkle import StreamingRoot, verify_consistency
 
 if TYPE_CHECKING:
     from ..receipts.verify import Verifier
     from ..workspace import Workspace
+    from .staging import StagedLog
 
 FORMAT = "ikrar-ledger-increment"
 VERSION = 1
@@ -237,19 +237,54 @@ def _b64list(reader: _Reader, values: Any) -> list[bytes]:
 
 
 class IncrementMerger(Merger):
-    """Merges incremental exports, one transaction per file (builds on :class:`Merger`'s writers)."""
+    """Merges incremental exports: verified and staged without the write lock, swapped in whole in one
+    short transaction, with the same apply step as :class:`Merger` (``ledger/staging.py``)."""
 
     def merge_path(self, path: Path) -> IncrementMerge:
-        reader = _Reader(path)
-        try:
-            return self._merge(reader)
-        finally:
-            reader.close()
+        return self._merge(lambda: _Reader(path), path)
 
     def merge_bytes(self, data: bytes, label: str = "push") -> IncrementMerge:
-        return self._merge(_BytesReader(data, label))
+        return self._merge(lambda: _BytesReader(data, label), Path(label))
 
-    def _merge(self, reader: _Reader) -> IncrementMerge:
+    def _merge(self, open_reader: Callable[[], _Reader], where: Path) -> IncrementMerge:
+        from .staging import Stale
+
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                return self._merge_once_from(open_reader())
+            except Stale:
+                continue  # another merge of this log committed first: verify against that
+        raise ConflictError(_("{path}: its logs kept changing while it was merged", path=where),
+                            _("run the merge again"))  # fmt: skip
+
+    def _merge_once_from(self, reader: _Reader) -> IncrementMerge:
+        from .staging import apply_staged, open_staging, refuse_read_only
+
+        try:
+            refuse_read_only(self.ws.store)
+            info, terminal, since, cp, proof = self._increment_header(reader)
+            with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock
+                open_staging(conn)
+                staged, centre = self._stage_increment(conn, reader, info, terminal, since, cp, proof)
+            end = reader.next()
+            if end.get("end") is not True:
+                raise reader.bad(_("expected the end line"))
+            _keys(reader, end, END_KEYS)
+            if end.get("entries") != cp.size - since:
+                raise reader.bad(_("the end line's counts do not match the file"))
+            if end.get("sha256") != reader.digest.hexdigest():
+                raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
+            if reader.fh.read(1):
+                raise reader.bad(_("data after the end line"))
+            with self.ws.store.transaction() as conn:  # the swap: the only step under the write lock
+                apply_staged(conn, self.ledger, [staged], self.digests)
+                pause_point("sync.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
+        finally:
+            reader.close()
+            self._drop_staging()
+        return IncrementMerge(info.log_id, terminal, since, cp.size, staged.known, staged.added, max(cp.size, centre))
+
+    def _increment_header(self, reader: _Reader) -> tuple[LogInfo, str, int, Checkpoint, list[bytes]]:
         from ..keys.keyfiles import key_id
 
         h = reader.next()
@@ -288,101 +323,46 @@ class IncrementMerger(Merger):
             raise _bad_log(reader, "bad_checkpoint_signature", exc.message) from None
         if cp.origin != origin or cp.size != size:
             raise _bad_log(reader, "bad_checkpoint_signature", _("the checkpoint does not name this log and size"))
-        info = LogInfo(log_id, origin, public_key, key_name)
-        with self.ws.store.transaction() as conn:
-            result = self._merge_increment(conn, reader, info, cert.name, since, cp, proof)
-            end = reader.next()
-            if end.get("end") is not True:
-                raise reader.bad(_("expected the end line"))
-            _keys(reader, end, END_KEYS)
-            if end.get("entries") != size - since:
-                raise reader.bad(_("the end line's counts do not match the file"))
-            if end.get("sha256") != reader.digest.hexdigest():
-                raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
-            if reader.fh.read(1):
-                raise reader.bad(_("data after the end line"))
-            pause_point("sync.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
-        return result
+        return LogInfo(log_id, origin, public_key, key_name), cert.name, since, cp, proof
 
-    def _merge_increment(  # noqa: C901 - one pass over the entries, as Merger._merge_log
+    def _stage_increment(
         self, conn: sqlite3.Connection, reader: _Reader, info: LogInfo, terminal: str, since: int,
         cp: Checkpoint, proof: list[bytes],
-    ) -> IncrementMerge:  # fmt: skip
-        log_id, size = info.log_id, cp.size
-        existing = conn.execute("SELECT origin, public_key FROM logs WHERE log_id = ?", (log_id,)).fetchone()
-        if existing and (existing[0] != info.origin or bytes(existing[1]) != info.public_key):
-            raise _fork(log_id, 0, _("the log's origin or key differs from the merged one"))
-        centre = self.ledger.size(conn, log_id) if existing else 0
+    ) -> tuple[StagedLog, int]:  # fmt: skip
+        """Continuity with what the centre holds, then the new entries through the shared loop."""
+        from .merge_sessions import SessionPlan
+        from .staging import StagedLog, stage_entries
+
+        local = self._local_state(conn, info, {cp.size: cp})
+        centre, size = local.size, cp.size
         if since > centre:
-            raise BehindError(log_id, since, centre)
-        for s, root in conn.execute("SELECT size, root FROM checkpoints WHERE log_id = ? AND size = ?",
-                                    (log_id, size)):  # fmt: skip
-            if bytes(root) != cp.root:
-                raise _fork(log_id, int(s), _("the export's signed checkpoint differs from the one merged before"))
-        if not existing:
-            self.ledger.ensure_log(conn, log_id=log_id, origin=info.origin, public_key=info.public_key,
-                                   key_name=info.key_name)  # fmt: skip
-        # the centre's own tree up to `since`, and the checker's state after those entries
+            raise BehindError(info.log_id, since, centre)
+        stream = self._centre_tree(conn, reader, info.log_id, since, cp, proof)
+        check = entry_checker(self.verifier, info)
+        self._replay(conn, check, info.log_id, since)
+        staged = StagedLog(info, terminal, local, SessionPlan(info.log_id, terminal), [cp], size,
+                           max(0, min(size, centre) - since))  # fmt: skip
+        stage_entries(conn, reader, check, staged, since, size, {size: cp}, stream)
+        if stream.root() != cp.root:
+            raise _bad_log(reader, "root_mismatch",
+                           _("the entries do not match the signed checkpoint at size {size}", size=size))  # fmt: skip
+        return staged, centre
+
+    def _centre_tree(
+        self, conn: sqlite3.Connection, reader: _Reader, log_id: str, since: int, cp: Checkpoint, proof: list[bytes]
+    ) -> StreamingRoot:
+        """The centre's own tree up to ``since``, which the file's consistency proof must extend."""
         stream = StreamingRoot()
         for lh in self.ledger.leaf_hashes(conn, log_id, since):
             stream.add(lh)
-        old_root = stream.root()
+        old_root, size = stream.root(), cp.size
         if since and since < size and not verify_consistency(since, size, old_root, cp.root, proof):
             raise _fork(log_id, since, _("the new checkpoint is not an extension of the log the centre holds"))
         if (since in (0, size)) and proof:
             raise _bad_log(reader, "bad_proof", _("a consistency proof was given where none is needed"))
         if since == size and since and old_root != cp.root:
             raise _fork(log_id, since, _("the new checkpoint is not an extension of the log the centre holds"))
-        check = entry_checker(self.verifier, info)
-        self._replay(conn, check, log_id, since)
-        session_map: dict[int, int] = {}
-        rows: list[tuple[Any, ...]] = []
-        atts: list[tuple[Any, ...]] = []
-        added = 0
-        for idx in range(since, size):
-            record, receipt, text = read_entry(reader, idx, check)
-            lh = leaf_hash(record if record is not None else receipt.cose)
-            stream.add(lh)
-            if idx < centre:
-                stored = conn.execute(
-                    "SELECT leaf_hash FROM ledger_entries WHERE log_id = ? AND idx = ?", (log_id, idx)
-                ).fetchone()
-                if stored is None or bytes(stored[0]) != lh:
-                    raise _fork(log_id, idx + 1, _("entry {index} differs from the one merged before", index=idx))
-                continue
-            if record is not None:
-                rows.append((log_id, idx, record, lh, now()))
-                session_map.update(self._record_session(conn, log_id, terminal, record))
-                continue
-            c = receipt.claims
-            rows.append((log_id, idx, receipt.cose, lh, now()))
-            sid = session_map.get(c.session)
-            if sid is None:
-                sid = self._placeholder_session(conn, log_id, terminal, receipt)
-                session_map[c.session] = sid
-            atts.append(
-                (sid, log_id, idx, c.officer_id, c.id_type, c.officer_name, c.unit, c.pledge_id, c.pledge_version,
-                 c.method, c.issued_at, 0, text, receipt_revocation_id(receipt.signature))
-            )  # fmt: skip
-            added += 1
-            if len(rows) >= CHUNK:
-                self._flush(conn, rows, atts)
-        self._flush(conn, rows, atts)
-        if stream.root() != cp.root:
-            raise _bad_log(reader, "root_mismatch",
-                           _("the entries do not match the signed checkpoint at size {size}", size=size))  # fmt: skip
-        conn.execute(
-            "UPDATE attestations SET unlisted = 1 WHERE log_id = ? AND ledger_idx >= ? AND merged = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = attestations.officer_id)",
-            (log_id, centre),
-        )
-        conn.execute(
-            "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (log_id, size, root) DO NOTHING",
-            (log_id, cp.size, cp.root, cp.note, now()),
-        )
-        return IncrementMerge(log_id, terminal, since, size, max(0, min(size, centre) - since), added,
-                              max(size, centre))  # fmt: skip
+        return stream
 
     @staticmethod
     def _replay(conn: sqlite3.Connection, check: Any, log_id: str, since: int) -> None:

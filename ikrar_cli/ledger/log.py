@@ -198,132 +198,97 @@ class Ledger:
             ]
             total = conn.execute("SELECT COUNT(*) FROM ledger_entries WHERE log_id = ?", (log_id,)).fetchone()[0]
         report = LedgerReport(log_id, 0, StreamingRoot().root(), len(notes))
-        checkpoints: list[Checkpoint] = []
-        for note in notes:
-            try:
-                checkpoints.append(verify_checkpoint(note, info.key_name, info.public_key))
-            except VerificationError as exc:
-                report.problems.append(
-                    _problem(
-                        "bad_checkpoint_signature",
-                        _(
-                            "A checkpoint of log {log} is not signed by the log's key ({why})",
-                            log=log_id,
-                            why=exc.message,
-                        ),
-                    )
-                )
-                return report
-        by_size: dict[int, Checkpoint] = {}
-        for cp in checkpoints:
-            other = by_size.get(cp.size)
-            if other is not None and other.root != cp.root:
-                report.problems.append(
-                    _problem(
-                        "fork",
-                        _(
-                            "Two signed checkpoints of log {log} disagree at size {size}: the log was forked",
-                            log=log_id,
-                            size=cp.size,
-                        ),
-                    )
-                )
-                return report
-            by_size[cp.size] = cp
-        roots: dict[int, bytes] = {}
+        try:
+            checkpoints = _signed_checkpoints(info, notes)
+            by_size = _by_size(log_id, checkpoints)
+            # leaf hashes packed 32 bytes each, only as far as the consistency proofs need them
+            keep = max((size for size in by_size if size), default=0) if len(by_size) > 1 else 0
+            s, packed = self._walk(log_id, by_size, keep, verify_entry, lambda n: progress and progress(n, total))
+            report.size, report.root = s.size, s.root()
+            _covered(log_id, checkpoints, s.size)
+            _consistent(log_id, by_size, packed)
+        except VerificationError as exc:
+            report.problems.append(exc)
+            return report
+        if progress:
+            progress(report.size, total)
+        return report
+
+    def _walk(
+        self, log_id: str, by_size: dict[int, Checkpoint], keep: int,
+        verify_entry: Callable[[int, bytes], object] | None, tick: Callable[[int], object],
+    ) -> tuple[StreamingRoot, bytearray]:  # fmt: skip
+        """Every entry in index order: no gap, its stored hash, ``verify_entry``, the root at each checkpoint."""
         s = StreamingRoot()
         expected = 0
-        # leaf hashes packed 32 bytes each, only as far as the consistency proofs need them
-        keep = max((size for size in by_size if size), default=0) if len(by_size) > 1 else 0
         packed = bytearray()
         for idx, leaf, stored in self._entries(log_id):
             if idx != expected:
-                report.problems.append(
-                    _problem(
-                        "gap",
-                        _("Entry {index} of log {log} is missing (deleted or truncated)", index=expected, log=log_id),
-                    )
-                )
-                return report
+                raise _problem("gap", _("Entry {index} of log {log} is missing (deleted or truncated)",
+                                        index=expected, log=log_id))  # fmt: skip
             if leaf_hash(leaf) != stored:
-                report.problems.append(
-                    _problem(
-                        "leaf_hash_mismatch",
-                        _(
-                            "Entry {index} of log {log} was edited: its hash does not match its contents",
-                            index=idx,
-                            log=log_id,
-                        ),
-                    )
-                )
-                return report
+                raise _problem("leaf_hash_mismatch", _(
+                    "Entry {index} of log {log} was edited: its hash does not match its contents", index=idx,
+                    log=log_id))  # fmt: skip
             if verify_entry is not None:
                 try:
                     verify_entry(idx, leaf)
                 except VerificationError as exc:
-                    report.problems.append(
-                        _problem(
-                            exc.code or "bad_entry",
-                            _("Entry {index} of log {log} is not valid: {why}", index=idx, log=log_id, why=exc.message),
-                        )
-                    )
-                    return report
+                    why = _("Entry {index} of log {log} is not valid: {why}", index=idx, log=log_id, why=exc.message)
+                    raise _problem(exc.code or "bad_entry", why) from None
             s.add(stored)
             if expected < keep:
                 packed += stored
             expected += 1
-            if expected in by_size:
-                roots[expected] = s.root()
-                if roots[expected] != by_size[expected].root:
-                    report.problems.append(
-                        _problem(
-                            "root_mismatch",
-                            _(
-                                "Log {log} does not match its signed checkpoint at size {size}: an entry before it was "
-                                "changed, removed or reordered",
-                                log=log_id,
-                                size=expected,
-                            ),
-                        )
-                    )
-                    return report
-            if progress and expected % CHUNK == 0:
-                progress(expected, total)
-        report.size, report.root = expected, s.root()
-        for cp in checkpoints:
-            if cp.size > expected:
-                report.problems.append(
-                    _problem(
-                        "truncated",
-                        _(
-                            "Log {log} has {n} entries but a signed checkpoint covers {size}: entries were removed",
-                            log=log_id,
-                            n=expected,
-                            size=cp.size,
-                        ),
-                    )
-                )
-                return report
-        sizes = sorted(by_size)
-        if len(sizes) > 1:
-            hashes = PackedHashes(packed)
-            for old, new in zip(sizes, sizes[1:], strict=False):
-                if old == 0:
-                    continue
-                proof = consistency_proof(hashes, old, new)
-                if not verify_consistency(old, new, by_size[old].root, by_size[new].root, proof):
-                    report.problems.append(
-                        _problem(
-                            "inconsistent",
-                            _(
-                                "Checkpoints {old} and {new} of log {log} are not consistent",
-                                old=old,
-                                new=new,
-                                log=log_id,
-                            ),
-                        )
-                    )
-                    return report
-        if progress:
-            progress(expected, total)
-        return report
+            if expected in by_size and s.root() != by_size[expected].root:
+                raise _problem("root_mismatch", _(
+                    "Log {log} does not match its signed checkpoint at size {size}: an entry before it was "
+                    "changed, removed or reordered", log=log_id, size=expected))  # fmt: skip
+            if expected % CHUNK == 0:
+                tick(expected)
+        return s, packed
+
+
+def _signed_checkpoints(info: LogInfo, notes: list[str]) -> list[Checkpoint]:
+    out = []
+    for note in notes:
+        try:
+            out.append(verify_checkpoint(note, info.key_name, info.public_key))
+        except VerificationError as exc:
+            raise _problem("bad_checkpoint_signature", _(
+                "A checkpoint of log {log} is not signed by the log's key ({why})", log=info.log_id,
+                why=exc.message)) from None  # fmt: skip
+    return out
+
+
+def _by_size(log_id: str, checkpoints: list[Checkpoint]) -> dict[int, Checkpoint]:
+    by_size: dict[int, Checkpoint] = {}
+    for cp in checkpoints:
+        other = by_size.get(cp.size)
+        if other is not None and other.root != cp.root:
+            raise _problem("fork", _("Two signed checkpoints of log {log} disagree at size {size}: the log was forked",
+                                     log=log_id, size=cp.size))  # fmt: skip
+        by_size[cp.size] = cp
+    return by_size
+
+
+def _covered(log_id: str, checkpoints: list[Checkpoint], size: int) -> None:
+    for cp in checkpoints:
+        if cp.size > size:
+            raise _problem("truncated", _(
+                "Log {log} has {n} entries but a signed checkpoint covers {size}: entries were removed", log=log_id,
+                n=size, size=cp.size))  # fmt: skip
+
+
+def _consistent(log_id: str, by_size: dict[int, Checkpoint], packed: bytearray) -> None:
+    sizes = sorted(by_size)
+    if len(sizes) < 2:
+        return
+    hashes = PackedHashes(packed)
+    for old, new in zip(sizes, sizes[1:], strict=False):
+        if old == 0:
+            continue
+        proof = consistency_proof(hashes, old, new)
+        if not verify_consistency(old, new, by_size[old].root, by_size[new].root, proof):
+            raise _problem("inconsistent", _("Checkpoints {old} and {new} of log {log} are not consistent", old=old,
+                                             new=new, log=log_id))  # fmt: skip

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError, VerificationError
+from ..errors import (
+    ConflictError,
+    IkrarError,
+    InputError,
+    NotFoundError,
+    StorageError,
+    TrustError,
+    VerificationError,
+)
 from ..i18n import _
 from ..sync.auth import AuthError, Identity, verify_request
 
@@ -46,6 +54,8 @@ def error_answer(exc: IkrarError) -> Answer:
         status = 422
     elif isinstance(exc, TrustError):
         status = 403
+    elif isinstance(exc, StorageError):
+        status = 503  # the database is busy or unreachable: the terminal retries with backoff
     return Answer(status, {"error": exc.to_dict()})
 
 
@@ -172,19 +182,39 @@ class Central:
         return Answer(200, {"digest": s["digest"], "serial": s["serial"], "as_of": s["as_of"]})
 
     # -- HR --------------------------------------------------------------------------------
+    def hr(self, headers: Mapping[str, str], path: str) -> None:
+        """A report holds personal data: only a request signed by an authority key of the bundle."""
+        ident, _bundle = self.authenticate(headers, "GET", path, b"")
+        if ident.role != "hr":
+            raise AuthError(_("reports are for HR: sign with the authority key"), "not_hr", 403)
+
     def compliance(self, headers: Mapping[str, str], path: str, pledge: str, as_of: str | None,
-                   unit: str | None) -> Answer:  # fmt: skip
+                   unit: str | None, snapshot: str | None = None) -> Answer:  # fmt: skip
         from ..reports.compliance import compute, gather, render_json, today_in
 
         try:
-            ident, _bundle = self.authenticate(headers, "GET", path, b"")
-            if ident.role != "hr":
-                raise AuthError(_("reports are for HR: sign with the authority key"), "not_hr", 403)
+            self.hr(headers, path)
             ws = self.workspace()
-            result = compute(ws, gather(ws, pledge, as_of or today_in(ws.config.timezone), unit=unit))
+            inputs = gather(ws, pledge, as_of or today_in(ws.config.timezone), unit=unit, snapshot=snapshot)
+            result = compute(ws, inputs)
         except IkrarError as exc:
             return error_answer(exc)
         return Answer(200, render_json(result.document), "application/json")
+
+    def officer(self, headers: Mapping[str, str], path: str, officer_id: str) -> Answer:
+        """``ikrar report officer --json``: everything one officer acknowledged, with the receipts."""
+        from ..keys.trustpolicy import officer_view
+        from ..roster.identifiers import clean
+
+        try:
+            self.hr(headers, path)
+            oid = "".join(clean(officer_id).split())
+            if not oid:
+                raise InputError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))
+            data = officer_view(self.workspace(), oid)
+        except IkrarError as exc:
+            return error_answer(exc)
+        return Answer(200, data)
 
 
 def latest_checkpoint(ws: Workspace, log_id: str) -> Checkpoint | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, IkrarError, StorageError, TrustError, UsageError, VerificationError
-from ..i18n import _
+from ..i18n import _, get_language
 from ..store.core import now
 from ..testpoints import pause_point
 from .auth import sign_request
@@ -117,8 +117,8 @@ def status(ws: Workspace) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------------ HTTP
 def _post(url: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    req = urllib.request.Request(url + path, data=body, method="POST",
-                                 headers={**headers, "Content-Type": "application/x-ndjson"})  # fmt: skip
+    req = urllib.request.Request(url + path, data=body, method="POST", headers={
+        **headers, "Content-Type": "application/x-ndjson", "Accept-Language": get_language()})  # fmt: skip
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - http(s) checked in sync_url
             return resp.status, _json(resp.read())
@@ -136,7 +136,8 @@ def get(url: str, path: str) -> bytes:
     from ..errors import NotFoundError
 
     try:
-        with urllib.request.urlopen(url.rstrip("/") + path, timeout=TIMEOUT) as resp:  # noqa: S310
+        req = urllib.request.Request(url.rstrip("/") + path, headers={"Accept-Language": get_language()})
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310
             return resp.read()
     except urllib.error.HTTPError as exc:
         err = _json(exc.read()).get("error")

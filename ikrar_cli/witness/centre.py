@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConflictError, IkrarError, StorageError, VerificationError
-from ..i18n import _
+from ..i18n import _, get_language
 from ..ledger.checkpoint import Checkpoint
 from ..store.core import Store, now
 from .cosignature import Cosigner, note_body, parse_cosignature_line, verify_cosignature
@@ -95,7 +95,8 @@ def http_post(url: str, body: bytes, timeout: float = 30.0) -> tuple[int, bytes]
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/plain"})
+    headers = {"Content-Type": "text/plain", "Accept-Language": get_language()}
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - the policy's URL
             return int(resp.status), resp.read(65536)

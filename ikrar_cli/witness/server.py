@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import IkrarError, UsageError
-from ..i18n import _
+from ..i18n import _, speaking
+from ..server.language import choose_language, in_language
 from .protocol import MAX_REQUEST_BYTES, http_status, parse_request
 from .workspace import WitnessWorkspace
 
@@ -26,19 +27,23 @@ def make_app(ws: WitnessWorkspace, signer: Any) -> Any:
     from starlette.routing import Route
 
     async def add_checkpoint(request: Request) -> Response:
+        lang = choose_language(request.headers.get("accept-language"))  # messages in the asker's language
+        headers = {"Content-Language": lang, "Vary": "Accept-Language"}
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_REQUEST_BYTES:
-                return PlainTextResponse(_("The request is too large") + "\n", status_code=413)
+                with speaking(lang):
+                    return PlainTextResponse(_("The request is too large") + "\n", status_code=413, headers=headers)
         try:
-            req = parse_request(body)
-            line = await run_in_threadpool(ws.add_checkpoint, req, signer)
+            with speaking(lang):
+                req = parse_request(body)
+            line = await run_in_threadpool(in_language, lang, ws.add_checkpoint, req, signer)
         except IkrarError as exc:
             status = http_status(exc)
             if exc.code == "old_size_mismatch" and exc.details:
                 return Response(f"{exc.details['size']}\n", status_code=409, media_type="text/x.tlog.size")
-            return PlainTextResponse(exc.message + "\n", status_code=status)
+            return PlainTextResponse(exc.message + "\n", status_code=status, headers=headers)
         return PlainTextResponse(line, status_code=200)
 
     return Starlette(routes=[Route("/add-checkpoint", add_checkpoint, methods=["POST"])])

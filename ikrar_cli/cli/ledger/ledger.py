@@ -93,7 +93,7 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 @json_option
 @pass_app
 def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_policy: Path | None) -> None:
-    from ...ledger.export import entry_checker
+    from ...ledger.checks import entry_checker
     from ...receipts.verify import Verifier
     from ..receipts.verify import load_bundle
     from ..recitation.recitation_common import ledger_for
@@ -108,7 +108,7 @@ def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_po
     for info in logs:
         with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
             reports.append(lg.verify_log(info.log_id, verify_entry=entry_checker(verifier, info), progress=tick))
-    from ...ledger.export import check_attestations
+    from ...ledger.checks import check_attestations
 
     rows_problems = check_attestations(ws.store) if all(r.ok for r in reports) else []
     witnessed = _witness_checks(ws, witness_policy, reports)

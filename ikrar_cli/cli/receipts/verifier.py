@@ -29,7 +29,6 @@ def build(app: AppContext, out_dir: Path, bundle_path: Path | None, fp: str | No
     from ...errors import TrustError
     from ...receipts.webverifier import signer_fingerprint, write_page
     from ...store.core import now
-    from ...workspace import Workspace
     from ...zones import format_local
     from .verify import load_bundle
 
@@ -41,7 +40,7 @@ def build(app: AppContext, out_dir: Path, bundle_path: Path | None, fp: str | No
         )
     target = write_page(bundle, out_dir)
     page = target.read_bytes()
-    verify_url = app.workspace().config.verify_url if Workspace.exists(app.home) else None
+    verify_url = app.workspace().config.verify_url if app.has_workspace() else None
     info = {
         "file": str(target),
         "bytes": len(page),

@@ -37,9 +37,8 @@ def bundle_options(bundle_help: str) -> Callable[[F], F]:
 
 def load_bundle(app: AppContext, bundle_path: Path | None, fp: str | None) -> TrustBundle:
     from ...keys.trustpolicy import bundle_for
-    from ...workspace import Workspace
 
-    ws = app.workspace() if bundle_path is None or Workspace.exists(app.home) else None
+    ws = app.workspace() if bundle_path is None or app.has_workspace() else None
     return bundle_for(ws, bundle_path, fp)
 
 
