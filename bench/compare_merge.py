@@ -7,6 +7,11 @@ the write lock during each merge (bench/lockprobe.py); prints min / median per t
     python bench/compare_merge.py 3 /tmp/base .      # ROUNDS TREE_A TREE_B [N]
 
 The export and the central workspace are made once (bench_load.prepare_merge, ``$IKRAR_BENCH_DATA``).
+
+    python bench/compare_merge.py swap [N]           # this tree only, in-process
+
+times the swap step alone (``staging.apply_staged`` wrapped here: wall and CPU seconds, i.e. how
+long the write lock is held and how much of that is work rather than waiting for a core).
 """
 
 from __future__ import annotations
@@ -41,10 +46,49 @@ sys.stderr.write(f"wall {time.perf_counter() - t0}\n")
 """
 
 
+def swap_timing(n: int) -> None:
+    import time
+
+    from bench_load import DATA, prepare_merge
+
+    from ikrar_cli.keys.trust import trusted_bundle
+    from ikrar_cli.ledger import export, staging
+    from ikrar_cli.receipts.verify import Verifier
+    from ikrar_cli.workspace import Workspace
+
+    base = prepare_merge(n)
+    work = Path(tempfile.mkdtemp(prefix="ikrar-compare-merge-", dir=DATA))
+    timings: list[tuple[float, float]] = []
+    real = staging.apply_staged
+
+    def timed(*args: object, **kw: object) -> None:
+        t0, c0 = time.perf_counter(), time.process_time()
+        real(*args, **kw)  # type: ignore[arg-type]
+        timings.append((time.perf_counter() - t0, time.process_time() - c0))
+
+    staging.apply_staged = timed  # type: ignore[assignment]
+    try:
+        shutil.copytree(base / "central", work / "central")
+        ws = Workspace.open(work / "central")
+        t0 = time.perf_counter()
+        (res,) = export.Merger(ws, Verifier(trusted_bundle(ws))).merge_files([base / "export.jsonl"])
+        total = time.perf_counter() - t0
+        ws.close()
+    finally:
+        staging.apply_staged = real  # type: ignore[assignment]
+        shutil.rmtree(work, ignore_errors=True)
+    (wall, cpu), = timings
+    print(f"merge of {n:,} (added {res.added:,}): {total:.1f} s; swap (the write transaction, without its COMMIT) "
+          f"wall {wall:.2f} s, CPU {cpu:.2f} s")  # fmt: skip
+
+
 def main() -> None:
     from bench_load import DATA, prepare_merge
     from lockprobe import LockProbe
 
+    if sys.argv[1] == "swap":
+        swap_timing(int(sys.argv[2]) if len(sys.argv) > 2 else 100_000)
+        return
     rounds, trees = int(sys.argv[1]), [str(Path(t).resolve()) for t in sys.argv[2:4]]
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 100_000
     base = prepare_merge(n)

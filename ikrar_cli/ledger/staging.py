@@ -196,20 +196,22 @@ def apply_staged(
         for number, sid in log.sessions.apply(conn, digests).items():
             session_rows.append((log.info.log_id, number, sid))
     conn.executemany("INSERT INTO merge_stage_sessions VALUES (?, ?, ?)", session_rows)
+    # staged in file order (a log's entries in index order): read back in that order, no sort
     conn.execute(
         "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) "
-        "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries ORDER BY log_id, idx"
+        "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries"
     )
+    # in file order, so that of one officer's two receipts in a log the first is kept (ON CONFLICT);
     # receipts of officers who are not on this workspace's roster (as it is now) are flagged, as the kiosk does
     conn.execute(
         "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
         "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
-        "SELECT m.sid, a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
+        "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
+        "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
         "a.pledge_version, a.method, a.attested_at, "
         "CASE WHEN EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = a.officer_id) THEN 0 ELSE 1 END, "
-        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a "
-        "JOIN merge_stage_sessions m ON m.log_id = a.log_id AND m.number = a.session_no "
-        "WHERE true ORDER BY a.log_id, a.ledger_idx ON CONFLICT DO NOTHING"
+        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
+        "ON CONFLICT DO NOTHING"
     )
     for log in logs:
         for cp in log.checkpoints:
