@@ -135,20 +135,19 @@ class JsonFormat(ReportFormat):
     name = "json"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
-        data = result.json_bytes()
         if out is None:  # UTF-8 bytes whatever the terminal's encoding, as 'report verify' reads them
             sys.stdout.flush()
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:
-                sys.stdout.write(data.decode("utf-8"))
+                sys.stdout.write(result.json_bytes().decode("utf-8"))
             else:
-                buffer.write(data)
+                result.write_json(buffer)  # unit by unit: memory holds one unit's lists at a time
                 buffer.flush()
             return
         from ..fsutil import atomic_writer
 
         with atomic_writer(out) as f:
-            f.write(data)
+            result.write_json(f)
 
 
 @register
@@ -189,14 +188,15 @@ class PdfFormat(ReportFormat):
 
         path = self._file(out)
         seal = options.seal(_("Neutrality pledge compliance report")) if options.seal else None
-        lines = proof_lines(result.document)
-        proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), result.document["digest"], lines[-1])
+        summary = result.summary()
+        lines = proof_lines(summary)
+        proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), summary["digest"], lines[-1])
         as_of = result.report.as_of
         write_pdf(
             result.report,
             path,
             stamp=long_datetime(options.generated_at, options.zone),
-            as_of_label=long_date(as_of) if as_of else long_date(parse_user_date(result.document["as_of"], "--as-of")),
+            as_of_label=long_date(as_of) if as_of else long_date(parse_user_date(summary["as_of"], "--as-of")),
             profile=workspace_profile(options.workspace) if options.workspace is not None else None,
             proof=proof,
             seal=seal,

@@ -77,7 +77,7 @@ def compliance(
         return
     TableFormat().render(result, None, options)
     say(_("Report digest {digest}; check it anywhere with 'ikrar report verify REPORT.json'.",
-          digest=result.document["digest"]))  # fmt: skip
+          digest=result.digest))  # fmt: skip
 
 
 @report.command(
