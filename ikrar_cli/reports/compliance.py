@@ -351,8 +351,10 @@ def _tally(
     totals = [UnitTotals(code, units[code], active, ind, coll, later, unit_day[code])
               for code, active, ind, coll, later in spool.aggregates() if code in units and active]  # fmt: skip
     ordered = sorted(totals, key=lambda u: (u.coverage, -u.missing, u.name.casefold(), u.code))
-    total = UnitTotals("*", "", sum(u.active for u in ordered), sum(u.individual for u in ordered),
-                       sum(u.collective for u in ordered), sum(u.joined_later for u in ordered), None).counts()  # fmt: skip
+    total = UnitTotals(
+        "*", "", sum(u.active for u in ordered), sum(u.individual for u in ordered),
+        sum(u.collective for u in ordered), sum(u.joined_later for u in ordered), None,
+    ).counts()  # fmt: skip
     for k in ("missing_staff", "joined_later_staff", "unit", "unit_name", "last_session_at"):
         total.pop(k)
     unlisted = spool.unlisted()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..documents.pdfbase import Seal
     from ..workspace import Workspace
     from .compliance import Result as ComplianceResult
+    from .officer import OfficerRecord
 
 __all__ = [
     "FORMATS",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: report kind -> the class name of the report object it renders (``compliance.Result``)
-REPORT_KINDS: dict[str, str] = {"compliance": "Result"}
+REPORT_KINDS: dict[str, str] = {"compliance": "Result", "officer": "OfficerRecord"}
 
 
 def report_kind(report: Any) -> str:
@@ -85,6 +86,10 @@ class ReportFormat(ABC):
     @abstractmethod
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
         """The compliance report (``ikrar report compliance``)."""
+
+    @abstractmethod
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        """One officer's record (``ikrar report officer``)."""
 
     def _file(self, out: Path | None) -> Path:
         if out is None:
@@ -149,6 +154,19 @@ class JsonFormat(ReportFormat):
         with atomic_writer(out) as f:
             result.write_json(f)
 
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from ..textsafe import json_text
+
+        text = json_text(record.data, indent=2) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        from ..fsutil import atomic_writer
+
+        with atomic_writer(out) as f:
+            f.write(text.encode("utf-8"))
+
 
 @register
 class CsvFormat(ReportFormat):
@@ -160,6 +178,11 @@ class CsvFormat(ReportFormat):
 
         write_csv(result.report, self._file(out), names=options.names)
 
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from .officer import write_csv
+
+        write_csv(record, self._file(out))
+
 
 @register
 class XlsxFormat(ReportFormat):
@@ -170,6 +193,11 @@ class XlsxFormat(ReportFormat):
         from .render import write_xlsx
 
         write_xlsx(result.report, self._file(out), names=options.names)
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from .officer import write_xlsx
+
+        write_xlsx(record, self._file(out))
 
 
 @register
@@ -201,3 +229,12 @@ class PdfFormat(ReportFormat):
             proof=proof,
             seal=seal,
         )
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from ..documents.profile import long_datetime
+
+        path = self._file(out)
+        seal = options.seal(_("Everything one officer has acknowledged, with the receipts.")) if options.seal else None
+        from .officer import write_pdf
+
+        write_pdf(record, path, stamp=long_datetime(options.generated_at, options.zone), seal=seal)

@@ -61,8 +61,8 @@ def write_csv(record: OfficerRecord, path: Path) -> None:
     from ..documents.tables import write_table_csv
 
     o = record.officer
-    write_table_csv(path, [_("NIP / ID"), _("Name"), _("Unit code"), *headers()],
-                    [[o["officer_id"], o.get("name", ""), o.get("unit") or "", *row] for row in record.rows()])  # fmt: skip
+    rows = [[o["officer_id"], o.get("name", ""), o.get("unit") or "", *row] for row in record.rows()]
+    write_table_csv(path, [_("NIP / ID"), _("Name"), _("Unit code"), *headers()], rows)
 
 
 def write_xlsx(record: OfficerRecord, path: Path) -> None:
