@@ -19,16 +19,20 @@ from pathlib import Path
 import pytest
 from report_world import PLEDGE, build
 
-SMALL, LARGE = (4_000, 400), (16_000, 1_600)  # officers, receipts (units of 50 officers)
+SMALL, LARGE = (3_000, 300), (12_000, 1_200)  # officers, receipts (units of 50 officers)
 
 
 @pytest.fixture(autouse=True)
 def _small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 100 entries (5,000 in use), so that test-sized logs show the bound too."""
-    from ikrar_cli.reports import compliance, spool
+    """Batches of 50 entries and reads of 32 KiB (5,000 and 1 MiB in use), so that test-sized
+    inputs are already larger than one batch or read: what is left is what grows with size."""
+    from ikrar_cli.reports import compliance, jsonstream, spool
+    from ikrar_cli.roster import snapshot_stream
 
-    monkeypatch.setattr(compliance, "CHUNK", 100)
-    monkeypatch.setattr(spool, "BATCH", 100)
+    monkeypatch.setattr(compliance, "CHUNK", 50)
+    monkeypatch.setattr(spool, "BATCH", 50)
+    monkeypatch.setattr(snapshot_stream, "READ", 32 << 10)
+    monkeypatch.setattr(jsonstream, "READ", 32 << 10)
 
 
 def _peaks(home: Path, day: str, out: Path) -> tuple[int, int]:

@@ -125,6 +125,8 @@ class _Text:
 
     def value(self, limit: int = MAX_VALUE) -> Any:
         """The next JSON value; refused unless its text is exactly its canonical encoding."""
+        if self.peek() in (" ", "\t", "\r", "\n"):
+            raise _Altered  # canonical JSON has no white space between tokens
         while True:
             try:
                 obj, end = _DECODER.raw_decode(self.buf, self.pos)
