@@ -19,20 +19,20 @@ from pathlib import Path
 import pytest
 from report_world import PLEDGE, build
 
-SMALL, LARGE = (3_000, 300), (12_000, 1_200)  # officers, receipts (units of 50 officers)
+SMALL, LARGE = (2_000, 200), (8_000, 800)  # officers, receipts (units of 50 officers)
 
 
 @pytest.fixture(autouse=True)
 def _small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 50 entries and reads of 32 KiB (5,000 and 1 MiB in use), so that test-sized
+    """Batches of 25 entries and reads of 16 KiB (5,000 and 1 MiB in use), so that test-sized
     inputs are already larger than one batch or read: what is left is what grows with size."""
     from ikrar_cli.reports import compliance, jsonstream, spool
     from ikrar_cli.roster import snapshot_stream
 
-    monkeypatch.setattr(compliance, "CHUNK", 50)
-    monkeypatch.setattr(spool, "BATCH", 50)
-    monkeypatch.setattr(snapshot_stream, "READ", 32 << 10)
-    monkeypatch.setattr(jsonstream, "READ", 32 << 10)
+    monkeypatch.setattr(compliance, "CHUNK", 25)
+    monkeypatch.setattr(spool, "BATCH", 25)
+    monkeypatch.setattr(snapshot_stream, "READ", 16 << 10)
+    monkeypatch.setattr(jsonstream, "READ", 16 << 10)
 
 
 def _peaks(home: Path, day: str, out: Path) -> tuple[int, int]:
