@@ -71,10 +71,11 @@ def test_an_edited_byte_is_refused_exactly_when_the_whole_reader_refuses_it() ->
     refused = 0
     for pos in range(0, len(DATA), step):
         for flip in (0x01, 0x20):
-            edited = bytearray(DATA)
-            edited[pos] ^= flip
-            whole = _refused(lambda: parse_snapshot(bytes(edited), "vector", AUTH))
-            assert _refused(lambda: _stream(bytes(edited), [97])) == whole, (pos, flip)
+            b = bytearray(DATA)
+            b[pos] ^= flip
+            edited = bytes(b)
+            whole = _refused(lambda e=edited: parse_snapshot(e, "vector", AUTH))
+            assert _refused(lambda e=edited: _stream(e, [97])) == whole, (pos, flip)
             refused += whole
     assert refused >= 2 * len(range(0, len(DATA), step)) - 4  # only the kid's hex case is not signed
 
