@@ -45,3 +45,16 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
         s = printable(s[:limit]) + f"… (+{len(s) - limit})"
         return s
     return printable(s)
+
+
+# JSON escapes C0 controls itself; with ensure_ascii=False the C1 range and the bidi controls
+# would reach the terminal raw, so they are written as \u escapes too (still the same JSON).
+_JSON_CONTROL = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(data: object, **kwargs: object) -> str:
+    """JSON for a terminal or a file: UTF-8 text, the format and bidi controls escaped."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, default=str, **kwargs)  # type: ignore[arg-type]
+    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

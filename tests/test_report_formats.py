@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import test_report
 
+import ikrar_cli.cli.reports.report_table  # noqa: F401 - registers "table" whatever ran before
 from ikrar_cli.cli.reports.report import FORMATS as CLI_FILE_FORMATS
 from ikrar_cli.errors import UsageError
 from ikrar_cli.reports.formats import (
@@ -54,8 +55,20 @@ def _compliance(home: Path) -> Any:
         ws.close()
 
 
+def _officer(home: Path) -> Any:
+    from ikrar_cli import api
+    from ikrar_cli.keys.trustpolicy import officer_view
+    from ikrar_cli.reports.officer import OfficerRecord
+
+    ws = api.open_workspace(home)
+    try:
+        return OfficerRecord(officer_view(ws, "198609262015051001")), ws.config.timezone
+    finally:
+        ws.close()
+
+
 #: one way to get a real report of each kind (a new kind needs one here)
-SAMPLES: dict[str, Callable[[Path], Any]] = {"compliance": _compliance}
+SAMPLES: dict[str, Callable[[Path], Any]] = {"compliance": _compliance, "officer": _officer}
 
 
 def test_every_report_kind_is_an_abstract_method_of_the_base_and_has_a_sample() -> None:
@@ -77,8 +90,20 @@ def test_a_format_missing_a_kind_cannot_be_made() -> None:
     class Half(ReportFormat):  # no render_compliance
         name = "half"
 
+        def render_officer(self, record: Any, out: Path | None, options: RenderOptions) -> None:
+            pass
+
     with pytest.raises(TypeError, match="render_compliance"):
         Half()  # type: ignore[abstract]
+
+    class NoOfficer(ReportFormat):  # issue 19: report officer is a format too
+        name = "no-officer"
+
+        def render_compliance(self, result: Any, out: Path | None, options: RenderOptions) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="render_officer"):
+        NoOfficer()  # type: ignore[abstract]
 
 
 def test_the_cli_offers_exactly_the_registered_formats() -> None:
@@ -91,7 +116,31 @@ def test_the_cli_offers_exactly_the_registered_formats() -> None:
         get_format("docx")
 
 
+def _check_officer(name: str, out: Path, printed: str, record: Any) -> None:
+    oid, receipt = "198609262015051001", record.attestations[0]["receipt"]
+    if name == "table":
+        assert oid in printed and receipt in printed and not out.exists()
+    elif name == "json":
+        assert json.loads(printed) == json.loads(json.dumps(record.data))
+    elif name == "csv":
+        rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
+        assert [row[0] for row in rows[1:]] == [oid] and rows[1][-1] == receipt
+    elif name == "xlsx":
+        from openpyxl import load_workbook
+
+        cells = [c.value for row in load_workbook(out).active.iter_rows() for c in row]
+        assert oid in cells and receipt in cells
+    else:
+        from pypdf import PdfReader
+
+        text = "".join(p.extract_text() for p in PdfReader(out).pages)
+        assert name == "pdf" and oid in text and "pilkada-2024" in text
+
+
 def _check(name: str, out: Path, printed: str, result: Any) -> None:
+    if report_kind(result) == "officer":
+        _check_officer(name, out, printed, result)
+        return
     units = {u.code for u in result.report.units}
     if name == "table":
         assert all(code in printed for code in units) and not out.exists()

@@ -6,15 +6,13 @@ rich is imported lazily here, so commands that only print plain text stay light.
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from ..textsafe import printable
+from ..textsafe import json_text, printable
 
 _consoles: dict[bool, Any] = {}
 
@@ -44,16 +42,6 @@ def safe(value: object) -> str:
 def plain(value: object) -> str:
     """Text from data for plain output (click.echo, sys.stdout): control characters as escapes."""
     return printable(value)
-
-
-# JSON escapes C0 controls itself; with ensure_ascii=False the C1 range and the bidi controls
-# would reach the terminal raw, so they are written as \u escapes too (still the same JSON).
-_JSON_CONTROL = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-
-
-def json_text(data: Any, **kwargs: Any) -> str:
-    text = json.dumps(data, ensure_ascii=False, default=str, **kwargs)
-    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def emit_json(data: Any) -> None:

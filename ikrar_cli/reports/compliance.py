@@ -12,19 +12,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, NotFoundError, TrustError, UsageError, VerificationError
 from ..i18n import _
 from ..keys.keyfiles import canonical_json, fingerprint, key_id
-from ..roster.snapshot import Snapshot
-from .report import ComplianceReport, StaffLine, UnitCompliance, end_of_day
+from .report import end_of_day
+from .streamed import Result, Status, UnitTotals, render_json
+
+__all__ = ["FORMAT", "Inputs", "LogInput", "Result", "Status", "compute", "document_digest", "gather", "gather_for",
+           "render_json", "resolve_pledge", "signed_bundle", "today_in"]
 
 if TYPE_CHECKING:
     from ..keys.trust import TrustBundle
+    from ..roster.snapshot_stream import SnapshotHead
     from ..workspace import Workspace
+    from .spool import Spool
 
 FORMAT = "ikrar-compliance-report/1"
 CHUNK = 5000
@@ -45,13 +50,17 @@ class LogInput:
 
 @dataclass
 class Inputs:
-    snapshot: Snapshot
+    """The signed inputs of a report; the snapshot's officers on the roster on ``as_of`` are in
+    ``spool`` (verified as they were read: ``roster/snapshot_stream.py``)."""
+
+    snapshot: SnapshotHead
     bundle: TrustBundle
     logs: list[LogInput]
     pledge_id: str
     pledge_version: int | None
     as_of: str
-    unit: str | None = None
+    unit: str | None
+    spool: Spool
 
     @property
     def pledge_ref(self) -> str:
@@ -74,29 +83,6 @@ class Inputs:
                 for x in self.logs
             ],
         }  # fmt: skip
-
-
-@dataclass
-class Status:
-    """Why an expected officer has the status they have (for ``report verify``)."""
-
-    state: str  # pledged | missing | joined_later
-    detail: str = ""
-
-
-@dataclass
-class Result:
-    report: ComplianceReport
-    document: dict[str, Any]
-    status: dict[str, Status] = field(default_factory=dict)
-    unit_of: dict[str, str] = field(default_factory=dict)
-
-    def json_bytes(self) -> bytes:
-        return render_json(self.document)
-
-
-def render_json(doc: dict[str, Any]) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def document_digest(doc: dict[str, Any]) -> str:
@@ -213,36 +199,59 @@ def gather(
     ws: Workspace, pledge_ref: str, as_of: str, *, unit: str | None = None, snapshot: str | None = None
 ) -> Inputs:
     from ..keys.trust import build_live_bundle, is_authority_workspace
-    from ..roster.snapshot import load
 
     day = _check_day(as_of)
     if is_authority_workspace(ws):
         build_live_bundle(ws)  # every certificate row must carry the authority's signature, or nothing runs
     bundle = signed_bundle(ws)
     pid, ver, _title = resolve_pledge(bundle, pledge_ref)
-    snap = load(ws, digest=snapshot, as_of=day)
-    return Inputs(snap, bundle, _log_inputs(ws, bundle, None), pid, ver, day, unit)
+    snap, spool = _spooled(ws, day, digest=snapshot, as_of=day)
+    try:
+        return Inputs(snap, bundle, _log_inputs(ws, bundle, None), pid, ver, day, unit, spool)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _spooled(ws: Workspace, day: str, **which: str | None) -> tuple[SnapshotHead, Spool]:
+    """The snapshot, verified as it streams; its officers on the roster on ``day`` go to a spool."""
+    from ..roster.snapshot_stream import read_stored
+    from .spool import Spool
+
+    spool = Spool(day)
+    try:
+        return read_stored(ws, spool.officer, **which), spool
+    except BaseException:
+        spool.close()
+        raise
 
 
 def gather_for(ws: Workspace, doc: dict[str, Any]) -> Inputs:
     """The very inputs a report names, from this workspace (``report verify``)."""
-    from ..roster.snapshot import load
-
     try:
         inp = doc["inputs"]
         tb = inp["trust_bundle"]
         bundle = signed_bundle(ws, serial=int(tb["serial"]), sha256=str(tb["sha256"]))
         wanted = {str(x["log"]): (int(x["size"]), str(x["root"])) for x in inp["logs"]}
         pid, _sep, ver = str(doc["pledge"]).partition("@")
-        snap = load(ws, digest=str(inp["roster_snapshot"]))
-        if snap.digest != inp["roster_snapshot"]:
-            raise NotFoundError(_("Roster snapshot {digest} is not in this workspace", digest=inp["roster_snapshot"]),
-                                _("get it from the authority and run 'ikrar roster accept FILE'"))  # fmt: skip
-        return Inputs(snap, bundle, _log_inputs(ws, bundle, wanted), pid, int(ver) if ver else None,
-                      _check_day(str(doc["as_of"])), doc.get("unit_filter"))  # fmt: skip
+        day = _check_day(str(doc["as_of"]))
+        snap, spool = _spooled(ws, day, digest=str(inp["roster_snapshot"]))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InputError(_("Not an ikrar compliance report (its inputs are missing)"),
                          _("give the file written by 'ikrar report compliance --json'")) from None  # fmt: skip
+    try:
+        if snap.digest != inp["roster_snapshot"]:
+            raise NotFoundError(_("Roster snapshot {digest} is not in this workspace", digest=inp["roster_snapshot"]),
+                                _("get it from the authority and run 'ikrar roster accept FILE'"))  # fmt: skip
+        logs = _log_inputs(ws, bundle, wanted)
+        return Inputs(snap, bundle, logs, pid, int(ver) if ver else None, day, doc.get("unit_filter"), spool)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        spool.close()
+        raise InputError(_("Not an ikrar compliance report (its inputs are missing)"),
+                         _("give the file written by 'ikrar report compliance --json'")) from None  # fmt: skip
+    except BaseException:
+        spool.close()
+        raise
 
 
 # ------------------------------------------------------------------------------ computing
@@ -273,7 +282,7 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
     cutoff = end_of_day(date.fromisoformat(inputs.as_of), zone)
     verifier = Verifier(bundle, now=lambda: cutoff)
     pid, ver = inputs.pledge_id, inputs.pledge_version
-    first: dict[str, tuple[int, str, int, str]] = {}  # officer -> (time, log, index, method)
+    spool = inputs.spool  # officer -> earliest (time, log, index, method), on disk
     last_session: dict[str | None, str] = {}  # unit (None: all units) -> local day of the latest session
     signed: dict[str, bool] = {}
     revoked = not_valid = done = 0
@@ -310,9 +319,7 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
                 else:
                     not_valid += 1
                 continue
-            cand = (c.issued_at, log.log_id, idx, c.method)
-            if c.officer_id not in first or cand < first[c.officer_id]:
-                first[c.officer_id] = cand
+            spool.first(c.officer_id, c.issued_at, log.log_id, idx, c.method)
             done += 1
             if progress and done % CHUNK == 0:
                 progress(done, total)
@@ -323,80 +330,53 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
                 _("run 'ikrar ledger verify' to find the entry; merge the terminal's export again"),
                 code="root_mismatch",
             )  # fmt: skip
-    return _tally(inputs, first, last_session, signed, revoked, not_valid)
+    return _tally(inputs, last_session, signed, revoked, not_valid)
 
 
 def _tally(
-    inputs: Inputs, first: dict[str, tuple[int, str, int, str]], last_session: dict[str | None, str],
-    signed: dict[str, bool], revoked: int, not_valid: int,
-) -> Result:  # fmt: skip
-    snap = inputs.snapshot
+    inputs: Inputs, last_session: dict[str | None, str], signed: dict[str, bool], revoked: int, not_valid: int
+) -> Result:
+    snap, spool = inputs.snapshot, inputs.spool
     units = snap.units
     if inputs.unit is not None:
         match = [c for c, n in units.items() if inputs.unit.casefold() in (c.casefold(), n.casefold())]
         if not match:
             raise NotFoundError(_("Unit {unit} is not in the roster", unit=inputs.unit), _("see 'ikrar roster units'"))
         units = {match[0]: units[match[0]]}
-    out = {code: UnitCompliance(code, name) for code, name in units.items()}
     unit_day: dict[str, str | None] = {}
-    for code in out:
+    for code in units:
         days = [d for d in (last_session.get(code), last_session.get(None)) if d is not None]
         unit_day[code] = max(days) if days else None
-    status: dict[str, Status] = {}
-    unit_of: dict[str, str] = {}
-    expected_ids: set[str] = set()
-    day = inputs.as_of
-    for o in snap.officers():
-        if not o.on_roster(day):
-            continue
-        expected_ids.add(o.id)
-        u = out.get(o.unit)
-        if u is None:
-            continue
-        unit_of[o.id] = o.unit
-        u.active += 1
-        got = first.get(o.id)
-        if got is not None:
-            if got[3] == "individual":
-                u.individual += 1
-            else:
-                u.collective += 1
-            status[o.id] = Status("pledged", _("receipt at entry {index} of log {log}", index=got[2], log=got[1][:8]))
-            continue
-        line = StaffLine(o.id, o.name, None, o.unit, 0)
-        days = [d for d in (last_session.get(o.unit), last_session.get(None)) if d is not None]
-        if days and o.joined > max(days):
-            u.joined_later.append(line)
-            status[o.id] = Status("joined_later", _("joined {joined}, after the last session ({day})",
-                                                    joined=o.joined, day=max(days)))  # fmt: skip
-        else:
-            u.missing.append(line)
-            status[o.id] = Status("missing", _("no valid receipt of {pledge} by the end of {day}",
-                                               pledge=inputs.pledge_ref, day=day))  # fmt: skip
-    for u in out.values():
-        u.missing.sort(key=lambda s: (s.name.casefold(), s.officer_id))
-        u.joined_later.sort(key=lambda s: (s.name.casefold(), s.officer_id))
-    ordered = sorted((u for u in out.values() if u.active),
-                     key=lambda u: (u.coverage, -len(u.missing), u.name.casefold(), u.code))  # fmt: skip
-    unlisted = sum(1 for oid in first if oid not in expected_ids)
+    spool.finish(unit_day)
+    totals = [UnitTotals(code, units[code], active, ind, coll, later, unit_day[code])
+              for code, active, ind, coll, later in spool.aggregates() if code in units and active]  # fmt: skip
+    ordered = sorted(totals, key=lambda u: (u.coverage, -u.missing, u.name.casefold(), u.code))
+    total = UnitTotals(
+        "*", "", sum(u.active for u in ordered), sum(u.individual for u in ordered),
+        sum(u.collective for u in ordered), sum(u.joined_later for u in ordered), None,
+    ).counts()  # fmt: skip
+    for k in ("missing_staff", "joined_later_staff", "unit", "unit_name", "last_session_at"):
+        total.pop(k)
+    unlisted = spool.unlisted()
     title = resolve_pledge(inputs.bundle, inputs.pledge_ref)[2]
-    rep = ComplianceReport(
-        str(snap.body["institution"]["name"]), inputs.pledge_ref, title, date.fromisoformat(day), 0, snap.timezone,
-        ordered, unlisted, revoked,
-    )  # fmt: skip
-    body = rep.to_dict()
-    body.pop("generated_at", None)
-    for u in body["units"]:
-        u.pop("last_session_at")
-        u["last_session"] = unit_day[u["unit"]]
-    doc: dict[str, Any] = {"format": FORMAT}
-    doc.update(body)
-    doc["unit_filter"] = next(iter(units)) if inputs.unit is not None else None
-    doc["receipts_not_valid"] = not_valid
-    doc["inputs"] = inputs.to_object(signed)
-    doc["digest"] = document_digest(doc)
-    return Result(rep, doc, status, unit_of)
-
+    institution = str(snap.body["institution"]["name"])
+    head: dict[str, Any] = {
+        "format": FORMAT,
+        "institution": institution,
+        "pledge": inputs.pledge_ref,
+        "pledge_title": title,
+        "as_of": inputs.as_of,
+        "timezone": snap.timezone,
+        "units": None,  # written unit by unit (streamed.Result)
+        "totals": total,
+        "attested_not_on_roster": unlisted,
+        "revoked_receipts_left_out": revoked,
+        "unit_filter": next(iter(units)) if inputs.unit is not None else None,
+        "receipts_not_valid": not_valid,
+        "inputs": inputs.to_object(signed),
+    }
+    return Result(head, ordered, spool, inputs.pledge_ref, inputs.as_of,
+                  (institution, inputs.pledge_ref, title, snap.timezone, unlisted, revoked))  # fmt: skip
 
 
 def today_in(zone: str) -> str:

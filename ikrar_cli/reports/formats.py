@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..documents.pdfbase import Seal
     from ..workspace import Workspace
     from .compliance import Result as ComplianceResult
+    from .officer import OfficerRecord
 
 __all__ = [
     "FORMATS",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: report kind -> the class name of the report object it renders (``compliance.Result``)
-REPORT_KINDS: dict[str, str] = {"compliance": "Result"}
+REPORT_KINDS: dict[str, str] = {"compliance": "Result", "officer": "OfficerRecord"}
 
 
 def report_kind(report: Any) -> str:
@@ -85,6 +86,10 @@ class ReportFormat(ABC):
     @abstractmethod
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
         """The compliance report (``ikrar report compliance``)."""
+
+    @abstractmethod
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        """One officer's record (``ikrar report officer``)."""
 
     def _file(self, out: Path | None) -> Path:
         if out is None:
@@ -135,20 +140,32 @@ class JsonFormat(ReportFormat):
     name = "json"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
-        data = result.json_bytes()
         if out is None:  # UTF-8 bytes whatever the terminal's encoding, as 'report verify' reads them
             sys.stdout.flush()
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:
-                sys.stdout.write(data.decode("utf-8"))
+                sys.stdout.write(result.json_bytes().decode("utf-8"))
             else:
-                buffer.write(data)
+                result.write_json(buffer)  # unit by unit: memory holds one unit's lists at a time
                 buffer.flush()
             return
         from ..fsutil import atomic_writer
 
         with atomic_writer(out) as f:
-            f.write(data)
+            result.write_json(f)
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from ..textsafe import json_text
+
+        text = json_text(record.data, indent=2) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        from ..fsutil import atomic_writer
+
+        with atomic_writer(out) as f:
+            f.write(text.encode("utf-8"))
 
 
 @register
@@ -161,6 +178,11 @@ class CsvFormat(ReportFormat):
 
         write_csv(result.report, self._file(out), names=options.names)
 
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from .officer import write_csv
+
+        write_csv(record, self._file(out))
+
 
 @register
 class XlsxFormat(ReportFormat):
@@ -171,6 +193,11 @@ class XlsxFormat(ReportFormat):
         from .render import write_xlsx
 
         write_xlsx(result.report, self._file(out), names=options.names)
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from .officer import write_xlsx
+
+        write_xlsx(record, self._file(out))
 
 
 @register
@@ -189,15 +216,25 @@ class PdfFormat(ReportFormat):
 
         path = self._file(out)
         seal = options.seal(_("Neutrality pledge compliance report")) if options.seal else None
-        lines = proof_lines(result.document)
-        proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), result.document["digest"], lines[-1])
+        summary = result.summary()
+        lines = proof_lines(summary)
+        proof = Proof(_("Proof of this report"), "\n".join(lines[:-1]), summary["digest"], lines[-1])
         as_of = result.report.as_of
         write_pdf(
             result.report,
             path,
             stamp=long_datetime(options.generated_at, options.zone),
-            as_of_label=long_date(as_of) if as_of else long_date(parse_user_date(result.document["as_of"], "--as-of")),
+            as_of_label=long_date(as_of) if as_of else long_date(parse_user_date(summary["as_of"], "--as-of")),
             profile=workspace_profile(options.workspace) if options.workspace is not None else None,
             proof=proof,
             seal=seal,
         )
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        from ..documents.profile import long_datetime
+
+        path = self._file(out)
+        seal = options.seal(_("Everything one officer has acknowledged, with the receipts.")) if options.seal else None
+        from .officer import write_pdf
+
+        write_pdf(record, path, stamp=long_datetime(options.generated_at, options.zone), seal=seal)

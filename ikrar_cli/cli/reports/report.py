@@ -12,7 +12,7 @@ from ...reports.formats import file_formats
 from ..app import AppContext, json_option, pass_app
 from ..documents.docopts import seal_from, seal_options
 from ..options import out_file_option
-from ..output import emit_json, plain, say
+from ..output import emit_json, say
 
 #: the file formats --format offers: those of report_formats.FORMATS written to a file
 FORMATS = file_formats()
@@ -77,7 +77,7 @@ def compliance(
         return
     TableFormat().render(result, None, options)
     say(_("Report digest {digest}; check it anywhere with 'ikrar report verify REPORT.json'.",
-          digest=result.document["digest"]))  # fmt: skip
+          digest=result.digest))  # fmt: skip
 
 
 @report.command(
@@ -104,51 +104,46 @@ def verify_(app: AppContext, report_file: Path) -> None:
 
 @report.command(help=_("Everything one officer has acknowledged, with the receipts."))
 @click.argument("officer_id")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("Write a file: csv, xlsx or pdf"))
+@out_file_option()
+@seal_options
 @json_option
 @pass_app
-def officer(app: AppContext, officer_id: str) -> None:
+def officer(
+    app: AppContext,
+    officer_id: str,
+    fmt: str | None,
+    out: Path | None,
+    seal_p12: Path | None = None,
+    seal_passphrase_file: Path | None = None,
+) -> None:
+    from ...errors import UsageError
     from ...keys.trustpolicy import officer_view
+    from ...reports.formats import RenderOptions, format_for, get_format
+    from ...reports.officer import OfficerRecord
     from ...roster.identifiers import clean
-    from ...zones import format_local
+    from ...store.core import now
+    from .report_table import TableFormat
 
     ws = app.workspace()
     oid = "".join(clean(officer_id).split())
     if not oid:
-        from ...errors import UsageError
-
         raise UsageError(_("The identifier is empty"), _("fill in the NIP, NI PPPK or NIK"))
-    data = officer_view(ws, oid)
+    if fmt and out is None:
+        raise UsageError(_("--format needs --out FILE"), _("e.g. --format pdf --out laporan.pdf"))
+    if out is not None and fmt is None:
+        fmt = format_for(out)
+    record = OfficerRecord(officer_view(ws, oid))
+    options = RenderOptions(zone=ws.config.timezone, generated_at=now(), workspace=ws,
+                            seal=lambda title: seal_from(ws, seal_p12, seal_passphrase_file, title))  # fmt: skip
+    if fmt and out:
+        get_format(fmt).render(record, out, options)
+        if not app.json:
+            say(_("Wrote {path}", path=out))
     if app.json:
-        emit_json(data)
-        return
-    o = data["officer"]
-    if o.get("on_roster") is False:
-        click.echo(_("{id} (not on the roster)", id=o["officer_id"]))
-    else:
-        state = _("active") if o["active"] else _("inactive since {date}", date=o["retired_at"])
-        click.echo(plain(f"{o['name']}  {o['officer_id']}  {o['unit'] or ''} {o['unit_name'] or ''}  ({state})"))
-    if not data["attestations"]:
-        say(_("No pledge recorded for this officer."))
-        return
-    for a in data["attestations"]:
-        flags = []
-        if a["revoked"]:
-            flags.append(_("REVOKED"))
-        if a["duplicate"]:
-            flags.append(_("duplicate (counted once)"))
-        click.echo(
-            _(
-                "{pledge}  {when}  {method}  terminal {terminal}, log {log} #{index}",
-                pledge=a["pledge"],
-                when=format_local(a["attested_at"], a["timezone"]),
-                method=a["method"],
-                terminal=a["terminal"],
-                log=a["log"][:8],
-                index=a["index"],
-            )
-            + (f"  [{', '.join(flags)}]" if flags else "")
-        )
-        click.echo(f"  {a['receipt']}")
+        get_format("json").render(record, None, options)
+    elif not fmt:
+        TableFormat().render(record, None, options)
 
 
 def _document_commands() -> None:

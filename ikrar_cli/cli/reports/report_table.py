@@ -15,6 +15,7 @@ from ..output import console, plain, safe, say
 
 if TYPE_CHECKING:
     from ...reports.compliance import Result as ComplianceResult
+    from ...reports.officer import OfficerRecord
 
 __all__ = ["TableFormat"]
 
@@ -95,3 +96,29 @@ class TableFormat(ReportFormat):
             say(_("{n} attested officer(s) are not on the roster.", n=rep.unlisted))
         if rep.revoked:
             say(_("{n} revoked receipt(s) were left out.", n=rep.revoked))
+
+    def render_officer(self, record: OfficerRecord, out: Path | None, options: RenderOptions) -> None:
+        """The officer's line, then one line per receipt with its flags and the receipt text."""
+        import click
+
+        from ...zones import format_local
+
+        click.echo(plain(record.heading()))
+        if not record.attestations:
+            say(_("No pledge recorded for this officer."))
+            return
+        for a in record.attestations:
+            flags = record.flags(a)
+            click.echo(
+                _(
+                    "{pledge}  {when}  {method}  terminal {terminal}, log {log} #{index}",
+                    pledge=a["pledge"],
+                    when=format_local(a["attested_at"], a["timezone"]),
+                    method=a["method"],
+                    terminal=a["terminal"],
+                    log=a["log"][:8],
+                    index=a["index"],
+                )
+                + (f"  [{', '.join(flags)}]" if flags else "")
+            )
+            click.echo(f"  {a['receipt']}")

@@ -1,0 +1,183 @@
+"""A compliance result held as per-unit aggregates, its lists read one unit at a time from the
+report's spool (``spool.py``). The JSON document is written as a stream, byte for byte what
+``render_json`` makes of the whole document, and its digest (SHA-256 of the canonical JSON
+without ``digest``, docs/compliance.md) is computed on the way: ``units`` is the last key in
+canonical order, so the canonical text is the rest of the document, then each unit in turn."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any
+
+from ..i18n import _
+from ..keys.keyfiles import canonical_json
+from .report import ComplianceReport, StaffLine, UnitCompliance
+
+if TYPE_CHECKING:
+    from .spool import Spool
+
+__all__ = ["Result", "Status", "UnitTotals", "render_json"]
+
+_UNITS_AT = '\n  "units": "@units@"'
+_DIGEST_AT = '\n  "digest": "@digest@"'
+
+
+def render_json(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+@dataclass
+class Status:
+    """Why an expected officer has the status they have (for ``report verify``)."""
+
+    state: str  # pledged | missing | joined_later
+    detail: str = ""
+
+
+@dataclass
+class UnitTotals:
+    code: str
+    name: str
+    active: int
+    individual: int
+    collective: int
+    joined_later: int
+    last_session: str | None
+
+    @property
+    def missing(self) -> int:
+        return self.active - self.individual - self.collective - self.joined_later
+
+    @property
+    def coverage(self) -> float:
+        expected = self.active - self.joined_later
+        return (self.individual + self.collective) / expected if expected else 1.0
+
+    def counts(self) -> dict[str, Any]:
+        u = UnitCompliance(self.code, self.name, self.active, self.individual, self.collective)
+        d = u.to_dict()  # the very figures (and rounding) of the in-memory report
+        expected = self.active - self.joined_later
+        d.update(joined_later=self.joined_later, missing=self.missing,
+                 coverage_percent=round(self.coverage * 100, 1) if expected else None)  # fmt: skip
+        return d
+
+
+@dataclass
+class Result:
+    """One compliance report: ``head`` is the document without ``units`` and ``digest``."""
+
+    head: dict[str, Any]
+    units: list[UnitTotals]
+    spool: Spool
+    pledge_ref: str
+    as_of: str
+    report_fields: tuple[str, str, str, str, int, int] = ("", "", "", "", 0, 0)
+    _digest: str | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        self.spool.close()
+
+    # ---- one unit
+    def lists(self, u: UnitTotals) -> tuple[list[StaffLine], list[StaffLine]]:
+        """(missing, joined later) of one unit, each by name then identifier."""
+        missing: list[StaffLine] = []
+        later: list[StaffLine] = []
+        for oid, name, joined in self.spool.unpledged(u.code):
+            line = StaffLine(oid, name, None, u.code, 0)
+            (later if u.last_session is not None and joined > u.last_session else missing).append(line)
+        missing.sort(key=lambda s: (s.name.casefold(), s.officer_id))
+        later.sort(key=lambda s: (s.name.casefold(), s.officer_id))
+        return missing, later
+
+    def unit_object(self, u: UnitTotals) -> dict[str, Any]:
+        d = u.counts()
+        del d["last_session_at"]
+        missing, later = self.lists(u)
+        d["missing_staff"] = [s.to_dict() for s in missing]
+        d["joined_later_staff"] = [s.to_dict() for s in later]
+        d["last_session"] = u.last_session
+        return d
+
+    def states(self, u: UnitTotals) -> Iterator[tuple[str, Status]]:
+        """Each expected officer of a unit with their status and why, by identifier."""
+        for oid, _name, joined, idx, log, _method in self.spool.unit_officers(u.code):
+            if idx is not None and log is not None:
+                yield oid, Status("pledged", _("receipt at entry {index} of log {log}", index=idx, log=log[:8]))
+            elif u.last_session is not None and joined > u.last_session:
+                yield oid, Status("joined_later", _("joined {joined}, after the last session ({day})", joined=joined,
+                                                    day=u.last_session))  # fmt: skip
+            else:
+                yield oid, Status("missing", _("no valid receipt of {pledge} by the end of {day}",
+                                               pledge=self.pledge_ref, day=self.as_of))  # fmt: skip
+
+    # ---- the document
+    def _pieces(self) -> Iterator[tuple[bytes, bytes]]:
+        """(rendered text, canonical text) of the document in order, up to the digest's value; then
+        (the rest of the rendered text, b"")."""
+        text = render_json({**self.head, "units": "@units@", "digest": "@digest@"}).decode("utf-8")
+        before, sep, rest = text.partition(_UNITS_AT)
+        middle, sep2, after = rest.partition(_DIGEST_AT)
+        assert sep and sep2, "the document's layout"  # keys are written here, never taken from data
+        rest_of = {k: v for k, v in self.head.items() if k != "units"}
+        assert max(rest_of) < "units", "units is the last key in canonical order"
+        yield (before + '\n  "units": ').encode("utf-8"), canonical_json(rest_of)[:-1] + b',"units":['
+        for n, u in enumerate(self.units):
+            obj = self.unit_object(u)
+            body = "\n".join("    " + line for line in json.dumps(obj, ensure_ascii=False, indent=2).split("\n"))
+            yield (("[\n" if n == 0 else ",\n") + body).encode("utf-8"), (b"," if n else b"") + canonical_json(obj)
+        yield ("\n  ]" if self.units else "[]").encode("utf-8") + middle.encode("utf-8"), b"]}"
+        yield after.encode("utf-8"), b""
+
+    def write_json(self, out: IO[bytes]) -> str:
+        """Write the JSON document (as ``render_json`` would) and return its digest."""
+        h = hashlib.sha256()
+        for rendered, canonical in self._pieces():
+            if not canonical:  # the end: the digest, then what follows it
+                self._digest = "sha256:" + h.hexdigest()
+                out.write(f'\n  "digest": "{self._digest}"'.encode() + rendered)
+                break
+            out.write(rendered)
+            h.update(canonical)
+        assert self._digest is not None
+        return self._digest
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            h = hashlib.sha256()
+            for _rendered, canonical in self._pieces():
+                h.update(canonical)  # the last piece adds nothing
+            self._digest = "sha256:" + h.hexdigest()
+        return self._digest
+
+    def json_bytes(self) -> bytes:
+        return render_json(self.document)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The whole document in memory (small reports, the server, tests)."""
+        doc = dict(self.head)
+        doc["units"] = [self.unit_object(u) for u in self.units]
+        doc["digest"] = self.digest
+        return doc
+
+    def summary(self) -> dict[str, Any]:
+        """The document without its unit list (the PDF's proof block)."""
+        return {**{k: v for k, v in self.head.items() if k != "units"}, "digest": self.digest}
+
+    @cached_property
+    def report(self) -> ComplianceReport:
+        """The in-memory report the table, CSV, XLSX and PDF formats draw (every list at once)."""
+        units = []
+        for u in self.units:
+            missing, later = self.lists(u)
+            units.append(UnitCompliance(u.code, u.name, u.active, u.individual, u.collective, later, missing))
+        inst, pledge, title, zone, unlisted, revoked = self.report_fields
+        return ComplianceReport(inst, pledge, title, date.fromisoformat(self.as_of), 0, zone, units, unlisted,
+                                revoked)  # fmt: skip
+

@@ -1,0 +1,344 @@
+"""A stored roster snapshot verified and read as a stream, in bounded memory.
+
+The file format does not change (docs/roster-snapshot.md): the canonical JSON of
+``{"signature": SIG, "snapshot": BODY}`` and a newline. Because the keys are sorted and the JSON
+has no white space, the body's canonical bytes are one run of the file, right after the
+signature, and the officers one run inside it. The reader walks the file piece by piece (the
+database blob read in chunks: SQLite's incremental blob I/O, ``substr`` on PostgreSQL), checks
+that every piece is exactly its canonical encoding, feeds the body's bytes to SHA-256 (the
+digest) and to a streaming Ed25519 verification (``keys/ed25519_stream.py``), and hands each
+officer to a callback. The callback may keep what it wants (a report spools them to a temporary
+database); nothing a report shows may be used before ``read_stored`` returns, which is after the
+signature and every field were checked. Errors are those of ``parse_snapshot``, in its order:
+layout, canonical form, signer, signature, then the fields.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..errors import ConflictError, InputError, NotFoundError, TrustError
+from ..i18n import _
+from ..keys.ed25519_stream import StreamVerifier
+from ..keys.keyfiles import canonical_json, unb64
+from ..keys.signeddoc import trusted_authorities
+from .snapshot import FORMAT, KIND
+
+__all__ = ["SnapshotHead", "read_stored", "stream_snapshot"]
+
+READ = 1 << 20  # bytes per read of the stored file
+MAX_VALUE = 64 << 20  # characters of one value other than the officer list (the unit registry is ~1 MB)
+MAX_UNITS_SEEN = 1_000_000
+_DECODER = json.JSONDecoder()
+
+
+@dataclass
+class SnapshotHead:
+    """A verified snapshot without its officer list (``body`` has every other field)."""
+
+    digest: str
+    body: dict[str, Any]
+    authority_kid: bytes
+    officers: int
+    active: int
+
+    @property
+    def as_of(self) -> str:
+        return str(self.body["as_of"])
+
+    @property
+    def serial(self) -> int:
+        return int(self.body["serial"])
+
+    @property
+    def timezone(self) -> str:
+        return str(self.body["timezone"])
+
+    @property
+    def units(self) -> dict[str, str]:
+        return dict(self.body["units"])
+
+    @property
+    def scope(self) -> list[str] | None:
+        return self.body["scope"]
+
+
+class _Bad(Exception):
+    """The JSON is not a snapshot's (reported as ``bad(what)``)."""
+
+
+class _Altered(Exception):
+    """A piece is not in its canonical form."""
+
+
+class _Text:
+    """The file as text, with a cursor; consumed text of the body goes to ``sink``."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._dec = codecs.getincrementaldecoder("utf-8")("strict")
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.sink: Callable[[str], None] | None = None
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            chunk = None
+        try:
+            text = self._dec.decode(chunk or b"", final=chunk is None)
+        except UnicodeDecodeError:
+            raise _Bad("JSON") from None
+        self.buf = self.buf[self.pos :] + text
+        self.pos = 0
+        self.eof = chunk is None
+        return True
+
+    def take(self, n: int) -> str:
+        while len(self.buf) - self.pos < n and self.fill():
+            pass
+        piece = self.buf[self.pos : self.pos + n]
+        self.pos += len(piece)
+        if self.sink is not None:
+            self.sink(piece)
+        return piece
+
+    def expect(self, literal: str) -> None:
+        got = self.take(len(literal))
+        if got != literal:
+            raise _Bad("JSON") if not got else _Altered
+
+    def peek(self) -> str:
+        while self.pos >= len(self.buf) and self.fill():
+            pass
+        return self.buf[self.pos : self.pos + 1]
+
+    def value(self, limit: int = MAX_VALUE) -> Any:
+        """The next JSON value; refused unless its text is exactly its canonical encoding."""
+        if self.peek() in (" ", "\t", "\r", "\n"):
+            raise _Altered  # canonical JSON has no white space between tokens
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError:
+                obj, end = None, -1
+            if end != -1 and (end < len(self.buf) or self.eof):
+                break  # a number at the very end of the buffer may go on in the next chunk
+            if len(self.buf) - self.pos > limit or not self.fill():
+                if end != -1:
+                    break
+                raise _Bad("JSON")
+        text = self.buf[self.pos : end]
+        if canonical_json(obj).decode("utf-8") != text:
+            raise _Altered
+        self.pos = end
+        if self.sink is not None:
+            self.sink(text)
+        return obj
+
+    def at_end(self) -> bool:
+        return self.peek() == "" and self.eof
+
+
+class _Officers:
+    """Field checks of docs/roster-snapshot.md for each officer, in one pass."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+        self.units: set[str] = set()
+        self.ok = True
+        self.count = self.active = 0
+
+    def check(self, o: Any) -> bool:
+        """Whether this officer is well formed (and every one before it)."""
+        self.count += 1
+        try:
+            oid = o["id"]
+            ok = isinstance(oid, str) and (self.last is None or oid > self.last)
+            ok = ok and o["status"] in ("active", "left") and o["joined_from"] in ("hr", "snapshot")
+            date.fromisoformat(o["joined"])
+            if o["left"] is not None:
+                date.fromisoformat(o["left"])
+            ok = ok and isinstance(o["name"], str) and isinstance(o["unit"], str) and "id_type" in o
+            if len(self.units) < MAX_UNITS_SEEN:
+                self.units.add(o["unit"])
+            else:
+                ok = ok and o["unit"] in self.units
+            self.last = oid
+            self.active += o["status"] == "active"
+        except (KeyError, TypeError, ValueError, AttributeError):
+            ok = False
+        self.ok = self.ok and ok
+        return self.ok
+
+
+def _head_ok(body: dict[str, Any], seen: _Officers) -> bool:
+    try:
+        ok = (
+            body["format"] == FORMAT
+            and isinstance(body["serial"], int)
+            and isinstance(body["units"], dict)
+            and (body["scope"] is None or isinstance(body["scope"], list))
+            and seen.ok
+            and all(u in body["units"] for u in seen.units)
+        )
+        date.fromisoformat(body["as_of"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return ok
+
+
+def stream_snapshot(
+    chunks: Iterator[bytes],
+    where: object,
+    authorities: Mapping[bytes, bytes],
+    officer: Callable[[dict[str, Any]], None],
+) -> SnapshotHead:
+    """Verify a snapshot file given as byte chunks; each officer goes to ``officer`` as it is read."""
+
+    def bad(what: str) -> InputError:
+        return InputError(
+            _("{path}: not a valid signed {kind} ({what})", path=where, kind=KIND, what=what),
+            _("ask the authority for a fresh copy"),
+        )
+
+    text = _Text(chunks)
+    digest = hashlib.sha256()
+    body: dict[str, Any] = {}
+    seen = _Officers()
+    try:
+        text.expect('{"signature":')
+        sig = text.value()
+        if not isinstance(sig, dict):
+            raise _Bad("layout")
+        try:
+            kid, value = bytes.fromhex(sig["kid"]), unb64(sig["value"], "signature")
+        except (KeyError, TypeError, ValueError, InputError):
+            raise bad("signature") from None
+        pub = authorities.get(kid)
+        if pub is None or sig.get("alg") != "Ed25519":
+            raise TrustError(
+                _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
+                _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
+            )
+        verifier = StreamVerifier(pub, value)
+
+        def feed(piece: str) -> None:
+            data = piece.encode("utf-8")
+            digest.update(data)
+            verifier.update(data)
+
+        text.expect(',"snapshot":')
+        text.sink = feed
+        text.expect("{")
+        last_key = ""
+        while True:
+            key = text.value()
+            if not isinstance(key, str) or key <= last_key:
+                raise _Altered if isinstance(key, str) else _Bad("layout")
+            last_key = key
+            text.expect(":")
+            if key == "officers":
+                text.expect("[")
+                if text.peek() == "]":
+                    text.expect("]")
+                else:
+                    while True:
+                        o = text.value()
+                        if seen.check(o):
+                            officer(o)  # once one is malformed, nothing more is handed on
+                        if text.peek() == "]":
+                            text.expect("]")
+                            break
+                        text.expect(",")
+                body["officers"] = []
+            else:
+                body[key] = text.value()
+            if text.peek() == "}":
+                text.expect("}")
+                break
+            text.expect(",")
+        text.sink = None
+        text.expect("}\n")
+        if not text.at_end():
+            raise _Altered
+    except _Bad as exc:
+        raise bad(str(exc)) from None
+    except _Altered:
+        raise TrustError(
+            _("{path}: the {kind} was altered (not in its signed canonical form)", path=where, kind=KIND),
+            _("ask the authority for a fresh copy"),
+        ) from None
+    if not verifier.verify():
+        raise TrustError(
+            _("{path}: the signature of the {kind} is not valid", path=where, kind=KIND),
+            _("the file was altered or damaged; ask the authority for a fresh copy"),
+        )
+    if "officers" not in body or not _head_ok(body, seen):
+        raise InputError(_("{path}: not a valid roster snapshot", path=where), _("ask the authority for a fresh copy"))
+    del body["officers"]
+    return SnapshotHead("sha256:" + digest.hexdigest(), body, kid, seen.count, seen.active)
+
+
+def _stored_chunks(conn: Any, digest: str) -> Iterator[bytes]:
+    """The stored file in chunks, never whole: incremental blob I/O on SQLite, ``substr`` on PostgreSQL."""
+    from ..store.dialects import SQLITE, engine_of_connection
+
+    if engine_of_connection(conn) == SQLITE:
+        rowid = conn.execute("SELECT rowid FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0]
+        with conn.blobopen("roster_snapshots", "file", rowid, readonly=True) as blob:
+            while chunk := blob.read(READ):
+                yield chunk
+        return
+    size = int(conn.execute("SELECT length(file) FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0])
+    for start in range(1, size + 1, READ):
+        row = conn.execute("SELECT substr(file, ?, ?) FROM roster_snapshots WHERE digest = ?",
+                           (start, READ, digest)).fetchone()  # fmt: skip
+        yield bytes(row[0])
+
+
+def read_stored(
+    ws: Any, officer: Callable[[dict[str, Any]], None], *, digest: str | None = None, as_of: str | None = None
+) -> SnapshotHead:
+    """``snapshot.load`` in bounded memory: the same choice of snapshot, the same checks on this
+    read; the officers go to ``officer`` instead of a list."""
+    with ws.store.read() as conn:
+        auths = trusted_authorities(conn)
+        if digest is not None:
+            want = digest if digest.startswith("sha256:") else "sha256:" + digest
+            rows = conn.execute("SELECT digest FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)).fetchall()
+            if len(rows) != 1:
+                raise NotFoundError(
+                    _("Roster snapshot {digest} is not in this workspace", digest=digest),
+                    _("get it from the authority and run 'ikrar roster accept FILE'"),
+                )
+        else:
+            rows = conn.execute(
+                "SELECT digest FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
+                "ORDER BY as_of DESC, serial DESC LIMIT 1",
+                (as_of or "9999-12-31",),
+            ).fetchall()
+            if not rows:
+                raise NotFoundError(
+                    _("No roster snapshot as of {day} in this workspace", day=as_of or "-"),
+                    _("the authority publishes one with 'ikrar roster publish --as-of DATE'; others run "
+                      "'ikrar roster accept FILE'"),
+                )  # fmt: skip
+        stored = str(rows[0][0])
+        head = stream_snapshot(_stored_chunks(conn, stored), "roster_snapshots", auths, officer)
+    if head.digest != stored:
+        raise ConflictError(
+            _("The stored roster snapshot {digest} was altered", digest=stored),
+            _("accept the authority's file again with 'ikrar roster accept FILE'"),
+        )
+    return head
