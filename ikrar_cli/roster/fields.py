@@ -97,6 +97,22 @@ def clean_text(value: Cell | None) -> str:
     return " ".join(check_text(text).split())
 
 
+# a space at a cell's start or end (cells joined with '|') or two spaces in a row
+_UNTRIMMED = re.compile(r"(?:^|\|) | (?:\||$)|  ")
+
+
+def row_is_clean(cells: list[Cell]) -> bool:
+    """True when ``clean_text`` would return every cell of the row unchanged: all cells are
+    printable ASCII text without surrounding or doubled spaces (most rows of most sheets). A
+    false "no" only costs the per-cell path; a "yes" is exact (a '|' inside a cell can only
+    make the pattern match more)."""
+    try:
+        joined = "|".join(cells)  # type: ignore[arg-type]  # numbers (XLSX) raise: not clean
+    except TypeError:
+        return False
+    return joined.isascii() and joined.isprintable() and _UNTRIMMED.search(joined) is None
+
+
 def check_length(fname: str, text: str) -> None:
     """Receipt fields must fit the receipt format; the others a sane bound."""
     limit = MAX_CLAIM_TEXT if fname == "name" else MAX_FIELD_TEXT
