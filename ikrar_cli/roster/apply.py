@@ -101,12 +101,24 @@ def apply_in_transaction(
         # 1. new staff, 2. transfers, 3. retirements / missing, 4. reactivated, 5. field changes
         _stream_new(log, conn)
         report.added = log.counts["new"]
+        compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
+        differs = " OR ".join(f"o.{f} IS NOT {_src(f, modes.get(f, 'set'))}" for f in compare)
+        # one pass over staging x officers: the known officers whose row changes anything; every
+        # later step reads this (usually small) table instead of joining again
+        conn.execute("DROP TABLE IF EXISTS temp.staging_diff")
+        conn.execute(
+            "CREATE TEMP TABLE staging_diff AS SELECT s.row, s.officer_id, s.name AS s_name, m.code AS new_unit_code, "
+            "o.unit_code AS old_unit_code, o.active, o.retired_at, "
+            + ", ".join(f"o.{f} AS old_{f}, {_src(f, modes.get(f, 'set'))} AS new_{f}" for f in compare)
+            + f", CASE WHEN {differs} OR o.unit_code IS NOT m.code OR o.active = 0 THEN 1 ELSE 0 END AS changed "
+            f"{joined} WHERE {differs} OR o.unit_code IS NOT m.code OR o.active = 0 OR o.retired_at IS NOT NULL"
+        )
         _stream(
             log,
             "transfer",
             conn.execute(
-                f"SELECT s.officer_id, s.name, o.unit_code, m.code {joined} WHERE o.unit_code IS NOT m.code "
-                "ORDER BY o.unit_code, m.code, s.row"
+                "SELECT officer_id, s_name, old_unit_code, new_unit_code FROM staging_diff "
+                "WHERE old_unit_code IS NOT new_unit_code ORDER BY old_unit_code, new_unit_code, row"
             ),
         )
         missing_sql = (
@@ -123,43 +135,48 @@ def apply_in_transaction(
             log,
             "reactivated",
             conn.execute(
-                f"SELECT s.officer_id, s.name, m.code, o.retired_at {joined} WHERE o.active = 0 ORDER BY s.row"
+                "SELECT officer_id, s_name, new_unit_code, retired_at FROM staging_diff WHERE active = 0 ORDER BY row"
             ),
         )
-        compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
-        differs = " OR ".join(f"o.{f} IS NOT {_src(f, modes.get(f, 'set'))}" for f in compare)
-        report.updated = conn.execute(
-            f"SELECT COUNT(*) {joined} WHERE {differs} OR o.unit_code IS NOT m.code OR o.active = 0"
-        ).fetchone()[0]
+        report.updated = conn.execute("SELECT COUNT(*) FROM staging_diff WHERE changed = 1").fetchone()[0]
         report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
         history = (
             "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-            "SELECT s.officer_id, '{f}', CAST(o.{f} AS TEXT), CAST({src} AS TEXT), ?, ? {joined} "
-            "WHERE o.{f} IS NOT {src}"
+            "SELECT officer_id, '{f}', CAST(old_{f} AS TEXT), CAST(new_{f} AS TEXT), ?, ? FROM staging_diff "
+            "WHERE old_{f} IS NOT new_{f} ORDER BY officer_id"
         )
         for f in compare:
-            src = _src(f, modes.get(f, "set"))
             _stream(
                 log,
                 "field",
                 conn.execute(
-                    f"SELECT s.officer_id, '{f}', o.{f}, {src} {joined} WHERE o.{f} IS NOT {src} ORDER BY s.row"
+                    f"SELECT officer_id, '{f}', old_{f}, new_{f} FROM staging_diff WHERE old_{f} IS NOT new_{f} "
+                    "ORDER BY row"
                 ),
             )
-            conn.execute(history.format(f=f, src=src, joined=joined), (stamp, run_id))
-        conn.execute(history.format(f="unit_code", src="m.code", joined=joined), (stamp, run_id))
-        conn.execute(history.format(f="active", src="1", joined=joined), (stamp, run_id))
+            conn.execute(history.format(f=f), (stamp, run_id))
+        conn.execute(history.format(f="unit_code"), (stamp, run_id))
+        conn.execute(
+            "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+            "SELECT officer_id, 'active', CAST(active AS TEXT), '1', ?, ? FROM staging_diff WHERE active IS NOT 1 "
+            "ORDER BY officer_id",
+            (stamp, run_id),
+        )
         sets = ", ".join(
             f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
             for f in COMPARE
             if (m := modes.get(f, "set")) != "absent"
         )
+        # only new officers and the changed ones are written (an unchanged officer's upsert would
+        # rewrite the same values), in identifier order: the primary key index grows at its end
         conn.execute(
             "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
             "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
             "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
             "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m "
-            f"ON m.name = s.unit WHERE true ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
+            "ON m.name = s.unit WHERE NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) "
+            "OR s.officer_id IN (SELECT officer_id FROM staging_diff) ORDER BY s.officer_id "
+            f"ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
             "unit_code = excluded.unit_code, active = 1, retired_at = NULL, "
             "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
             "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
