@@ -116,7 +116,7 @@ def test_conflicting_repeat_keeps_its_own_cells_in_the_rejects(ikrar, workspace:
     assert got[1].endswith(f"'{second[6]}' ≠ '{other_unit}'")
     conn = connect_db(workspace)
     assert conn.execute("SELECT COUNT(*) FROM officers").fetchone() == (len(ids),)
-    assert conn.execute("SELECT name FROM units u JOIN officers o ON o.unit_code = u.code WHERE o.officer_id = ?",
+    assert conn.execute("SELECT u.name FROM units u JOIN officers o ON o.unit_code = u.code WHERE o.officer_id = ?",
                         (ids[1],)).fetchone() == (second[6],)  # fmt: skip
 
 
