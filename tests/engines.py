@@ -25,6 +25,7 @@ BOTH_ENGINES = {"test_store", "test_roster", "test_ledger", "test_merge", "test_
                 "test_merge_known", "test_aggregate_order"}
 BOTH_ENGINES |= {"test_witness_cli"}  # witnesses: the centre's cosignatures table (issue 18)
 BOTH_ENGINES |= {"test_sync_incremental", "test_sync_server"}  # online sync (issue 18)
+BOTH_ENGINES |= {"test_roster_import_steps"}  # the roster import steps (issues 14, 19, 20)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 
