@@ -74,6 +74,12 @@ def _stream_new(log: ChangeLog, conn: sqlite3.Connection, step: int = 20_000) ->
             log.add_json("new", n, text)
 
 
+_MISSING = (
+    "FROM officers o WHERE o.active = 1 AND NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = o.officer_id)"
+)
+_HISTORY = "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
+
+
 def apply_in_transaction(
     store: Store,
     report: ImportReport,
@@ -84,99 +90,25 @@ def apply_in_transaction(
     today: date,
     modes: dict[str, str],
 ) -> None:
+    """The summarise-and-apply step, in one transaction: units, the change summary (new staff,
+    transfers, retirements or missing staff, reactivations, field changes), history, the upsert."""
     log = report.change_log
     with store.transaction() as conn:
-        from .unitregistry import assign_unit_codes
-
-        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
-        unit_map = assign_unit_codes(conn, names)  # the authority mints codes (unit_codes); others receive them
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
-        conn.execute("DELETE FROM unit_map")
-        conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
+        _fill_unit_map(conn)
         stamp = now()
         run_id = conn.execute(
             "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
         ).lastrowid
-        joined = "FROM staging s JOIN officers o ON o.officer_id = s.officer_id JOIN unit_map m ON m.name = s.unit"
-        # 1. new staff, 2. transfers, 3. retirements / missing, 4. reactivated, 5. field changes
         _stream_new(log, conn)
         report.added = log.counts["new"]
-        _stream(
-            log,
-            "transfer",
-            conn.execute(
-                f"SELECT s.officer_id, s.name, o.unit_code, m.code {joined} WHERE o.unit_code IS NOT m.code "
-                "ORDER BY o.unit_code, m.code, s.row"
-            ),
-        )
-        missing_sql = (
-            "FROM officers o WHERE o.active = 1 AND NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = "
-            "o.officer_id)"
-        )
-        _stream(
-            log,
-            "retired" if retire_missing else "missing",
-            conn.execute(f"SELECT o.officer_id, o.name, o.unit_code {missing_sql} ORDER BY o.unit_code, o.name"),
-        )
-        report.missing = log.counts["missing"]
-        _stream(
-            log,
-            "reactivated",
-            conn.execute(
-                f"SELECT s.officer_id, s.name, m.code, o.retired_at {joined} WHERE o.active = 0 ORDER BY s.row"
-            ),
-        )
         compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
-        differs = " OR ".join(f"o.{f} IS NOT {_src(f, modes.get(f, 'set'))}" for f in compare)
-        report.updated = conn.execute(
-            f"SELECT COUNT(*) {joined} WHERE {differs} OR o.unit_code IS NOT m.code OR o.active = 0"
-        ).fetchone()[0]
-        report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
-        history = (
-            "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-            "SELECT s.officer_id, '{f}', CAST(o.{f} AS TEXT), CAST({src} AS TEXT), ?, ? {joined} "
-            "WHERE o.{f} IS NOT {src}"
-        )
-        for f in compare:
-            src = _src(f, modes.get(f, "set"))
-            _stream(
-                log,
-                "field",
-                conn.execute(
-                    f"SELECT s.officer_id, '{f}', o.{f}, {src} {joined} WHERE o.{f} IS NOT {src} ORDER BY s.row"
-                ),
-            )
-            conn.execute(history.format(f=f, src=src, joined=joined), (stamp, run_id))
-        conn.execute(history.format(f="unit_code", src="m.code", joined=joined), (stamp, run_id))
-        conn.execute(history.format(f="active", src="1", joined=joined), (stamp, run_id))
-        sets = ", ".join(
-            f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
-            for f in COMPARE
-            if (m := modes.get(f, "set")) != "absent"
-        )
-        conn.execute(
-            "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
-            "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
-            "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
-            "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m "
-            f"ON m.name = s.unit WHERE true ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
-            "unit_code = excluded.unit_code, active = 1, retired_at = NULL, "
-            "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
-            "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
-            "ELSE officers.updated_at END",
-            (stamp, stamp),
-        )
-        conn.execute(  # HR's joining dates (TMT), when the sheet had them: the snapshot's "joined"
-            "INSERT INTO roster_joined (officer_id, joined) SELECT officer_id, joined FROM staging_joined WHERE true "
-            "ON CONFLICT (officer_id) DO UPDATE SET joined = excluded.joined"
-        )
+        _make_diff(conn, compare, modes)
+        _summarise(conn, log, report, retire_missing)
+        _record_changes(conn, log, compare, stamp, run_id)
+        _upsert(conn, modes, stamp)
         if retire_missing:
             report.retired = log.counts["retired"]
-            conn.execute(
-                "INSERT INTO officer_history (officer_id, field, old_value, new_value, changed_at, run_id) "
-                f"SELECT o.officer_id, 'active', '1', '0', ?, ? {missing_sql}",
-                (stamp, run_id),
-            )
+            conn.execute(_HISTORY + f"SELECT o.officer_id, 'active', '1', '0', ?, ? {_MISSING}", (stamp, run_id))
             conn.execute(
                 "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
                 "NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = officers.officer_id)",  # an anti-join
@@ -185,20 +117,119 @@ def apply_in_transaction(
         conn.execute(
             "UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
             "duplicates = ?, retired = ? WHERE id = ?",
-            (
-                now(),
-                report.added,
-                report.updated,
-                report.unchanged,
-                len(report.invalid),
-                len(report.duplicates),
-                report.retired,
-                run_id,
-            ),
-        )
+            (now(), report.added, report.updated, report.unchanged, len(report.invalid), len(report.duplicates),
+             report.retired, run_id),
+        )  # fmt: skip
         pause_point("roster.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
         if dry_run:
             raise DryRun
+
+
+def _fill_unit_map(conn: sqlite3.Connection) -> None:
+    """unit_map: each staged unit name and its code (the authority mints codes; others receive them)."""
+    from .unitregistry import assign_unit_codes
+
+    names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
+    unit_map = assign_unit_codes(conn, names)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
+    conn.execute("DELETE FROM unit_map")
+    conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
+
+
+def _make_diff(conn: sqlite3.Connection, compare: list[str], modes: dict[str, str]) -> None:
+    """One pass over staging x officers: the known officers whose row changes anything (``changed``)
+    or who must be written anyway; every later step reads this (usually small) table."""
+    joined = "FROM staging s JOIN officers o ON o.officer_id = s.officer_id JOIN unit_map m ON m.name = s.unit"
+    differs = " OR ".join(f"o.{f} IS NOT {_src(f, modes.get(f, 'set'))}" for f in compare)
+    conn.execute("DROP TABLE IF EXISTS temp.staging_diff")
+    conn.execute(
+        "CREATE TEMP TABLE staging_diff AS SELECT s.row, s.officer_id, s.name AS s_name, m.code AS new_unit_code, "
+        "o.unit_code AS old_unit_code, o.active, o.retired_at, "
+        + ", ".join(f"o.{f} AS old_{f}, {_src(f, modes.get(f, 'set'))} AS new_{f}" for f in compare)
+        + f", CASE WHEN {differs} OR o.unit_code IS NOT m.code OR o.active = 0 THEN 1 ELSE 0 END AS changed "
+        f"{joined} WHERE {differs} OR o.unit_code IS NOT m.code OR o.active = 0 OR o.retired_at IS NOT NULL"
+    )
+
+
+def _summarise(conn: sqlite3.Connection, log: ChangeLog, report: ImportReport, retire_missing: bool) -> None:
+    """Transfers, retirements or missing staff, reactivations (in that order), and the counts."""
+    _stream(
+        log,
+        "transfer",
+        conn.execute(
+            "SELECT officer_id, s_name, old_unit_code, new_unit_code FROM staging_diff "
+            "WHERE old_unit_code IS NOT new_unit_code ORDER BY old_unit_code, new_unit_code, row"
+        ),
+    )
+    _stream(
+        log,
+        "retired" if retire_missing else "missing",
+        conn.execute(f"SELECT o.officer_id, o.name, o.unit_code {_MISSING} ORDER BY o.unit_code, o.name"),
+    )
+    report.missing = log.counts["missing"]
+    _stream(
+        log,
+        "reactivated",
+        conn.execute(
+            "SELECT officer_id, s_name, new_unit_code, retired_at FROM staging_diff WHERE active = 0 ORDER BY row"
+        ),
+    )
+    report.updated = conn.execute("SELECT COUNT(*) FROM staging_diff WHERE changed = 1").fetchone()[0]
+    report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
+
+
+def _record_changes(
+    conn: sqlite3.Connection, log: ChangeLog, compare: list[str], stamp: int, run_id: int | None
+) -> None:
+    """Field changes to the summary and every changed field (unit and reactivation too) to history."""
+    history = (
+        _HISTORY + "SELECT officer_id, '{f}', CAST(old_{f} AS TEXT), CAST(new_{f} AS TEXT), ?, ? FROM staging_diff "
+        "WHERE old_{f} IS NOT new_{f} ORDER BY officer_id"
+    )
+    for f in compare:
+        _stream(
+            log,
+            "field",
+            conn.execute(
+                f"SELECT officer_id, '{f}', old_{f}, new_{f} FROM staging_diff WHERE old_{f} IS NOT new_{f} "
+                "ORDER BY row"
+            ),
+        )
+        conn.execute(history.format(f=f), (stamp, run_id))
+    conn.execute(history.format(f="unit_code"), (stamp, run_id))
+    conn.execute(
+        _HISTORY + "SELECT officer_id, 'active', CAST(active AS TEXT), '1', ?, ? FROM staging_diff "
+        "WHERE active IS NOT 1 ORDER BY officer_id",
+        (stamp, run_id),
+    )
+
+
+def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int) -> None:
+    """Write new and changed officers (an unchanged officer's upsert would rewrite the same values),
+    in identifier order so the primary key index grows at its end; then HR's joining dates."""
+    sets = ", ".join(
+        f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
+        for f in COMPARE
+        if (m := modes.get(f, "set")) != "absent"
+    )
+    conn.execute(
+        "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
+        "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
+        "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
+        "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m "
+        "ON m.name = s.unit WHERE NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) "
+        "OR s.officer_id IN (SELECT officer_id FROM staging_diff) ORDER BY s.officer_id "
+        f"ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
+        "unit_code = excluded.unit_code, active = 1, retired_at = NULL, "
+        "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
+        "OR officers.position IS NOT excluded.position OR officers.active = 0 THEN excluded.updated_at "
+        "ELSE officers.updated_at END",
+        (stamp, stamp),
+    )
+    conn.execute(  # HR's joining dates (TMT), when the sheet had them: the snapshot's "joined"
+        "INSERT INTO roster_joined (officer_id, joined) SELECT officer_id, joined FROM staging_joined WHERE true "
+        "ON CONFLICT (officer_id) DO UPDATE SET joined = excluded.joined"
+    )
 
 
 class DryRun(Exception):

@@ -97,6 +97,21 @@ def clean_text(value: Cell | None) -> str:
     return " ".join(check_text(text).split())
 
 
+def row_is_clean(cells: list[Cell]) -> bool:
+    """True when ``clean_text`` would return every cell of the row unchanged: all cells are
+    printable ASCII text without surrounding or doubled spaces (most rows of most sheets). A
+    false "no" only costs the per-cell path; a "yes" is exact (a '|' inside a cell can only
+    make the pattern match more)."""
+    try:
+        joined = "|".join(cells)  # type: ignore[arg-type]  # numbers (XLSX) raise: not clean
+    except TypeError:
+        return False
+    if not (joined.isascii() and joined.isprintable()):
+        return False
+    # a space at a cell's start or end, or two in a row (substring searches in C, no pattern)
+    return not ("  " in joined or "| " in joined or " |" in joined or joined.startswith(" ") or joined.endswith(" "))
+
+
 def check_length(fname: str, text: str) -> None:
     """Receipt fields must fit the receipt format; the others a sane bound."""
     limit = MAX_CLAIM_TEXT if fname == "name" else MAX_FIELD_TEXT

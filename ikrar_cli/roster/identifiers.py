@@ -9,6 +9,7 @@ explained, never guessed at.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -209,6 +210,54 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
         _("{value} has {n} digits; expected {expected}", value=digits, n=len(digits), expected=expected),
         _("check for a missing or extra digit"),
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plausible_birth(d8: str, today: date) -> date | None:
+    """The birth date of digits 1-8 when it is real and plausible on ``today`` (cached: a roster
+    has a few thousand distinct birth dates), else None."""
+    born = _date(int(d8[0:4]), int(d8[4:6]), int(d8[6:8]))
+    if born is None or born > today or _age(born, today) > 80:
+        return None
+    return born
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _past_month(d6: str, today: date) -> date | None:
+    """The first day of the appointment month YYYYMM when it is real and not after ``today``."""
+    appointed = _date(int(d6[0:4]), int(d6[4:6]), 1)
+    return appointed if appointed is not None and appointed <= today else None
+
+
+def _nip_kind_fast(d: str, today: date) -> str | None:
+    """'nip' or 'nippppk' when 18 digits pass every check of ``_nip_like``, else None (then
+    ``_nip_like`` says why). The import's per-row path: date checks cached, no object made."""
+    born = _plausible_birth(d[0:8], today)
+    if born is None or d[15:18] == "000" or d[14] not in ("1", "2"):
+        return None
+    if "01" <= d[12:14] <= "12":
+        appointed = _past_month(d[8:14], today)
+        if appointed is None or _age(born, appointed) < 17:
+            return None
+        return "nip"
+    if d[12] == "2" and d[13] != "0":
+        year = int(d[8:12])
+        return "nippppk" if year <= today.year and year - born.year >= 17 else None
+    return None
+
+
+def identify(raw: object, kind: str | None, today: date) -> tuple[str, str]:
+    """(kind, normalised value) of an identifier cell: ``parse_identifier`` without building an
+    ``Identifier`` on the common path (18 ASCII digits, bare or grouped by spaces). Raises the
+    same InputError as ``parse_identifier`` for the same cell."""
+    if type(raw) is str and kind in (None, "nip", "nippppk") and 18 <= len(raw) <= 21:
+        digits18 = raw.replace(" ", "") if len(raw) > 18 else raw
+        if len(digits18) == 18 and digits18.isascii() and digits18.isdigit():
+            found = _nip_kind_fast(digits18, today)
+            if found is not None and (not kind or kind == found or (kind == "nip" and found == "nippppk")):
+                return found, digits18
+    ident = parse_identifier(raw, kind, today=today)
+    return ident.kind, ident.value
 
 
 _SCAN = re.compile(r"(?<!\d)(\d{8}[\s.]?\d{6}[\s.]?\d[\s.]?\d{3}|\d{18}|\d{16})(?!\d)")

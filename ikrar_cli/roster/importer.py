@@ -9,26 +9,32 @@ from a full roster are only marked inactive (``--retire-missing``), never delete
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
 from ..i18n import _
-from ..receipts.receipt import MAX_CLAIM_TEXT
 from ..sheets.tabular import Cell, cell_text
 from ..store.core import Store
 from .changes import ChangeLog
-from .fields import FIELD_SYNONYMS, MAX_FIELD_TEXT, check_length, clean_text, field_label
-from .identifiers import parse_identifier
-from .sheet_header import SkippedRow, header_key, open_sheet
+from .fields import FIELD_SYNONYMS, field_label
+from .row_check import FRONT_TITLES, ID_TYPES, Failure, RowChecker, split_titles
+from .sheet_header import Sheet, SkippedRow, header_key, open_sheet
 from .unit_codes import suggest_unit_code
 
+if TYPE_CHECKING:
+    from .rejects import RejectSpool
+    from .staging import Staging
+
 __all__ = [
+    "FRONT_TITLES",
+    "ID_TYPES",
     "ImportReport",
     "Officer",
     "RowProblem",
@@ -137,19 +143,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "email": ("email", "surel", "alamatemail"),
 }
 REQUIRED = ("officer_id", "name", "unit")
-ID_TYPES = {
-    "nip": "nip",
-    "pns": "nip",
-    "nippppk": "nippppk",
-    "pppk": "nippppk",
-    "nipppk": "nippppk",
-    "nik": "nik",
-    "ktp": "nik",
-    "internal": "internal",
-    "internal id": "internal",
-    "lainnya": "internal",
-}
-FRONT_TITLES = {"dr.", "drs.", "dra.", "ir.", "h.", "hj.", "prof.", "drg.", "ns.", "kh.", "apt.", "dr"}
 
 
 def _field_name(name: str) -> str:
@@ -222,17 +215,6 @@ def map_headers(
             ),
         )
     return mapping
-
-
-def split_titles(full: str) -> tuple[str, str, str]:
-    """'Dr. H. Ahmad Yani, S.H., M.Si.' -> ('Dr. H.', 'Ahmad Yani', 'S.H., M.Si.'). Best effort."""
-    text = clean_text(full)
-    name, _sep, back = text.partition(",")
-    words = name.split()
-    front = []
-    while len(words) > 1 and words[0].lower() in FRONT_TITLES:
-        front.append(words.pop(0))
-    return " ".join(front), " ".join(words), back.strip()
 
 
 def derive_unit_code(name: str, taken: set[str]) -> str:
@@ -465,21 +447,6 @@ class ImportReport:
         return data
 
 
-def _id_type(value: str) -> str | None:
-    v = value.strip().lower()
-    if not v:
-        return None
-    if v not in ID_TYPES:
-        raise InputError(_("unknown id type {value!r}", value=value), _("use nip, nippppk, nik or internal"))
-    return ID_TYPES[v]
-
-
-# staging columns after (officer_id, row), in order; all but id_type/name/unit may be NULL
-_STAGED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit", "sub_unit", "rank", "status",
-           "nik", "email")  # fmt: skip
-_OPTIONAL = ("position", "sub_unit", "rank", "status", "email")
-
-
 def _describe_mapping(report: ImportReport, headers: list[str], cols: dict[str, int]) -> None:
     report.mapping = [
         {"column": headers[i], "field": f, "label": field_label(f)} for f, i in sorted(cols.items(), key=lambda x: x[1])
@@ -528,229 +495,185 @@ def import_roster(
 
     A column absent from the file leaves its field unchanged; an empty cell in a present
     column leaves it unchanged too unless ``clear_empty`` (then the field is cleared).
+
+    The steps: read the sheet and find its header (``_RosterSheet``), check every row and
+    stage the good ones (``_stage_rows``), sort out repeated identifiers (``Staging.finish``),
+    write the rejects file, refuse a file with bad rows (``_refuse_bad_rows``), then summarise
+    the changes and apply them in one transaction (``apply.apply_in_transaction``).
     """
-    table = open_sheet(path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
-    headers = table.headers
-    cols = map_headers(headers, mapping, table.keys)
-    from .joined import roster_tmt, roster_tmt_column
-
-    i_tmt = roster_tmt_column(table.keys)  # HR's joining date (TMT) for the signed roster snapshot
-    if i_tmt is not None and i_tmt not in cols.values():
-        cols["joined"] = i_tmt
-    else:
-        i_tmt = None
-    table.protected = {cols["officer_id"], cols["name"]}
-    report = ImportReport(file=str(path), dry_run=dry_run, header_rows=table.header_rows)
-    report.skipped = list(table.skipped)
-    _describe_mapping(report, headers, cols)
-    conn = store.conn
-    conn.execute("DROP TABLE IF EXISTS temp.staging")
-    conn.execute(
-        "CREATE TEMP TABLE staging (officer_id TEXT PRIMARY KEY, row INTEGER, id_type TEXT, name TEXT, "
-        "gelar_depan TEXT, gelar_belakang TEXT, position TEXT, unit TEXT, sub_unit TEXT, rank TEXT, status TEXT, "
-        "nik TEXT, email TEXT)"
-    )
-    conn.execute("DROP TABLE IF EXISTS temp.staging_joined")
-    conn.execute("CREATE TEMP TABLE staging_joined (officer_id TEXT PRIMARY KEY, joined TEXT NOT NULL)")
-    joined_batch: list[tuple[str, str]] = []
-    from .rejects import RejectSpool
-
-    rejects = RejectSpool(conn)
-    batch: list[tuple[Any, ...]] = []
-    batch_cells: list[list[Cell]] = []  # the raw cells of the batch, for the rejects file
-    has_titles = "gelar_depan" in cols or "gelar_belakang" in cols
     today = today or date.today()
+    opened = _RosterSheet.open(path, mapping, sheet=sheet, encoding=encoding, header_row=header_row)
+    report = opened.new_report(dry_run)
+    from .rejects import RejectSpool
+    from .staging import Staging
 
-    width = len(headers) + 1
-    pad: list[Cell] = [""] * width
-    # unmapped fields read the always-empty extra column at the end of each padded row
-    index = {f: cols.get(f, width - 1) for f in FIELDS}
-    i_id, i_type, i_name, i_gd, i_gb = (
-        index[f] for f in ("officer_id", "id_type", "name", "gelar_depan", "gelar_belakang")
-    )
-    i_unit, i_nik = index["unit"], index["nik"]
-    i_pos, i_sub, i_rank, i_status, i_email = (index[f] for f in _OPTIONAL)
-    absent = width - 1  # the index absent fields read
-
-    def reject(row_no: int, cells: list[Cell], problem: RowProblem, into: list[RowProblem]) -> None:
-        into.append(problem)
-        rejects.add(row_no, cells[: len(headers)], problem.reason)
-
-    def flush() -> None:
-        """Stage a batch; the staging key finds repeated identifiers (no id set held in memory)."""
-        before = conn.total_changes
-        conn.executemany(
-            "INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (officer_id) DO NOTHING", batch
-        )
-        if conn.total_changes - before != len(batch):  # rare: some identifier was seen before
-            _sort_duplicates(conn, batch, batch_cells, headers[cols["officer_id"]], report, reject)
-        batch.clear()
-        batch_cells.clear()
-        if joined_batch:
-            conn.executemany("INSERT INTO staging_joined VALUES (?, ?) ON CONFLICT DO NOTHING", joined_batch)
-            joined_batch.clear()
-
-    for row_no, cells in table:
-        if len(cells) < width:
-            cells = cells + pad[: width - len(cells)]
-        fname = "officer_id"
-        try:
-            kind = _id_type(clean_text(cells[i_type])) if "id_type" in cols else id_type
-            ident = parse_identifier(cells[i_id], kind, today=today)
-            fname = "name"
-            full = clean_text(cells[i_name])
-            if not full:
-                raise InputError(_("the name is empty"), "")
-            if has_titles:
-                front, name, back = clean_text(cells[i_gd]), full, clean_text(cells[i_gb])
-            else:
-                front, name, back = split_titles(full)
-            if len(name) > MAX_CLAIM_TEXT:
-                check_length("name", name)
-            fname = "unit"
-            unit = clean_text(cells[i_unit])
-            if not unit:
-                raise InputError(_("the unit is empty"), "")
-            # absent columns read the padded empty cell: "" -> None (the field keeps its value)
-            fname = "position"
-            pos = clean_text(cells[i_pos]) if i_pos != absent else ""
-            fname = "sub_unit"
-            sub = clean_text(cells[i_sub]) if i_sub != absent else ""
-            fname = "rank"
-            rank = clean_text(cells[i_rank]) if i_rank != absent else ""
-            fname = "status"
-            status = clean_text(cells[i_status]) if i_status != absent else ""
-            fname = "email"
-            email = clean_text(cells[i_email]) if i_email != absent else ""
-            fname = "nik"
-            nik = clean_text(cells[i_nik]) or None
-            fname = "joined"
-            joined = roster_tmt(cells[i_tmt]) if i_tmt is not None else None
-            if max(len(unit), len(pos), len(sub), len(rank), len(status), len(email), len(front) + len(back)) > (
-                MAX_FIELD_TEXT
-            ):
-                fname, text = _too_long(unit, pos, sub, rank, status, email, front + back)
-                check_length(fname, text)
-        except InputError as exc:
-            why = table.classify_row(cells) if fname in ("officer_id", "name") else None
-            if why is not None:
-                report.skipped.append(SkippedRow(row_no, why, " ".join(cell_text(c) for c in cells if c)[:80]))
-                continue
-            report.rows += 1
-            col = cols.get(fname, cols["officer_id"])
-            problem = RowProblem(row_no, headers[col], cell_text(cells[col]), exc.message, exc.hint or None)
-            reject(row_no, cells, problem, report.invalid)
-            continue
-        report.rows += 1
-        if ident.kind == "nik":
-            nik = ident.value
-        batch.append(
-            (
-                ident.value,
-                row_no,
-                ident.kind,
-                name,
-                front or None,
-                back or None,
-                pos or None,
-                unit,
-                sub or None,
-                rank or None,
-                status or None,
-                nik,
-                email or None,
-            )
-        )
-        batch_cells.append(cells)
-        if joined:
-            joined_batch.append((ident.value, joined))
-        if len(batch) >= 5000:
-            flush()
-            if progress:
-                progress(report.rows, None)
-    flush()
-    if i_tmt is not None:
-        report.notes.append(
-            _("Joining dates (TMT) are read from column {col}; 'ikrar roster publish' signs them into the roster "
-              "snapshot", col=headers[i_tmt])
-        )  # fmt: skip
-    report.blank_rows = table.blank_rows
-    report.skipped.sort(key=lambda s: s.row)
-    report.duplicates.sort(key=lambda p: p.row)
-    report.merged.sort(key=lambda p: p.row)
-    if rejects_path is not None and rejects.count:
-        from .rejects import write_rejects
-
-        ids = [cols["officer_id"]] + ([cols["nik"]] if "nik" in cols else [])
-        write_rejects(
-            rejects_path, headers, rejects.rows(), delimiter=table.delimiter, id_columns=ids, language=language
-        )
-        report.rejects_file = str(rejects_path)
-    bad = report.invalid or report.duplicates
-    if bad and not skip_invalid:
-        first = min(report.invalid[:1] + report.duplicates[:1], key=lambda p: p.row)
-        error = InputError(
-            _(
-                "{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
-                "{column}: {reason})",
-                path=path,
-                n=len(report.invalid) + len(report.duplicates),
-                row=first.row,
-                column=first.column,
-                reason=first.reason,
-            ),
-            _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"),
-        )
-        error.report = report  # type: ignore[attr-defined]
-        error.details = report.to_dict(changes=False)
-        raise error
+    rejects = RejectSpool(store.conn)
+    staging = Staging(store.conn)
+    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress)
+    conflicts = staging.finish(report, opened.headers[opened.cols["officer_id"]])
+    opened.add_tmt_note(report)
+    report.blank_rows = opened.table.blank_rows
+    for problems in (report.skipped, report.duplicates, report.merged):
+        problems.sort(key=lambda p: p.row)
+    if rejects_path is not None:
+        if conflicts:
+            opened.reread_rejects(staging.conflicts(), rejects, sheet=sheet, encoding=encoding, header_row=header_row)
+        _write_rejects(opened, rejects, rejects_path, report, language)
+    _refuse_bad_rows(path, report, skip_invalid)
     from .apply import field_modes
 
-    modes = field_modes(cols, clear_empty)
+    modes = field_modes(opened.cols, clear_empty)
     _apply(store, report, path, retire_missing=retire_missing, dry_run=dry_run, today=today, modes=modes)
     if progress:
         progress(report.rows, report.rows)
     return report
 
 
-def _too_long(*values: str) -> tuple[str, str]:
-    """The first field past its bound (the rare path of the row loop)."""
-    fields = ("unit", *_OPTIONAL, "gelar_depan")
-    return next((f, t) for f, t in zip(fields, values, strict=True) if len(t) > MAX_FIELD_TEXT)
+@dataclass
+class _RosterSheet:
+    """The read/detect-header step: the sheet with its header found and the columns mapped."""
+
+    path: Path
+    table: Sheet
+    headers: list[str]
+    cols: dict[str, int]  # field -> column; "joined" when a joining-date (TMT) column is read
+    i_tmt: int | None
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        mapping: dict[str, str] | None,
+        *,
+        sheet: str | None,
+        encoding: str | None,
+        header_row: int | None,
+    ) -> _RosterSheet:
+        table = open_sheet(path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
+        cols = map_headers(table.headers, mapping, table.keys)
+        from .joined import roster_tmt_column
+
+        i_tmt = roster_tmt_column(table.keys)  # HR's joining date (TMT) for the signed roster snapshot
+        if i_tmt is not None and i_tmt not in cols.values():
+            cols["joined"] = i_tmt
+        else:
+            i_tmt = None
+        table.protected = {cols["officer_id"], cols["name"]}
+        return cls(path, table, table.headers, cols, i_tmt)
+
+    def new_report(self, dry_run: bool) -> ImportReport:
+        report = ImportReport(file=str(self.path), dry_run=dry_run, header_rows=self.table.header_rows)
+        report.skipped = list(self.table.skipped)
+        _describe_mapping(report, self.headers, self.cols)
+        return report
+
+    def checker(self, id_type: str | None, today: date) -> RowChecker:
+        cols = {f: i for f, i in self.cols.items() if f != "joined"}
+        return RowChecker(len(self.headers) + 1, cols, id_type, today, frozenset(self.table.header_set),
+                          frozenset(self.table.protected), self.i_tmt)  # fmt: skip
+
+    def problem(self, row_no: int, cells: list[Cell], failure: Failure) -> RowProblem:
+        col = self.cols.get(failure.field, self.cols["officer_id"])
+        return RowProblem(row_no, self.headers[col], cell_text(cells[col]), failure.message, failure.hint)
+
+    def add_tmt_note(self, report: ImportReport) -> None:
+        if self.i_tmt is not None:
+            report.notes.append(
+                _("Joining dates (TMT) are read from column {col}; 'ikrar roster publish' signs them into the roster "
+                  "snapshot", col=self.headers[self.i_tmt])
+            )  # fmt: skip
+
+    def reread_rejects(
+        self,
+        wanted: Iterator[tuple[int, str]],
+        rejects: RejectSpool,
+        *,
+        sheet: str | None,
+        encoding: str | None,
+        header_row: int | None,
+    ) -> None:
+        """Conflicting repeats are found after staging: their cells for the rejects file come from
+        a second read of the sheet (only then, and only for a rejects file)."""
+        want = next(wanted, None)
+        again = open_sheet(self.path, ALIASES, sheet=sheet, encoding=encoding, header_row=header_row)
+        for row_no, cells in again:
+            while want is not None and want[0] < row_no:
+                want = next(wanted, None)
+            if want is None:
+                break
+            if want[0] == row_no:
+                rejects.add(row_no, cells[: len(self.headers)], want[1])
 
 
-def _sort_duplicates(
-    conn: sqlite3.Connection,
-    batch: list[tuple[Any, ...]],
-    batch_cells: list[list[Cell]],
-    id_header: str,
+def _stage_rows(
+    opened: _RosterSheet,
+    checker: RowChecker,
+    staging: Staging,
     report: ImportReport,
-    reject: Callable[[int, list[Cell], RowProblem, list[RowProblem]], None],
+    rejects: RejectSpool,
+    progress: Callable[[int, int | None], None] | None,
+    chunk: int = 5000,
 ) -> None:
-    """Repeated identifiers: an identical row is merged with a note; a different one is a
-    conflict that names the fields that differ."""
-    first: dict[str, tuple[Any, ...]] = {}
-    ids = [b[0] for b in batch]
-    for i in range(0, len(ids), 500):
-        part = ids[i : i + 500]
-        marks = ",".join("?" * len(part))
-        for r in conn.execute(f"SELECT * FROM staging WHERE officer_id IN ({marks})", part):
-            first[r[0]] = r
-    for b, cells in zip(batch, batch_cells, strict=True):
-        staged = first[b[0]]
-        if staged[1] == b[1]:
-            continue
-        differ = [f for f, old, new in zip(_STAGED, staged[2:], b[2:], strict=True) if old != new]
-        if not differ:
-            why = _("identical to row {row}; kept once", row=staged[1])
-            report.merged.append(RowProblem(b[1], id_header, b[0], why))
-            continue
-        detail = "; ".join(
-            f"{field_label(f)} {staged[2 + _STAGED.index(f)] or '-'!r} ≠ {b[2 + _STAGED.index(f)] or '-'!r}"
-            for f in differ
-        )
-        why = _("same identifier as row {row}, but these differ: {fields}", row=staged[1], fields=detail)
-        reject(b[1], cells, RowProblem(b[1], id_header, b[0], why), report.duplicates)
+    """The validate-and-stage step: rows in chunks, checked (``RowChecker``) and staged in file
+    order; left-out rows go to the report and the rejects spool as they come."""
+    width = len(opened.headers)
+    rows = iter(opened.table)
+    while part := list(itertools.islice(rows, chunk)):
+        good: list[tuple[Any, ...]] = []
+        joined: list[tuple[str, str]] = []
+        for (row_no, values, extra), (_n, cells) in zip(checker.check_rows(part), part, strict=True):
+            if values is not None:
+                report.rows += 1
+                good.append(values)
+                if extra:
+                    joined.append((values[0], extra))
+            elif extra.skip is not None:
+                report.skipped.append(SkippedRow(row_no, extra.skip, extra.text))
+            else:
+                report.rows += 1
+                cells = checker.padded(cells)
+                problem = opened.problem(row_no, cells, extra)
+                report.invalid.append(problem)
+                rejects.add(row_no, cells[:width], problem.reason)
+        staging.add(good, joined)
+        if progress:
+            progress(report.rows, None)
+
+
+def _write_rejects(
+    opened: _RosterSheet, rejects: RejectSpool, rejects_path: Path, report: ImportReport, language: str | None
+) -> None:
+    if not rejects.count:
+        return
+    from .rejects import write_rejects
+
+    cols = opened.cols
+    ids = [cols["officer_id"]] + ([cols["nik"]] if "nik" in cols else [])
+    write_rejects(rejects_path, opened.headers, rejects.rows(), delimiter=opened.table.delimiter, id_columns=ids,
+                  language=language)  # fmt: skip
+    report.rejects_file = str(rejects_path)
+
+
+def _refuse_bad_rows(path: Path, report: ImportReport, skip_invalid: bool) -> None:
+    """All-or-nothing: invalid or conflicting rows stop the import unless ``skip_invalid``."""
+    if not (report.invalid or report.duplicates) or skip_invalid:
+        return
+    first = min(report.invalid[:1] + report.duplicates[:1], key=lambda p: p.row)
+    error = InputError(
+        _(
+            "{path}: {n} invalid or duplicate row(s); nothing was imported (first: row {row}, column "
+            "{column}: {reason})",
+            path=path,
+            n=len(report.invalid) + len(report.duplicates),
+            row=first.row,
+            column=first.column,
+            reason=first.reason,
+        ),
+        _("fix the rows, or import the valid ones with --skip-invalid --rejects FILE"),
+    )
+    error.report = report  # type: ignore[attr-defined]
+    error.details = report.to_dict(changes=False)
+    raise error
 
 
 def _apply(

@@ -191,8 +191,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
         n = row_no
         for row in it:
             n += 1
-            cells = [_cell_value(c) for c in row]
-            if any(str(c).strip() for c in cells):
+            cells = [c if type(c) is str else _cell_value(c) for c in row]  # text cells as they are
+            if any(c.strip() if type(c) is str else str(c).strip() for c in cells):
                 yield n, cells
 
     return TableReader(path, headers, rows(), sheet=name, header_row=row_no)
