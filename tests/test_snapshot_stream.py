@@ -95,6 +95,14 @@ def test_what_the_whole_reader_refuses_the_stream_refuses_too(form: str) -> None
         _stream(data[:-30], [64])
     with pytest.raises(InputError):
         _stream(b"", [64])
+    # an alg neither form has (here RFC 8032's prehash variant): no valid signature, in both readers
+    alg = json.loads(data)["signature"]["alg"].encode()
+    other = data.replace(b'"alg":"' + alg + b'"', b'"alg":"Ed25519ph"', 1)
+    assert other != data
+    with pytest.raises(TrustError, match="tanda tangan"):
+        parse_snapshot(other, "vector", AUTH)
+    with pytest.raises(TrustError, match="tanda tangan"):
+        _stream(other, [64])
 
 
 def test_the_statement_form_is_verified_over_the_statement_and_the_older_over_the_body(

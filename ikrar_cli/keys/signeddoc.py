@@ -89,13 +89,13 @@ def open_document(
     except (KeyError, TypeError, ValueError, InputError):
         raise bad("signature") from None
     pub = authorities.get(kid)
-    message = signed_message(sig.get("alg"), canonical_json(doc[kind]), statement_type)
-    if pub is None or message is None:
+    if pub is None:
         raise TrustError(
             _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
             _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
         )
-    if not verify_signature(pub, value, message):
+    message = signed_message(sig.get("alg"), canonical_json(doc[kind]), statement_type)
+    if message is None or not verify_signature(pub, value, message):  # an unknown alg: no valid signature
         raise TrustError(
             _("{path}: the signature of the {kind} is not valid", path=where, kind=kind),
             _("the file was altered or damaged; ask the authority for a fresh copy"),

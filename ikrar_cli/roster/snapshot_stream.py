@@ -211,6 +211,12 @@ def stream_snapshot(
             _("ask the authority for a fresh copy"),
         )
 
+    def invalid() -> TrustError:
+        return TrustError(
+            _("{path}: the signature of the {kind} is not valid", path=where, kind=KIND),
+            _("the file was altered or damaged; ask the authority for a fresh copy"),
+        )
+
     text = _Text(chunks)
     digest = hashlib.sha256()
     body: dict[str, Any] = {}
@@ -225,12 +231,14 @@ def stream_snapshot(
         except (KeyError, TypeError, ValueError, InputError):
             raise bad("signature") from None
         pub = authorities.get(kid)
-        alg = sig.get("alg")
-        if pub is None or alg not in (ALG_BODY, ALG_STATEMENT):
+        if pub is None:
             raise TrustError(
                 _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
                 _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
             )
+        alg = sig.get("alg")
+        if alg not in (ALG_BODY, ALG_STATEMENT):
+            raise invalid()
         held = bytearray() if alg == ALG_BODY else None  # the older form signs the body itself
 
         def feed(piece: str) -> None:
@@ -284,10 +292,7 @@ def stream_snapshot(
     message = statement(STATEMENT_TYPE, name) if held is None else bytes(held)
     held = None
     if not verify_signature(pub, value, message):
-        raise TrustError(
-            _("{path}: the signature of the {kind} is not valid", path=where, kind=KIND),
-            _("the file was altered or damaged; ask the authority for a fresh copy"),
-        )
+        raise invalid()
     if "officers" not in body or not _head_ok(body, seen):
         raise InputError(_("{path}: not a valid roster snapshot", path=where), _("ask the authority for a fresh copy"))
     del body["officers"]
