@@ -160,7 +160,8 @@ class _Officers:
         self.ok = True
         self.count = self.active = 0
 
-    def check(self, o: Any) -> None:
+    def check(self, o: Any) -> bool:
+        """Whether this officer is well formed (and every one before it)."""
         self.count += 1
         try:
             oid = o["id"]
@@ -169,7 +170,7 @@ class _Officers:
             date.fromisoformat(o["joined"])
             if o["left"] is not None:
                 date.fromisoformat(o["left"])
-            o["id_type"], o["name"]  # noqa: B018 - read by reports: present in every officer
+            ok = ok and isinstance(o["name"], str) and isinstance(o["unit"], str) and "id_type" in o
             if len(self.units) < MAX_UNITS_SEEN:
                 self.units.add(o["unit"])
             else:
@@ -179,6 +180,7 @@ class _Officers:
         except (KeyError, TypeError, ValueError, AttributeError):
             ok = False
         self.ok = self.ok and ok
+        return self.ok
 
 
 def _head_ok(body: dict[str, Any], seen: _Officers) -> bool:
@@ -264,8 +266,8 @@ def stream_snapshot(
                 else:
                     while True:
                         o = text.value()
-                        seen.check(o)
-                        officer(o)
+                        if seen.check(o):
+                            officer(o)  # once one is malformed, nothing more is handed on
                         if text.peek() == "]":
                             text.expect("]")
                             break
