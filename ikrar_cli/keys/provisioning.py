@@ -63,7 +63,7 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
     """Sign the provisioning file for terminal ``name``; returns (file bytes, summary)."""
     from ..pledges.templates import PledgeLibrary
     from ..roster.snapshot import KIND as SNAP
-    from ..roster.snapshot import Snapshot, _store, load
+    from ..roster.snapshot import STATEMENT_TYPE, Snapshot, _store, load
     from .keyfiles import load_authority_signer
     from .package_templates import package_entries
     from .trust import parse_bundle_bytes
@@ -89,7 +89,8 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
                 _("use --whole, or publish a snapshot that has the unit"),
             )
         body = scoped_snapshot_body(snap.body, [cert.unit])
-        snap = Snapshot(content_digest(body), body, sign_document(SNAP, body, key.sign, info.kid), info.kid)
+        signed = sign_document(SNAP, body, key.sign, info.kid, statement_type=STATEMENT_TYPE)
+        snap = Snapshot(content_digest(body), body, signed, info.kid)
         with ws.store.transaction() as conn:
             _store(conn, snap)
     doc = {

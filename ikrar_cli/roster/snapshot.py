@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 FORMAT = "ikrar-roster-snapshot/1"
 KIND = "snapshot"
+#: ``type`` of the statement an ``Ed25519-statement`` signature signs (docs/roster-snapshot.md)
+STATEMENT_TYPE = "ikrar-roster-snapshot-signature/1"
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _validate(body: Any, where: object) -> None:
 
 
 def parse_snapshot(data: bytes, where: object, authorities: dict[bytes, bytes]) -> Snapshot:
-    body, kid = open_document(data, KIND, where, authorities)
+    body, kid = open_document(data, KIND, where, authorities, statement_type=STATEMENT_TYPE)
     _validate(body, where)
     return Snapshot(content_digest(body), body, data, kid)
 
@@ -211,7 +213,7 @@ def publish(ws: Workspace, passphrase: bytes, as_of: str, *, scope: list[str] | 
     inst = {"name": ws.config.institution_name, "code": ws.config.institution_code}
     with ws.store.transaction() as conn:
         body = build_body(conn, institution=inst, zone=ws.config.timezone, as_of=day, scope=scope)
-        data = sign_document(KIND, body, key.sign, info.kid)
+        data = sign_document(KIND, body, key.sign, info.kid, statement_type=STATEMENT_TYPE)
         snap = Snapshot(content_digest(body), body, data, info.kid)
         _store(conn, snap)
         if scope is None:

@@ -1,16 +1,18 @@
 """A stored roster snapshot verified and read as a stream, in bounded memory.
 
-The file format does not change (docs/roster-snapshot.md): the canonical JSON of
-``{"signature": SIG, "snapshot": BODY}`` and a newline. Because the keys are sorted and the JSON
-has no white space, the body's canonical bytes are one run of the file, right after the
-signature, and the officers one run inside it. The reader walks the file piece by piece (the
-database blob read in chunks: SQLite's incremental blob I/O, ``substr`` on PostgreSQL), checks
-that every piece is exactly its canonical encoding, feeds the body's bytes to SHA-256 (the
-digest) and to a streaming Ed25519 verification (``keys/ed25519_stream.py``), and hands each
-officer to a callback. The callback may keep what it wants (a report spools them to a temporary
-database); nothing a report shows may be used before ``read_stored`` returns, which is after the
-signature and every field were checked. Errors are those of ``parse_snapshot``, in its order:
-layout, canonical form, signer, signature, then the fields.
+The file format is docs/roster-snapshot.md: the canonical JSON of ``{"signature": SIG,
+"snapshot": BODY}`` and a newline. Because the keys are sorted and the JSON has no white space,
+the body's canonical bytes are one run of the file, right after the signature, and the officers
+one run inside it. The reader walks the file piece by piece (the database blob read in chunks:
+SQLite's incremental blob I/O, ``substr`` on PostgreSQL), checks that every piece is exactly its
+canonical encoding, feeds the body's bytes to SHA-256 (the digest), and hands each officer to a
+callback. At the end the signature is checked with one library call: for ``Ed25519-statement``
+over the short statement naming that digest (memory stays bounded); for the older ``Ed25519``
+over the body itself, whose bytes are then held until the end (memory grows with the snapshot;
+publishing again gives the statement form). The callback may keep what it wants (a report spools
+them to a temporary database); nothing a report shows may be used before ``read_stored``
+returns, which is after the signature and every field were checked. Errors are those of
+``parse_snapshot``, in its order: layout, canonical form, signer, signature, then the fields.
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ from typing import Any
 
 from ..errors import ConflictError, InputError, NotFoundError, TrustError
 from ..i18n import _
-from ..keys.ed25519_stream import StreamVerifier
-from ..keys.keyfiles import canonical_json, unb64
-from ..keys.signeddoc import trusted_authorities
-from .snapshot import FORMAT, KIND
+from ..keys.keyfiles import canonical_json, unb64, verify_signature
+from ..keys.signeddoc import ALG_BODY, ALG_STATEMENT, statement, trusted_authorities
+from .snapshot import FORMAT, KIND, STATEMENT_TYPE
 
 __all__ = ["SnapshotHead", "read_stored", "stream_snapshot"]
 
@@ -212,6 +213,12 @@ def stream_snapshot(
             _("ask the authority for a fresh copy"),
         )
 
+    def invalid() -> TrustError:
+        return TrustError(
+            _("{path}: the signature of the {kind} is not valid", path=where, kind=KIND),
+            _("the file was altered or damaged; ask the authority for a fresh copy"),
+        )
+
     text = _Text(chunks)
     digest = hashlib.sha256()
     body: dict[str, Any] = {}
@@ -226,17 +233,21 @@ def stream_snapshot(
         except (KeyError, TypeError, ValueError, InputError):
             raise bad("signature") from None
         pub = authorities.get(kid)
-        if pub is None or sig.get("alg") != "Ed25519":
+        if pub is None:
             raise TrustError(
                 _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
                 _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
             )
-        verifier = StreamVerifier(pub, value)
+        alg = sig.get("alg")
+        if alg not in (ALG_BODY, ALG_STATEMENT):
+            raise invalid()
+        held = bytearray() if alg == ALG_BODY else None  # the older form signs the body itself
 
         def feed(piece: str) -> None:
             data = piece.encode("utf-8")
             digest.update(data)
-            verifier.update(data)
+            if held is not None:
+                held.extend(data)
 
         text.expect(',"snapshot":')
         text.sink = feed
@@ -279,15 +290,15 @@ def stream_snapshot(
             _("{path}: the {kind} was altered (not in its signed canonical form)", path=where, kind=KIND),
             _("ask the authority for a fresh copy"),
         ) from None
-    if not verifier.verify():
-        raise TrustError(
-            _("{path}: the signature of the {kind} is not valid", path=where, kind=KIND),
-            _("the file was altered or damaged; ask the authority for a fresh copy"),
-        )
+    name = "sha256:" + digest.hexdigest()
+    message = statement(STATEMENT_TYPE, name) if held is None else bytes(held)
+    held = None
+    if not verify_signature(pub, value, message):
+        raise invalid()
     if "officers" not in body or not _head_ok(body, seen):
         raise InputError(_("{path}: not a valid roster snapshot", path=where), _("ask the authority for a fresh copy"))
     del body["officers"]
-    return SnapshotHead("sha256:" + digest.hexdigest(), body, kid, seen.count, seen.active)
+    return SnapshotHead(name, body, kid, seen.count, seen.active)
 
 
 def _stored_chunks(conn: Any, digest: str) -> Iterator[bytes]:
