@@ -234,7 +234,7 @@ class PdfFormat(ReportFormat):
         from ..documents.profile import long_datetime
 
         path = self._file(out)
-        seal = options.seal(_("Everything one officer has acknowledged, with the receipts.")) if options.seal else None
+        seal = options.seal(_("Pledge record of an officer")) if options.seal else None
         from .officer import write_pdf
 
         write_pdf(record, path, stamp=long_datetime(options.generated_at, options.zone), seal=seal)

@@ -80,7 +80,7 @@ def write_pdf(record: OfficerRecord, path: Path, *, stamp: str, seal: Any = None
 
     pdf = new_pdf(record.heading(), stamp)
     pdf.add_page()
-    title(pdf, [_("Everything one officer has acknowledged, with the receipts."), record.heading()], size=11)
+    title(pdf, [_("Pledge record of an officer"), record.heading()], size=11)
     if not record.attestations:
         paragraph(pdf, _("No pledge recorded for this officer."))
     for a, row in zip(record.attestations, record.rows(), strict=True):
