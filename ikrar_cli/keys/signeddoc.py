@@ -48,6 +48,24 @@ def signed_message(alg: object, body_bytes: bytes, statement_type: str | None) -
     return None
 
 
+def signer(
+    sig: Mapping[str, Any], where: object, authorities: Mapping[bytes, bytes], bad: Callable[[str], InputError]
+) -> tuple[bytes, bytes, bytes]:
+    """(kid, trusted public key, signature bytes) of a document's ``signature`` object; ``bad``
+    makes the error for a malformed one, an untrusted key is a TrustError."""
+    try:
+        kid, value = bytes.fromhex(sig["kid"]), unb64(sig["value"], "signature")
+    except (KeyError, TypeError, ValueError, InputError):
+        raise bad("signature") from None
+    pub = authorities.get(kid)
+    if pub is None:
+        raise TrustError(
+            _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
+            _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
+        )
+    return kid, pub, value
+
+
 def sign_document(
     kind: str, body: Any, sign: Callable[[bytes], bytes], kid: bytes, *, statement_type: str | None = None
 ) -> bytes:
@@ -84,16 +102,7 @@ def open_document(
             _("ask the authority for a fresh copy"),
         )
     sig = doc["signature"]
-    try:
-        kid, value = bytes.fromhex(sig["kid"]), unb64(sig["value"], "signature")
-    except (KeyError, TypeError, ValueError, InputError):
-        raise bad("signature") from None
-    pub = authorities.get(kid)
-    if pub is None:
-        raise TrustError(
-            _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
-            _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
-        )
+    kid, pub, value = signer(sig, where, authorities, bad)
     message = signed_message(sig.get("alg"), canonical_json(doc[kind]), statement_type)
     if message is None or not verify_signature(pub, value, message):  # an unknown alg: no valid signature
         raise TrustError(

@@ -57,12 +57,10 @@ class SnapshotOfficer:
         return self.joined <= day and (self.left is None or self.left > day)
 
 
-@dataclass
-class Snapshot:
-    digest: str
+class SnapshotFields:
+    """The header fields of a verified snapshot's ``body`` (shared by the whole and the streamed reader)."""
+
     body: dict[str, Any]
-    file: bytes
-    authority_kid: bytes
 
     @property
     def as_of(self) -> str:
@@ -83,6 +81,14 @@ class Snapshot:
     @property
     def scope(self) -> list[str] | None:
         return self.body["scope"]
+
+
+@dataclass
+class Snapshot(SnapshotFields):
+    digest: str
+    body: dict[str, Any]
+    file: bytes
+    authority_kid: bytes
 
     def officers(self) -> list[SnapshotOfficer]:
         return [

@@ -27,9 +27,9 @@ from typing import Any
 
 from ..errors import ConflictError, InputError, NotFoundError, TrustError
 from ..i18n import _
-from ..keys.keyfiles import canonical_json, unb64, verify_signature
-from ..keys.signeddoc import ALG_BODY, ALG_STATEMENT, statement, trusted_authorities
-from .snapshot import FORMAT, KIND, STATEMENT_TYPE
+from ..keys.keyfiles import canonical_json, verify_signature
+from ..keys.signeddoc import ALG_BODY, ALG_STATEMENT, signer, statement, trusted_authorities
+from .snapshot import FORMAT, KIND, STATEMENT_TYPE, SnapshotFields
 
 __all__ = ["SnapshotHead", "read_stored", "stream_snapshot"]
 
@@ -40,7 +40,7 @@ _DECODER = json.JSONDecoder()
 
 
 @dataclass
-class SnapshotHead:
+class SnapshotHead(SnapshotFields):
     """A verified snapshot without its officer list (``body`` has every other field)."""
 
     digest: str
@@ -48,26 +48,6 @@ class SnapshotHead:
     authority_kid: bytes
     officers: int
     active: int
-
-    @property
-    def as_of(self) -> str:
-        return str(self.body["as_of"])
-
-    @property
-    def serial(self) -> int:
-        return int(self.body["serial"])
-
-    @property
-    def timezone(self) -> str:
-        return str(self.body["timezone"])
-
-    @property
-    def units(self) -> dict[str, str]:
-        return dict(self.body["units"])
-
-    @property
-    def scope(self) -> list[str] | None:
-        return self.body["scope"]
 
 
 class _Bad(Exception):
@@ -228,16 +208,7 @@ def stream_snapshot(
         sig = text.value()
         if not isinstance(sig, dict):
             raise _Bad("layout")
-        try:
-            kid, value = bytes.fromhex(sig["kid"]), unb64(sig["value"], "signature")
-        except (KeyError, TypeError, ValueError, InputError):
-            raise bad("signature") from None
-        pub = authorities.get(kid)
-        if pub is None:
-            raise TrustError(
-                _("{path}: signed by key {kid}, not by an authority this workspace trusts", path=where, kid=kid.hex()),
-                _("check the fingerprint with the authority, then 'ikrar trust add FILE --fingerprint FP'"),
-            )
+        kid, pub, value = signer(sig, where, authorities, bad)
         alg = sig.get("alg")
         if alg not in (ALG_BODY, ALG_STATEMENT):
             raise invalid()
