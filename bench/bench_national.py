@@ -37,12 +37,14 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -51,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import national_data as nd  # noqa: E402
+from lockprobe import LockProbe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # A small wrapper whose only child is the ikrar process. Its RUSAGE_CHILDREN is that process's peak
@@ -88,6 +91,7 @@ with open(out, "w") as fh:
     json.dump({"rc": p.returncode, "peak_kb": peak, "stopped": stopped}, fh)
 sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)
 """
+DURING_AFTER = 30.0  # seconds into a merge step when a small roster import is started beside it
 SCALES = {  # officers, receipts, exports, units, concurrency
     "quick": (2_000, 1_600, 8, 20, 4),
     "100k": (100_000, 100_000, 20, 600, 8),
@@ -120,8 +124,12 @@ class Central:
     def cmd(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "ikrar_cli", "--home", str(self.home), "--lang", "en", *args]
 
-    def run(self, label: str, groups: list[list[str]], rows: int, stdout: Path | None = None) -> None:
-        """Run the commands at once; record wall time, rows/s and the largest child's peak RSS."""
+    def run(self, label: str, groups: list[list[str]], rows: int, stdout: Path | None = None, *,
+            probe: bool = False, during: list[str] | None = None) -> None:  # fmt: skip
+        """Run the commands at once; record wall time, rows/s and the largest child's peak RSS. With
+        ``probe``, the longest wait for the write lock while they ran (``lockprobe.py``); with
+        ``during``, that command is started ``DURING_AFTER`` seconds in (if they still run) and its
+        exit code and time are recorded: what an office's command meets while the step runs."""
         if label in self.results:
             print(f"  [{self.engine}] {label}: done in an earlier run, {describe(self.results[label])}",
                   file=sys.stderr, flush=True)  # fmt: skip
@@ -131,6 +139,9 @@ class Central:
         self._save()
         load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
+        lock = LockProbe(self.url or self.home / "ikrar.db") if probe else None
+        if lock is not None:
+            lock.__enter__()
         procs = []
         for args in groups:
             out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -140,6 +151,11 @@ class Central:
             p = subprocess.Popen([sys.executable, "-c", WRAP, str(rss), *limits, *self.cmd(*args)], stdout=out,
                                  stderr=err, env=self.env, cwd=ROOT)  # fmt: skip
             procs.append((p, out, err, rss))
+        beside: dict[str, Any] = {}
+        side = None
+        if during:
+            side = threading.Thread(target=self._beside, args=(during, [p for p, *_ in procs], beside))
+            side.start()
         peak, failed, stopped = 0, [], set()
         for p, out, err, rss in procs:
             p.wait()
@@ -155,6 +171,10 @@ class Central:
                 failed.append(f"exit {p.returncode}: {err.read().decode(errors='replace')[-1500:]}")
             err.close()
         secs = time.perf_counter() - t0
+        if side is not None:
+            side.join()
+        if lock is not None:
+            lock.__exit__(None, None, None)
         r: dict[str, Any] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed,
                              "processes": len(groups), "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
                              "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
@@ -164,10 +184,28 @@ class Central:
             r["stopped"] = f"did not finish in {self.timeout_min:.0f} min"
         if resumed:
             r["resumed"] = True
+        if lock is not None:
+            r["lock_wait_s"] = round(lock.longest, 2)
+        if beside:
+            r["beside"] = beside
         self.results[label] = r
         self.started = None
         self._save()
         print(f"  [{self.engine}] {label}: {describe(r)}", file=sys.stderr, flush=True)
+
+    def _beside(self, args: list[str], procs: list[subprocess.Popen[bytes]], out: dict[str, Any]) -> None:
+        """Start ``args`` DURING_AFTER seconds into a step, if the step still runs; record the outcome."""
+        deadline = time.monotonic() + DURING_AFTER
+        while time.monotonic() < deadline:
+            if all(p.poll() is not None for p in procs):
+                out["skipped"] = f"the step ended within {DURING_AFTER} s"
+                return
+            time.sleep(0.5)
+        t0 = time.perf_counter()
+        done = subprocess.run(self.cmd(*args), env=self.env, cwd=ROOT, capture_output=True)
+        out.update(command=" ".join(args[:2]), rc=done.returncode, seconds=round(time.perf_counter() - t0, 1),
+                   step_running=any(p.poll() is None for p in procs),
+                   stderr=done.stderr.decode(errors="replace")[-300:] if done.returncode else "")  # fmt: skip
 
     def ok(self, label: str) -> bool:
         r = self.results.get(label)
@@ -232,7 +270,11 @@ def describe(r: dict[str, Any]) -> str:
         return f"{r['stopped']} ({r['peak_mb']:.0f} MB)"
     if r["failed"]:
         return "FAILED " + r["failed"][0]
-    return f"{r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s, peak {r['peak_mb']:.0f} MB"
+    extra = f", longest write-lock wait {r['lock_wait_s']:.1f} s" if "lock_wait_s" in r else ""
+    if "beside" in r:
+        b = r["beside"]
+        extra += f", {b['command']} beside it: exit {b['rc']} in {b['seconds']:.1f} s" if "rc" in b else ""
+    return f"{r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s, peak {r['peak_mb']:.0f} MB{extra}"
 
 
 def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
@@ -276,11 +318,26 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
     half = len(files) // 2
     first, rest = files[:half], files[half:]
     label = f"ledger merge, 1 process, {len(first)} exports"
-    c.run(label, [["ledger", "merge", *first]], sum(t["receipts"] for t in terminals[:half]))
+    small = work / "roster-1000.csv"  # the first 1,000 officers, unchanged: an office's import during the merge
+    if not small.is_file():
+        with open(root / "roster.csv", encoding="utf-8") as src:
+            small.write_text("".join(itertools.islice(src, 1001)), encoding="utf-8")
+    c.run(
+        label,
+        [["ledger", "merge", *first]],
+        sum(t["receipts"] for t in terminals[:half]),
+        probe=True,
+        during=["roster", "import", str(small)],
+    )
     c.count(label)
     shares = [rest[i::concurrency] for i in range(concurrency) if rest[i::concurrency]]
     label = f"ledger merge, {len(shares)} processes at once, {len(rest)} exports"
-    c.run(label, [["ledger", "merge", *share] for share in shares], sum(t["receipts"] for t in terminals[half:]))
+    c.run(
+        label,
+        [["ledger", "merge", *share] for share in shares],
+        sum(t["receipts"] for t in terminals[half:]),
+        probe=True,
+    )
     c.count(label)
     report = work / f"{c.engine}-report.json"
     day = nd.REPORT_DAY.isoformat()
@@ -416,7 +473,13 @@ def print_table(results: dict[str, Central], data: dict[str, Any], conc: int) ->
             return f"{r['stopped']} (peak {r['peak_mb']:.0f} MB)"
         if r["failed"]:
             return "failed"
-        return f"{r['seconds']:.1f} s · {r['rows'] / r['seconds']:,.0f} rows/s · {r['peak_mb']:.0f} MB"
+        text = f"{r['seconds']:.1f} s · {r['rows'] / r['seconds']:,.0f} rows/s · {r['peak_mb']:.0f} MB"
+        if "lock_wait_s" in r:
+            text += f" · longest write-lock wait {r['lock_wait_s']:.1f} s"
+        b = r.get("beside") or {}
+        if "rc" in b:
+            text += f" · {b['command']} of 1,000 rows beside it: exit {b['rc']} in {b['seconds']:.1f} s"
+        return text
 
     for k in labels:
         ratio = "–"
