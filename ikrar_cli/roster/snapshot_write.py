@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, InputError, NotFoundError
+from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError
 from ..i18n import _
 from ..keys.keyfiles import b64, canonical_json
 from ..keys.signeddoc import ALG_STATEMENT, statement, trusted_authorities
@@ -38,6 +38,8 @@ PART = 1 << 20  # bytes of one stored part (about; a part ends after the piece t
 READ = 1 << 20  # bytes per read of a file being accepted
 #: the largest snapshot file ``roster accept`` takes: about 25 million officers (4.8 M are ~770 MB)
 MAX_FILE = 4_000_000_000
+#: a refused file up to this size is read again whole to name the error as ``parse_snapshot`` does
+DIAGNOSE = 16_000_000
 
 
 class PartWriter:
@@ -240,7 +242,6 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 def accept_file(ws: Any, path: Path) -> SnapshotHead:
     """``roster accept FILE``: the file verified as it streams (``stream_snapshot``, the checks and
     errors of ``parse_snapshot``) while its bytes go to the parts; stored only if all of it is valid."""
-    from .snapshot_stream import stream_snapshot
 
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
@@ -251,12 +252,41 @@ def accept_file(ws: Any, path: Path) -> SnapshotHead:
         )
     chunks = _file_chunks(Path(path))
     first = next(chunks, b"")  # the file opens (or fails to) before the write transaction starts
+    try:
+        return _accept_stream(ws, path, auths, _chain(first, chunks))
+    except (InputError, TrustError) as exc:
+        _as_the_whole_reader_says(Path(path), auths, exc)
+        raise
+
+
+def _as_the_whole_reader_says(path: Path, auths: dict[bytes, bytes], exc: IkrarError) -> None:
+    """A refused file up to ``DIAGNOSE`` bytes is read again whole so that the error is the one
+    ``parse_snapshot`` gives, in its order (the streamed reader stops at the first byte out of its
+    canonical form: for a file that is not JSON at all, or not laid out as a snapshot, it says
+    "altered" where the whole reader says "not valid (JSON)" or "(layout)"). Larger files keep the
+    streamed reader's error: refused all the same, in bounded memory."""
+    from ..fsutil import read_input_bytes
+    from .snapshot import parse_snapshot
+
+    try:
+        if path.stat().st_size > DIAGNOSE:
+            return
+        data = read_input_bytes(path, limit=DIAGNOSE)
+    except (OSError, InputError):
+        return
+    parse_snapshot(data, path, auths)  # raises its own error for what the stream refused
+    raise exc  # pragma: no cover - the file changed between the two reads
+
+
+def _accept_stream(ws: Any, path: Path, auths: dict[bytes, bytes], chunks: Iterator[bytes]) -> SnapshotHead:
+    from .snapshot_stream import stream_snapshot
+
     with ws.store.transaction() as conn:
         file_id = new_file_id()
         out = PartWriter(conn, file_id)
 
         def stored() -> Iterator[bytes]:
-            for chunk in _chain(first, chunks):
+            for chunk in chunks:
                 out.write(chunk)
                 yield chunk
 
