@@ -243,6 +243,8 @@ def accept_file(ws: Any, path: Path) -> SnapshotHead:
     """``roster accept FILE``: the file verified as it streams (``stream_snapshot``, the checks and
     errors of ``parse_snapshot``) while its bytes go to the parts; stored only if all of it is valid."""
 
+    chunks = _file_chunks(Path(path))
+    first = next(chunks, b"")  # the file opens (or fails to) first, as when it was read whole
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
     if not auths:
@@ -250,8 +252,6 @@ def accept_file(ws: Any, path: Path) -> SnapshotHead:
             _("No authority is trusted in this workspace yet"),
             _("first: ikrar trust add BUNDLE --fingerprint SHA256:…"),
         )
-    chunks = _file_chunks(Path(path))
-    first = next(chunks, b"")  # the file opens (or fails to) before the write transaction starts
     try:
         return _accept_stream(ws, path, auths, _chain(first, chunks))
     except (InputError, TrustError) as exc:
