@@ -473,3 +473,28 @@ def test_publish_and_accept_memory_is_bounded_on_postgresql(
     engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _bounded(tmp_path, monkeypatch)
+
+
+def test_the_unit_copy_in_a_terminal_package_is_the_one_the_whole_snapshot_gives(tmp_path: Path) -> None:
+    """``terminal package`` for a unit's terminal reads the stored snapshot as a stream (the unit's
+    officers only); the copy it signs is the one cut from the whole snapshot, as before."""
+    from ikrar_cli.keys.keyfiles import certify, load_authority_signer, new_terminal
+    from ikrar_cli.keys.provisioning import package, scoped_snapshot_body
+    from ikrar_cli.keys.signeddoc import sign_document
+    from ikrar_cli.keys.trust import export_bundle
+    from ikrar_cli.roster.snapshot import KIND, STATEMENT_TYPE, load, publish
+
+    ws = _world(tmp_path / "a", 400)
+    try:
+        publish(ws, PASS, "2026-11-20")
+        _i, req = new_terminal(ws, "kiosk-u3", "U3", PASS)
+        certify(ws, req, PASS, not_before=0)
+        export_bundle(ws, PASS)
+        key, info = load_authority_signer(ws, PASS)
+        body = scoped_snapshot_body(load(ws).body, ["U3"])
+        want = sign_document(KIND, body, key.sign, info.kid, statement_type=STATEMENT_TYPE)
+        data, summary = package(ws, PASS, "kiosk-u3")
+        inner = json.loads(data)["package"]["roster_snapshot"].encode("utf-8")
+        assert inner == want and summary["officers"] == len(body["officers"]) == 400 // 8
+    finally:
+        ws.close()
