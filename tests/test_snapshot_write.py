@@ -498,3 +498,35 @@ def test_the_unit_copy_in_a_terminal_package_is_the_one_the_whole_snapshot_gives
         assert inner == want and summary["officers"] == len(body["officers"]) == 400 // 8
     finally:
         ws.close()
+
+
+def test_a_file_changed_after_it_was_verified_is_not_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accept verifies without the write lock, then copies: the copy must be the bytes verified."""
+    from ikrar_cli.roster.snapshot import accept_file, publish
+
+    authority = _world(tmp_path / "a", 120)
+    try:
+        head = publish(authority, PASS, "2026-11-20")
+        data = _stored(authority, head.digest)
+        ws = _acceptor(tmp_path / "b", authority)
+    finally:
+        authority.close()
+    try:
+        path = tmp_path / "snap.json"
+        path.write_bytes(data)
+        real = snapshot_stream.stream_snapshot
+
+        def then_changed(*args: Any, **kwargs: Any) -> Any:
+            got = real(*args, **kwargs)
+            path.write_bytes(data.replace(b'"Unit 1 ', b'"Unit 9 ', 1))
+            return got
+
+        monkeypatch.setattr(snapshot_stream, "stream_snapshot", then_changed)
+        with pytest.raises(InputError, match="snap.json"):
+            accept_file(ws, path)
+        assert _counts(ws)[:2] == (0, 0)
+        monkeypatch.setattr(snapshot_stream, "stream_snapshot", real)
+        path.write_bytes(data)
+        assert accept_file(ws, path).digest == head.digest and _stored(ws, head.digest) == data
+    finally:
+        ws.close()

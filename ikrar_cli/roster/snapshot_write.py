@@ -6,9 +6,11 @@ signature signs only a short statement naming the body's digest, so ``publish`` 
 canonical bytes as it reads the officers (ordered by id, one pass inside the write transaction),
 hashing them as they go, into ``roster_snapshot_parts`` (migration m0016) as parts 1, 2, …; then it
 signs the statement and writes the signature header as part 0 and the closing ``}`` and newline as
-the last part. ``accept_file`` verifies a file with the streamed reader while its chunks go to the
-parts. Each is one transaction: a publish or accept that fails or is killed leaves no snapshot and
-no parts. Memory holds one part (``PART`` bytes) and the unit registry, never the officers.
+the last part. ``accept_file`` verifies a file with the streamed reader without the write lock,
+then copies it into the parts in one short write transaction, hashing the copy again (it must be
+the bytes verified). Each writes in one transaction: a publish or accept that fails or is killed
+leaves no snapshot and no parts. Memory holds one part (``PART`` bytes) and the unit registry,
+never the officers.
 
 The body's bytes are exactly ``canonical_json(body)``: the keys in sorted order, each value
 through ``canonical_json``, the officers one by one (tests/test_snapshot_write.py checks them
@@ -241,9 +243,12 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 
 def accept_file(ws: Any, path: Path) -> SnapshotHead:
     """``roster accept FILE``: the file verified as it streams (``stream_snapshot``, the checks and
-    errors of ``parse_snapshot``) while its bytes go to the parts; stored only if all of it is valid."""
+    errors of ``parse_snapshot``) without the write lock, then copied into the parts in one short
+    write transaction; the copy is hashed again and must be the bytes that were verified."""
+    from .snapshot_stream import stream_snapshot
 
-    chunks = _file_chunks(Path(path))
+    path = Path(path)
+    chunks = _file_chunks(path)
     first = next(chunks, b"")  # the file opens (or fails to) first, as when it was read whole
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
@@ -252,11 +257,37 @@ def accept_file(ws: Any, path: Path) -> SnapshotHead:
             _("No authority is trusted in this workspace yet"),
             _("first: ikrar trust add BUNDLE --fingerprint SHA256:…"),
         )
+    verified = hashlib.sha256()
+
+    def hashed() -> Iterator[bytes]:
+        for chunk in _chain(first, chunks):
+            verified.update(chunk)
+            yield chunk
+
     try:
-        return _accept_stream(ws, path, auths, _chain(first, chunks))
+        head = stream_snapshot(hashed(), path, auths, _ignore)
     except (InputError, TrustError) as exc:
-        _as_the_whole_reader_says(Path(path), auths, exc)
+        _as_the_whole_reader_says(path, auths, exc)
         raise
+    with ws.store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM roster_snapshots WHERE digest = ?", (head.digest,)).fetchone():
+            return head  # already here: nothing to copy
+        file_id = new_file_id()
+        out = PartWriter(conn, file_id)
+        copied = hashlib.sha256()
+        for chunk in _file_chunks(path):
+            copied.update(chunk)
+            out.write(chunk)
+        out.flush()
+        if copied.digest() != verified.digest():  # rolled back with the transaction
+            raise InputError(
+                _("{path} changed while it was being accepted", path=path),
+                _("run 'ikrar roster accept FILE' again once the file is complete"),
+            )
+        pause_point("snapshot.accept")  # test-only (IKRAR_TEST_PAUSE_AT): every part written, not committed
+        record(conn, digest=head.digest, authority=head.authority_kid, serial=head.serial, as_of=head.as_of,
+               scope=head.scope, file_id=file_id, size=out.size)  # fmt: skip
+    return head
 
 
 def _as_the_whole_reader_says(path: Path, auths: dict[bytes, bytes], exc: IkrarError) -> None:
@@ -276,26 +307,6 @@ def _as_the_whole_reader_says(path: Path, auths: dict[bytes, bytes], exc: IkrarE
         return
     parse_snapshot(data, path, auths)  # raises its own error for what the stream refused
     raise exc  # pragma: no cover - the file changed between the two reads
-
-
-def _accept_stream(ws: Any, path: Path, auths: dict[bytes, bytes], chunks: Iterator[bytes]) -> SnapshotHead:
-    from .snapshot_stream import stream_snapshot
-
-    with ws.store.transaction() as conn:
-        file_id = new_file_id()
-        out = PartWriter(conn, file_id)
-
-        def stored() -> Iterator[bytes]:
-            for chunk in chunks:
-                out.write(chunk)
-                yield chunk
-
-        head = stream_snapshot(stored(), path, auths, _ignore)
-        out.flush()
-        pause_point("snapshot.accept")  # test-only (IKRAR_TEST_PAUSE_AT): every part written, not committed
-        record(conn, digest=head.digest, authority=head.authority_kid, serial=head.serial, as_of=head.as_of,
-               scope=head.scope, file_id=file_id, size=out.size)  # fmt: skip
-    return head
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
