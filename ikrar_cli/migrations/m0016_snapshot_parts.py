@@ -1,5 +1,5 @@
 """Roster snapshot files stored in parts (issue 17, issue 20): a national snapshot (4.8 million
-officers, about 770 MB) no longer fits comfortably in one value — SQLite's largest blob is
+officers, about 810 MB) no longer fits comfortably in one value — SQLite's largest blob is
 1,000,000,000 bytes, a PostgreSQL ``bytea`` at most 1 GB and cannot be appended to — and the
 file is written and read as a stream (``roster/snapshot_write.py``, ``roster/snapshot_stream.py``).
 

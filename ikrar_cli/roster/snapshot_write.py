@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 PART = 1 << 20  # bytes of one stored part (about; a part ends after the piece that fills it)
 READ = 1 << 20  # bytes per read of a file being accepted
-#: the largest snapshot file ``roster accept`` takes: about 25 million officers (4.8 M are ~770 MB)
+#: the largest snapshot file ``roster accept`` takes: about 23 million officers (4.8 M are ~814 MB)
 MAX_FILE = 4_000_000_000
 #: a refused file up to this size is read again whole to name the error as ``parse_snapshot`` does
 DIAGNOSE = 16_000_000
