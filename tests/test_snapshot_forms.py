@@ -41,6 +41,20 @@ def _auditor(w: World, name: str, snapshot: Path) -> Site:
     return s
 
 
+def _stored(db: Any) -> bytes:
+    """The one snapshot file a workspace holds (in parts since migration m0016)."""
+    from ikrar_cli.roster.snapshot_write import stored_file
+
+    (digest,) = db.execute("SELECT digest FROM roster_snapshots").fetchone()
+    return stored_file(db, digest)
+
+
+def _replace_stored(db: Any, data: bytes) -> None:
+    (file_id,) = db.execute("SELECT parts FROM roster_snapshots").fetchone()
+    db.execute("DELETE FROM roster_snapshot_parts WHERE file_id = ?", (file_id,))
+    db.execute("INSERT INTO roster_snapshot_parts (file_id, part, data) VALUES (?, 0, ?)", (file_id, data))
+
+
 def _figures(doc: dict[str, Any]) -> Any:
     return doc["totals"], doc["units"]
 
@@ -73,7 +87,7 @@ def test_a_snapshot_signed_the_earlier_way_is_still_accepted_and_reported_alike(
     assert json.loads(older.read_bytes())["signature"]["alg"] == "Ed25519"
     new, old = _auditor(w, "audit-new", w.snapshot), _auditor(w, "audit-old", older)
     with old.db() as db:
-        assert db.execute("SELECT file FROM roster_snapshots").fetchone()[0] == older.read_bytes()
+        assert _stored(db) == older.read_bytes()
     figures = _figures(report(new))
     assert figures == _figures(report(old))
     assert figures[0]["active"] == 12
@@ -92,8 +106,7 @@ def test_a_snapshot_signed_the_earlier_way_is_still_accepted_and_reported_alike(
     # ... and on the report's streamed read of what a workspace holds
     for site in (new, old):
         with site.db() as db:
-            (file,) = db.execute("SELECT file FROM roster_snapshots").fetchone()
-            db.execute("UPDATE roster_snapshots SET file = ?", (bytes(file).replace(b'"Pegawai 1"', b'"Pegawai 7"'),))
+            _replace_stored(db, _stored(db).replace(b'"Pegawai 1"', b'"Pegawai 7"'))
         r = site("report", "compliance", "--pledge", "pilkada-2024", "--json", ok=False)
         assert r.exit_code == EXIT_TRUST, r.stderr
 
@@ -117,6 +130,6 @@ def test_a_package_made_the_earlier_way_still_sets_a_terminal_up(ikrar, tmp_path
     pkg.write_bytes(sign_document(KIND, body, key.sign, info.kid))
     t("terminal", "setup", str(pkg), "--fingerprint", w.fingerprint)
     with t.db() as db:
-        (file,) = db.execute("SELECT file FROM roster_snapshots").fetchone()
-    assert json.loads(bytes(file))["signature"]["alg"] == "Ed25519"
+        file = _stored(db)
+    assert json.loads(file)["signature"]["alg"] == "Ed25519"
     assert [(x["unit"], x["active"]) for x in t.json("roster", "stats")] == [(batang, 4)]

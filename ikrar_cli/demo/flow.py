@@ -19,12 +19,12 @@ TERMINAL = "apel-halaman-kantor-bupati"
 
 
 def publish_roster(ws: Workspace, secret: bytes, today: date, report: DemoReport, say: Callable[[str], None]) -> None:
-    from ..fsutil import atomic_write_bytes
     from ..roster.snapshot import publish
+    from ..roster.snapshot_write import export_stored
 
     snap = publish(ws, secret, (today - timedelta(days=1)).isoformat())
     path = ws.root / "roster-snapshot.json"
-    atomic_write_bytes(path, snap.file, mode=0o600)
+    export_stored(ws, snap.digest, path)
     report.files["snapshot"] = path
     say(_("Signed roster snapshot as of {day}: {digest}", day=snap.as_of, digest=snap.digest[:23] + "…"))
 

@@ -64,6 +64,7 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
     from ..pledges.templates import PledgeLibrary
     from ..roster.snapshot import KIND as SNAP
     from ..roster.snapshot import STATEMENT_TYPE, Snapshot, _store, load
+    from ..roster.snapshot_stream import read_stored
     from .keyfiles import load_authority_signer
     from .package_templates import package_entries
     from .trust import parse_bundle_bytes
@@ -81,18 +82,24 @@ def package(ws: Workspace, passphrase: bytes, name: str, *, whole: bool = False)
             _("export a new bundle first: ikrar trust export"),
         )  # fmt: skip
     templates = package_entries(PledgeLibrary.load(ws.config.extra_template_dirs), bundle)
-    snap = load(ws)
     if cert.unit and not whole:
-        if cert.unit not in snap.units:
+        # the unit's officers only, from the stored snapshot verified as it streams (a national
+        # snapshot is never held whole here); --whole embeds the whole file, so it holds it
+        unit = cert.unit
+        kept: list[dict[str, Any]] = []
+        head = read_stored(ws, lambda o: kept.append(o) if o["unit"] == unit else None)
+        if unit not in head.units:
             raise NotFoundError(
-                _("Unit {unit} of terminal {name} is not in the roster snapshot", unit=cert.unit, name=name),
+                _("Unit {unit} of terminal {name} is not in the roster snapshot", unit=unit, name=name),
                 _("use --whole, or publish a snapshot that has the unit"),
             )
-        body = scoped_snapshot_body(snap.body, [cert.unit])
+        body = scoped_snapshot_body(dict(head.body, officers=kept), [unit])
         signed = sign_document(SNAP, body, key.sign, info.kid, statement_type=STATEMENT_TYPE)
         snap = Snapshot(content_digest(body), body, signed, info.kid)
         with ws.store.transaction() as conn:
             _store(conn, snap)
+    else:
+        snap = load(ws)
     doc = {
         "format": FORMAT,
         "terminal": name,

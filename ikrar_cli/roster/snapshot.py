@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InputError, NotFoundError, UsageError
 from ..i18n import _
-from ..keys.signeddoc import content_digest, open_document, sign_document, trusted_authorities
-from ..store.core import now
+from ..keys.signeddoc import content_digest, open_document, trusted_authorities
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from .snapshot_stream import SnapshotHead
 
 FORMAT = "ikrar-roster-snapshot/1"
 KIND = "snapshot"
@@ -152,18 +152,19 @@ def parse_snapshot(data: bytes, where: object, authorities: dict[bytes, bytes]) 
 
 
 def _store(conn: sqlite3.Connection, snap: Snapshot) -> None:
-    conn.execute(
-        "INSERT INTO roster_snapshots (digest, authority, serial, as_of, scope, file, stored_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-        (snap.digest, snap.authority_kid.hex(), snap.serial, snap.as_of,
-         None if snap.scope is None else ",".join(snap.scope), snap.file, now()),
-    )  # fmt: skip
+    """A snapshot held in memory (a terminal package's) stored in parts (``snapshot_write``)."""
+    from .snapshot_write import store_bytes
+
+    store_bytes(conn, digest=snap.digest, authority=snap.authority_kid, serial=snap.serial, as_of=snap.as_of,
+                scope=snap.scope, data=snap.file)  # fmt: skip
 
 
 def build_body(
     conn: sqlite3.Connection, *, institution: dict[str, str], zone: str, as_of: str, scope: list[str] | None
 ) -> dict[str, Any]:
-    """The authority's roster as a snapshot body (inside a read or write transaction)."""
+    """The authority's roster as a snapshot body (inside a read or write transaction), whole in
+    memory: the reference ``publish`` is checked against (``snapshot_write`` writes the same bytes
+    as a stream) and bench/national_publish_ab.py; not for national rosters."""
     prev = conn.execute(
         "SELECT digest, serial, as_of FROM roster_snapshots WHERE scope IS NULL AND authority = "
         "(SELECT lower(hex(kid)) FROM keys WHERE role = 'authority' AND file IS NOT NULL) "
@@ -210,24 +211,12 @@ def build_body(
     }
 
 
-def publish(ws: Workspace, passphrase: bytes, as_of: str, *, scope: list[str] | None = None) -> Snapshot:
-    """Sign and store a snapshot of this authority's roster as of ``as_of``."""
-    from ..keys.keyfiles import load_authority_signer
+def publish(ws: Workspace, passphrase: bytes, as_of: str, *, scope: list[str] | None = None) -> SnapshotHead:
+    """Sign and store a snapshot of this authority's roster as of ``as_of``, in bounded memory
+    (``snapshot_write.publish``); the file is read back with ``snapshot_write.export_stored``."""
+    from .snapshot_write import publish as streamed
 
-    day = _check_day(as_of)
-    key, info = load_authority_signer(ws, passphrase)
-    inst = {"name": ws.config.institution_name, "code": ws.config.institution_code}
-    with ws.store.transaction() as conn:
-        body = build_body(conn, institution=inst, zone=ws.config.timezone, as_of=day, scope=scope)
-        data = sign_document(KIND, body, key.sign, info.kid, statement_type=STATEMENT_TYPE)
-        snap = Snapshot(content_digest(body), body, data, info.kid)
-        _store(conn, snap)
-        if scope is None:
-            conn.executemany(
-                "INSERT INTO roster_first_listed (officer_id, as_of) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(o["id"], day) for o in body["officers"]],
-            )
-    return snap
+    return streamed(ws, passphrase, as_of, scope=scope)
 
 
 def accept(ws: Workspace, data: bytes, where: object) -> Snapshot:
@@ -245,22 +234,24 @@ def accept(ws: Workspace, data: bytes, where: object) -> Snapshot:
     return snap
 
 
-def accept_file(ws: Workspace, path: Path) -> Snapshot:
-    from ..fsutil import read_input_bytes
+def accept_file(ws: Workspace, path: Path) -> SnapshotHead:
+    """``roster accept FILE`` in bounded memory: verified as it streams, stored in parts."""
+    from .snapshot_write import accept_file as streamed
 
-    return accept(ws, read_input_bytes(path, limit=500_000_000), path)
+    return streamed(ws, path)
 
 
 def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) -> Snapshot:
     """The snapshot a report uses: by digest (prefix), else the newest full one as of ``as_of``.
-    Its signature is checked again on this read."""
+    Its signature is checked again on this read. Whole in memory (a terminal package's): reports
+    and everything at national scale read ``snapshot_stream.read_stored`` instead."""
+    from .snapshot_write import stored_file
+
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
         if digest is not None:
             want = digest if digest.startswith("sha256:") else "sha256:" + digest
-            rows = conn.execute(
-                "SELECT digest, file FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)
-            ).fetchall()
+            rows = conn.execute("SELECT digest FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)).fetchall()
             if len(rows) != 1:
                 raise NotFoundError(
                     _("Roster snapshot {digest} is not in this workspace", digest=digest),
@@ -268,7 +259,7 @@ def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) 
                 )
         else:
             rows = conn.execute(
-                "SELECT digest, file FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
+                "SELECT digest FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
                 "ORDER BY as_of DESC, serial DESC LIMIT 1",
                 (as_of or "9999-12-31",),
             ).fetchall()
@@ -278,7 +269,8 @@ def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) 
                     _("the authority publishes one with 'ikrar roster publish --as-of DATE'; others run "
                       "'ikrar roster accept FILE'"),
                 )  # fmt: skip
-    snap = parse_snapshot(bytes(rows[0][1]), "roster_snapshots", auths)
+        data = stored_file(conn, str(rows[0][0]))
+    snap = parse_snapshot(data, "roster_snapshots", auths)
     if snap.digest != rows[0][0]:
         raise ConflictError(
             _("The stored roster snapshot {digest} was altered", digest=rows[0][0]),
@@ -290,7 +282,8 @@ def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) 
 def list_snapshots(ws: Workspace) -> list[dict[str, Any]]:
     with ws.store.read() as conn:
         rows = conn.execute(
-            "SELECT digest, serial, as_of, scope, length(file) FROM roster_snapshots ORDER BY as_of, serial"
+            "SELECT digest, serial, as_of, scope, coalesce(size, length(file)) FROM roster_snapshots "
+            "ORDER BY as_of, serial"
         ).fetchall()
     return [{"digest": d, "serial": s, "as_of": a, "scope": sc.split(",") if sc else None, "bytes": n}
             for d, s, a, sc, n in rows]  # fmt: skip

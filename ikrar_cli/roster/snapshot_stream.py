@@ -4,7 +4,8 @@ The file format is docs/roster-snapshot.md: the canonical JSON of ``{"signature"
 "snapshot": BODY}`` and a newline. Because the keys are sorted and the JSON has no white space,
 the body's canonical bytes are one run of the file, right after the signature, and the officers
 one run inside it. The reader walks the file piece by piece (the database blob read in chunks:
-SQLite's incremental blob I/O, ``substr`` on PostgreSQL), checks that every piece is exactly its
+SQLite's incremental blob I/O, ``substr`` on PostgreSQL, over the parts of migration m0016 or the
+single blob stored before it), checks that every piece is exactly its
 canonical encoding, feeds the body's bytes to SHA-256 (the digest), and hands each officer to a
 callback. At the end the signature is checked with one library call: for ``Ed25519-statement``
 over the short statement naming that digest (memory stays bounded); for the older ``Ed25519``
@@ -48,6 +49,19 @@ class SnapshotHead(SnapshotFields):
     authority_kid: bytes
     officers: int
     active: int
+
+    def summary(self) -> dict[str, Any]:
+        """What ``Snapshot.summary`` gives, without the officer list."""
+        return {
+            "digest": self.digest,
+            "as_of": self.as_of,
+            "serial": self.serial,
+            "scope": self.scope,
+            "institution": self.body["institution"]["name"],
+            "units": len(self.body["units"]),
+            "officers": self.officers,
+            "active": self.active,
+        }
 
 
 class _Bad(Exception):
@@ -273,20 +287,10 @@ def stream_snapshot(
 
 
 def _stored_chunks(conn: Any, digest: str) -> Iterator[bytes]:
-    """The stored file in chunks, never whole: incremental blob I/O on SQLite, ``substr`` on PostgreSQL."""
-    from ..store.dialects import SQLITE, engine_of_connection
+    """The stored file in chunks of ``READ`` bytes, never whole (``snapshot_write.stored_chunks``)."""
+    from .snapshot_write import stored_chunks
 
-    if engine_of_connection(conn) == SQLITE:
-        rowid = conn.execute("SELECT rowid FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0]
-        with conn.blobopen("roster_snapshots", "file", rowid, readonly=True) as blob:
-            while chunk := blob.read(READ):
-                yield chunk
-        return
-    size = int(conn.execute("SELECT length(file) FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0])
-    for start in range(1, size + 1, READ):
-        row = conn.execute("SELECT substr(file, ?, ?) FROM roster_snapshots WHERE digest = ?",
-                           (start, READ, digest)).fetchone()  # fmt: skip
-        yield bytes(row[0])
+    return stored_chunks(conn, digest, READ)
 
 
 def read_stored(

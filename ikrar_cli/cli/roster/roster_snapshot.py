@@ -26,8 +26,8 @@ from ..output import emit_json, say
 @json_option
 @pass_app
 def publish(app: AppContext, as_of: str, out: Path | None, joined: Path | None, passphrase_file: Path | None) -> None:
-    from ...fsutil import atomic_write_bytes
     from ...roster.snapshot import publish as do_publish
+    from ...roster.snapshot_write import export_stored
 
     ws = app.workspace()
     if joined is not None:
@@ -38,7 +38,7 @@ def publish(app: AppContext, as_of: str, out: Path | None, joined: Path | None, 
             say(_("{n} joining dates (TMT) read from {path}", n=n, path=joined))
     snap = do_publish(ws, get_passphrase(passphrase_file), as_of)
     if out is not None:
-        atomic_write_bytes(out, snap.file, mode=0o600)
+        export_stored(ws, snap.digest, out)  # read back from the store in pieces, written atomically (0600)
     if app.json:
         emit_json(dict(snap.summary(), file=str(out) if out else None))
         return
