@@ -37,17 +37,14 @@ class EntryChecker:
         self.terminal_known = cert is not None
 
     def __call__(self, idx: int, entry: bytes | Receipt) -> bool:
-        from ..receipts.receipt import receipt_from_cose
-        from ..recitation.sessions import is_record
-
-        if isinstance(entry, bytes) and is_record(entry):
+        if isinstance(entry, bytes) and _is_record(entry):
             if not self.terminal_known:
                 raise VerificationError(_("the log's terminal key is not in the trust bundle"), None,
                                         code="unknown_key")  # fmt: skip
             self.state.record(idx, entry)
             return False
         try:
-            r = entry if isinstance(entry, Receipt) else receipt_from_cose(entry)
+            r = entry if isinstance(entry, Receipt) else _receipt_from_cose(entry)
         except InputError as exc:
             raise VerificationError(exc.message, None, code="bad_entry") from None
         if r.kid != self.kid:
@@ -69,6 +66,18 @@ class EntryChecker:
         c = r.claims
         self.state.receipt(idx, c.session, f"{c.pledge_id}@{c.pledge_version}", c.issued_at)
         return code != "valid"
+
+
+def _is_record(entry: bytes) -> bool:
+    from ..recitation.sessions import is_record
+
+    return is_record(entry)
+
+
+def _receipt_from_cose(entry: bytes) -> Receipt:
+    from ..receipts.receipt import receipt_from_cose
+
+    return receipt_from_cose(entry)
 
 
 def entry_checker(verifier: Verifier, info: LogInfo) -> EntryChecker:

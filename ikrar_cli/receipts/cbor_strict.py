@@ -108,26 +108,43 @@ _INT_MIN, _INT_MAX = -(1 << 64), (1 << 64) - 1
 
 
 def _in_subset(value: Any, depth: int = 0) -> bool:
+    """An item of the subset: only the types above, integers of at most 8 bytes, at most
+    ``MAX_DEPTH`` deep, map keys of one byte (-24 .. 23) in the strictly ascending order of their
+    encodings as read (there cbor2 writes them in that same order). Scalars inside a container are
+    checked in its loop: receipts are read in bulk."""
+    t = type(value)
+    if t is bytes or t is str:
+        return depth <= MAX_DEPTH
+    if t is int:
+        return depth <= MAX_DEPTH and _INT_MIN <= value <= _INT_MAX
     if depth > MAX_DEPTH:
         return False
-    t = type(value)
-    if t is int:
-        return _INT_MIN <= value <= _INT_MAX
-    if t is bytes or t is str:
-        return True
     if t is list:
-        return all(_in_subset(v, depth + 1) for v in value)
-    if t is dict:  # keys of one byte (-24 .. 23), in the strictly ascending byte order of §4 as read
+        items: Any = value
+    elif t is dict:
         last = -1
-        for k, v in value.items():
+        for k in value:
             if type(k) is not int or not -24 <= k <= 23:
                 return False
             byte = k if k >= 0 else 0x1F - k
-            if byte <= last or not _in_subset(v, depth + 1):
+            if byte <= last:
                 return False
             last = byte
-        return True
-    return False
+        items = value.values()
+    else:
+        return False
+    inner = depth + 1
+    for v in items:
+        tv = type(v)
+        if tv is bytes or tv is str:
+            if inner > MAX_DEPTH:
+                return False
+        elif tv is int:
+            if inner > MAX_DEPTH or not _INT_MIN <= v <= _INT_MAX:
+                return False
+        elif not _in_subset(v, inner):
+            return False
+    return True
 
 
 def _fast(data: bytes) -> Any:
