@@ -135,7 +135,8 @@ def merge_once(home: Path, files: list[Path], profile: bool = False) -> dict[str
             import pstats
 
             prof.disable()
-            pstats.Stats(prof, stream=sys.stderr).sort_stats(os.environ.get("MC_SORT", "tottime")).print_stats(int(os.environ.get("MC_TOP", "25")))
+            stats = pstats.Stats(prof, stream=sys.stderr).sort_stats(os.environ.get("MC_SORT", "tottime"))
+            stats.print_stats(int(os.environ.get("MC_TOP", "25")))
         bad = [r.error for r in results if not r.accepted]
         assert not bad, bad[0]
         added = sum(r.added for r in results)

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from receipt_helpers import claims, terminal
 
 from ikrar_cli.errors import InputError
+from ikrar_cli.keys.keyfiles import key_id, raw_public
 from ikrar_cli.ledger import export as ledger_export
 from ikrar_cli.receipts import cbor_strict
-from ikrar_cli.keys.keyfiles import key_id, raw_public
 from ikrar_cli.receipts.base45 import ALPHABET, Base45Error, b45decode, b45encode
 from ikrar_cli.receipts.receipt import Receipt, sign_receipt
 
@@ -182,8 +182,8 @@ def _read(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any,
     st.builds(lambda i, t: f'{{"i":{i},"receipt":"IKR1:{t}"}}\n'.encode(), st.integers(-5, 10**20),
               st.text(alphabet=ALPHABET + '"\\é', max_size=8)),
     st.builds(lambda raw: raw, st.binary(max_size=40)),
-    st.builds(lambda o: json.dumps(o).encode() + b"\n", st.dictionaries(st.sampled_from(["i", "receipt", "x"]),
-                                                                         st.one_of(st.integers(), st.text(max_size=4)))),
+    st.builds(lambda o: json.dumps(o).encode() + b"\n",
+              st.dictionaries(st.sampled_from(["i", "receipt", "x"]), st.one_of(st.integers(), st.text(max_size=4)))),
 ))  # fmt: skip
 def test_receipt_line_fast_path_equals_the_json_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        raw: bytes) -> None:  # fmt: skip
