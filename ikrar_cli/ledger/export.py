@@ -29,6 +29,7 @@ from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, verify_checkpoint
 from .checks import EntryChecker, entry_checker
+from .duplicates import Duplicate, duplicates  # noqa: F401 - where callers import them from
 from .log import Ledger, LogInfo, PackedHashes
 from .merge_known import consume_known_entries, is_known
 from .merkle import StreamingRoot, consistency_proof, verify_consistency
@@ -295,18 +296,6 @@ class FileMerge:
             "logs": [log.to_dict() for log in self.logs],
             "error": self.error.to_dict() if self.error else None,
         }
-
-
-@dataclass
-class Duplicate:
-    """One officer attested the same pledge in several logs: counted once, earliest first."""
-
-    officer_id: str
-    pledge: str
-    attestations: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"officer_id": self.officer_id, "pledge": self.pledge, "attestations": self.attestations}
 
 
 def _fork(log: str, size: int, why: str) -> VerificationError:
@@ -605,20 +594,3 @@ class Merger:
                 _field(reader, s, "opened_at", int),
                 s.get("closed_at") if isinstance(s.get("closed_at"), int) else None,
             )
-
-
-def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
-    """Officers with more than one attestation of one pledge version (across logs), earliest first."""
-    rows = conn.execute(
-        "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
-        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
-        "FROM attestations GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) "
-        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
-    ).fetchall()
-    out: dict[tuple[str, str], Duplicate] = {}
-    for oid, pid, ver, log_id, idx, at, terminal in rows:
-        key = (oid, f"{pid}@{ver}")
-        d = out.setdefault(key, Duplicate(oid, key[1], []))
-        d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
-    return list(out.values())

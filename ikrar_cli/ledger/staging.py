@@ -28,6 +28,7 @@ from ..i18n import _
 from ..keys.trust import receipt_revocation_id
 from ..store.core import now
 from ..testpoints import pause_point
+from .duplicates import note_staged
 from .log import Ledger, LogInfo, PackedHashes
 from .merge_sessions import SessionPlan
 from .merkle import StreamingRoot, leaf_hash
@@ -213,6 +214,7 @@ def apply_staged(
         "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
         "ON CONFLICT DO NOTHING"
     )
+    note_staged(conn)  # the keys that now have more than one attestation (what `duplicates` reads)
     for log in logs:
         for cp in log.checkpoints:
             cur = conn.execute(
