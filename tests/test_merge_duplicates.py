@@ -131,3 +131,46 @@ def test_the_migration_fills_the_keys_of_an_older_workspace(world) -> None:  # t
     db.close()
     r = merge(central, export(t1, tmp / "t1.jsonl"))  # opening the workspace migrates it
     assert r["duplicates"] == want
+
+
+def test_of_one_officers_two_receipts_in_a_log_the_first_is_kept(world) -> None:  # type: ignore[no-untyped-def] # noqa: F811,E501
+    """The swap keeps the first of two receipts of one officer in one log (SQLite: ON CONFLICT DO
+    NOTHING in file order; PostgreSQL: the rows chosen before a plain INSERT), in the same file and
+    across two files."""
+    from dataclasses import replace
+
+    from ikrar_cli.keys.keyfiles import load_terminal_signer
+    from ikrar_cli.ledger.log import Ledger
+    from ikrar_cli.receipts.receipt import decode_receipt, sign_receipt
+    from ikrar_cli.workspace import Workspace
+
+    central, (t1, _t2, _t3), nips, tmp = world
+    (first,) = attest(t1, nips[0])
+    attest(t1, nips[1])
+
+    def again() -> None:  # the officer's receipt signed once more at the log's next index (a terminal's bug)
+        ws = Workspace.open(t1.home)
+        signer = load_terminal_signer(ws, b"rahasia-uji")
+        r = decode_receipt(first)
+        with ws.store.transaction() as conn:
+            Ledger(ws.store).append(conn, r.kid.hex(), lambda idx: sign_receipt(
+                replace(r.claims, ledger_index=idx, issued_at=r.claims.issued_at + 5), signer.sign, r.kid).cose)
+        ws.close()
+
+    next_second()
+    again()
+    attest(t1, nips[2])
+    one = merge(central, export(t1, tmp / "one.jsonl"))
+    assert one["accepted"] == 1 and one["files"][0]["added"] == 4
+    db = connect_db(central.home)
+    rows = db.execute("SELECT officer_id, ledger_idx FROM attestations ORDER BY ledger_idx").fetchall()
+    db.close()
+    assert [(o, i) for o, i in rows] == [(nips[0], 1), (nips[1], 2), (nips[2], 4)]
+    again()  # and once more, in a later file: the stored row stays
+    two = merge(central, export(t1, tmp / "two.jsonl"))
+    assert two["accepted"] == 1 and two["files"][0]["logs"][0]["already_merged"] == 5
+    db = connect_db(central.home)
+    assert db.execute("SELECT officer_id, ledger_idx FROM attestations ORDER BY ledger_idx").fetchall() == rows
+    assert db.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0] == 6
+    db.close()
+    assert two["duplicates"] == [] == old_answer(central.home)
