@@ -134,9 +134,8 @@ def test_the_migration_fills_the_keys_of_an_older_workspace(world) -> None:  # t
 
 
 def test_of_one_officers_two_receipts_in_a_log_the_first_is_kept(world) -> None:  # type: ignore[no-untyped-def] # noqa: F811,E501
-    """The swap keeps the first of two receipts of one officer in one log (SQLite: ON CONFLICT DO
-    NOTHING in file order; PostgreSQL: the rows chosen before a plain INSERT), in the same file and
-    across two files."""
+    """The swap keeps the first of two receipts of one officer in one log (ON CONFLICT DO NOTHING in
+    file order), in the same file and across two files, and notes no duplicate for them."""
     from dataclasses import replace
 
     from ikrar_cli.keys.keyfiles import load_terminal_signer

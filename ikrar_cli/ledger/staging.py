@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .export import _Reader
 
 CHUNK = 5000  # staged rows per batch written (bounded memory)
+SWAP_WORK_MEM = "64MB"  # PostgreSQL, the swap's transaction only: per sort or hash of the server (default 4MB)
 
 TABLES = {
     "merge_stage_entries": "log_id TEXT NOT NULL, idx INTEGER NOT NULL, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL, "
@@ -182,21 +183,6 @@ def stage_entries(
     stager.flush()
 
 
-# PostgreSQL: the rows ON CONFLICT DO NOTHING would keep, chosen before a plain INSERT (its speculative
-# insertion made the swap's attestation insert about 1.7x dearer, bench/README.md). The swap holds the
-# workspace's write lock, so nothing else inserts meanwhile; were it to, the INSERT would fail whole.
-# A row conflicts with a stored one by (log, index) or by (log, officer, pledge, version), or with an
-# earlier staged row by the latter (of one officer's two receipts in a log the first is kept).
-_NEW_ROWS = (
-    "NOT EXISTS (SELECT 1 FROM attestations x WHERE x.log_id = a.log_id AND x.ledger_idx = a.ledger_idx) "
-    "AND NOT EXISTS (SELECT 1 FROM attestations x WHERE x.log_id = a.log_id AND x.officer_id = a.officer_id "
-    "AND x.pledge_id = a.pledge_id AND x.pledge_version = a.pledge_version) "
-    "AND NOT EXISTS (SELECT 1 FROM merge_stage_attestations b WHERE b.log_id = a.log_id "
-    "AND b.officer_id = a.officer_id AND b.pledge_id = a.pledge_id AND b.pledge_version = a.pledge_version "
-    "AND b.ledger_idx < a.ledger_idx)"
-)
-
-
 def apply_staged(
     conn: sqlite3.Connection, ledger: Ledger, logs: list[StagedLog], digests: dict[tuple[str, int], bytes]
 ) -> None:
@@ -212,9 +198,9 @@ def apply_staged(
         for number, sid in log.sessions.apply(conn, digests).items():
             session_rows.append((log.info.log_id, number, sid))
     conn.executemany("INSERT INTO merge_stage_sessions VALUES (?, ?, ?)", session_rows)
-    pg = not isinstance(conn, sqlite3.Connection)
-    if pg:  # a few fixed statements: compiling them (JIT, once a file is large) costs more than it saves
-        conn.execute("SET LOCAL jit = off")
+    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL: a few fixed statements, whose compilation
+        conn.execute("SET LOCAL jit = off")  # (JIT, once a file is large) costs more than it saves, and the
+        conn.execute(f"SET LOCAL work_mem = '{SWAP_WORK_MEM}'")  # sort in file order kept in memory
     # staged in file order (a log's entries in index order): read back in that order, no sort
     conn.execute(
         "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) "
@@ -229,9 +215,9 @@ def apply_staged(
         "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
         "a.pledge_version, a.method, a.attested_at, "
         "CASE WHEN EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = a.officer_id) THEN 0 ELSE 1 END, "
-        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE " + (_NEW_ROWS if pg else "true") +
-        " ORDER BY a.rowid" + ("" if pg else " ON CONFLICT DO NOTHING")
-    )  # fmt: skip
+        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
+        "ON CONFLICT DO NOTHING"
+    )
     note_staged(conn)  # the keys that now have more than one attestation (what `duplicates` reads)
     for log in logs:
         for cp in log.checkpoints:
