@@ -48,8 +48,9 @@ def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
     """Officers with more than one attestation of one pledge version (across logs), earliest first."""
     rows = conn.execute(
         "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        "FROM attestation_duplicate_keys d JOIN attestations a ON a.officer_id = d.officer_id "
-        "AND a.pledge_id = d.pledge_id AND a.pledge_version = d.pledge_version JOIN sessions s ON s.id = a.session_id "
+        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
+        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
+        "FROM attestation_duplicate_keys) "  # the keys drive (an index search each), not a scan in key order
         "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
     ).fetchall()
     out: dict[tuple[str, str], Duplicate] = {}
