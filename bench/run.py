@@ -416,6 +416,8 @@ def main() -> None:
         "compliance": lambda: bench_compliance.bench_report(2000 if q else 100_000, row),
         "attest_cli": lambda: __import__("bench_load").bench_attest_cli(300 if q else 1_000_000, row),
         "merge": lambda: __import__("bench_load").bench_merge(300 if q else 1_000_000, row),
+        "mergecost": lambda: __import__("merge_cost").bench_merge_cost(600 if q else 20_000, 3 if q else 10, row,
+                                                                       ["sqlite", "postgresql"]),  # fmt: skip
         "engines": lambda: __import__("bench_engines").bench_engines(2000 if q else 100_000, row),
     }
     for name, fn in parts.items():

@@ -37,17 +37,14 @@ class EntryChecker:
         self.terminal_known = cert is not None
 
     def __call__(self, idx: int, entry: bytes | Receipt) -> bool:
-        from ..receipts.receipt import receipt_from_cose
-        from ..recitation.sessions import is_record
-
-        if isinstance(entry, bytes) and is_record(entry):
+        if isinstance(entry, bytes) and _is_record(entry):
             if not self.terminal_known:
                 raise VerificationError(_("the log's terminal key is not in the trust bundle"), None,
                                         code="unknown_key")  # fmt: skip
             self.state.record(idx, entry)
             return False
         try:
-            r = entry if isinstance(entry, Receipt) else receipt_from_cose(entry)
+            r = entry if isinstance(entry, Receipt) else _receipt_from_cose(entry)
         except InputError as exc:
             raise VerificationError(exc.message, None, code="bad_entry") from None
         if r.kid != self.kid:
@@ -62,12 +59,25 @@ class EntryChecker:
                 None,
                 code="reordered",
             )
-        result = self.verifier.verify_receipt(r, with_details=False)
-        if not result.valid and result.code != "receipt_revoked":
+        code = self.verifier.receipt_code(r)  # every check; the message is made only for a failure
+        if code != "valid" and code != "receipt_revoked":
+            result = self.verifier.verify_receipt(r, with_details=False)
             raise VerificationError(result.message, None, code=result.code)
         c = r.claims
         self.state.receipt(idx, c.session, f"{c.pledge_id}@{c.pledge_version}", c.issued_at)
-        return not result.valid
+        return code != "valid"
+
+
+def _is_record(entry: bytes) -> bool:
+    from ..recitation.sessions import is_record
+
+    return is_record(entry)
+
+
+def _receipt_from_cose(entry: bytes) -> Receipt:
+    from ..receipts.receipt import receipt_from_cose
+
+    return receipt_from_cose(entry)
 
 
 def entry_checker(verifier: Verifier, info: LogInfo) -> EntryChecker:

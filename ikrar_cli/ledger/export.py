@@ -14,6 +14,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ..store.core import now
 from ..testpoints import pause_point
 from .checkpoint import Checkpoint, verify_checkpoint
 from .checks import EntryChecker, entry_checker
+from .duplicates import Duplicate, duplicates  # noqa: F401 - where callers import them from
 from .log import Ledger, LogInfo, PackedHashes
 from .merge_known import consume_known_entries, is_known
 from .merkle import StreamingRoot, consistency_proof, verify_consistency
@@ -179,6 +181,11 @@ def export_ledger(ws: Workspace, out: Path, *, progress: Progress | None = None)
 
 
 # ------------------------------------------------------------------------------ reading
+# An entry line exactly as _line() writes a receipt (Base45 needs no JSON escape): the common case, read
+# without the JSON parser; any other line takes the full path (parse, then the canonical check).
+_RECEIPT_LINE = re.compile(rb'\{"i":(0|[1-9][0-9]*),"receipt":"(IKR1:[0-9A-Z $%*+\-./:]*)"\}\n\Z')
+
+
 class _Reader:
     """Line-by-line JSON reader that names file and line in every error."""
 
@@ -214,6 +221,10 @@ class _Reader:
         self.line_no += 1
         if not raw:
             raise self.bad(_("the file ends early (truncated)"))
+        m = _RECEIPT_LINE.match(raw)
+        if m is not None:  # a receipt line in its canonical form: what json.loads would give, and no edit
+            self.digest.update(raw)
+            return {"i": int(m[1]), "receipt": m[2].decode("ascii")}
         try:
             obj = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -285,18 +296,6 @@ class FileMerge:
             "logs": [log.to_dict() for log in self.logs],
             "error": self.error.to_dict() if self.error else None,
         }
-
-
-@dataclass
-class Duplicate:
-    """One officer attested the same pledge in several logs: counted once, earliest first."""
-
-    officer_id: str
-    pledge: str
-    attestations: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"officer_id": self.officer_id, "pledge": self.pledge, "attestations": self.attestations}
 
 
 def _fork(log: str, size: int, why: str) -> VerificationError:
@@ -595,20 +594,3 @@ class Merger:
                 _field(reader, s, "opened_at", int),
                 s.get("closed_at") if isinstance(s.get("closed_at"), int) else None,
             )
-
-
-def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
-    """Officers with more than one attestation of one pledge version (across logs), earliest first."""
-    rows = conn.execute(
-        "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
-        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
-        "FROM attestations GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) "
-        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
-    ).fetchall()
-    out: dict[tuple[str, str], Duplicate] = {}
-    for oid, pid, ver, log_id, idx, at, terminal in rows:
-        key = (oid, f"{pid}@{ver}")
-        d = out.setdefault(key, Duplicate(oid, key[1], []))
-        d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
-    return list(out.values())

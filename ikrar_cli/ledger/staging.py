@@ -28,6 +28,7 @@ from ..i18n import _
 from ..keys.trust import receipt_revocation_id
 from ..store.core import now
 from ..testpoints import pause_point
+from .duplicates import note_staged
 from .log import Ledger, LogInfo, PackedHashes
 from .merge_sessions import SessionPlan
 from .merkle import StreamingRoot, leaf_hash
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .export import _Reader
 
 CHUNK = 5000  # staged rows per batch written (bounded memory)
+SWAP_WORK_MEM = "64MB"  # PostgreSQL, the swap's transaction only: per sort or hash of the server (default 4MB)
 
 TABLES = {
     "merge_stage_entries": "log_id TEXT NOT NULL, idx INTEGER NOT NULL, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL, "
@@ -196,6 +198,9 @@ def apply_staged(
         for number, sid in log.sessions.apply(conn, digests).items():
             session_rows.append((log.info.log_id, number, sid))
     conn.executemany("INSERT INTO merge_stage_sessions VALUES (?, ?, ?)", session_rows)
+    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL: a few fixed statements, whose compilation
+        conn.execute("SET LOCAL jit = off")  # (JIT, once a file is large) costs more than it saves, and the
+        conn.execute(f"SET LOCAL work_mem = '{SWAP_WORK_MEM}'")  # sort in file order kept in memory
     # staged in file order (a log's entries in index order): read back in that order, no sort
     conn.execute(
         "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) "
@@ -213,6 +218,7 @@ def apply_staged(
         "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
         "ON CONFLICT DO NOTHING"
     )
+    note_staged(conn)  # the keys that now have more than one attestation (what `duplicates` reads)
     for log in logs:
         for cp in log.checkpoints:
             cur = conn.execute(

@@ -40,7 +40,9 @@ _TABLE = bytes(_INDEX.get(chr(i), 255) for i in range(256))
 def b45decode(text: str) -> bytes:
     """Decode; any character outside the alphabet, a dangling character or an overflow is an error.
 
-    Vectorised with bytes.translate and slicing: receipts are verified in bulk."""
+    Vectorised with bytes.translate, slicing and big-integer arithmetic: receipts are verified in
+    bulk (a merge reads millions). Each triple's value c0 + 45 c1 + 2025 c2 is computed in its own
+    32-bit lane of three big integers (at most 91,124: no carry reaches the next lane)."""
     if len(text) % 3 == 1:
         raise Base45Error("length")
     try:
@@ -51,10 +53,19 @@ def b45decode(text: str) -> bytes:
     if 255 in vals:
         raise Base45Error("character")
     full = len(vals) - len(vals) % 3
-    words = [a + 45 * b + 2025 * c for a, b, c in zip(vals[0:full:3], vals[1:full:3], vals[2:full:3], strict=True)]
-    if words and max(words) > 0xFFFF:
+    n = full // 3
+    lanes = []
+    for k in range(3):
+        lane = bytearray(4 * n)
+        lane[3::4] = vals[k:full:3]
+        lanes.append(int.from_bytes(lane, "big"))
+    words = (lanes[0] + 45 * lanes[1] + 2025 * lanes[2]).to_bytes(4 * n, "big")
+    if words[0::4].count(0) != n or words[1::4].count(0) != n:
         raise Base45Error("overflow")
-    out = struct.pack(f">{len(words)}H", *words)
+    pairs = bytearray(2 * n)
+    pairs[0::2] = words[2::4]
+    pairs[1::2] = words[3::4]
+    out = bytes(pairs)
     if len(vals) % 3 == 2:
         n = vals[-2] + vals[-1] * 45
         if n > 0xFF:

@@ -88,7 +88,83 @@ class _Reader:
 
 
 def decode(data: bytes) -> tuple[Any, bool]:
-    """(value, non_canonical) for one item; raises Malformed."""
+    """(value, non_canonical) for one item; raises Malformed.
+
+    Bulk checks (a merge reads millions of receipts) take a fast path first: the C decoder of
+    ``cbor2`` reads the item, and its value is taken only when it lies in the subset above, its map
+    keys are single bytes in ascending order, and ``cbor2`` writes it back (shortest heads, maps in
+    the order read) byte for byte as ``data`` (so the item was canonical and alone). Any
+    other input, well formed or not, goes through the exact reader below, which alone decides
+    every error and every non-canonical flag (tests/test_merge_fastpaths.py holds the two equal)."""
+    value = _fast(data) if len(data) <= _FAST_MAX else _NO
+    if value is not _NO:
+        return value, False
+    return decode_exact(data)
+
+
+_NO = object()
+_FAST_MAX = 8192  # a receipt is far smaller; anything bigger is read by the exact reader alone
+_INT_MIN, _INT_MAX = -(1 << 64), (1 << 64) - 1
+
+
+def _in_subset(value: Any, depth: int = 0) -> bool:
+    """An item of the subset: only the types above, integers of at most 8 bytes, at most
+    ``MAX_DEPTH`` deep, map keys of one byte (-24 .. 23) in the strictly ascending order of their
+    encodings as read (there cbor2 writes them in that same order). Scalars inside a container are
+    checked in its loop: receipts are read in bulk."""
+    t = type(value)
+    if t is bytes or t is str:
+        return depth <= MAX_DEPTH
+    if t is int:
+        return depth <= MAX_DEPTH and _INT_MIN <= value <= _INT_MAX
+    if depth > MAX_DEPTH:
+        return False
+    if t is list:
+        items: Any = value
+    elif t is dict:
+        last = -1
+        for k in value:
+            if type(k) is not int or not -24 <= k <= 23:
+                return False
+            byte = k if k >= 0 else 0x1F - k
+            if byte <= last:
+                return False
+            last = byte
+        items = value.values()
+    else:
+        return False
+    inner = depth + 1
+    for v in items:
+        tv = type(v)
+        if tv is bytes or tv is str:
+            if inner > MAX_DEPTH:
+                return False
+        elif tv is int:
+            if inner > MAX_DEPTH or not _INT_MIN <= v <= _INT_MAX:
+                return False
+        elif not _in_subset(v, inner):
+            return False
+    return True
+
+
+def _fast(data: bytes) -> Any:
+    import cbor2
+
+    try:
+        value = cbor2.loads(data)
+    except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError, MemoryError):
+        return _NO
+    if not _in_subset(value):
+        return _NO
+    try:  # shortest heads always; maps in the order read (checked ascending above)
+        again = cbor2.dumps(value)
+    except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError):
+        return _NO
+    return value if again == data else _NO
+
+
+def decode_exact(data: bytes) -> tuple[Any, bool]:
+    """The exact reader alone (what :func:`decode` falls back to)."""
     r = _Reader(data)
     value = r.item()
     return value, r.non_canonical or r.pos != len(data)

@@ -176,22 +176,41 @@ class Verifier:
             )
         return self.verify_receipt(receipt)
 
-    def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
-        """All checks, in the documented order; ``with_details=False`` skips the display fields (bulk checks)."""
+    def receipt_code(self, receipt: Receipt) -> str:
+        """The reason code of :meth:`verify_receipt` (every check, same order), without building a
+        result or a message: the bulk check of a merge asks this first and words only a failure."""
         b, c = self.bundle, receipt.claims
-        text = receipt.text if with_details else ""
-        wd = with_details
         cert = b.terminals.get(receipt.kid)
         if cert is None or cert.issuer_kid not in b.authority_keys:
-            return self._fail("unknown_key", receipt, text, with_details=wd, kid=receipt.kid.hex())
+            return "unknown_key"
         try:
             good = self._public(receipt.kid).verify(receipt.signature, receipt.signed_bytes())
         except ValueError:
             good = False
         if not good:
-            return self._fail("bad_signature", receipt, text, with_details=wd)
+            return "bad_signature"
         revoked = b.key_revocations.get(receipt.kid)
         if revoked is not None and revoked.revoked_at <= c.issued_at:
+            return "key_revoked"
+        if not cert.not_before <= c.issued_at <= cert.not_after:
+            return "certificate_not_valid"
+        if receipt_revocation_id(receipt.signature) in b.revoked_receipts:
+            return "receipt_revoked"
+        pledge = b.pledge_for_prefix(c.pledge_digest)
+        if pledge is None or pledge.id != c.pledge_id or pledge.version != c.pledge_version:
+            return "unknown_pledge"
+        return "valid"
+
+    def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
+        """All checks, in the documented order; ``with_details=False`` skips the display fields (bulk checks)."""
+        b, c = self.bundle, receipt.claims
+        text = receipt.text if with_details else ""
+        wd = with_details
+        code = self.receipt_code(receipt)
+        if code == "unknown_key":
+            return self._fail("unknown_key", receipt, text, with_details=wd, kid=receipt.kid.hex())
+        if code == "key_revoked":
+            revoked = b.key_revocations[receipt.kid]
             return self._fail(
                 "key_revoked",
                 receipt,
@@ -200,13 +219,8 @@ class Verifier:
                 when=format_local(revoked.revoked_at, c.zone),
                 reason=revoked.reason,
             )
-        if not cert.not_before <= c.issued_at <= cert.not_after:
-            return self._fail("certificate_not_valid", receipt, text, with_details=wd)
-        if receipt_revocation_id(receipt.signature) in b.revoked_receipts:
-            return self._fail("receipt_revoked", receipt, text, with_details=wd)
-        pledge = b.pledge_for_prefix(c.pledge_digest)
-        if pledge is None or pledge.id != c.pledge_id or pledge.version != c.pledge_version:
-            return self._fail("unknown_pledge", receipt, text, with_details=wd)
+        if code != "valid":
+            return self._fail(code, receipt, text, with_details=wd)
         return VerificationResult(
             True,
             "valid",

@@ -1,0 +1,61 @@
+"""Officers who attested one pledge version more than once (in several logs): the merge reports them,
+counted once, earliest first (docs/ledger-export.md).
+
+The keys (officer, pledge, version) that have more than one attestation are kept in
+``attestation_duplicate_keys`` (migration 0017) as they arise, in the transaction that adds the
+second row: a merge's swap notes the keys of its staged rows (one probe of the ``attestations_officer``
+index per row). The kiosk never adds a second row (it hands back the receipt the officer has, from
+whichever log, recitation/attest.py), so merges are the only way in. :func:`duplicates` then reads
+only those keys' rows, whatever the size of the table, and gives what grouping every attestation gave.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Duplicate:
+    """One officer attested the same pledge in several logs: counted once, earliest first."""
+
+    officer_id: str
+    pledge: str
+    attestations: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"officer_id": self.officer_id, "pledge": self.pledge, "attestations": self.attestations}
+
+
+_COUNT = (
+    "(SELECT COUNT(*) FROM attestations a WHERE a.officer_id = {t}.officer_id AND a.pledge_id = {t}.pledge_id "
+    "AND a.pledge_version = {t}.pledge_version) > 1"
+)
+
+
+def note_staged(conn: sqlite3.Connection) -> None:
+    """In a merge's swap, after its rows were copied in: the keys of the staged rows that now have
+    more than one attestation (rows the swap skipped as already there count as they are in the table)."""
+    conn.execute(
+        "INSERT INTO attestation_duplicate_keys (officer_id, pledge_id, pledge_version) "
+        "SELECT DISTINCT s.officer_id, s.pledge_id, s.pledge_version FROM merge_stage_attestations s "
+        "WHERE " + _COUNT.format(t="s") + " ON CONFLICT DO NOTHING"
+    )
+
+
+def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
+    """Officers with more than one attestation of one pledge version (across logs), earliest first."""
+    rows = conn.execute(
+        "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
+        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
+        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
+        "FROM attestation_duplicate_keys) "  # the keys drive (an index search each), not a scan in key order
+        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
+    ).fetchall()
+    out: dict[tuple[str, str], Duplicate] = {}
+    for oid, pid, ver, log_id, idx, at, terminal in rows:
+        key = (oid, f"{pid}@{ver}")
+        d = out.setdefault(key, Duplicate(oid, key[1], []))
+        d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
+    return [d for d in out.values() if len(d.attestations) > 1]  # a key whose rows went since: none
