@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
@@ -172,12 +171,8 @@ class Result:
 
     @cached_property
     def report(self) -> ComplianceReport:
-        """The in-memory report the table, CSV, XLSX and PDF formats draw (every list at once)."""
-        units = []
-        for u in self.units:
-            missing, later = self.lists(u)
-            units.append(UnitCompliance(u.code, u.name, u.active, u.individual, u.collective, later, missing))
-        inst, pledge, title, zone, unlisted, revoked = self.report_fields
-        return ComplianceReport(inst, pledge, title, date.fromisoformat(self.as_of), 0, zone, units, unlisted,
-                                revoked)  # fmt: skip
+        """The report the table, CSV, XLSX and PDF formats draw: per-unit figures in memory, each
+        unit's lists read from the spool when they are iterated (``view.py``)."""
+        from .view import report_view
 
+        return report_view(self)
