@@ -132,16 +132,22 @@ class Result:
         yield ("\n  ]" if self.units else "[]").encode("utf-8") + middle.encode("utf-8"), b"]}"
         yield after.encode("utf-8"), b""
 
-    def write_json(self, out: IO[bytes]) -> str:
-        """Write the JSON document (as ``render_json`` would) and return its digest."""
+    def iter_json(self) -> Iterator[bytes]:
+        """The JSON document (as ``render_json`` would make it) in pieces: the head, then one unit
+        at a time (its lists read from the spool as it comes), then the digest computed on the way."""
         h = hashlib.sha256()
         for rendered, canonical in self._pieces():
             if not canonical:  # the end: the digest, then what follows it
                 self._digest = "sha256:" + h.hexdigest()
-                out.write(f'\n  "digest": "{self._digest}"'.encode() + rendered)
-                break
-            out.write(rendered)
+                yield f'\n  "digest": "{self._digest}"'.encode() + rendered
+                return
+            yield rendered
             h.update(canonical)
+
+    def write_json(self, out: IO[bytes]) -> str:
+        """Write the JSON document (as ``render_json`` would) and return its digest."""
+        for piece in self.iter_json():
+            out.write(piece)
         assert self._digest is not None
         return self._digest
 

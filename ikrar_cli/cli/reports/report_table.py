@@ -27,6 +27,8 @@ class TableFormat(ReportFormat):
     name = "table"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
+        import click
+
         from ...zones import format_local
 
         rep, show_all = result.report, options.names
@@ -85,9 +87,8 @@ class TableFormat(ReportFormat):
                 continue
             shown = u.missing if show_all else u.missing[:10]
             term.print(f"[bold]{safe(u.code)} {safe(u.name)}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
-            for s in shown:
-                line = f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")
-                term.print(plain(line), markup=False)
+            lines = (plain(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")) for s in shown)
+            click.echo("\n".join(lines))  # one unit's lines at a time, as they are read from the spool
             if len(shown) < len(u.missing):
                 term.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
         if not total.active:
