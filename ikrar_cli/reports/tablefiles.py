@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[str]]
 
 
 def _summary(report: ComplianceReport, names: bool, csv: bool) -> Iterator[list[Any]]:
-    for u in [*report.units, report.total]:
+    for u in chain(report.units, [report.total]):
         r = _row(u)
         if csv:
             r[6] = round(r[6] * 100, 1)

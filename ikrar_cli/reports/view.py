@@ -4,9 +4,10 @@ joined-later officers as read-only sequences whose length is known and whose lin
 the report's spool each time they are iterated (one unit's list at a time).
 
 ``ReportView`` is a ``ComplianceReport`` and its units are ``UnitCompliance`` objects, so every
-format keeps its code; what changes is that ``u.missing`` / ``u.joined_later`` are ``StaffList``
-sequences (``len``, iteration, indexing and slicing; no ``append``/``sort``: they fail loudly),
-and ``report.total`` holds the counts, its lists iterating unit after unit.
+format keeps its code; what changes is that ``report.units`` is a read-only sequence whose units
+are made when reached, ``u.missing`` / ``u.joined_later`` are ``StaffList`` sequences (``len``,
+iteration, indexing and slicing; no ``append``/``sort``: they fail loudly), and ``report.total``
+holds the counts, its lists iterating unit after unit.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class ReportView(ComplianceReport):
 
     @property
     def total(self) -> UnitCompliance:
-        units = self.units
+        units = self.units  # made again on each pass: only the counts are summed here
         missing = StaffList(sum(len(u.missing) for u in units),
                             lambda: chain.from_iterable(u.missing for u in units))  # fmt: skip
         later = StaffList(sum(len(u.joined_later) for u in units),
@@ -90,7 +91,32 @@ class ReportView(ComplianceReport):
                               cast(list[StaffLine], missing))  # fmt: skip
 
 
+class UnitList(Sequence[UnitCompliance]):
+    """The units, weakest first, each made from its aggregates when it is reached (nothing kept
+    beyond ``Result.units``: a national report has some 20,000 units)."""
+
+    __slots__ = ("_result",)
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
+
+    def __len__(self) -> int:
+        return len(self._result.units)
+
+    def __iter__(self) -> Iterator[UnitCompliance]:
+        return (_unit(self._result, u) for u in self._result.units)
+
+    @overload
+    def __getitem__(self, i: int) -> UnitCompliance: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[UnitCompliance]: ...
+    def __getitem__(self, i: int | slice) -> UnitCompliance | list[UnitCompliance]:
+        if isinstance(i, slice):
+            return [_unit(self._result, u) for u in self._result.units[i]]
+        return _unit(self._result, self._result.units[i])
+
+
 def report_view(result: Result) -> ReportView:
     inst, pledge, title, zone, unlisted, revoked = result.report_fields
-    units = [_unit(result, u) for u in result.units]
+    units = cast(list[UnitCompliance], UnitList(result))
     return ReportView(inst, pledge, title, date.fromisoformat(result.as_of), 0, zone, units, unlisted, revoked)
