@@ -417,6 +417,7 @@ def main() -> None:
         "attest_cli": lambda: __import__("bench_load").bench_attest_cli(300 if q else 1_000_000, row),
         "merge": lambda: __import__("bench_load").bench_merge(300 if q else 1_000_000, row),
         "engines": lambda: __import__("bench_engines").bench_engines(2000 if q else 100_000, row),
+        "report-formats": lambda: __import__("bench_report_formats").bench(2000 if q else 100_000, row),
     }
     for name, fn in parts.items():
         if not a.only or name in a.only.split(","):
