@@ -15,9 +15,10 @@ from pathlib import Path
 from bench_ledger import PASS, ROOT, bare_rate, measure
 
 
-def build(n: int) -> tuple[Path, Path, str]:
+def build(n: int, missing_every: int = 0) -> tuple[Path, Path, str]:
     """An authority workspace: n officers in 20 units, a published snapshot, one terminal log with
-    a session record and n receipts (one per officer), a signed checkpoint and an exported bundle."""
+    a session record and n receipts (one per officer), a signed checkpoint and an exported bundle.
+    ``missing_every``: every such officer (0, k, 2k, ...) has no receipt (20: 5% missing)."""
     from ikrar_cli.keys.keyfiles import certify, init_authority, load_terminal_signer, new_terminal
     from ikrar_cli.keys.trust import export_bundle, receipt_revocation_id
     from ikrar_cli.ledger.log import Ledger
@@ -44,7 +45,9 @@ def build(n: int) -> tuple[Path, Path, str]:
             "VALUES (?, 'nip', ?, ?, 0, 0)",
             [(oid, f"Pegawai {i}", f"U{i % 20}") for i, oid in enumerate(ids)],
         )
-    today = date.today()
+    from ikrar_cli.reports.compliance import today_in
+
+    today = date.fromisoformat(today_in("Asia/Makassar"))  # the receipts' day in WITA, not the machine's UTC day
     publish(ws, PASS, (today - timedelta(days=2)).isoformat())
     lg = Ledger(ws.store)
     pledge = PledgeLibrary.load().get("pilkada-2024")
@@ -53,8 +56,11 @@ def build(n: int) -> tuple[Path, Path, str]:
                      title="B", location="B", force_reason="bench", at=t0)  # fmt: skip
     batch: list[tuple[object, ...]] = []
     rows: list[tuple[object, ...]] = []
+    idx = 0
     for i, oid in enumerate(ids):  # everyone pledged: n officers, n receipts (issue 13's size)
-        idx = i + 1
+        if missing_every and i % missing_every == 0:
+            continue
+        idx += 1
         c = Claims(pledge.id, pledge.version, pledge.digest, oid, "nip", None, f"U{i % 20}", s.id, t0 + 1,
                    "Asia/Makassar", "collective", idx)  # fmt: skip
         r = sign_receipt(c, signer.sign, signer.kid)

@@ -419,6 +419,7 @@ def main() -> None:
         "mergecost": lambda: __import__("merge_cost").bench_merge_cost(600 if q else 20_000, 3 if q else 10, row,
                                                                        ["sqlite", "postgresql"]),  # fmt: skip
         "engines": lambda: __import__("bench_engines").bench_engines(2000 if q else 100_000, row),
+        "report-formats": lambda: __import__("bench_report_formats").bench(2000 if q else 100_000, row),
     }
     for name, fn in parts.items():
         if not a.only or name in a.only.split(","):

@@ -174,7 +174,7 @@ class CsvFormat(ReportFormat):
     suffix = ".csv"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
-        from .render import write_csv
+        from .tablefiles import write_csv  # row by row, one unit's officers at a time
 
         write_csv(result.report, self._file(out), names=options.names)
 
@@ -190,7 +190,7 @@ class XlsxFormat(ReportFormat):
     suffix = ".xlsx"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
-        from .render import write_xlsx
+        from .tablefiles import write_xlsx  # xlsxwriter's constant_memory mode
 
         write_xlsx(result.report, self._file(out), names=options.names)
 

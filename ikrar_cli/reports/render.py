@@ -53,40 +53,6 @@ def _names(u: UnitCompliance) -> str:
     return "; ".join(f"{s.name} ({s.officer_id})" for s in _by_name(u.missing)) if u.code != "*" else ""
 
 
-def write_csv(report: ComplianceReport, path: Path, *, names: bool = False) -> None:
-    """Indonesian dialect (';' and decimal comma) in Indonesian; with ``names`` the missing officers too."""
-    from ..documents.tables import write_table_csv
-
-    units = [*report.units, report.total]
-    rows = [_row(u) for u in units]
-    for r, u in zip(rows, units, strict=True):
-        r[6] = round(r[6] * 100, 1)
-        if names:
-            r.append(_names(u))
-    write_table_csv(path, _headers() + ([_("Missing officers")] if names else []), rows)
-
-
-def write_xlsx(report: ComplianceReport, path: Path, *, names: bool = False) -> None:
-    from ..sheets.export import write_xlsx as xlsx_out
-
-    types = ["text", "text", "int", "int", "int", "int", "percent", "int", "int"] + (["text"] if names else [])
-    units = [*report.units, report.total]
-    summary = [_row(u) + ([_names(u)] if names else []) for u in units]
-    staff_headers = [_("Unit code"), _("Unit"), _("NIP / ID"), _("Name"), _("Position"), _("Status")]
-    staff: list[list[Any]] = []
-    for u in report.units:
-        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("missing")] for s in _by_name(u.missing)]
-        staff += [[u.code, u.name, s.officer_id, s.name, s.position or "", _("joined later")]
-                  for s in _by_name(u.joined_later)]  # fmt: skip
-    xlsx_out(
-        path,
-        [
-            (_("Summary"), _headers() + ([_("Missing officers")] if names else []), summary, types),
-            (_("Not yet pledged"), staff_headers, staff, ["text"] * 6),
-        ],
-    )
-
-
 # ------------------------------------------------------------------------------ PDF
 def _colour(coverage: float) -> tuple[int, int, int]:
     if coverage >= 0.95:

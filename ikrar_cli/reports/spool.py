@@ -34,7 +34,9 @@ class Spool:
     def __init__(self, day: str) -> None:
         self.day = day
         self.folder = tempfile.mkdtemp(prefix="ikrar-report-")  # 0700: names are personal data
-        self.conn = sqlite3.connect(Path(self.folder) / "report.db", isolation_level=None)
+        # check_same_thread off: ``ikrar serve`` computes in one worker thread and streams the JSON
+        # from others, one piece after the other (never two at once); the connection is private
+        self.conn = sqlite3.connect(Path(self.folder) / "report.db", isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -32768", "temp_store = FILE"):
             self.conn.execute(f"PRAGMA {pragma}")
         self.conn.executescript(_SCHEMA)

@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
@@ -133,16 +132,22 @@ class Result:
         yield ("\n  ]" if self.units else "[]").encode("utf-8") + middle.encode("utf-8"), b"]}"
         yield after.encode("utf-8"), b""
 
-    def write_json(self, out: IO[bytes]) -> str:
-        """Write the JSON document (as ``render_json`` would) and return its digest."""
+    def iter_json(self) -> Iterator[bytes]:
+        """The JSON document (as ``render_json`` would make it) in pieces: the head, then one unit
+        at a time (its lists read from the spool as it comes), then the digest computed on the way."""
         h = hashlib.sha256()
         for rendered, canonical in self._pieces():
             if not canonical:  # the end: the digest, then what follows it
                 self._digest = "sha256:" + h.hexdigest()
-                out.write(f'\n  "digest": "{self._digest}"'.encode() + rendered)
-                break
-            out.write(rendered)
+                yield f'\n  "digest": "{self._digest}"'.encode() + rendered
+                return
+            yield rendered
             h.update(canonical)
+
+    def write_json(self, out: IO[bytes]) -> str:
+        """Write the JSON document (as ``render_json`` would) and return its digest."""
+        for piece in self.iter_json():
+            out.write(piece)
         assert self._digest is not None
         return self._digest
 
@@ -172,12 +177,8 @@ class Result:
 
     @cached_property
     def report(self) -> ComplianceReport:
-        """The in-memory report the table, CSV, XLSX and PDF formats draw (every list at once)."""
-        units = []
-        for u in self.units:
-            missing, later = self.lists(u)
-            units.append(UnitCompliance(u.code, u.name, u.active, u.individual, u.collective, later, missing))
-        inst, pledge, title, zone, unlisted, revoked = self.report_fields
-        return ComplianceReport(inst, pledge, title, date.fromisoformat(self.as_of), 0, zone, units, unlisted,
-                                revoked)  # fmt: skip
+        """The report the table, CSV, XLSX and PDF formats draw: per-unit figures in memory, each
+        unit's lists read from the spool when they are iterated (``view.py``)."""
+        from .view import report_view
 
+        return report_view(self)

@@ -4,6 +4,7 @@ by tests: the rest of ikrar never needs Starlette."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..i18n import _, speaking
@@ -24,6 +25,8 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 def _response(a: Answer, lang: str) -> Response:
     headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+    if isinstance(a.body, Iterator):  # a compliance report, sent as it is written (bounded memory)
+        return StreamingResponse(a.body, status_code=a.status, media_type=a.content_type, headers=headers)
     if a.content_type == "application/json" and not isinstance(a.body, bytes | str):
         return JSONResponse(a.body, status_code=a.status, headers=headers)
     return Response(a.body, status_code=a.status, media_type=a.content_type, headers=headers)

@@ -23,10 +23,11 @@ from ..i18n import _
 from ..sync.auth import AuthError, Identity, verify_request
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from ..keys.trust import TrustBundle
     from ..ledger.checkpoint import Checkpoint
+    from ..reports.compliance import Result as ComplianceResult
     from ..workspace import Workspace
 
 MAX_PUSH_BYTES = 64 * 1024 * 1024
@@ -190,7 +191,7 @@ class Central:
 
     def compliance(self, headers: Mapping[str, str], path: str, pledge: str, as_of: str | None,
                    unit: str | None, snapshot: str | None = None) -> Answer:  # fmt: skip
-        from ..reports.compliance import compute, gather, render_json, today_in
+        from ..reports.compliance import compute, gather, today_in
 
         try:
             self.hr(headers, path)
@@ -199,7 +200,7 @@ class Central:
             result = compute(ws, inputs)
         except IkrarError as exc:
             return error_answer(exc)
-        return Answer(200, render_json(result.document), "application/json")
+        return Answer(200, _streamed(result), "application/json")
 
     def officer(self, headers: Mapping[str, str], path: str, officer_id: str) -> Answer:
         """``ikrar report officer --json``: everything one officer acknowledged, with the receipts."""
@@ -215,6 +216,16 @@ class Central:
         except IkrarError as exc:
             return error_answer(exc)
         return Answer(200, data)
+
+
+def _streamed(result: ComplianceResult) -> Iterator[bytes]:
+    """The report's JSON (byte for byte ``report compliance --json``) as it is written, unit by
+    unit from the report's spool, which is removed once the last piece is sent (or the client
+    went away and the generator is closed)."""
+    try:
+        yield from result.iter_json()
+    finally:
+        result.close()
 
 
 def latest_checkpoint(ws: Workspace, log_id: str) -> Checkpoint | None:

@@ -16,8 +16,11 @@ from ..output import console, plain, safe, say
 if TYPE_CHECKING:
     from ...reports.compliance import Result as ComplianceResult
     from ...reports.officer import OfficerRecord
+    from ...reports.report import UnitCompliance
 
 __all__ = ["TableFormat"]
+
+ROWS = 200  # units per piece of the table
 
 
 @register
@@ -27,52 +30,51 @@ class TableFormat(ReportFormat):
     name = "table"
 
     def render_compliance(self, result: ComplianceResult, out: Path | None, options: RenderOptions) -> None:
+        import click
+
         from ...zones import format_local
 
         rep, show_all = result.report, options.names
         stamp = format_local(options.generated_at, options.zone)
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
-        t = Table(
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-            title=_(
-                "{pledge} — status {when}",
-                pledge=safe(rep.pledge_title),
-                when=rep.as_of.isoformat() if rep.as_of else stamp,
-            ),
-            header_style="bold",
-            show_footer=True,
-        )
+        title = _("{pledge} — status {when}", pledge=safe(rep.pledge_title),
+                  when=rep.as_of.isoformat() if rep.as_of else stamp)  # fmt: skip
         total = rep.total
-        t.add_column(_("Unit"), footer="", no_wrap=True, min_width=max([4, *(len(u.code) for u in rep.units)]))
-        t.add_column(_("Name"), footer=_("All units"), no_wrap=True, overflow="ellipsis", max_width=16)
-        cols = [
-            (_("Active"), str(total.active)),
-            (_("Indiv."), str(total.individual)),
-            (_("Collect."), str(total.collective)),
-            ("%", f"{total.coverage * 100:.1f}" if total.expected else "-"),
-            (_("Missing"), str(len(total.missing))),
-            (_("Later"), str(len(total.joined_later))),
-        ]
-        for name, foot in cols:
-            t.add_column(name, footer=foot, justify="right", no_wrap=True, min_width=max(len(name), len(foot)))
-        for u in rep.units:
+        heads = [_("Unit"), _("Name"), _("Active"), _("Indiv."), _("Collect."), "%", _("Missing"), _("Later")]
+        feet = ["", _("All units"), str(total.active), str(total.individual), str(total.collective),
+                f"{total.coverage * 100:.1f}" if total.expected else "-", str(len(total.missing)),
+                str(len(total.joined_later))]  # fmt: skip
+
+        def cells(u: UnitCompliance) -> list[str]:
             colour = "green" if u.coverage >= 0.95 else "yellow" if u.coverage >= 0.75 else "red"
-            t.add_row(
-                safe(u.code),
-                safe(u.name),
-                str(u.active),
-                str(u.individual),
-                str(u.collective),
-                f"[{colour}]{u.coverage * 100:.1f}[/{colour}]",
-                str(len(u.missing)),
-                str(len(u.joined_later)),
-            )
+            return [safe(u.code), safe(u.name), str(u.active), str(u.individual), str(u.collective),
+                    f"[{colour}]{u.coverage * 100:.1f}[/{colour}]", str(len(u.missing)),
+                    str(len(u.joined_later))]  # fmt: skip
+
+        # the same column widths in every piece of ROWS units: the pieces read as one table, and
+        # rich holds one piece's rows at a time (a national report has some 20,000 units)
+        widths = [max(len(h), len(f)) for h, f in zip(heads, feet, strict=True)]
+        widths[0] = max(widths[0], 4)
+        for u in rep.units:
+            widths = [max(w, Text.from_markup(c).cell_len) for w, c in zip(widths, cells(u), strict=True)]
+        widths[1] = min(widths[1], 16)
         term = console()
-        term.print(t)
+        units = rep.units
+        for start in range(0, max(len(units), 1), ROWS):
+            last = start + ROWS >= len(units)
+            t = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, title=title if not start else None,
+                      header_style="bold", show_header=not start, show_footer=last,
+                      show_edge=len(units) <= ROWS)  # fmt: skip (no blank edge lines between pieces)
+            for i, (head, foot, width) in enumerate(zip(heads, feet, widths, strict=True)):
+                t.add_column(head, footer=foot if last else "", no_wrap=True, width=width,
+                             justify="left" if i < 2 else "right",
+                             overflow="ellipsis" if i == 1 else "fold")  # fmt: skip
+            for u in units[start : start + ROWS]:
+                t.add_row(*cells(u))
+            term.print(t)
         term.print(
             _(
                 "Indiv. = individual confirmation, Collect. = collective recitation, "
@@ -85,9 +87,8 @@ class TableFormat(ReportFormat):
                 continue
             shown = u.missing if show_all else u.missing[:10]
             term.print(f"[bold]{safe(u.code)} {safe(u.name)}[/bold] — " + _("not yet pledged: {n}", n=len(u.missing)))
-            for s in shown:
-                line = f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")
-                term.print(plain(line), markup=False)
+            lines = (plain(f"  {s.officer_id}  {s.name}" + (f"  ({s.position})" if s.position else "")) for s in shown)
+            click.echo("\n".join(lines))  # one unit's lines at a time, as they are read from the spool
             if len(shown) < len(u.missing):
                 term.print("  " + _("… and {n} more (use --all)", n=len(u.missing) - len(shown)))
         if not total.active:
