@@ -272,14 +272,15 @@ def _entries(ws: Workspace, log: LogInput) -> Iterator[tuple[int, bytes]]:
 
 def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> Result:
     from ..ledger.merkle import StreamingRoot, leaf_hash
+    from ..receipts.receipt import receipt_from_cose
+    from ..receipts.verify import Verifier
     from ..recitation.sessions import OPEN, decode_record, is_record
     from ..zones import zone as tz
-    from .fastreceipt import ReceiptCheck, decode
 
     snap, bundle = inputs.snapshot, inputs.bundle
     zone = snap.timezone
     cutoff = end_of_day(date.fromisoformat(inputs.as_of), zone)
-    check = ReceiptCheck(bundle)  # Verifier(bundle).verify_receipt's reason, at less cost (fastreceipt.py)
+    check = Verifier(bundle)  # receipt_code: every check of verify_receipt, only the reason code
     pid, ver = inputs.pledge_id, inputs.pledge_version
     spool = inputs.spool  # officer -> earliest (time, log, index, method), on disk
     last_session: dict[str | None, str] = {}  # unit (None: all units) -> local day of the latest session
@@ -307,11 +308,11 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
                     key = rec["unit"]
                     last_session[key] = max(last_session.get(key, day), day)
                 continue
-            r = decode(leaf)
+            r = receipt_from_cose(leaf)
             c = r.claims
             if c.pledge_id != pid or (ver is not None and c.pledge_version != ver) or c.issued_at > cutoff:
                 continue
-            code = check.code(r)
+            code = check.receipt_code(r)
             if code != "valid":
                 if code in ("receipt_revoked", "key_revoked"):
                     revoked += 1

@@ -1,7 +1,8 @@
-"""The compliance report's per-receipt fast path (reports/fastreceipt.py) gives exactly what
-``receipt_from_cose`` and ``Verifier.verify_receipt`` give: the same receipt or the same reason,
-on the receipt vectors, on every mutation hypothesis tries, and on real reports. And the report
-view (reports/view.py) keeps no officer's line once it has been read."""
+"""The bulk check shared by ``ledger merge`` and the compliance report, ``Verifier.receipt_code``,
+gives exactly the reason ``Verifier.verify_receipt`` gives, on the receipt vectors and on a forged
+signature (the fast CBOR reader behind ``receipt_from_cose`` is held to the exact one by
+tests/test_merge_fastpaths.py). And the report view (reports/view.py) keeps no officer's line
+once it has been read."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ import weakref
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import receipt_helpers as h  # noqa: E402
@@ -24,17 +23,8 @@ from ikrar_cli.keys.keyfiles import key_id, raw_public  # noqa: E402
 from ikrar_cli.receipts.base45 import Base45Error, b45decode  # noqa: E402
 from ikrar_cli.receipts.receipt import Receipt, receipt_from_cose, sign_receipt  # noqa: E402
 from ikrar_cli.receipts.verify import Verifier  # noqa: E402
-from ikrar_cli.reports.fastreceipt import ReceiptCheck, decode, signed_bytes  # noqa: E402
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "receipts.json").read_text())
-
-
-def _outcome(read, cose: bytes) -> tuple[str, tuple[object, ...] | str]:  # type: ignore[no-untyped-def]
-    try:
-        r: Receipt = read(cose)
-    except VerificationError as exc:
-        return "error", f"{exc.code}: {exc.message}"
-    return "receipt", (r.cose, r.claims, r.kid, r.signature, r.alg, r.protected, r.payload)
 
 
 def _extras(case: dict) -> dict:  # type: ignore[type-arg]
@@ -55,23 +45,16 @@ def _cose(text: str) -> bytes | None:
 
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"])
-def test_vectors_read_and_checked_as_the_verifier_does(case: dict) -> None:  # type: ignore[type-arg]
+def test_vectors_give_the_reason_verify_receipt_gives(case: dict) -> None:  # type: ignore[type-arg]
     cose = _cose(case["receipt"])
     if cose is None:
         pytest.skip("not Base45: never a ledger entry")
-    assert _outcome(decode, cose) == _outcome(receipt_from_cose, cose)
     try:
-        r = decode(cose)
+        r = receipt_from_cose(cose)
     except VerificationError:
-        return
+        pytest.skip("not a receipt: refused before any check")
     bundle = h.bundle(**_extras(case))
-    assert signed_bytes(r) == r.signed_bytes()
-    assert ReceiptCheck(bundle).code(r) == Verifier(bundle, now=lambda: VECTORS["now"]).verify_receipt(r).code
-
-
-def test_the_vectors_include_receipts_the_fast_reader_accepts_and_refuses() -> None:
-    kinds = {_outcome(decode, c)[0] for c in filter(None, (_cose(x["receipt"]) for x in VECTORS["cases"]))}
-    assert kinds == {"receipt", "error"}
+    assert Verifier(bundle).receipt_code(r) == Verifier(bundle, now=lambda: VECTORS["now"]).verify_receipt(r).code
 
 
 def _valid(name: str | None = "Andi Baso Mappanyukki") -> bytes:
@@ -79,33 +62,14 @@ def _valid(name: str | None = "Andi Baso Mappanyukki") -> bytes:
     return sign_receipt(h.claims(officer_name=name), term.sign, key_id(raw_public(term))).cose
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_any_mutation_is_read_as_the_strict_reader_reads_it(data: st.DataObject) -> None:
-    cose = bytearray(_valid())
-    for _ in range(data.draw(st.integers(1, 3))):
-        op = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
-        at = data.draw(st.integers(0, len(cose) - 1))
-        if op == "flip":
-            cose[at] ^= data.draw(st.integers(1, 255))
-        elif op == "insert":
-            cose.insert(at, data.draw(st.integers(0, 255)))
-        elif op == "delete":
-            del cose[at]
-        else:
-            del cose[at:]
-        if not cose:
-            cose.append(0)
-    assert _outcome(decode, bytes(cose)) == _outcome(receipt_from_cose, bytes(cose))
-
-
 @pytest.mark.parametrize("name", [None, "A", "N" * 200])
-def test_signed_bytes_are_the_cose_sig_structure(name: str | None) -> None:
-    r = decode(_valid(name))
-    assert signed_bytes(r) == r.signed_bytes() and len(r.payload) > (255 if name and len(name) > 100 else 0)
-    assert Verifier(h.bundle()).verify_receipt(r).valid and ReceiptCheck(h.bundle()).code(r) == "valid"
+def test_a_forged_signature_is_refused_by_both(name: str | None) -> None:
+    r = receipt_from_cose(_valid(name))
+    assert Verifier(h.bundle()).verify_receipt(r).valid and Verifier(h.bundle()).receipt_code(r) == "valid"
     forged = Receipt(None, r.cose, r.claims, r.kid, bytes(64), r.alg, r.protected, r.payload)
-    assert ReceiptCheck(h.bundle()).code(forged) == "bad_signature" == Verifier(h.bundle()).verify_receipt(forged).code
+    assert (
+        Verifier(h.bundle()).receipt_code(forged) == "bad_signature" == Verifier(h.bundle()).verify_receipt(forged).code
+    )
 
 
 def test_the_report_view_keeps_no_line_once_read(engine: str, tmp_path: Path) -> None:
