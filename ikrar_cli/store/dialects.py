@@ -34,7 +34,7 @@ SQLite                         PostgreSQL
                                :func:`json_group_array`: element order is explicit)
 ``FROM (SELECT ..)``            ``FROM (SELECT ..) AS _ikrar_subN`` (PostgreSQL < 16 wants a name)
 ``rowid`` of ``staging``       its ``row`` column (the file row: insertion order, integral)
-``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED``
+``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED`` (``= OFF``: ``.. IMMEDIATE``)
 other ``PRAGMA``               nothing (returns no rows)
 =============================  ==================================================
 
@@ -328,6 +328,8 @@ def to_postgres(sql: str, named: bool = False) -> str:
         name, value = pragma.group(1).lower(), (pragma.group(3) or "").lower()
         if name == "defer_foreign_keys" and value in ("on", "1", "true"):
             return "SET CONSTRAINTS ALL DEFERRED"
+        if name == "defer_foreign_keys" and value in ("off", "0", "false"):
+            return "SET CONSTRAINTS ALL IMMEDIATE"  # checks what was deferred so far, then each row
         return NOOP
     ignore = _INSERT_OR_IGNORE.match(sql)
     if ignore:
