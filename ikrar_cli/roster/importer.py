@@ -9,7 +9,6 @@ from a full roster are only marked inactive (``--retire-missing``), never delete
 
 from __future__ import annotations
 
-import itertools
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -489,12 +488,15 @@ def import_roster(
     header_row: int | None = None,
     clear_empty: bool = False,
     language: str | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import a roster file. Raises InputError (nothing written) when rows are invalid and
     ``skip_invalid`` is false; the error's report is attached as ``exc.report``.
 
     A column absent from the file leaves its field unchanged; an empty cell in a present
     column leaves it unchanged too unless ``clear_empty`` (then the field is cleared).
+    ``workers``: helper processes for the row checks (None: one per core, 0: none; the outcome is
+    the same either way, see ``check_pool``).
 
     The steps: read the sheet and find its header (``_RosterSheet``), check every row and
     stage the good ones (``_stage_rows``), sort out repeated identifiers (``Staging.finish``),
@@ -509,7 +511,7 @@ def import_roster(
 
     rejects = RejectSpool(store.conn)
     staging = Staging(store.conn)
-    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress)
+    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress, workers)
     conflicts = staging.finish(report, opened.headers[opened.cols["officer_id"]])
     opened.add_tmt_note(report)
     report.blank_rows = opened.table.blank_rows
@@ -612,16 +614,18 @@ def _stage_rows(
     report: ImportReport,
     rejects: RejectSpool,
     progress: Callable[[int, int | None], None] | None,
-    chunk: int = 5000,
+    workers: int | None = None,
 ) -> None:
-    """The validate-and-stage step: rows in chunks, checked (``RowChecker``) and staged in file
-    order; left-out rows go to the report and the rejects spool as they come."""
+    """The validate-and-stage step: rows in chunks, checked (``RowChecker``, on the machine's cores:
+    ``check_pool``) and staged in file order; left-out rows go to the report and the rejects spool
+    as they come."""
+    from .check_pool import checked_chunks
+
     width = len(opened.headers)
-    rows = iter(opened.table)
-    while part := list(itertools.islice(rows, chunk)):
+    for part, outcomes in checked_chunks(checker, opened.table, workers=workers):
         good: list[tuple[Any, ...]] = []
         joined: list[tuple[str, str]] = []
-        for (row_no, values, extra), (_n, cells) in zip(checker.check_rows(part), part, strict=True):
+        for (row_no, values, extra), (_n, cells) in zip(outcomes, part, strict=True):
             if values is not None:
                 report.rows += 1
                 good.append(values)
