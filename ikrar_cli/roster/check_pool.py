@@ -4,12 +4,13 @@
 (``RowChecker.check_rows``), **in file order**, whichever process checked it. A file of more than
 one chunk is checked by up to :data:`MAX_WORKERS` helper processes (``python -m
 ikrar_cli.roster.check_worker``, started through ``childproc``: no secret in their environment,
-nothing secret sent to them, only the checker's plain values and the rows), while this process
-reads the next rows and stages the checked ones. Each helper has at most two chunks in flight
-(threads here feed and drain its pipes) and chunks go round in a fixed order, so memory stays
-bounded (2 x helpers + 1 chunks). The outcomes are those of the serial path by construction: the same
-``check_rows`` on the same chunk, in the same language; a helper that fails or cannot start is
-dropped and its chunks are checked here.
+nothing secret sent to them, only the checker's plain values and the rows) and by this process,
+which takes every (helpers + 1)th chunk itself and meanwhile reads the next rows and stages the
+checked ones. Each helper has at most two chunks in flight (threads here feed and drain its
+pipes) and chunks go round in a fixed order, so memory stays bounded (2 x helpers + 2 chunks).
+The outcomes are those of the serial path by construction: the same ``check_rows`` on the same
+chunk, in the same language; a helper that fails or cannot start is dropped and its chunks are
+checked here.
 """
 
 from __future__ import annotations
@@ -41,13 +42,15 @@ Rows = list[tuple[int, list[Cell]]]
 
 
 def default_workers() -> int:
-    """Helpers for this machine: one per core up to MAX_WORKERS, none on a single core
-    (``IKRAR_CHECK_WORKERS`` overrides: 0 checks every row in this process)."""
+    """Helpers for this machine: one per core beyond the first two, up to MAX_WORKERS
+    (``IKRAR_CHECK_WORKERS`` overrides: 0 checks every row in this process). On two cores this
+    process's own serial work (reading, staging, applying: about 70% of an import) keeps one core
+    busy, and helpers measured slower than none on a shared 2-core machine (bench/README.md)."""
     wanted = os.environ.get("IKRAR_CHECK_WORKERS", "").strip()
     if wanted.isdigit():
         return min(int(wanted), MAX_WORKERS)
     cores = os.cpu_count() or 1
-    return 0 if cores < 2 else min(cores, MAX_WORKERS)
+    return 0 if cores < 3 else min(cores - 1, MAX_WORKERS)
 
 
 def _chunks(rows: Iterable[tuple[int, list[Cell]]], size: int) -> Iterator[Rows]:
@@ -175,12 +178,15 @@ class _Pool:
             w.stop()
 
     def in_order(self, parts: Iterable[Rows]) -> Iterator[tuple[Rows, list[Outcome]]]:
+        """Chunks go round: this process, then each helper; this process checks its own when their
+        turn to be collected comes (while the helpers start up and between their answers)."""
         inflight: deque[tuple[_Worker | None, Rows]] = deque()
-        turn = itertools.cycle(self.workers)
+        turn = itertools.cycle([None, *self.workers])
         for part in parts:
-            if len(inflight) >= IN_FLIGHT * len(self.workers):
+            if len(inflight) > IN_FLIGHT * len(self.workers):
                 yield self._collect(*inflight.popleft())
-            inflight.append((self._send(next(turn), part), part))
+            worker = next(turn)
+            inflight.append((None if worker is None else self._send(worker, part), part))
         while inflight:
             yield self._collect(*inflight.popleft())
 
