@@ -8,7 +8,8 @@ sees only its TREE's ikrar_cli (bench/README.md, "Roster import on PostgreSQL an
 Prints per import: wall seconds of ``import_roster`` (the workspace made before, not timed), rows/s,
 user+system CPU of the child and any helper processes it waited for (``/usr/bin/time``; includes
 the interpreter's start), its peak RSS, and the load average before and after. A PostgreSQL run
-gets a new database, dropped afterwards.
+gets a new database, dropped afterwards (``IKRAR_BENCH_LOG_MS=500``: the server logs its statements
+slower than 500 ms, to find them in the server log by the database name printed).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def main() -> None:
                 db = "sqlite"
                 if engine == "pg":
                     _admin(admin, f"CREATE DATABASE {name}")
+                    if os.environ.get("IKRAR_BENCH_LOG_MS"):  # the server logs statements slower than this
+                        _admin(admin, f"ALTER DATABASE {name} SET log_min_duration_statement = "
+                                      f"{int(os.environ['IKRAR_BENCH_LOG_MS'])}")  # fmt: skip
+                    print(f"  database {name}", flush=True)
                     db = _db(admin, name)
                 load = os.getloadavg()[0]
                 out = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", sys.executable, "-c", CHILD, tree, src, db,

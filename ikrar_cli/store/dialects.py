@@ -263,6 +263,14 @@ def json_group_array(engine: str, expr: str, order_by: str) -> str:
     return f"json_group_array({expr})"
 
 
+def staging_rowid_index(engine: str) -> str | None:
+    """The index that makes ``staging.rowid`` ranges seeks on PostgreSQL, where that rowid is the
+    ``row`` column (see :func:`_rowid`); None on SQLite, whose rowid is the table's own key. Without
+    it each range of a chunked pass over staging scans the whole table: 50 chunks of a 1 M-row
+    import took 0.4-0.7 s each on PostgreSQL, and their number grows with the file (quadratic)."""
+    return "CREATE INDEX staging_row ON staging (row)" if engine == POSTGRESQL else None
+
+
 def sqlite_orders_aggregates() -> bool:
     import sqlite3
 
