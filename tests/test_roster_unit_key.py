@@ -62,3 +62,40 @@ def test_a_unit_still_named_by_officers_cannot_go(ikrar, workspace: Path, tmp_pa
             "ZZZ",
         )
     ws.close()
+
+
+def test_the_deferral_is_switched_back_and_staging_rows_are_indexed_on_postgresql() -> None:
+    from ikrar_cli.store import dialects
+
+    assert dialects.to_postgres("PRAGMA defer_foreign_keys = ON") == "SET CONSTRAINTS ALL DEFERRED"
+    assert dialects.to_postgres("PRAGMA defer_foreign_keys = OFF") == "SET CONSTRAINTS ALL IMMEDIATE"
+    assert dialects.staging_rowid_index(dialects.SQLITE) is None  # SQLite's rowid is the key
+    index = dialects.staging_rowid_index(dialects.POSTGRESQL)
+    assert index is not None and "staging (row)" in index
+    assert "s.row > " in dialects.to_postgres("SELECT 1 FROM staging s WHERE s.rowid > ?")  # what it serves
+
+
+def test_an_import_moving_a_unit_code_keeps_every_officer_on_a_unit(ikrar, workspace: Path, tmp_path: Path) -> None:
+    """A unit renamed by the authority (``_place`` with the key deferred, then immediate again)
+    and new staff in the same import: every officer names an existing unit afterwards."""
+    ws = _imported(ikrar, workspace, tmp_path)
+    ws.close()
+    r = ikrar("roster", "unit-code", "Dinas Pendidikan", "DIKBUD")
+    assert r.exit_code == 0, r.stderr
+    f = tmp_path / "r2.csv"
+    f.write_text(
+        "NIP;Nama;Unit Kerja\n198001012005011001;Andi;Dinas Pendidikan\n198002022006022002;Budi;Dinas Kesehatan\n"
+        "198003032007031003;Citra;Dinas Sosial\n",
+        encoding="utf-8",
+    )
+    assert ikrar("roster", "import", str(f)).exit_code == 0
+    ws = Workspace.open(workspace)
+    with ws.store.read() as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM officers o WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.code = o.unit_code)"
+        ).fetchone() == (0,)
+        assert conn.execute("SELECT unit_code FROM officers WHERE officer_id = '198001012005011001'").fetchone() == (
+            "DIKBUD",
+        )
+        assert conn.execute("SELECT COUNT(*) FROM officers").fetchone() == (3,)
+    ws.close()

@@ -359,12 +359,14 @@ def rename_unit_codes(
         for old, new in changed:
             check_new_code(conn, units[old], new)  # only the authority renames; never to a retired code
         conn.execute("PRAGMA defer_foreign_keys = ON")
-        for step, (old, _new) in enumerate(changed):  # via temporary codes, so swaps work
-            conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"\x00{step}", old))
-            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (f"\x00{step}", old))
+        # via temporary codes, so swaps work: "~~N" is no valid code (nor a parked "~CODE"), and has no
+        # NUL byte, which PostgreSQL's text refuses
+        for step, (old, _new) in enumerate(changed):
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"~~{step}", old))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (f"~~{step}", old))
         for step, (_old, new) in enumerate(changed):
-            conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"\x00{step}"))
-            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"\x00{step}"))
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"~~{step}"))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"~~{step}"))
         for old, new in changed:
             record_code(conn, new, units[old])
     return [(old, new) for old, new in plan.items()]
