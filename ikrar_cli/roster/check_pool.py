@@ -2,8 +2,8 @@
 
 ``checked_chunks`` turns the sheet's rows into chunks and yields each chunk with its outcomes
 (``RowChecker.check_rows``), **in file order**, whichever process checked it. A file of more than
-one chunk is checked by up to :data:`MAX_WORKERS` helper processes (``python -m
-ikrar_cli.roster.check_worker``, started through ``childproc``: no secret in their environment,
+one chunk is checked by up to :data:`MAX_WORKERS` helper processes (``python -c _BOOT``, running
+``ikrar_cli.roster.check_worker``, started through ``childproc``: no secret in their environment,
 nothing secret sent to them, only the checker's plain values and the rows) and by this process,
 which takes every (helpers + 1)th chunk itself and meanwhile reads the next rows and stages the
 checked ones. Each helper has at most two chunks in flight (threads here feed and drain its
@@ -146,6 +146,14 @@ class _Worker:
         self.stdout.close()
 
 
+# the helper's start: the folder holding this ikrar_cli goes first on its path unless it is there
+# already (an installed ikrar: site-packages is not moved before the standard library)
+_BOOT = (
+    "import importlib, sys\n"
+    "if sys.argv[1] not in sys.path:\n"
+    "    sys.path.insert(0, sys.argv[1])\n"
+    "importlib.import_module(sys.argv[2]).main()\n"
+)
 _FAILED = (OSError, EOFError, pickle.UnpicklingError, ValueError)  # a helper gone or its pipe broken
 _GONE = object()
 
@@ -159,11 +167,9 @@ class _Pool:
         from ..i18n import get_language
 
         root = str(Path(__file__).resolve().parents[2])  # the helpers run this very ikrar_cli
-        path = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
         try:
             for _ in range(n):
-                proc = childproc.start_worker([sys.executable, "-m", WORKER_MODULE],
-                                              extra_env={"PYTHONPATH": path})  # fmt: skip
+                proc = childproc.start_worker([sys.executable, "-c", _BOOT, root, WORKER_MODULE])
                 self.workers.append(_Worker(proc))
             for w in self.workers:
                 w.send((get_language(), checker))
