@@ -33,3 +33,18 @@ def child_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 def run(argv: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[bytes]:
     """Run ``argv`` (no shell) without secrets in its environment; raise on failure or timeout."""
     return subprocess.run(list(argv), check=True, timeout=timeout, capture_output=True, env=child_env())
+
+
+def start_worker(argv: Sequence[str], *, extra_env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a long-lived helper process of ikrar's own (``argv``, no shell) that talks through
+    its stdin/stdout pipes: the same secret-free environment as :func:`run` (plus ``extra_env``,
+    which must hold no secret), its stderr discarded (a failing helper must not print a traceback
+    into the user's terminal; the caller notices the closed pipe and carries on without it)."""
+    env = child_env()
+    for name, value in (extra_env or {}).items():
+        if is_secret_name(name):
+            raise ValueError(f"not passed to a child: {name}")
+        env[name] = value
+    return subprocess.Popen(
+        list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )

@@ -29,6 +29,7 @@ BOTH_ENGINES |= {"test_sync_e2e", "test_sync_load", "test_sync_kiosk"}  # a real
 BOTH_ENGINES |= {"test_sync_vectors", "test_server_language"}  # increment vectors, answers' languages
 BOTH_ENGINES |= {"test_merge_staging"}  # merges staged without the write lock (issue 20)
 BOTH_ENGINES |= {"test_roster_import_steps"}  # the roster import steps (issues 14, 19, 20)
+BOTH_ENGINES |= {"test_roster_unit_key", "test_roster_parallel"}  # unit key check, parallel row checks
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 

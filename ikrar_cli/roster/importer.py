@@ -9,7 +9,6 @@ from a full roster are only marked inactive (``--retire-missing``), never delete
 
 from __future__ import annotations
 
-import itertools
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -360,12 +359,14 @@ def rename_unit_codes(
         for old, new in changed:
             check_new_code(conn, units[old], new)  # only the authority renames; never to a retired code
         conn.execute("PRAGMA defer_foreign_keys = ON")
-        for step, (old, _new) in enumerate(changed):  # via temporary codes, so swaps work
-            conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"\x00{step}", old))
-            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (f"\x00{step}", old))
+        # via temporary codes, so swaps work: "~~N" is no valid code (nor a parked "~CODE"), and has no
+        # NUL byte, which PostgreSQL's text refuses
+        for step, (old, _new) in enumerate(changed):
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (f"~~{step}", old))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (f"~~{step}", old))
         for step, (_old, new) in enumerate(changed):
-            conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"\x00{step}"))
-            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"\x00{step}"))
+            conn.execute("UPDATE units SET code = ? WHERE code = ?", (new, f"~~{step}"))
+            conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"~~{step}"))
         for old, new in changed:
             record_code(conn, new, units[old])
     return [(old, new) for old, new in plan.items()]
@@ -489,12 +490,15 @@ def import_roster(
     header_row: int | None = None,
     clear_empty: bool = False,
     language: str | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import a roster file. Raises InputError (nothing written) when rows are invalid and
     ``skip_invalid`` is false; the error's report is attached as ``exc.report``.
 
     A column absent from the file leaves its field unchanged; an empty cell in a present
     column leaves it unchanged too unless ``clear_empty`` (then the field is cleared).
+    ``workers``: helper processes for the row checks (None: one per core, 0: none; the outcome is
+    the same either way, see ``check_pool``).
 
     The steps: read the sheet and find its header (``_RosterSheet``), check every row and
     stage the good ones (``_stage_rows``), sort out repeated identifiers (``Staging.finish``),
@@ -509,7 +513,7 @@ def import_roster(
 
     rejects = RejectSpool(store.conn)
     staging = Staging(store.conn)
-    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress)
+    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress, workers)
     conflicts = staging.finish(report, opened.headers[opened.cols["officer_id"]])
     opened.add_tmt_note(report)
     report.blank_rows = opened.table.blank_rows
@@ -612,16 +616,18 @@ def _stage_rows(
     report: ImportReport,
     rejects: RejectSpool,
     progress: Callable[[int, int | None], None] | None,
-    chunk: int = 5000,
+    workers: int | None = None,
 ) -> None:
-    """The validate-and-stage step: rows in chunks, checked (``RowChecker``) and staged in file
-    order; left-out rows go to the report and the rejects spool as they come."""
+    """The validate-and-stage step: rows in chunks, checked (``RowChecker``, on the machine's cores:
+    ``check_pool``) and staged in file order; left-out rows go to the report and the rejects spool
+    as they come."""
+    from .check_pool import checked_chunks
+
     width = len(opened.headers)
-    rows = iter(opened.table)
-    while part := list(itertools.islice(rows, chunk)):
+    for part, outcomes in checked_chunks(checker, opened.table, workers=workers):
         good: list[tuple[Any, ...]] = []
         joined: list[tuple[str, str]] = []
-        for (row_no, values, extra), (_n, cells) in zip(checker.check_rows(part), part, strict=True):
+        for (row_no, values, extra), (_n, cells) in zip(outcomes, part, strict=True):
             if values is not None:
                 report.rows += 1
                 good.append(values)

@@ -56,6 +56,11 @@ class Staging:
         ``report.duplicates``; returns the number of conflicts (their rows: ``conflicts()``)."""
         conn = self.conn
         conn.execute("CREATE INDEX staging_id ON staging (officer_id, row)")
+        from ..store.dialects import engine_of_connection, staging_rowid_index
+
+        by_row = staging_rowid_index(engine_of_connection(conn))
+        if by_row:  # the apply step reads staging in ranges of file rows (apply._stream_new)
+            conn.execute(by_row)
         repeated = [
             r[0] for r in conn.execute("SELECT officer_id FROM staging GROUP BY officer_id HAVING COUNT(*) > 1")
         ]

@@ -22,14 +22,25 @@ def receives_codes(conn: sqlite3.Connection) -> bool:
 
 
 def assign_unit_codes(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
-    """Inside the import transaction: name -> code for every unit name, minting only at the authority."""
+    """Inside the import transaction: name -> code for every unit name, minting only at the authority.
+
+    The units are in place when this returns, before any officer row is written: new units and
+    new registry entries go in with one statement each, and only a unit whose code changes (or
+    whose code another unit holds) is moved one by one with the foreign key deferred, which is
+    switched back to immediate at the end, so the import's officers are checked as they are written
+    (PostgreSQL queues a deferred check per row until COMMIT: bench/README.md, issue 17).
+    """
     from .importer import derive_unit_code
 
     registry = {n: c for c, n in conn.execute("SELECT code, name FROM unit_registry")}
     local = {n: c for c, n in conn.execute("SELECT code, name FROM units")}
+    local_codes = set(local.values())
     receiving = receives_codes(conn)
     taken = {c for (c,) in conn.execute("SELECT code FROM unit_registry UNION SELECT code FROM units")}
     out: dict[str, str] = {}
+    minted: list[tuple[str, str]] = []  # new registry entries, in the order of the names
+    added: list[tuple[str, str]] = []  # new local units whose code no local unit holds
+    moved = False
     for name in names:
         code = registry.get(name) if receiving else local.get(name) or registry.get(name)
         if code is None:
@@ -40,15 +51,24 @@ def assign_unit_codes(conn: sqlite3.Connection, names: Iterable[str]) -> dict[st
                 )
             code = derive_unit_code(name, taken)
             taken.add(code)
-            conn.execute("INSERT INTO unit_registry (code, name, received) VALUES (?, ?, 0)", (code, name))
+            minted.append((code, name))
         elif not receiving and name not in registry:
-            conn.execute(
-                "INSERT INTO unit_registry (code, name, received) VALUES (?, ?, 0) ON CONFLICT (code) DO NOTHING",
-                (code, name),
-            )
+            minted.append((code, name))
         if local.get(name) != code:
-            _place(conn, code, name)
+            if name not in local and code not in local_codes:
+                added.append((code, name))
+            else:
+                _place(conn, code, name)
+                moved = True
         out[name] = code
+    if minted:  # a code already in the registry (minted meanwhile under another name) stays as it was
+        conn.executemany(
+            "INSERT INTO unit_registry (code, name, received) VALUES (?, ?, 0) ON CONFLICT (code) DO NOTHING", minted
+        )
+    if added:
+        conn.executemany("INSERT INTO units (code, name) VALUES (?, ?)", added)
+    if moved:
+        conn.execute("PRAGMA defer_foreign_keys = OFF")  # units placed: check officers as they are written
     return out
 
 

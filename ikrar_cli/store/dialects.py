@@ -34,7 +34,7 @@ SQLite                         PostgreSQL
                                :func:`json_group_array`: element order is explicit)
 ``FROM (SELECT ..)``            ``FROM (SELECT ..) AS _ikrar_subN`` (PostgreSQL < 16 wants a name)
 ``rowid`` of ``staging``       its ``row`` column (the file row: insertion order, integral)
-``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED``
+``PRAGMA defer_foreign_keys``  ``SET CONSTRAINTS ALL DEFERRED`` (``= OFF``: ``.. IMMEDIATE``)
 other ``PRAGMA``               nothing (returns no rows)
 =============================  ==================================================
 
@@ -263,6 +263,14 @@ def json_group_array(engine: str, expr: str, order_by: str) -> str:
     return f"json_group_array({expr})"
 
 
+def staging_rowid_index(engine: str) -> str | None:
+    """The index that makes ``staging.rowid`` ranges seeks on PostgreSQL, where that rowid is the
+    ``row`` column (see :func:`_rowid`); None on SQLite, whose rowid is the table's own key. Without
+    it each range of a chunked pass over staging scans the whole table: 50 chunks of a 1 M-row
+    import took 0.4-0.7 s each on PostgreSQL, and their number grows with the file (quadratic)."""
+    return "CREATE INDEX staging_row ON staging (row)" if engine == POSTGRESQL else None
+
+
 def sqlite_orders_aggregates() -> bool:
     import sqlite3
 
@@ -328,6 +336,8 @@ def to_postgres(sql: str, named: bool = False) -> str:
         name, value = pragma.group(1).lower(), (pragma.group(3) or "").lower()
         if name == "defer_foreign_keys" and value in ("on", "1", "true"):
             return "SET CONSTRAINTS ALL DEFERRED"
+        if name == "defer_foreign_keys" and value in ("off", "0", "false"):
+            return "SET CONSTRAINTS ALL IMMEDIATE"  # checks what was deferred so far, then each row
         return NOOP
     ignore = _INSERT_OR_IGNORE.match(sql)
     if ignore:

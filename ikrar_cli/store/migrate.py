@@ -39,13 +39,16 @@ class MigrationReport:
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:
-    return [
+    names = [
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "AND name != 'schema_migrations' ORDER BY name"
         )
     ]
+    # units before officers: PostgreSQL checks an officer's unit code at the end of each
+    # statement, not deferred to the commit (migration m0018)
+    return sorted(names, key=lambda name: name != "units")
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
