@@ -153,3 +153,12 @@ def split_command(command: str) -> list[str]:
         return shlex.split(command)
     parts = shlex.split(command, posix=False)
     return [p[1:-1] if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in parts]
+
+
+def open_file_name(fd: int) -> str | None:
+    """A name under which another library can open the already open file ``fd`` (Linux: the
+    ``/proc/self/fd/N`` link, which also names an anonymous temporary file); ``None`` elsewhere."""
+    name = f"/proc/self/fd/{fd}"
+    if IS_WINDOWS or not os.path.exists(name):
+        return None
+    return name
