@@ -21,6 +21,7 @@ factory; see :func:`ikrar_cli.documents.pdfbase.new_pdf`.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 #: pages rendered in memory at a time: about 15 MB of fpdf2 state for slips, 63 parts for 25,000 pages
 PAGES_PER_PART = 400
 
-_COPY_CHUNK = 1 << 20
+_COPY_CHUNK = 1 << 16
 
 
 class PartedPdf:
@@ -48,7 +49,8 @@ class PartedPdf:
     document. Use it as a context manager (or call :meth:`close`): the part files are closed (and
     so gone) however the writer ends."""
 
-    def __init__(self, factory: Callable[[int], Any], *, pages_per_part: int = PAGES_PER_PART) -> None:
+    def __init__(self, factory: Callable[[int], Any], *, pages_per_part: int | None = None) -> None:
+        pages_per_part = pages_per_part or PAGES_PER_PART
         if pages_per_part < 1:
             raise ValueError("pages_per_part must be at least 1")
         object.__setattr__(self, "_factory", factory)
@@ -101,6 +103,8 @@ class PartedPdf:
         if old.font_stretching != 100:
             new.font_stretching = old.font_stretching
         object.__setattr__(self, "_pdf", new)
+        del old
+        gc.collect()  # fpdf2's objects refer to each other: free the finished part now, not some time later
 
     def _write_part(self, pdf: Any) -> None:
         data = pdf.output()
@@ -163,10 +167,10 @@ class _Spool:
         self.names: list[str] = []  # the parts, in order
         self._folder: str | None = None
 
-    def new_file(self, what: str) -> tuple[IO[bytes], str]:
+    def new_file(self, what: str, buffering: int = -1) -> tuple[IO[bytes], str]:
         from ..platform_guard import open_file_name
 
-        fh = tempfile.TemporaryFile(prefix=f"ikrar-{what}-")
+        fh = tempfile.TemporaryFile(prefix=f"ikrar-{what}-", buffering=buffering)
         self.files.append(fh)
         name = open_file_name(fh.fileno())
         if name is None:  # e.g. Windows: a named file in a private folder
@@ -174,13 +178,13 @@ class _Spool:
             self.files.remove(fh)
             if self._folder is None:
                 self._folder = tempfile.mkdtemp(prefix="ikrar-pdf-")  # 0700
-            name = str(Path(self._folder) / f"{what}-{len(self.files)}.pdf")
-            fh = open(name, "w+b")  # noqa: SIM115 - closed in close()
+            name = str(Path(self._folder) / f"{what}-{len(self.files) + 1}.pdf")
+            fh = open(name, "w+b", buffering=buffering)  # noqa: SIM115 - closed in close()
             self.files.append(fh)
         return fh, name
 
     def add(self, data: bytes | bytearray) -> None:
-        fh, name = self.new_file("part")
+        fh, name = self.new_file("part", buffering=0)  # written once, read by qpdf: no buffer kept
         fh.write(data)
         fh.flush()
         self.names.append(name)

@@ -150,11 +150,12 @@ def write_compact_slips(
 ) -> tuple[int, int]:
     """Individual slips six to an A4 page (2 x 3) with dashed cut lines; returns (slips, pages)."""
     from ..receipts.slips import A4, _new_pdf, slip_sheets
+    from .parted import PartedPdf
 
-    pdf = _new_pdf(A4)
-    n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
-    pb.finish(pb.pdf_bytes(pdf), path, seal)
-    return n, pdf.page_no()
+    with PartedPdf(lambda _first: _new_pdf(A4)) as pdf:  # in parts: memory does not grow with the slips
+        n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
+        pages = pdf.finish(path, seal)
+    return n, pages
 
 
 def heading_for(pledge_title: str, session_title: str, location: str, day: Any) -> list[str]:

@@ -213,9 +213,9 @@ def write_slips_pdf(
 
     Rendered in parts and joined into the file (documents/parted.py): memory does not grow with
     the number of slips; sealed (PAdES) after joining when ``seal`` is given."""
-    from ..documents.parted import PAGES_PER_PART, PartedPdf
+    from ..documents.parted import PartedPdf
 
-    with PartedPdf(lambda _first: _new_pdf(A4), pages_per_part=pages_per_part or PAGES_PER_PART) as pdf:
+    with PartedPdf(lambda _first: _new_pdf(A4), pages_per_part=pages_per_part) as pdf:
         n = slip_sheets(pdf, slips, rows=2, height=A6[1], progress=progress, total=total)
         pdf.finish(path, seal)
     return n
