@@ -239,3 +239,59 @@ def test_a_writer_killed_midway_leaves_no_file_and_no_temporary_file(tmp_path: P
     assert os.listdir(tmp) == [] and os.listdir(out_dir) == []
     if fds:  # Linux: the six parts were open files with no name
         assert len(fds) >= 6
+
+
+def test_receipt_list_in_parts_numbers_pages_of_the_whole_document(tmp_path: Path) -> None:
+    from test_document_parts import _profile
+
+    from ikrar_cli.documents.receiptlist import ListRow, write_receipt_list
+    from ikrar_cli.i18n import set_language
+
+    set_language("id")
+    rows = [
+        ListRow(f"U{u}", f"Dinas {u}", f"19860926201505{i:04d}", f"Pegawai {i}", 1727740800 + i, "Asia/Makassar", i,
+                _slip(i).receipt_text)
+        for u in range(2) for i in range(70)
+    ]  # fmt: skip
+    whole, parted = tmp_path / "whole.pdf", tmp_path / "parted.pdf"
+    kw = {"profile": _profile(), "heading": ["Ikrar Netralitas ASN", "Apel"]}
+    assert write_receipt_list(whole, iter(rows), **kw) == (140, 6)  # type: ignore[arg-type]  # one part
+    assert write_receipt_list(parted, iter(rows), pages_per_part=1, **kw) == (140, 6)  # type: ignore[arg-type]
+    texts = _texts(parted)
+    assert [t.rstrip()[-16:] for t in texts] == [f"Halaman {k} dari 6" for k in range(1, 7)]
+    assert texts == _texts(whole)
+    assert _pixels(parted) == _pixels(whole)
+
+
+def test_the_total_where_fpdf2_puts_its_alias(tmp_path: Path) -> None:
+    """A part's footer prints the known total where fpdf2 prints its "{nb_pages}" alias: same pixels."""
+    from ikrar_cli.documents import pdfbase as pb
+
+    for name, total in (("alias", None), ("number", 12)):
+        pdf = pb.new_pdf("T", footer="BKPSDM Kabupaten Jeneponto", page_total=total)
+        for i in range(12):
+            pdf.add_page()
+            pdf.set_font("Helvetica", "", 10)
+            pdf.cell(0, 5, f"halaman {i}")
+        (tmp_path / f"{name}.pdf").write_bytes(bytes(pdf.output()))
+    assert _pixels(tmp_path / "number.pdf") == _pixels(tmp_path / "alias.pdf")
+
+
+def test_pakta_in_parts_is_the_same_document(tmp_path: Path) -> None:
+    from test_document_parts import _profile
+
+    from ikrar_cli.documents.pakta import PaktaEntry, write_pakta
+    from ikrar_cli.pledges.templates import PledgeLibrary
+
+    pledge = PledgeLibrary.load().get("pilkada-2024")
+    entries = [
+        PaktaEntry(f"19860926201505{i:04d}", "nip", f"dr. Pegawai {i}, M.Kes.", "III/c", "Analis", "U1", "Dinas Satu",
+                   _slip(i).receipt_text, 1727740800 + i, "Asia/Makassar", pledge.id, pledge.version, 1)
+        for i in range(5)
+    ]  # fmt: skip
+    kw = {"pledge_for": lambda e: pledge, "profile": _profile(), "qr_for": lambda s: s}
+    whole, parted = tmp_path / "whole.pdf", tmp_path / "parted.pdf"
+    assert write_pakta(whole, iter(entries), **kw) == 5  # type: ignore[arg-type]
+    assert write_pakta(parted, iter(entries), pages_per_part=2, **kw) == 5  # type: ignore[arg-type]
+    assert _texts(parted) == _texts(whole) and len(_texts(parted)) >= 5
+    assert _pixels(parted) == _pixels(whole)
