@@ -295,3 +295,29 @@ def test_pakta_in_parts_is_the_same_document(tmp_path: Path) -> None:
     assert write_pakta(parted, iter(entries), pages_per_part=2, **kw) == 5  # type: ignore[arg-type]
     assert _texts(parted) == _texts(whole) and len(_texts(parted)) >= 5
     assert _pixels(parted) == _pixels(whole)
+
+
+def test_compliance_report_pdf_in_parts_counts_its_pages_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ikrar_cli.documents import parted
+    from ikrar_cli.reports.render import write_pdf
+    from ikrar_cli.reports.report import ComplianceReport, StaffLine, UnitCompliance
+
+    units = [
+        UnitCompliance(f"U{u}", f"Dinas Nomor {u}", active=80, individual=10, collective=20,
+                       missing=[StaffLine(f"19860926201505{u}{i:03d}", f"Pegawai {u}-{i}", "Analis", f"U{u}", 0)
+                                for i in range(50)])
+        for u in range(3)
+    ]  # fmt: skip
+    report = ComplianceReport("BKPSDM Kabupaten Jeneponto", "pilkada-2024", "Ikrar Netralitas ASN", None,
+                              1727740800, "Asia/Makassar", units, 0, 0)  # fmt: skip
+    whole, parted_pdf = tmp_path / "whole.pdf", tmp_path / "parted.pdf"
+    kw = {"stamp": "1 Oktober 2024 08.00 WITA", "as_of_label": "1 Oktober 2024"}
+    write_pdf(report, whole, **kw)  # type: ignore[arg-type]  # one part (400 pages a part)
+    monkeypatch.setattr(parted, "PAGES_PER_PART", 1)
+    write_pdf(report, parted_pdf, **kw)  # type: ignore[arg-type]
+    texts = _texts(parted_pdf)
+    pages = len(texts)
+    assert pages >= 7  # letterhead, table, three units of two pages each
+    assert [f"Halaman {k} dari {pages}" in t for k, t in enumerate(texts, 1)] == [True] * pages
+    assert texts == _texts(whole)
+    assert _pixels(parted_pdf) == _pixels(whole)

@@ -47,14 +47,20 @@ class PartedPdf:
     ``page_offset + 1`` of the document. Every other attribute and method is the current part's;
     ``add_page`` starts a new part when the current one is full, ``page_no`` counts the whole
     document. Use it as a context manager (or call :meth:`close`): the part files are closed (and
-    so gone) however the writer ends."""
+    so gone) however the writer ends. With ``count_only`` the parts are dropped unwritten: a first
+    pass that only finds the page count (for "Halaman X dari Y" when a layout cannot be counted
+    more cheaply). Pages that fpdf2 adds by itself (automatic page break inside one ``multi_cell``)
+    stay in the current part; the next ``add_page`` of the writer starts a new one."""
 
-    def __init__(self, factory: Callable[[int], Any], *, pages_per_part: int | None = None) -> None:
+    def __init__(
+        self, factory: Callable[[int], Any], *, pages_per_part: int | None = None, count_only: bool = False
+    ) -> None:
         pages_per_part = pages_per_part or PAGES_PER_PART
         if pages_per_part < 1:
             raise ValueError("pages_per_part must be at least 1")
         object.__setattr__(self, "_factory", factory)
         object.__setattr__(self, "_per_part", pages_per_part)
+        object.__setattr__(self, "_count_only", count_only)  # a first pass that only counts pages
         object.__setattr__(self, "_before", 0)  # pages in the parts already written
         object.__setattr__(self, "_spool", _Spool())
         object.__setattr__(self, "_pdf", factory(0))
@@ -87,26 +93,41 @@ class PartedPdf:
     def _next_part(self) -> None:
         old = self._pdf
         pages = int(old.page)
+        # the state fpdf2's add_page carries from one page to the next, taken before output() draws
+        # the last footer (which sets its own font and colours), so a part's first page starts as it
+        # would have in one document
+        state = (
+            old.auto_page_break,
+            old.b_margin,
+            old.line_width,
+            old.draw_color,
+            old.fill_color,
+            old.text_color,
+            dict(old.dash_pattern),
+            (old.font_family, old.font_style, old.font_size_pt),
+            old.font_stretching,
+        )
         self._write_part(old)
         object.__setattr__(self, "_before", self._before + pages)
         new = self._factory(self._before)
-        # the state fpdf2's add_page carries from one page to the next, so the first page of a
-        # part starts as it would have in one document
-        new.set_auto_page_break(old.auto_page_break, old.b_margin)
-        new.line_width = old.line_width
-        new.draw_color = old.draw_color
-        new.fill_color = old.fill_color
-        new.text_color = old.text_color
-        new.dash_pattern = dict(old.dash_pattern)
-        if old.font_family:
-            new.set_font(old.font_family, old.font_style, old.font_size_pt)
-        if old.font_stretching != 100:
-            new.font_stretching = old.font_stretching
+        auto, margin, lw, dc, fc, tc, dash, font, stretching = state
+        new.set_auto_page_break(auto, margin)
+        new.line_width = lw
+        new.draw_color = dc
+        new.fill_color = fc
+        new.text_color = tc
+        new.dash_pattern = dash
+        if font[0]:
+            new.set_font(*font)
+        if stretching != 100:
+            new.font_stretching = stretching
         object.__setattr__(self, "_pdf", new)
         del old
         gc.collect()  # fpdf2's objects refer to each other: free the finished part now, not some time later
 
     def _write_part(self, pdf: Any) -> None:
+        if self._count_only:
+            return
         data = pdf.output()
         try:
             self._spool.add(data)
@@ -120,6 +141,9 @@ class PartedPdf:
     def finish(self, path: Path, seal: Seal | None = None) -> int:
         """Join the parts into ``path`` (sealed when asked), atomically; returns the page count."""
         from ..fsutil import atomic_writer
+
+        if self._count_only:
+            raise ValueError("a counting PartedPdf writes no file")
 
         pages = self.page_no()
         if self._pdf.page > 0 or not self._spool.names:  # not when nothing was drawn since the last part
