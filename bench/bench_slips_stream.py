@@ -82,6 +82,20 @@ def child(mode: str, n: int, out: Path) -> dict[str, float]:
         from ikrar_cli.documents.pdfbase import Seal
 
         write_slips_pdf(out, _slips(n), seal=Seal(_p12(out.parent), None), progress=tick)  # type: ignore[arg-type]
+    elif mode == "join":  # the end of a parted write of n slips: n/4 pages in parts of 400, joined and sealed
+        from ikrar_cli.documents.parted import PAGES_PER_PART, PartedPdf
+        from ikrar_cli.documents.pdfbase import Seal
+
+        one = _new_pdf(A4)
+        slip_sheets(one, _slips(4 * PAGES_PER_PART), rows=2, height=A6[1])  # type: ignore[arg-type]
+        part = bytes(one.output())
+        del one
+        tick(0, None)
+        w0, c0 = time.perf_counter(), time.process_time()  # the join and the seal only
+        with PartedPdf(lambda _first: _new_pdf(A4)) as pdf:
+            for _ in range(-(-n // (4 * PAGES_PER_PART))):
+                pdf._spool.add(part)  # noqa: SLF001 - the parts a drawing pass would have written
+            pdf.finish(out, Seal(_p12(out.parent), None))
     else:
         raise SystemExit(f"unknown mode {mode}")
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
@@ -108,7 +122,8 @@ def measure(mode: str, n: int) -> dict[str, float]:
 def run(n: int, modes: list[str], row: Callable[..., None]) -> None:
     for mode in modes:
         r = measure(mode, n)
-        label = {"mono": "one fpdf2 document (before)", "parted": "parted writer", "sealed": "parted writer, sealed"}
+        label = {"mono": "one fpdf2 document (before)", "parted": "parted writer", "sealed": "parted writer, sealed",
+                 "join": "join + seal only (a real 400-page part repeated), peak while drawing = the one part"}
         row(
             f"slips PDF, {n:,} slips (4 per A4 page), {label[mode]}: child process",
             f"peak {r['peak_mb']:.0f} MB (while drawing {r['render_peak_mb']:.0f} MB), {r['wall']:.1f} s wall "

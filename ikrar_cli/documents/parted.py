@@ -152,6 +152,9 @@ class PartedPdf:
         try:
             joined, joined_name = self._spool.new_file("joined")
             join_parts(self._spool.names, joined_name)
+            from ..platform_guard import release_free_memory
+
+            release_free_memory()  # qpdf's object table is freed: give it back before sealing
             if seal is not None:
                 from .seal import seal_pdf_file
 
