@@ -149,11 +149,13 @@ class PartedPdf:
         if self._pdf.page > 0 or not self._spool.names:  # not when nothing was drawn since the last part
             self._write_part(self._pdf)
         object.__setattr__(self, "_pdf", None)
+        from ..platform_guard import release_free_memory
+
+        gc.collect()
+        release_free_memory()  # the last part's fpdf2 objects: gone before qpdf builds its object table
         try:
             joined, joined_name = self._spool.new_file("joined")
             join_parts(self._spool.names, joined_name)
-            from ..platform_guard import release_free_memory
-
             release_free_memory()  # qpdf's object table is freed: give it back before sealing
             if seal is not None:
                 from .seal import seal_pdf_file
