@@ -86,14 +86,15 @@ def child(mode: str, n: int, out: Path) -> dict[str, float]:
         from ikrar_cli.documents.parted import PAGES_PER_PART, PartedPdf
         from ikrar_cli.documents.pdfbase import Seal
 
+        per_part = min(PAGES_PER_PART, -(-n // 4))  # --quick: a smaller part
         one = _new_pdf(A4)
-        slip_sheets(one, _slips(4 * PAGES_PER_PART), rows=2, height=A6[1])  # type: ignore[arg-type]
+        slip_sheets(one, _slips(4 * per_part), rows=2, height=A6[1])  # type: ignore[arg-type]
         part = bytes(one.output())
         del one
         tick(0, None)
         w0, c0 = time.perf_counter(), time.process_time()  # the join and the seal only
         with PartedPdf(lambda _first: _new_pdf(A4)) as pdf:
-            for _ in range(-(-n // (4 * PAGES_PER_PART))):
+            for _ in range(-(-n // (4 * per_part))):
                 pdf._spool.add(part)  # noqa: SLF001 - the parts a drawing pass would have written
             pdf.finish(out, Seal(_p12(out.parent), None))
     else:
