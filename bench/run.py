@@ -410,6 +410,10 @@ def main() -> None:
         "attest": lambda: bench_attest(300 if q else 4000, rep),
         "slips": lambda: bench_slips(40 if q else 4000),
         "documents": lambda: bench_documents.run(60 if q else 4000, row),
+        "slips_stream": lambda: (
+            __import__("bench_slips_stream").run(40 if q else 20_000, ["mono", "parted", "sealed"], row),
+            __import__("bench_slips_stream").run(400 if q else 100_000, ["join"], row),
+        ),
         "size": bench_size,
         "ledger": lambda: bench_ledger.bench_ledger_verify(2000 if q else 1_000_000, row),
         "memory": lambda: bench_ledger.bench_import_memory(2000 if q else 1_000_000, row),

@@ -153,3 +153,32 @@ def split_command(command: str) -> list[str]:
         return shlex.split(command)
     parts = shlex.split(command, posix=False)
     return [p[1:-1] if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in parts]
+
+
+def open_file_name(fd: int) -> str | None:
+    """A name under which another library can open the already open file ``fd`` (Linux: the
+    ``/proc/self/fd/N`` link, which also names an anonymous temporary file); ``None`` elsewhere."""
+    name = f"/proc/self/fd/{fd}"
+    if IS_WINDOWS or not os.path.exists(name):
+        return None
+    return name
+
+
+def release_free_memory() -> None:
+    """Hand memory that C libraries freed back to the system (glibc's ``malloc_trim``), so the next
+    step of a long job does not add its peak on top of the last one's; a no-op where there is none."""
+    if IS_WINDOWS or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        trim = getattr(libc, "malloc_trim", None)  # glibc only (not musl)
+        if trim is not None:
+            trim(0)
+    except OSError:
+        return

@@ -163,20 +163,28 @@ def write_pakta(
     seal: pb.Seal | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     total: int | None = None,
+    pages_per_part: int | None = None,
 ) -> int:
-    """One combined PDF, one page per officer; returns the number of officers."""
-    pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution, numbered=False)
-    pdf.set_auto_page_break(False)
+    """One combined PDF, one page per officer; returns the number of officers. Rendered in parts
+    and joined into the file (documents/parted.py): memory does not grow with the officers."""
+    from .parted import PartedPdf
+
+    def part(_first: int) -> Any:
+        pdf = pb.new_pdf(_("Integrity Pact"), footer=profile.institution, numbered=False)
+        pdf.set_auto_page_break(False)
+        return pdf
+
     witness = profile.signatories.get("pakta", [None])[0]
     n = 0
-    for e in entries:
-        _page(pdf, e, pledge_for(e), profile, qr_for(e.receipt), witness)
-        n += 1
-        if progress and n % 100 == 0:
-            progress(n, total)
-    if n == 0:
-        raise UsageError(_("Nobody matched: no Pakta Integritas to write"), _("check --nip, --unit or --session"))
-    pb.finish(pb.pdf_bytes(pdf), path, seal)
+    with PartedPdf(part, pages_per_part=pages_per_part) as pdf:
+        for e in entries:
+            _page(pdf, e, pledge_for(e), profile, qr_for(e.receipt), witness)
+            n += 1
+            if progress and n % 100 == 0:
+                progress(n, total)
+        if n == 0:
+            raise UsageError(_("Nobody matched: no Pakta Integritas to write"), _("check --nip, --unit or --session"))
+        pdf.finish(path, seal)
     return n
 
 

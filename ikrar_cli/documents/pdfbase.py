@@ -53,7 +53,11 @@ def t(text: str) -> str:
 NB = "{nb_pages}"
 
 
-def new_pdf(title: str, footer: str = "", *, numbered: bool = True) -> Any:
+def new_pdf(
+    title: str, footer: str = "", *, numbered: bool = True, page_offset: int = 0, page_total: int | None = None
+) -> Any:
+    """An A4 document with the footer (institution, "Halaman X dari Y"). A part of a longer document
+    (documents/parted.py) numbers its pages from ``page_offset + 1`` of ``page_total``."""
     from fpdf import FPDF
 
     class Doc(FPDF):
@@ -66,7 +70,12 @@ def new_pdf(title: str, footer: str = "", *, numbered: bool = True) -> Any:
             self.cell(0, 4, t(footer), align="L")
             if numbered:
                 self.set_x(MARGIN)
-                self.cell(0, 4, t(_("Page {n} of {total}", n=self.page_no(), total=NB)), align="R")
+                n = self.page_no() + page_offset
+                if page_total is None:
+                    self.cell(0, 4, t(_("Page {n} of {total}", n=n, total=NB)), align="R")
+                else:  # placed where fpdf2 puts the alias's number: left in a box as wide as the alias
+                    gap = self.get_string_width("0" * len(NB)) - self.get_string_width(str(page_total))
+                    self.cell(WIDTH - gap, 4, t(_("Page {n} of {total}", n=n, total=page_total)), align="R")
             self.set_text_color(0, 0, 0)
 
     pdf = Doc(unit="mm", format="A4")

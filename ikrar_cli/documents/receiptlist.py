@@ -96,13 +96,46 @@ def write_receipt_list(
     seal: pb.Seal | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     total: int | None = None,
+    pages_per_part: int | None = None,
 ) -> tuple[int, int]:
-    """Returns (officers, pages). Rows are grouped by unit (sorted by unit name, then name)."""
+    """Returns (officers, pages). Rows are grouped by unit (sorted by unit name, then name).
+
+    Rendered in parts and joined into the file (documents/parted.py), so the pages' contents are
+    never all in memory; the page count for "Halaman X dari Y" is found first by laying out the
+    headings and signature blocks alone (the rows sit in fixed cells, so they move nothing)."""
+    from .parted import PartedPdf
     from .profile import sort_name
 
-    pdf = pb.new_pdf(_("List of pledge receipts"), footer=profile.institution)
-    pdf.set_auto_page_break(False)
     ordered = sorted(rows, key=lambda r: (r.unit_name.casefold(), sort_name(r.name), r.officer_id))
+    counter = pb.new_pdf(_("List of pledge receipts"), footer=profile.institution)
+    counter.set_auto_page_break(False)
+    _lay_out(counter, ordered, profile, heading, draw=False)
+    pages = int(counter.page_no())
+    del counter
+
+    def part(first: int) -> Any:
+        pdf = pb.new_pdf(_("List of pledge receipts"), footer=profile.institution, page_offset=first, page_total=pages)
+        pdf.set_auto_page_break(False)
+        return pdf
+
+    with PartedPdf(part, pages_per_part=pages_per_part) as pdf:
+        n = _lay_out(pdf, ordered, profile, heading, draw=True, progress=progress, total=total)
+        written = pdf.finish(path, seal)
+    assert written == pages, (written, pages)  # the footers said "of {pages}"
+    return n, pages
+
+
+def _lay_out(
+    pdf: Any,
+    ordered: list[ListRow],
+    profile: Profile,
+    heading: list[str],
+    *,
+    draw: bool,
+    progress: Callable[[int, int | None], None] | None = None,
+    total: int | None = None,
+) -> int:
+    """The pages of the list; without ``draw`` only the headings and signature blocks (to count pages)."""
     col_w = pb.WIDTH / COLS
     n = 0
     for (_code, unit_name), group in groupby(ordered, key=lambda r: (r.unit_code, r.unit_name)):
@@ -118,7 +151,8 @@ def write_receipt_list(
                 per_col = int((pb.BOTTOM - top) // ROW_H)
                 i = 0
             col, line = divmod(i, per_col)
-            _cell(pdf, row, no, pb.MARGIN + col * col_w, top + line * ROW_H, col_w)
+            if draw:
+                _cell(pdf, row, no, pb.MARGIN + col * col_w, top + line * ROW_H, col_w)
             i += 1
             n += 1
             if progress and n % 200 == 0:
@@ -131,10 +165,7 @@ def write_receipt_list(
         pdf.add_page()
         pb.letterhead(pdf, profile)
         pb.title(pdf, [_("LIST OF PLEDGE RECEIPTS"), *heading])
-    data = pb.pdf_bytes(pdf)
-    pages = pdf.page_no()
-    pb.finish(data, path, seal)
-    return n, pages
+    return n
 
 
 SLIP_H = 99.0  # A4 height / 3: the A6 slip without its blank lower part
@@ -150,11 +181,12 @@ def write_compact_slips(
 ) -> tuple[int, int]:
     """Individual slips six to an A4 page (2 x 3) with dashed cut lines; returns (slips, pages)."""
     from ..receipts.slips import A4, _new_pdf, slip_sheets
+    from .parted import PartedPdf
 
-    pdf = _new_pdf(A4)
-    n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
-    pb.finish(pb.pdf_bytes(pdf), path, seal)
-    return n, pdf.page_no()
+    with PartedPdf(lambda _first: _new_pdf(A4)) as pdf:  # in parts: memory does not grow with the slips
+        n = slip_sheets(pdf, slips, rows=3, height=SLIP_H, shift=-2, progress=progress, total=total)
+        pages = pdf.finish(path, seal)
+    return n, pages
 
 
 def heading_for(pledge_title: str, session_title: str, location: str, day: Any) -> list[str]:

@@ -8,7 +8,7 @@ seal carries legal weight depends on the certificate, not on ikrar: see docs/doc
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InputError, KeyAccessError, StorageError
 from ..i18n import _
@@ -79,6 +79,15 @@ def signer_name(seal: Seal) -> str:
 
 def seal_pdf(data: bytes, seal: Seal) -> bytes:
     """The PDF with a PAdES B-B signature appended as an incremental update."""
+    out = io.BytesIO()
+    seal_pdf_file(io.BytesIO(data), out, seal)
+    return out.getvalue()
+
+
+def seal_pdf_file(src: IO[bytes], out: IO[bytes], seal: Seal) -> None:
+    """Seal the PDF read from ``src`` into ``out`` (readable, writable and seekable, e.g. a temporary
+    file): pyHanko reads the objects it needs from ``src``, copies it into ``out`` and appends the
+    signature, so a large document is never held in memory as bytes."""
     p12, _key, _cert, _extra = _load(seal)  # precise errors before pyHanko sees the file
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
@@ -99,14 +108,13 @@ def seal_pdf(data: bytes, seal: Seal) -> bytes:
         md_algorithm="sha256",
     )
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data))
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        writer = IncrementalPdfFileWriter(src)
+        signers.sign_pdf(writer, meta, signer=signer, output=out)
     except (ValueError, PdfError, OSError) as exc:  # SigningError is a ValueError; nothing half-written
         raise StorageError(
             _("Sealing the PDF failed: {reason}", reason=exc),
             _("check the certificate's key usage (digital signature) and try again"),
         ) from exc
-    return bytes(out.getvalue())
 
 
 def seal_status(data: bytes, trust_roots: list[Any]) -> dict[str, Any]:

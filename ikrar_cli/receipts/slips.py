@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..fsutil import atomic_writer
 from .receipt import wrap_receipt
 
 if TYPE_CHECKING:
@@ -207,10 +206,16 @@ def write_slips_pdf(
     *,
     progress: Callable[[int, int | None], None] | None = None,
     total: int | None = None,
+    seal: Seal | None = None,
+    pages_per_part: int | None = None,
 ) -> int:
-    """A4 sheets with four A6 slips each and dashed cut lines; returns the number of slips."""
-    pdf = _new_pdf(A4)
-    n = slip_sheets(pdf, slips, rows=2, height=A6[1], progress=progress, total=total)
-    with atomic_writer(path) as fh:
-        fh.write(bytes(pdf.output()))
+    """A4 sheets with four A6 slips each and dashed cut lines; returns the number of slips.
+
+    Rendered in parts and joined into the file (documents/parted.py): memory does not grow with
+    the number of slips; sealed (PAdES) after joining when ``seal`` is given."""
+    from ..documents.parted import PartedPdf
+
+    with PartedPdf(lambda _first: _new_pdf(A4), pages_per_part=pages_per_part) as pdf:
+        n = slip_sheets(pdf, slips, rows=2, height=A6[1], progress=progress, total=total)
+        pdf.finish(path, seal)
     return n

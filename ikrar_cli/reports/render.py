@@ -63,30 +63,12 @@ def _colour(coverage: float) -> tuple[int, int, int]:
 
 
 class _Doc:
-    def __init__(self, report: ComplianceReport, stamp: str):
-        from fpdf import FPDF
-
+    def __init__(self, report: ComplianceReport, pdf: Any):
         from ..receipts.slips import pdf_text
 
         self.t = pdf_text
         self.report = report
-        doc = self
-
-        class PDF(FPDF):
-            def footer(self) -> None:
-                self.set_y(-10)
-                self.set_font("Helvetica", "", 7)
-                self.set_text_color(110, 110, 110)
-                self.cell(0, 4, doc.t(f"{report.institution} · {report.pledge} · {stamp}"), align="L")
-                self.set_x(MARGIN)
-                self.cell(0, 4, doc.t(_("Page {n} of {total}", n=self.page_no(), total="{nb}")), align="R")
-
-        self.pdf = PDF(unit="mm", format="A4")
-        self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
-        self.pdf.set_auto_page_break(True, 16)
-        self.pdf.set_creator("ikrar")
-        self.pdf.set_title(self.t(_("Neutrality pledge compliance report")))
-        self.pdf.alias_nb_pages()
+        self.pdf = pdf  # a PartedPdf (documents/parted.py)
         self.width = A4[0] - 2 * MARGIN
 
     def text(self, h: float, s: str, *, size: float = 9, style: str = "", align: str = "L") -> None:
@@ -96,6 +78,39 @@ class _Doc:
     def room(self, need: float) -> None:
         if self.pdf.get_y() + need > A4[1] - 18:
             self.pdf.add_page()
+
+
+def _new_part(report: ComplianceReport, stamp: str, page_total: int | None = None) -> Any:
+    """The FPDF of one part (documents/parted.py) whose first page is ``first + 1`` of ``page_total``."""
+    from fpdf import FPDF
+
+    from ..receipts.slips import pdf_text as t
+
+    def make(first: int) -> Any:
+        class PDF(FPDF):
+            def footer(self) -> None:
+                self.set_y(-10)
+                self.set_font("Helvetica", "", 7)
+                self.set_text_color(110, 110, 110)
+                self.cell(0, 4, t(f"{report.institution} · {report.pledge} · {stamp}"), align="L")
+                self.set_x(MARGIN)
+                n = self.page_no() + first
+                if page_total is None:
+                    self.cell(0, 4, t(_("Page {n} of {total}", n=n, total="{nb}")), align="R")
+                else:  # where fpdf2 puts the alias's number: left in a box as wide as "000"
+                    gap = self.get_string_width("000") - self.get_string_width(str(page_total))
+                    text = t(_("Page {n} of {total}", n=n, total=page_total))
+                    self.cell(A4[0] - 2 * MARGIN - gap, 4, text, align="R")
+
+        pdf = PDF(unit="mm", format="A4")
+        pdf.set_margins(MARGIN, MARGIN, MARGIN)
+        pdf.set_auto_page_break(True, 16)
+        pdf.set_creator("ikrar")
+        pdf.set_title(t(_("Neutrality pledge compliance report")))
+        pdf.alias_nb_pages()
+        return pdf
+
+    return make
 
 
 def write_pdf(
@@ -110,11 +125,25 @@ def write_pdf(
 ) -> None:
     """``profile`` gives the letterhead and the signatory; ``proof`` (a report digest ...) is printed
     as text and QR above the signature; ``seal`` applies a PAdES seal."""
-    from ..documents.pdfbase import finish, letterhead, proof_block
+    from ..documents.parted import PartedPdf
     from ..documents.profile import Profile
 
     prof = profile or Profile(institution=report.institution)
-    d = _Doc(report, stamp)
+    # In parts (documents/parted.py): a first pass only counts the pages (parts dropped unwritten)
+    # for "Halaman X dari Y", the second writes them; the pages are never all in memory.
+    with PartedPdf(_new_part(report, stamp), count_only=True) as counter:
+        _draw(_Doc(report, counter), report, prof, as_of_label, stamp, proof)
+        pages = counter.page_no()
+    with PartedPdf(_new_part(report, stamp, pages)) as pdf:
+        _draw(_Doc(report, pdf), report, prof, as_of_label, stamp, proof)
+        pdf.finish(path, seal)
+
+
+def _draw(
+    d: _Doc, report: ComplianceReport, prof: Profile, as_of_label: str, stamp: str, proof: Proof | None
+) -> None:
+    from ..documents.pdfbase import letterhead, proof_block
+
     pdf = d.pdf
     pdf.add_page()
     # title block
@@ -148,7 +177,6 @@ def write_pdf(
     pdf.ln(4)
     proof_block(pdf, proof)
     _signature_block(d, report, prof)
-    finish(bytes(pdf.output()), path, seal)
 
 
 def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
@@ -182,7 +210,7 @@ def _bar_chart(d: _Doc, units: Sequence[UnitCompliance]) -> None:
         y = pdf.get_y()
         pdf.set_font("Helvetica", "", 8)
         # the full name, wrapped onto as many lines as it needs (never cut: two OPDs may share a prefix)
-        lines: list[str] = pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), dry_run=True, output="LINES")  # type: ignore[assignment]
+        lines: list[str] = pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), dry_run=True, output="LINES")
         label_h = 3.4 * len(lines)
         pdf.set_xy(MARGIN, y + max(0.0, (row_h - label_h) / 2))
         pdf.multi_cell(label_w - 2, 3.4, d.t(u.name), align="R", new_x="LMARGIN", new_y="NEXT")
@@ -232,7 +260,7 @@ def _table(d: _Doc, headers: list[str], widths: list[float], rows: list[list[str
             r = ["", *r[1:]]
         pdf.set_font("Helvetica", "B" if bold else "", 7.5)
         # every cell wraps (a unit name or position is never cut); the row takes the tallest cell
-        n_lines = [len(pdf.multi_cell(w - 1.5, 3.6, d.t(v), dry_run=True, output="LINES")) if v else 1  # type: ignore[arg-type]
+        n_lines = [len(pdf.multi_cell(w - 1.5, 3.6, d.t(v), dry_run=True, output="LINES")) if v else 1
                    for v, w in zip(r, widths, strict=True)]  # fmt: skip
         h = max(5.0, 3.6 * max(n_lines) + 1.4)
         if pdf.get_y() + h > A4[1] - 18:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -202,17 +203,20 @@ def write_outputs(
 
     library = PledgeLibrary.load(ws.config.extra_template_dirs)
     units = unit_names(ws)
-    decoded = [(a, decode_receipt(a.receipt).claims) for a in attestations]
+    def decoded() -> Iterator[tuple[Attestation, Any]]:  # decoded one at a time: the claims are not all kept
+        for a in attestations:
+            yield a, decode_receipt(a.receipt).claims
+
     if pdf_out:
         from ...documents.receiptlist import write_compact_slips
 
-        with progress(_("Writing slips"), len(decoded), enabled=not app.json) as tick:
+        with progress(_("Writing slips"), len(attestations), enabled=not app.json) as tick:
             n, _pages = write_compact_slips(
                 pdf_out,
-                (slip_for(ws, library, a.receipt, c, terminal, units) for a, c in decoded),
+                (slip_for(ws, library, a.receipt, c, terminal, units) for a, c in decoded()),
                 seal=seal,
                 progress=tick,
-                total=len(decoded),
+                total=len(attestations),
             )
         say(_("{n} slips written to {path}", n=n, path=pdf_out))
     if png_dir:
@@ -220,6 +224,6 @@ def write_outputs(
         from ...receipts.qr import write_png
 
         png_dir.mkdir(parents=True, exist_ok=True)
-        for a, c in decoded:
+        for a, c in decoded():
             write_png(confined_path(png_dir, a.officer_id, ".png"), qr_payload(ws, a.receipt), caption(c, terminal))
-        say(_("{n} PNG files written to {path}", n=len(decoded), path=png_dir))
+        say(_("{n} PNG files written to {path}", n=len(attestations), path=png_dir))
