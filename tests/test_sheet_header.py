@@ -6,7 +6,8 @@ import csv
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ikrar_cli.errors import InputError
@@ -69,6 +70,11 @@ def test_header_found_below_any_title_rows(sheet: tuple[list[list[str]], int, di
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sheets(), st.sampled_from([";", ",", "\t"]))
+@example(  # found in CI: a title row of commas above a semicolon header was read as comma-separated
+    sheet=([[",,", "", ""], ["NIP", "Nama", "Unit Kerja"], ["0", "0", "0"]], 1, {"officer_id": 0, "name": 1, "unit": 2},
+           False),
+    sep=";",
+)  # fmt: skip
 def test_same_header_from_a_csv_file(sheet: tuple[list[list[str]], int, dict[str, int], bool], sep: str) -> None:
     rows, header_at, expected, _numbering = sheet
     with tempfile.TemporaryDirectory() as d:
@@ -80,6 +86,23 @@ def test_same_header_from_a_csv_file(sheet: tuple[list[list[str]], int, dict[str
         mapping = map_headers(table.headers, None, table.keys)
         assert {k: mapping[k] for k in expected} == expected
         assert len(list(table)) == len(rows) - header_at - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (",,;;\nNIP;Nama;Unit Kerja\n0;0;0\n", ";"),  # a title of commas above a semicolon header
+        ("DAFTAR PEGAWAI, DINAS PENDIDIKAN;;\nNIP;Nama;Unit Kerja\n1;Andi;X\n", ";"),
+        ("No;NIP;Nama\n1;196001012000011001;Dr. Andi Saputra, S.E., M.Si.\n", ";"),  # degrees after commas
+        ("DAFTAR PEGAWAI\nNIP,Nama,Unit\n1,\"Andi, S.E.\",X\n", ","),
+        ("NIP\tNama\tUnit\n1\tAndi, S.E.\tX\n", "\t"),
+        ("only a title\n", ","),
+    ],
+)
+def test_delimiter_is_the_one_that_splits_the_lines_alike(text: str, expected: str) -> None:
+    from ikrar_cli.sheets.tabular import detect_delimiter
+
+    assert detect_delimiter(text) == expected
 
 
 @settings(max_examples=200, deadline=None)
