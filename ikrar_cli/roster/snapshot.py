@@ -241,6 +241,40 @@ def accept_file(ws: Workspace, path: Path) -> SnapshotHead:
     return streamed(ws, path)
 
 
+def chosen_digest(conn: Any, *, digest: str | None, as_of: str | None) -> str:
+    """The stored snapshot a report reads: by digest (prefix), else the newest full one as of ``as_of``."""
+    if digest is not None:
+        want = digest if digest.startswith("sha256:") else "sha256:" + digest
+        rows = conn.execute("SELECT digest FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)).fetchall()
+        if len(rows) != 1:
+            raise NotFoundError(
+                _("Roster snapshot {digest} is not in this workspace", digest=digest),
+                _("get it from the authority and run 'ikrar roster accept FILE'"),
+            )
+        return str(rows[0][0])
+    rows = conn.execute(
+        "SELECT digest FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
+        "ORDER BY as_of DESC, serial DESC LIMIT 1",
+        (as_of or "9999-12-31",),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(
+            _("No roster snapshot as of {day} in this workspace", day=as_of or "-"),
+            _("the authority publishes one with 'ikrar roster publish --as-of DATE'; others run "
+              "'ikrar roster accept FILE'"),
+        )  # fmt: skip
+    return str(rows[0][0])
+
+
+def check_read_back(stored: str, read: str) -> None:
+    """The digest of what was read must be the one the snapshot is stored under."""
+    if read != stored:
+        raise ConflictError(
+            _("The stored roster snapshot {digest} was altered", digest=stored),
+            _("accept the authority's file again with 'ikrar roster accept FILE'"),
+        )
+
+
 def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) -> Snapshot:
     """The snapshot a report uses: by digest (prefix), else the newest full one as of ``as_of``.
     Its signature is checked again on this read. Whole in memory (a terminal package's): reports
@@ -249,33 +283,10 @@ def load(ws: Workspace, *, digest: str | None = None, as_of: str | None = None) 
 
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
-        if digest is not None:
-            want = digest if digest.startswith("sha256:") else "sha256:" + digest
-            rows = conn.execute("SELECT digest FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)).fetchall()
-            if len(rows) != 1:
-                raise NotFoundError(
-                    _("Roster snapshot {digest} is not in this workspace", digest=digest),
-                    _("get it from the authority and run 'ikrar roster accept FILE'"),
-                )
-        else:
-            rows = conn.execute(
-                "SELECT digest FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
-                "ORDER BY as_of DESC, serial DESC LIMIT 1",
-                (as_of or "9999-12-31",),
-            ).fetchall()
-            if not rows:
-                raise NotFoundError(
-                    _("No roster snapshot as of {day} in this workspace", day=as_of or "-"),
-                    _("the authority publishes one with 'ikrar roster publish --as-of DATE'; others run "
-                      "'ikrar roster accept FILE'"),
-                )  # fmt: skip
-        data = stored_file(conn, str(rows[0][0]))
+        stored = chosen_digest(conn, digest=digest, as_of=as_of)
+        data = stored_file(conn, stored)
     snap = parse_snapshot(data, "roster_snapshots", auths)
-    if snap.digest != rows[0][0]:
-        raise ConflictError(
-            _("The stored roster snapshot {digest} was altered", digest=rows[0][0]),
-            _("accept the authority's file again with 'ikrar roster accept FILE'"),
-        )
+    check_read_back(stored, snap.digest)
     return snap
 
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..errors import ConflictError, InputError, NotFoundError, TrustError
+from ..errors import InputError, TrustError
 from ..i18n import _
 from ..keys.keyfiles import canonical_json, verify_signature
 from ..keys.signeddoc import ALG_BODY, ALG_STATEMENT, signer, statement, trusted_authorities
-from .snapshot import FORMAT, KIND, STATEMENT_TYPE, SnapshotFields
+from .snapshot import FORMAT, KIND, STATEMENT_TYPE, SnapshotFields, check_read_back, chosen_digest
 
 __all__ = ["SnapshotHead", "read_stored", "stream_snapshot"]
 
@@ -300,31 +300,7 @@ def read_stored(
     read; the officers go to ``officer`` instead of a list."""
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
-        if digest is not None:
-            want = digest if digest.startswith("sha256:") else "sha256:" + digest
-            rows = conn.execute("SELECT digest FROM roster_snapshots WHERE digest LIKE ? || '%'", (want,)).fetchall()
-            if len(rows) != 1:
-                raise NotFoundError(
-                    _("Roster snapshot {digest} is not in this workspace", digest=digest),
-                    _("get it from the authority and run 'ikrar roster accept FILE'"),
-                )
-        else:
-            rows = conn.execute(
-                "SELECT digest FROM roster_snapshots WHERE scope IS NULL AND as_of <= ? "
-                "ORDER BY as_of DESC, serial DESC LIMIT 1",
-                (as_of or "9999-12-31",),
-            ).fetchall()
-            if not rows:
-                raise NotFoundError(
-                    _("No roster snapshot as of {day} in this workspace", day=as_of or "-"),
-                    _("the authority publishes one with 'ikrar roster publish --as-of DATE'; others run "
-                      "'ikrar roster accept FILE'"),
-                )  # fmt: skip
-        stored = str(rows[0][0])
+        stored = chosen_digest(conn, digest=digest, as_of=as_of)
         head = stream_snapshot(_stored_chunks(conn, stored), "roster_snapshots", auths, officer)
-    if head.digest != stored:
-        raise ConflictError(
-            _("The stored roster snapshot {digest} was altered", digest=stored),
-            _("accept the authority's file again with 'ikrar roster accept FILE'"),
-        )
+    check_read_back(stored, head.digest)
     return head
