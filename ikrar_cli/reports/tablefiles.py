@@ -70,43 +70,14 @@ def write_xlsx_stream(path: Path, sheets: Sequence[Sheet]) -> None:
     import xlsxwriter
 
     from ..fsutil import atomic_writer
-    from ..sheets.export import safe_cell
+    from ..sheets.export import fill_workbook
 
     scratch = tempfile.mkdtemp(prefix="ikrar-xlsx-")  # 0700: the rows are personal data
     try:
         with atomic_writer(path) as fh:
             wb = xlsxwriter.Workbook(fh, {"constant_memory": True, "tmpdir": scratch, "strings_to_formulas": False,
                                           "strings_to_urls": False, "strings_to_numbers": False})  # fmt: skip
-            head = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
-            text = wb.add_format({"num_format": "@"})
-            pct = wb.add_format({"num_format": "0.0%"})
-            for name, headers, rows, types in sheets:
-                ws = wb.add_worksheet(name[:31])
-                kinds = [types[c] if c < len(types) else "text" for c in range(len(headers))]
-                widths = [len(h) + 2 for h in headers]
-                for c, h in enumerate(headers):
-                    ws.write_string(0, c, str(safe_cell(h)), head)
-                r = 0
-                for r, row in enumerate(rows, 1):
-                    for c, v in enumerate(row):
-                        kind = kinds[c] if c < len(kinds) else "text"
-                        if v is None or v == "":
-                            ws.write_blank(r, c, None, text if kind == "text" else None)
-                        elif kind == "int":
-                            ws.write_number(r, c, int(v))
-                        elif kind == "float":
-                            ws.write_number(r, c, float(v))
-                        elif kind == "percent":
-                            ws.write_number(r, c, float(v), pct)
-                        else:
-                            ws.write_string(r, c, str(safe_cell(str(v))), text)
-                        if c < len(widths):
-                            widths[c] = min(60, max(widths[c], len(str(v)) + 2))
-                for c, wdt in enumerate(widths):
-                    ws.set_column(c, c, wdt, text if kinds[c] == "text" else None)
-                ws.freeze_panes(1, 0)
-                if r:
-                    ws.autofilter(0, 0, r, len(headers) - 1)
+            fill_workbook(wb, sheets)
             wb.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -82,18 +82,29 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[S
     wb = xlsxwriter.Workbook(
         buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
+    fill_workbook(wb, sheets)
+    wb.close()
+    with atomic_writer(path) as fh:
+        fh.write(buf.getvalue())
+
+
+def fill_workbook(wb: Any, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]], Sequence[str]]]) -> None:
+    """Write the sheets into an open xlsxwriter ``Workbook`` (in memory or ``constant_memory``):
+    bold header row, text cells as text through ``safe_cell``, numbers by column type, widths from
+    the content (at most 60), the header frozen and filtered. Rows are read once, in order."""
     head = wb.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
     text = wb.add_format({"num_format": "@"})
     pct = wb.add_format({"num_format": "0.0%"})
     for name, headers, rows, types in sheets:
         ws = wb.add_worksheet(name[:31])
+        kinds = [types[c] if c < len(types) else "text" for c in range(len(headers))]
         widths = [len(h) + 2 for h in headers]
         for c, h in enumerate(headers):
             ws.write_string(0, c, str(safe_cell(h)), head)
         r = 0
         for r, row in enumerate(rows, 1):
             for c, v in enumerate(row):
-                kind = types[c] if c < len(types) else "text"
+                kind = kinds[c] if c < len(kinds) else "text"
                 if v is None or v == "":
                     ws.write_blank(r, c, None, text if kind == "text" else None)
                 elif kind == "int":
@@ -104,12 +115,10 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[S
                     ws.write_number(r, c, float(v), pct)
                 else:
                     ws.write_string(r, c, str(safe_cell(str(v))), text)
-                widths[c] = min(60, max(widths[c], len(str(v)) + 2))
+                if c < len(widths):
+                    widths[c] = min(60, max(widths[c], len(str(v)) + 2))
         for c, wdt in enumerate(widths):
-            ws.set_column(c, c, wdt, text if (types[c] if c < len(types) else "text") == "text" else None)
+            ws.set_column(c, c, wdt, text if kinds[c] == "text" else None)
         ws.freeze_panes(1, 0)
         if r:
             ws.autofilter(0, 0, r, len(headers) - 1)
-    wb.close()
-    with atomic_writer(path) as fh:
-        fh.write(buf.getvalue())
