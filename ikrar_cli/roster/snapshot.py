@@ -159,12 +159,11 @@ def _store(conn: sqlite3.Connection, snap: Snapshot) -> None:
                 scope=snap.scope, data=snap.file)  # fmt: skip
 
 
-def build_body(
-    conn: sqlite3.Connection, *, institution: dict[str, str], zone: str, as_of: str, scope: list[str] | None
+def body_head(
+    conn: Any, *, institution: dict[str, str], zone: str, as_of: str, scope: list[str] | None
 ) -> dict[str, Any]:
-    """The authority's roster as a snapshot body (inside a read or write transaction), whole in
-    memory: the reference ``publish`` is checked against (``snapshot_write`` writes the same bytes
-    as a stream) and bench/national_publish_ab.py; not for national rosters."""
+    """Every field of a snapshot body but the officers; refuses a full snapshot dated before the
+    last one (inside a read or write transaction)."""
     prev = conn.execute(
         "SELECT digest, serial, as_of FROM roster_snapshots WHERE scope IS NULL AND authority = "
         "(SELECT lower(hex(kid)) FROM keys WHERE role = 'authority' AND file IS NOT NULL) "
@@ -176,10 +175,29 @@ def build_body(
               day=prev[2]),
             _("publish with --as-of {day} or later", day=prev[2]),
         )  # fmt: skip
-    first = dict(conn.execute("SELECT officer_id, as_of FROM roster_first_listed"))
-    hr = dict(conn.execute("SELECT officer_id, joined FROM roster_joined"))  # TMT from HR's sheet
     units = {c: n for c, n in conn.execute("SELECT code, name FROM unit_registry")}
     units.update({c: n for c, n in conn.execute("SELECT code, name FROM units")})
+    return {
+        "format": FORMAT,
+        "institution": institution,
+        "timezone": zone,
+        "as_of": as_of,
+        "serial": (prev[1] if prev else 0) + 1 if scope is None else (prev[1] if prev else 0),
+        "previous": prev[0] if prev else None,
+        "scope": scope,
+        "units": dict(sorted(units.items())),
+    }
+
+
+def build_body(
+    conn: sqlite3.Connection, *, institution: dict[str, str], zone: str, as_of: str, scope: list[str] | None
+) -> dict[str, Any]:
+    """The authority's roster as a snapshot body (inside a read or write transaction), whole in
+    memory: the reference ``publish`` is checked against (``snapshot_write`` writes the same bytes
+    as a stream) and bench/national_publish_ab.py; not for national rosters."""
+    head = body_head(conn, institution=institution, zone=zone, as_of=as_of, scope=scope)
+    first = dict(conn.execute("SELECT officer_id, as_of FROM roster_first_listed"))
+    hr = dict(conn.execute("SELECT officer_id, joined FROM roster_joined"))  # TMT from HR's sheet
     officers = []
     for oid, id_type, front, name, back, unit, active, retired in conn.execute(
         "SELECT officer_id, id_type, gelar_depan, name, gelar_belakang, unit_code, active, retired_at FROM officers "
@@ -198,17 +216,7 @@ def build_body(
             {"id": oid, "id_type": id_type, "name": full, "unit": unit, "status": "active" if active else "left",
              "joined": joined, "joined_from": "hr" if oid in hr else "snapshot", "left": left}
         )  # fmt: skip
-    return {
-        "format": FORMAT,
-        "institution": institution,
-        "timezone": zone,
-        "as_of": as_of,
-        "serial": (prev[1] if prev else 0) + 1 if scope is None else (prev[1] if prev else 0),
-        "previous": prev[0] if prev else None,
-        "scope": scope,
-        "units": dict(sorted(units.items())),
-        "officers": officers,
-    }
+    return {**head, "officers": officers}
 
 
 def publish(ws: Workspace, passphrase: bytes, as_of: str, *, scope: list[str] | None = None) -> SnapshotHead:

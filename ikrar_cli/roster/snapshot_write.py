@@ -25,13 +25,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConflictError, IkrarError, InputError, NotFoundError, TrustError
+from ..errors import IkrarError, InputError, NotFoundError, TrustError
 from ..i18n import _
 from ..keys.keyfiles import b64, canonical_json
 from ..keys.signeddoc import ALG_STATEMENT, statement, trusted_authorities
 from ..store.core import now
 from ..testpoints import pause_point
-from .snapshot import FORMAT, STATEMENT_TYPE
+from .snapshot import STATEMENT_TYPE, body_head
 
 if TYPE_CHECKING:
     from .snapshot_stream import SnapshotHead
@@ -136,33 +136,6 @@ def officer_rows(conn: Any, as_of: str, scope: list[str] | None) -> Iterator[dic
                "joined": joined, "joined_from": "hr" if hr_id is not None else "snapshot", "left": left}  # fmt: skip
 
 
-def _head(conn: Any, *, institution: dict[str, str], zone: str, as_of: str, scope: list[str] | None) -> dict[str, Any]:
-    """Every field of the body but the officers (as ``snapshot.build_body``)."""
-    prev = conn.execute(
-        "SELECT digest, serial, as_of FROM roster_snapshots WHERE scope IS NULL AND authority = "
-        "(SELECT lower(hex(kid)) FROM keys WHERE role = 'authority' AND file IS NOT NULL) "
-        "ORDER BY serial DESC LIMIT 1"
-    ).fetchone()
-    if prev is not None and as_of < prev[2] and scope is None:
-        raise ConflictError(
-            _("Snapshot {serial} is already as of {day}; a snapshot cannot go back in time", serial=prev[1],
-              day=prev[2]),
-            _("publish with --as-of {day} or later", day=prev[2]),
-        )  # fmt: skip
-    units = {c: n for c, n in conn.execute("SELECT code, name FROM unit_registry")}
-    units.update({c: n for c, n in conn.execute("SELECT code, name FROM units")})
-    return {
-        "format": FORMAT,
-        "institution": institution,
-        "timezone": zone,
-        "as_of": as_of,
-        "serial": (prev[1] if prev else 0) + 1 if scope is None else (prev[1] if prev else 0),
-        "previous": prev[0] if prev else None,
-        "scope": scope,
-        "units": dict(sorted(units.items())),
-    }
-
-
 def publish(ws: Any, passphrase: bytes, as_of: str, *, scope: list[str] | None = None) -> SnapshotHead:
     """Sign and store a snapshot of this authority's roster as of ``as_of``, in bounded memory."""
     from ..keys.keyfiles import load_authority_signer
@@ -173,7 +146,7 @@ def publish(ws: Any, passphrase: bytes, as_of: str, *, scope: list[str] | None =
     key, info = load_authority_signer(ws, passphrase)
     inst = {"name": ws.config.institution_name, "code": ws.config.institution_code}
     with ws.store.transaction() as conn:
-        head = _head(conn, institution=inst, zone=ws.config.timezone, as_of=day, scope=scope)
+        head = body_head(conn, institution=inst, zone=ws.config.timezone, as_of=day, scope=scope)
         file_id = new_file_id()
         out = PartWriter(conn, file_id, first_part=1)
         sha = hashlib.sha256()
