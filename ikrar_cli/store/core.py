@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import StorageError
 from ..i18n import _
 from ..platform_guard import make_private
+from . import locktrace
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -148,6 +149,9 @@ class Store:
         """
         if self.read_only:
             raise self._read_only_error()
+        if locktrace.enabled():  # opt-in (bench): who held the write lock, how long
+            yield from self._traced(immediate)
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         except sqlite3.Error as exc:
@@ -164,6 +168,31 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
             raise _storage_error(self.path, exc) from exc
+
+    def _traced(self, immediate: bool) -> Iterator[sqlite3.Connection]:
+        """:meth:`transaction` with each one's wait and hold appended to the trace (``locktrace``)."""
+        where, asked = locktrace.caller(), locktrace.clock()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+        got, committed = locktrace.clock(), False
+        try:
+            try:
+                yield self.conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+                committed = True
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(self.path, exc) from exc
+        finally:
+            locktrace.record(self.engine, where, asked, got, locktrace.clock(), committed)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

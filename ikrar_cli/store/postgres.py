@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from ..errors import StorageError
 from ..i18n import _
-from . import dialects
+from . import dialects, locktrace
 from .core import Store
 
 WRITE_LOCK = 0x696B726172  # "ikrar": the one advisory lock every write transaction takes
@@ -441,22 +441,29 @@ class PgStore(Store):
             return
         if self.read_only:
             raise self._read_only_error()
+        where, asked = (locktrace.caller(), locktrace.clock()) if locktrace.enabled() else ("", 0.0)
         try:
             pg.begin(write=True)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        got, committed = locktrace.clock(), False
         try:
-            yield self.conn
-        except BaseException:
-            with contextlib.suppress(Exception):
-                pg.rollback()
-            raise
-        try:
-            pg.commit()
-        except sqlite3.Error as exc:
-            with contextlib.suppress(Exception):
-                pg.rollback()
-            raise self._error(exc) from exc
+            try:
+                yield self.conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    pg.rollback()
+                raise
+            try:
+                pg.commit()
+                committed = True
+            except sqlite3.Error as exc:
+                with contextlib.suppress(Exception):
+                    pg.rollback()
+                raise self._error(exc) from exc
+        finally:
+            if where:  # opt-in (bench): who held the write lock, how long
+                locktrace.record(self.engine, where, asked, got, locktrace.clock(), committed)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
