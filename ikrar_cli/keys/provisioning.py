@@ -180,6 +180,9 @@ def install_roster(ws: Workspace, body: dict[str, Any]) -> tuple[int, int]:
 
     stamp = now()
     with ws.store.transaction() as conn:
+        from ..roster.roster_version import bump
+
+        bump(conn)  # an import summarised meanwhile must look again
         receive(conn, body["units"])
         for code in sorted({o["unit"] for o in body["officers"]}):
             conn.execute("INSERT INTO units (code, name) VALUES (?, ?) ON CONFLICT DO NOTHING",

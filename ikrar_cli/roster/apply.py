@@ -5,6 +5,11 @@ change is spooled to the import's ``ChangeLog`` in the order HR acts on it (new 
 transfers, retirements or missing staff, reactivations, then field changes) and recorded
 in ``officer_history``; then one keyed upsert writes the new state. A field whose column
 is absent keeps its stored value; so does an empty cell unless the import clears empties.
+
+The comparison and the change summary (which for a small file against a large roster lists every
+officer it does not name) are made in a read snapshot, without the write lock; the write
+transaction then only writes, if the roster is still as that snapshot saw it (``roster_version``),
+else it summarises again under the lock (docs/roster-import.md, "Locks").
 """
 
 from __future__ import annotations
@@ -90,30 +95,34 @@ def apply_in_transaction(
     today: date,
     modes: dict[str, str],
 ) -> None:
-    """The summarise-and-apply step, in one transaction: units, the change summary (new staff,
-    transfers, retirements or missing staff, reactivations, field changes), history, the upsert."""
-    log = report.change_log
+    """Summarise (units, the change summary: new staff, transfers, retirements or missing staff,
+    reactivations, field changes) in a read snapshot, then write history and the upsert in one
+    write transaction; summarised again inside it when the roster changed meanwhile."""
+    from .roster_version import bump, current
+
+    compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
+    planned = _plan(store, report, compare, modes, retire_missing)
     with store.transaction() as conn:
-        _fill_unit_map(conn)
+        if planned is None or planned[0] != current(conn):  # new units, or the roster changed: under the lock
+            report.change_log.close()
+            report.change_log = ChangeLog()
+            _fill_unit_map(conn)
+            _summary(conn, report, compare, modes, retire_missing)
         stamp = now()
         run_id = conn.execute(
             "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
         ).lastrowid
-        _stream_new(log, conn)
-        report.added = log.counts["new"]
-        compare = [f for f in COMPARE if modes.get(f, "set") != "absent"]
-        _make_diff(conn, compare, modes)
-        _summarise(conn, log, report, retire_missing)
-        _record_changes(conn, log, compare, stamp, run_id)
+        _record_changes(conn, compare, stamp, run_id)
         _upsert(conn, modes, stamp)
         if retire_missing:
-            report.retired = log.counts["retired"]
-            conn.execute(_HISTORY + f"SELECT o.officer_id, 'active', '1', '0', ?, ? {_MISSING}", (stamp, run_id))
+            report.retired = report.change_log.counts["retired"]
+            conn.execute(_HISTORY + "SELECT officer_id, 'active', '1', '0', ?, ? FROM staging_missing", (stamp, run_id))
             conn.execute(
                 "UPDATE officers SET active = 0, retired_at = ?, updated_at = ? WHERE active = 1 AND "
-                "NOT EXISTS (SELECT 1 FROM staging s WHERE s.officer_id = officers.officer_id)",  # an anti-join
+                "officer_id IN (SELECT officer_id FROM staging_missing)",
                 (today.isoformat(), stamp),
             )
+        bump(conn)
         conn.execute(
             "UPDATE import_runs SET finished_at = ?, added = ?, updated = ?, unchanged = ?, invalid = ?, "
             "duplicates = ?, retired = ? WHERE id = ?",
@@ -125,12 +134,58 @@ def apply_in_transaction(
             raise DryRun
 
 
+def _plan(
+    store: Store, report: ImportReport, compare: list[str], modes: dict[str, str], retire_missing: bool
+) -> tuple[str | None] | None:
+    """The summary in a read snapshot (no write lock); returns the roster version it saw, or None
+    when a unit code must be minted or moved first (that needs the lock: all is done under it)."""
+    from .roster_version import current, unit_map_read_only
+
+    with store.read() as conn:
+        names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
+        unit_map = unit_map_read_only(conn, names)
+        if unit_map is None:
+            return None
+        _unit_map_table(conn, unit_map)
+        _summary(conn, report, compare, modes, retire_missing)
+        pause_point("roster.planned")  # test-only: summarised in a snapshot, no write lock held
+        return (current(conn),)
+
+
+def _summary(
+    conn: sqlite3.Connection, report: ImportReport, compare: list[str], modes: dict[str, str], retire_missing: bool
+) -> None:
+    """Everything the import reports, read from the roster as ``conn`` sees it, into temporary tables
+    (``staging_diff``, ``staging_missing``) and the change log; writes nothing to the workspace."""
+    log = report.change_log
+    _stream_new(log, conn)
+    report.added = log.counts["new"]
+    _make_diff(conn, compare, modes)
+    conn.execute("DROP TABLE IF EXISTS temp.staging_missing")
+    conn.execute("CREATE TEMP TABLE staging_missing (officer_id TEXT PRIMARY KEY)")
+    if retire_missing:  # the officers to retire, found once here: the write transaction does not search again
+        conn.execute(f"INSERT INTO staging_missing SELECT o.officer_id {_MISSING}")
+    _summarise(conn, log, report, retire_missing)
+    for f in compare:
+        _stream(
+            log,
+            "field",
+            conn.execute(
+                f"SELECT officer_id, '{f}', old_{f}, new_{f} FROM staging_diff WHERE old_{f} IS NOT new_{f} "
+                "ORDER BY row"
+            ),
+        )
+
+
 def _fill_unit_map(conn: sqlite3.Connection) -> None:
     """unit_map: each staged unit name and its code (the authority mints codes; others receive them)."""
     from .unitregistry import assign_unit_codes
 
     names = [uname for (uname,) in conn.execute("SELECT DISTINCT unit FROM staging ORDER BY unit")]
-    unit_map = assign_unit_codes(conn, names)
+    _unit_map_table(conn, assign_unit_codes(conn, names))
+
+
+def _unit_map_table(conn: sqlite3.Connection, unit_map: dict[str, str]) -> None:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS unit_map (name TEXT PRIMARY KEY, code TEXT)")
     conn.execute("DELETE FROM unit_map")
     conn.executemany("INSERT INTO unit_map VALUES (?, ?)", unit_map.items())
@@ -178,23 +233,13 @@ def _summarise(conn: sqlite3.Connection, log: ChangeLog, report: ImportReport, r
     report.unchanged = conn.execute("SELECT COUNT(*) FROM staging").fetchone()[0] - report.added - report.updated
 
 
-def _record_changes(
-    conn: sqlite3.Connection, log: ChangeLog, compare: list[str], stamp: int, run_id: int | None
-) -> None:
-    """Field changes to the summary and every changed field (unit and reactivation too) to history."""
+def _record_changes(conn: sqlite3.Connection, compare: list[str], stamp: int, run_id: int | None) -> None:
+    """Every changed field (unit and reactivation too) to history (the summary has them already)."""
     history = (
         _HISTORY + "SELECT officer_id, '{f}', CAST(old_{f} AS TEXT), CAST(new_{f} AS TEXT), ?, ? FROM staging_diff "
         "WHERE old_{f} IS NOT new_{f} ORDER BY officer_id"
     )
     for f in compare:
-        _stream(
-            log,
-            "field",
-            conn.execute(
-                f"SELECT officer_id, '{f}', old_{f}, new_{f} FROM staging_diff WHERE old_{f} IS NOT new_{f} "
-                "ORDER BY row"
-            ),
-        )
         conn.execute(history.format(f=f), (stamp, run_id))
     conn.execute(history.format(f="unit_code"), (stamp, run_id))
     conn.execute(

@@ -369,6 +369,10 @@ def rename_unit_codes(
             conn.execute("UPDATE officers SET unit_code = ? WHERE unit_code = ?", (new, f"~~{step}"))
         for old, new in changed:
             record_code(conn, new, units[old])
+        if changed:
+            from .roster_version import bump
+
+            bump(conn)  # an import summarised meanwhile must look again
     return [(old, new) for old, new in plan.items()]
 
 

@@ -74,6 +74,9 @@ def assign_unit_codes(conn: sqlite3.Connection, names: Iterable[str]) -> dict[st
 
 def _place(conn: sqlite3.Connection, code: str, name: str) -> None:
     """Make the local ``units`` row of ``name`` carry ``code`` (moving its officers along)."""
+    from .roster_version import bump
+
+    bump(conn)  # an import summarised meanwhile must look again
     conn.execute("PRAGMA defer_foreign_keys = ON")
     row = conn.execute("SELECT code FROM units WHERE name = ?", (name,)).fetchone()
     clash = conn.execute("SELECT name FROM units WHERE code = ?", (code,)).fetchone()
@@ -113,6 +116,9 @@ def receive(conn: sqlite3.Connection, units: Mapping[str, str]) -> None:
     """Take the authority's registry (from a verified bundle or package); local codes follow it."""
     if conn.execute("SELECT 1 FROM keys WHERE role = 'authority' AND file IS NOT NULL").fetchone():
         return
+    from .roster_version import bump
+
+    bump(conn)  # the codes an import summarised meanwhile may differ now
     for code, name in sorted(units.items()):
         conn.execute(
             "INSERT INTO unit_registry (code, name, received) VALUES (?, ?, 1) "
