@@ -119,7 +119,8 @@ def step(tree: str, home: Path, groups: list[list[str]], trace: Path, beside: li
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     imports: list[dict[str, Any]] = []
-    with LockProbe(home / "ikrar.db") as probe:
+    gate = (Path(tree) / "ikrar_cli" / "store" / "writegate.py").is_file()
+    with LockProbe(home / "ikrar.db", gate=gate) as probe:
         procs = [subprocess.Popen(ikrar(tree, home, "ledger", "merge", *g), env=env(trace),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for g in groups]  # fmt: skip
         side = None
@@ -132,7 +133,7 @@ def step(tree: str, home: Path, groups: list[list[str]], trace: Path, beside: li
             side.join()
     r: dict[str, Any] = {"seconds": round(time.perf_counter() - t0, 1), "probe_longest_wait": round(probe.longest, 2),
                          "probes": probe.probes, "merge_rc": rcs, "load": [load0, os.getloadavg()[0]],
-                         "imports": imports}  # fmt: skip
+                         "imports": imports, "probe_gate": gate}  # fmt: skip
     if any(rcs):
         r["merge_errors"] = [e for e, rc in zip(errors, rcs, strict=True) if rc]
     if trace.is_file():

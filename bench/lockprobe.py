@@ -8,18 +8,21 @@ transaction the command held, to within the probe's period and SQLite's busy-han
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 PERIOD = 0.02  # seconds between two probes
 
 
 class LockProbe:
-    def __init__(self, db: Path | str):
+    def __init__(self, db: Path | str, *, gate: bool = False):
         self.db = db
+        self.gate = gate  # SQLite: wait at ikrar's write gate first, as an ikrar command of a tree that has it does
         self.longest = 0.0
         self.probes = 0
         self._stop = threading.Event()
@@ -38,10 +41,16 @@ class LockProbe:
             self._run_pg(str(self.db))
             return
         conn = sqlite3.connect(self.db, timeout=3600, isolation_level=None)
+        turn: Any = contextlib.nullcontext
+        if self.gate:
+            from ikrar_cli.store.writegate import WriteGate
+
+            turn = WriteGate(Path(self.db)).turn
         try:
             while not self._stop.is_set():
                 t0 = time.perf_counter()
-                conn.execute("BEGIN IMMEDIATE")
+                with turn():
+                    conn.execute("BEGIN IMMEDIATE")
                 self._note(time.perf_counter() - t0)
                 conn.execute("COMMIT")
                 time.sleep(PERIOD)

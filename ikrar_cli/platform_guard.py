@@ -147,6 +147,19 @@ def lock_exclusive(fh: IO[str]) -> None:
     fcntl.flock(fh, fcntl.LOCK_EX)
 
 
+def unlock(fh: IO[str]) -> None:
+    """Give up the lock :func:`lock_exclusive` took on ``fh``."""
+    if IS_WINDOWS:
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        return
+    import fcntl
+
+    fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def split_command(command: str) -> list[str]:
     """A user's command line as argv: POSIX shell quoting, or Windows quoting (backslashes kept)."""
     if not IS_WINDOWS:

@@ -85,6 +85,9 @@ class Store:
             self._open_read_only()
             return
         _make_private(self.path)
+        from .writegate import WriteGate
+
+        self._gate: WriteGate | None = WriteGate(self.path)  # a fair wait for the write lock
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -133,6 +136,9 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        gate = getattr(self, "_gate", None)
+        if gate is not None:
+            gate.close()
 
     def __enter__(self) -> Store:
         return self
@@ -152,10 +158,7 @@ class Store:
         if locktrace.enabled():  # opt-in (bench): who held the write lock, how long
             yield from self._traced(immediate)
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from exc
+        self._begin(immediate)
         try:
             yield self.conn
         except BaseException:
@@ -169,13 +172,22 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise _storage_error(self.path, exc) from exc
 
+    def _begin(self, immediate: bool) -> None:
+        """BEGIN; an IMMEDIATE one waits its turn at the write gate (``writegate``) for the lock."""
+        gate = getattr(self, "_gate", None)
+        try:
+            if immediate and gate is not None:
+                with gate.turn():
+                    self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+
     def _traced(self, immediate: bool) -> Iterator[sqlite3.Connection]:
         """:meth:`transaction` with each one's wait and hold appended to the trace (``locktrace``)."""
         where, asked = locktrace.caller(), locktrace.clock()
-        try:
-            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from exc
+        self._begin(immediate)
         got, committed = locktrace.clock(), False
         try:
             try:
