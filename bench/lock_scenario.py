@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--steps", default="single,concurrent")
+    ap.add_argument("--single-files", type=int, default=0, help="exports merged by the one process (0: half)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
     trees = [str(Path(t).resolve()) for t in a.trees.split(",")]
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     base = setup(a.data, a.work, trees[-1])
     terminals = json.loads((a.data / "terminals.json").read_text())
     files = [str(a.data / "exports" / t["file"]) for t in terminals]
-    half = len(files) // 2
+    half = a.single_files or len(files) // 2
     results: list[dict[str, Any]] = []
     for rnd in range(a.rounds):
         for tree in trees:
