@@ -84,8 +84,11 @@ def setup(data: Path, work: Path, tree: str) -> Path:
                    capture_output=True)  # fmt: skip
     small = work / "roster-1000.csv"
     changed = work / "roster-changed.csv"
-    with open(data / "roster.csv", encoding="utf-8", newline="") as src, \
-            open(small, "w", encoding="utf-8", newline="") as s, open(changed, "w", encoding="utf-8", newline="") as c:
+    with (
+        open(data / "roster.csv", encoding="utf-8", newline="") as src,
+        open(small, "w", encoding="utf-8", newline="") as s,
+        open(changed, "w", encoding="utf-8", newline="") as c,
+    ):
         rd = csv.reader(src, delimiter=";")
         head = next(rd)
         pos = head.index(next(h for h in head if "jabatan" in h.lower() or "position" in h.lower()))

@@ -83,8 +83,7 @@ def home(engine: str, workspace: Path, tmp_path: Path) -> Path:
     return workspace
 
 
-def test_the_summary_is_made_without_the_write_lock_and_again_if_the_roster_changed(home: Path,
-                                                                                    tmp_path: Path) -> None:  # fmt: skip
+def test_the_summary_is_made_without_the_lock_and_again_if_the_roster_changed(home: Path, tmp_path: Path) -> None:
     """Held after its summary: no write lock; another import changes the roster meanwhile; the first
     then reports (and applies) the changes against the roster as it is when it writes."""
     mine = roster(tmp_path / "mine.csv", [(0, "Pegawai Nol", "Analis", "Dinas 0"), *BASE[1:5]])  # 5 missing

@@ -9,7 +9,7 @@ is absent keeps its stored value; so does an empty cell unless the import clears
 The comparison and the change summary (which for a small file against a large roster lists every
 officer it does not name) are made in a read snapshot, without the write lock; the write
 transaction then only writes, if the roster is still as that snapshot saw it (``roster_version``),
-else it summarises again under the lock (docs/roster-import.md, "Locks").
+else it summarises again under the lock (docs/ledger-export.md, "Staging and locks").
 """
 
 from __future__ import annotations

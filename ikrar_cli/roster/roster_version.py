@@ -1,7 +1,7 @@
 """A token that changes whenever the roster (``officers`` or ``units``) is written, so that a roster
 import can summarise its changes in a read snapshot, without the write lock, and apply them in a
-short write transaction only if nothing changed the roster in between (docs/roster-import.md,
-"Locks"; docs/ledger-export.md, "Staging and locks").
+short write transaction only if nothing changed the roster in between (docs/ledger-export.md,
+"Staging and locks").
 
 Every write transaction that writes ``officers`` or ``units`` calls :func:`bump` (roster import,
 unit code renames and moves, a kiosk's roster install). The token lives in ``meta``
