@@ -146,8 +146,9 @@ def step(tree: str, home: Path, groups: list[list[str]], trace: Path, beside: li
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True, help="a national_data.py folder (roster, exports)")
-    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--quick", action="store_true", help="tiny generated data in a temporary folder (CI)")
+    ap.add_argument("--data", type=Path, help="a national_data.py folder (roster, exports)")
+    ap.add_argument("--work", type=Path)
     ap.add_argument("--trees", default=".", help="comma-separated source trees, run alternating")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--concurrency", type=int, default=8)
@@ -155,6 +156,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--single-files", type=int, default=0, help="exports merged by the one process (0: half)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
+    if a.quick:
+        import tempfile
+
+        import national_data as nd
+
+        tmp = Path(tempfile.mkdtemp(prefix="ikrar-lock-scenario-"))
+        try:
+            a.data = Path(nd.ensure(tmp / "data", 2_000, 1_600, 8, 20)["root"])
+            a.work, a.concurrency, a.single_files = tmp / "work", 4, 2
+            return run(a)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if a.data is None or a.work is None:
+        ap.error("--data and --work are needed (or --quick)")
+    return run(a)
+
+
+def run(a: argparse.Namespace) -> int:
     trees = [str(Path(t).resolve()) for t in a.trees.split(",")]
     a.work.mkdir(parents=True, exist_ok=True)
     base = setup(a.data, a.work, trees[-1])
