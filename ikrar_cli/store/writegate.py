@@ -54,11 +54,16 @@ class WriteGate:
         if fh is None:
             yield
             return
-        lock_exclusive(fh)
+        try:
+            lock_exclusive(fh)
+        except OSError:  # Windows gives up after 10 s: then SQLite's own wait decides, as without a gate
+            yield
+            return
         try:
             yield
         finally:
-            unlock(fh)
+            with contextlib.suppress(OSError):
+                unlock(fh)
 
     def close(self) -> None:
         if self._fh is not None:
