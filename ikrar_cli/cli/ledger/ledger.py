@@ -182,14 +182,18 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
     from ...ledger.export import duplicates
     from ...ledger.incremental import merge_files_any
     from ...receipts.verify import Verifier
+    from ...receipts.verify_pool import close, pooled
     from ..receipts.verify import load_bundle
 
     ws = app.workspace()
-    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    verifier = pooled(Verifier(load_bundle(app, bundle_path, fp)))  # helper processes, as the machine allows
     results = []
-    for path in files:
-        with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
-            results.extend(merge_files_any(ws, verifier, [path], tick))
+    try:
+        for path in files:
+            with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
+                results.extend(merge_files_any(ws, verifier, [path], tick))
+    finally:
+        close(verifier)
     with ws.store.read() as conn:
         dups = duplicates(conn)
     rejected = [r for r in results if not r.accepted]
