@@ -242,17 +242,26 @@ def test_a_helper_answering_garbage_is_a_clear_error(world, monkeypatch: pytest.
     assert dump_db(pooled.home) == before
 
 
-def test_the_cli_merge_with_helpers_says_what_the_serial_one_says(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_cli_merge_with_helpers_says_what_the_serial_one_says(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     serial, pooled, (e1, e2), tmp = world
     bad = damaged(e2, tmp / "bad.jsonl", "bad_signature", 41)
     args = ("ledger", "merge", str(e1), str(bad), str(e2), "--json")
+    monkeypatch.setenv(verify_pool.ENV, "0")
     a = serial(*args, ok=False)
-    os.environ[verify_pool.ENV] = "2"
-    try:
-        b = pooled(*args, ok=False)
-    finally:
-        del os.environ[verify_pool.ENV]
+    monkeypatch.setenv(verify_pool.ENV, "2")
+    monkeypatch.setattr(verify_pool, "CHUNK", 8)  # (the command runs in this process) several chunks a file
+    started = []
+    real_start = verify_pool.PooledVerifier.start
+
+    def start(self: verify_pool.PooledVerifier) -> None:
+        real_start(self)
+        started.append(len(self.processes))
+
+    monkeypatch.setattr(verify_pool.PooledVerifier, "start", start)
+    b = pooled(*args, ok=False)
+    assert started == [2]  # once for the whole command, two helpers
     assert (a.exit_code, json.loads(a.stdout)) == (b.exit_code, json.loads(b.stdout))
+    assert json.loads(a.stdout)["files"][1]["error"]["code"] == "bad_signature"
     same_rows(serial, pooled)
 
 
