@@ -227,8 +227,9 @@ def test_a_helper_answering_garbage_is_a_clear_error(world, monkeypatch: pytest.
     liar = ("import pickle, sys\n"
             "pickle.load(sys.stdin.buffer)\n"
             "while True:\n"
-            "    part = pickle.load(sys.stdin.buffer)\n"
-            "    pickle.dump(['valid'] * (len(part) + 1), sys.stdout.buffer); sys.stdout.buffer.flush()\n")  # fmt: skip
+            "    seq, part = pickle.load(sys.stdin.buffer)\n"
+            "    pickle.dump((seq, ['valid'] * (len(part) + 1)), sys.stdout.buffer)\n"
+            "    sys.stdout.buffer.flush()\n")  # fmt: skip
     monkeypatch.setattr(verify_pool, "_BOOT", liar)
     _serial, pooled, (e1, _e2), _tmp = world
     before = dump_db(pooled.home)
@@ -331,3 +332,49 @@ def test_the_compliance_report_with_helpers_is_the_serial_one(tmp_path: Path, en
     serial = run("0", verify_pool.CHUNK)
     assert run("2", 9) == serial
     assert json.loads(serial)["receipts_not_valid"] == 21  # 150 receipts, every seventh forged
+
+
+# ------------------------------------------------------------------------------ ledger verify
+def _tamper_signature(site: Site, idx: int) -> str:
+    """Flip a bit of the signature of the receipt at ``idx`` of the first log (its stored leaf hash
+    made to match, so the receipt check is what fails)."""
+    from engines import connect_db
+
+    from ikrar_cli.ledger.merkle import leaf_hash
+
+    db = connect_db(site.home)
+    try:
+        log_id = db.execute("SELECT log_id FROM logs ORDER BY log_id").fetchone()[0]
+        leaf = bytearray(db.execute("SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx = ?",
+                                    (log_id, idx)).fetchone()[0])  # fmt: skip
+        leaf[-5] ^= 0x10
+        db.execute("UPDATE ledger_entries SET leaf = ?, leaf_hash = ? WHERE log_id = ? AND idx = ?",
+                   (bytes(leaf), leaf_hash(bytes(leaf)), log_id, idx))  # fmt: skip
+        db.commit()
+        return str(log_id)
+    finally:
+        db.close()
+
+
+def test_ledger_verify_with_helpers_reports_what_the_serial_one_reports(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Two logs; the first fails at an early receipt (its reader is given up with answers owed),
+    the second is checked after it: both reports as the serial path makes them."""
+    serial, pooled, (e1, e2), _tmp = world
+    for c in (serial, pooled):
+        c("ledger", "merge", str(e1), str(e2))
+    monkeypatch.setenv(verify_pool.ENV, "2")
+    monkeypatch.setattr(verify_pool, "CHUNK", 4)
+    good = pooled("ledger", "verify", "--json", ok=False)
+    assert good.exit_code == 0, good.stdout
+    for c in (serial, pooled):
+        _tamper_signature(c, 3)
+    monkeypatch.setenv(verify_pool.ENV, "0")
+    a = serial("ledger", "verify", "--json", ok=False)
+    monkeypatch.setenv(verify_pool.ENV, "2")
+    b = pooled("ledger", "verify", "--json", ok=False)
+    doc = json.loads(a.stdout)
+    assert a.exit_code == b.exit_code != 0
+    assert doc == json.loads(b.stdout)
+    problems = [p for log in doc["logs"] for p in log["problems"]]
+    assert [p["code"] for p in problems] == ["bad_signature"]
+    assert [log["valid"] for log in doc["logs"]].count(True) == 1  # the other log verified

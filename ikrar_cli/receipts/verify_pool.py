@@ -184,6 +184,7 @@ class PooledVerifier(Verifier):
         self._turn: Iterator[_Helper] | None = None
         self._ahead: _Ahead[Any] | None = None  # the reader whose entries are being checked now
         self._failure: StorageError | None = None
+        self._seq = 0  # the number of the last chunk sent (answers carry it back)
         self._finalizer = weakref.finalize(self, _stop_all, self.helpers)
 
     # -- the helpers ---------------------------------------------------------------------
@@ -255,26 +256,35 @@ class _Chunk:
     """One chunk read ahead: its items, the keys of its receipts, the helper they went to (none:
     not sent, checked here when asked) and, once collected, the helper's answers by key."""
 
-    __slots__ = ("answers", "asked", "helper", "items", "keys")
+    __slots__ = ("answers", "asked", "helper", "items", "keys", "seq")
 
     def __init__(self, items: list[Any], keys: list[Key]):
         self.items = items
         self.keys = keys
         self.helper: _Helper | None = None
+        self.seq = 0
         self.answers: dict[Key, str | None] | None = None
         self.asked = False
 
     def collect(self) -> dict[Key, str | None]:
+        """The helper's answers for this chunk; the answers to chunks sent earlier and never collected
+        (a reader given up after its first problem) are passed over by their number."""
         if self.answers is None:
             if self.helper is None:
                 self.answers = {}
-            else:
+                return self.answers
+            while True:
                 got = self.helper.receive()
-                if not isinstance(got, list) or len(got) != len(self.keys) or any(
-                    c is not None and c not in REASONS for c in got
-                ):  # fmt: skip
+                if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], int) and got[0] <= self.seq):
                     raise _failed(_("it answered something else than the reason codes asked for"))
-                self.answers = dict(zip(self.keys, got, strict=True))
+                if got[0] == self.seq:
+                    break
+            codes = got[1]
+            if not isinstance(codes, list) or len(codes) != len(self.keys) or any(
+                c is not None and c not in REASONS for c in codes
+            ):  # fmt: skip
+                raise _failed(_("it answered something else than the reason codes asked for"))
+            self.answers = dict(zip(self.keys, codes, strict=True))
         return self.answers
 
 
@@ -297,8 +307,9 @@ class _Ahead(Generic[T]):
 
     def _send(self, chunk: _Chunk) -> None:
         helper = self.pv._next_helper()
+        chunk.seq = self.pv._seq = self.pv._seq + 1
         try:
-            helper.send(chunk.keys)
+            helper.send((chunk.seq, chunk.keys))
         except _FAILED as exc:
             raise _failed(str(exc)) from None
         chunk.helper = helper

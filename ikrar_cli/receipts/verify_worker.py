@@ -2,10 +2,10 @@
 
 Reads from stdin (pickles written by the parent that started it, over its own pipe) first the
 trust bundle (public data: certificates, revocations, pledge digests; no key, no secret), then
-chunks of receipts, each a receipt string (``str``) or a receipt's COSE bytes (``bytes``); writes
-for each chunk the list of their reason codes (``Verifier.receipt_code``), ``None`` for one that
-does not decode (the parent decodes it itself and words that failure); ends when stdin closes.
-It opens no file and no database.
+chunks (a number and a list of receipts, each a receipt string (``str``) or a receipt's COSE bytes
+(``bytes``)); writes for each chunk its number and the list of their reason codes
+(``Verifier.receipt_code``), ``None`` for one that does not decode (the parent decodes it itself
+and words that failure); ends when stdin closes. It opens no file and no database.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ def main() -> None:
     verifier = Verifier(bundle)
     while True:
         try:
-            part = pickle.load(stdin)  # noqa: S301
+            seq, part = pickle.load(stdin)  # noqa: S301
         except EOFError:
             return
-        pickle.dump([code_of(verifier, item) for item in part], stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((seq, [code_of(verifier, item) for item in part]), stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
 
 
