@@ -197,6 +197,9 @@ def test_a_killed_helper_is_a_clear_error_and_nothing_is_written(world) -> None:
     from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
 
+    from ikrar_cli.i18n import set_language
+
+    set_language("en")
     _serial, pooled, (e1, _e2), _tmp = world
     before = dump_db(pooled.home)
     ws = Workspace.open(pooled.home)
@@ -231,6 +234,9 @@ def test_a_helper_answering_garbage_is_a_clear_error(world, monkeypatch: pytest.
             "    pickle.dump((seq, ['valid'] * (len(part) + 1)), sys.stdout.buffer)\n"
             "    sys.stdout.buffer.flush()\n")  # fmt: skip
     monkeypatch.setattr(verify_pool, "_BOOT", liar)
+    from ikrar_cli.i18n import set_language
+
+    set_language("en")
     _serial, pooled, (e1, _e2), _tmp = world
     before = dump_db(pooled.home)
     ws = Workspace.open(pooled.home)

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     from .receipt import Receipt
 
-CHUNK = 2000  # entries per chunk (one round trip to a helper; about 0.6 MB of lines)
+CHUNK = 1000  # entries per chunk (one round trip to a helper; about 0.3 MB of lines)
 MAX_WORKERS = 4
 IN_FLIGHT = 2  # chunks handed to each helper at a time
 STOP_TIMEOUT_S = 10
@@ -185,6 +185,7 @@ class PooledVerifier(Verifier):
         self._ahead: _Ahead[Any] | None = None  # the reader whose entries are being checked now
         self._failure: StorageError | None = None
         self._seq = 0  # the number of the last chunk sent (answers carry it back)
+        self._active = False  # whether the last reader ended sending its chunks to the helpers
         self._finalizer = weakref.finalize(self, _stop_all, self.helpers)
 
     # -- the helpers ---------------------------------------------------------------------
@@ -293,7 +294,8 @@ class _Ahead(Generic[T]):
     being read. Chunks are sent to the helpers (in turn) only while the reader asks for codes: a
     chunk in which it asked none (the entries of a log merged before, receipts a report leaves
     out) stops the sending; a question about a chunk not sent starts it again with the chunks
-    behind it (that chunk's own receipts are checked here)."""
+    behind it (that chunk's own receipts are checked here). A reader starts as the one before it
+    ended (the first one of a verifier: not sending, until asked)."""
 
     def __init__(self, pv: PooledVerifier, source: Iterable[T], key: Callable[[T], Key | None]):
         self.pv = pv
@@ -302,7 +304,7 @@ class _Ahead(Generic[T]):
         self.buffered: deque[_Chunk] = deque()
         self.current: _Chunk | None = None
         self.items: deque[T] = deque()
-        self.active = False
+        self.active = pv._active  # as the reader before it ended: the next file's receipts go ahead at once
         self.done = False
 
     def _send(self, chunk: _Chunk) -> None:
@@ -368,6 +370,7 @@ class _Ahead(Generic[T]):
         self.current = None
         if self.pv._ahead is self:
             self.pv._ahead = None
+            self.pv._active = self.active
 
 
 def ahead_entries(verifier: Verifier, entries: Iterable[T], key: Callable[[T], Key | None]) -> Iterator[T]:
