@@ -192,12 +192,11 @@ def test_refused_files_in_any_order_and_chunking_give_the_serial_errors(world, k
 
 
 def test_a_killed_helper_is_a_clear_error_and_nothing_is_written(world) -> None:  # type: ignore[no-untyped-def]
+    from ikrar_cli.i18n import set_language
     from ikrar_cli.keys.trust import trusted_bundle
     from ikrar_cli.ledger.export import Merger
     from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
-
-    from ikrar_cli.i18n import set_language
 
     set_language("en")
     _serial, pooled, (e1, _e2), _tmp = world
