@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, VerificationError
@@ -82,6 +83,17 @@ def _receipt_from_cose(entry: bytes) -> Receipt:
 
 def entry_checker(verifier: Verifier, info: LogInfo) -> EntryChecker:
     return EntryChecker(verifier, info)
+
+
+def checked_ahead(check: object, entries: Iterator[tuple[int, bytes, bytes]]) -> Iterator[tuple[int, bytes, bytes]]:
+    """A log's stored entries (idx, leaf, leaf hash) in order; when ``check`` is an
+    :class:`EntryChecker` whose verifier has helper processes (``receipts/verify_pool.py``), the
+    receipts' signatures are checked by them ahead of it (``ledger verify``)."""
+    if not isinstance(check, EntryChecker):
+        return entries
+    from ..receipts.verify_pool import ahead_entries
+
+    return ahead_entries(check.verifier, entries, lambda e: None if _is_record(e[1]) else e[1])
 
 
 def check_attestations(store: Store) -> list[VerificationError]:

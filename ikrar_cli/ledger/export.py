@@ -406,10 +406,12 @@ class Merger:
                             _("run the merge again"))  # fmt: skip
 
     def _merge_once(self, path: Path) -> FileMerge:
+        from ..receipts.verify_pool import ahead_lines
         from .staging import apply_staged, open_staging, refuse_read_only
 
         refuse_read_only(self.ws.store)
         reader = _Reader(path)
+        reader.fh = ahead_lines(self.verifier, reader.fh)  # receipts checked ahead by helpers (verify_pool)
         try:
             n_logs, code = self._file_header(reader)
             with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock

@@ -274,13 +274,15 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
     from ..ledger.merkle import StreamingRoot, leaf_hash
     from ..receipts.receipt import receipt_from_cose
     from ..receipts.verify import Verifier
+    from ..receipts.verify_pool import ahead_entries, close, pooled
     from ..recitation.sessions import OPEN, decode_record, is_record
     from ..zones import zone as tz
 
     snap, bundle = inputs.snapshot, inputs.bundle
     zone = snap.timezone
     cutoff = end_of_day(date.fromisoformat(inputs.as_of), zone)
-    check = Verifier(bundle)  # receipt_code: every check of verify_receipt, only the reason code
+    # receipt_code: every check of verify_receipt, only the reason code; by helper processes ahead of this loop
+    check = pooled(Verifier(bundle))
     pid, ver = inputs.pledge_id, inputs.pledge_version
     spool = inputs.spool  # officer -> earliest (time, log, index, method), on disk
     last_session: dict[str | None, str] = {}  # unit (None: all units) -> local day of the latest session
@@ -291,7 +293,7 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
         stream = StreamingRoot()
         expected = 0
         signed[log.log_id] = False
-        for idx, leaf in _entries(ws, log):
+        for idx, leaf in ahead_entries(check, _entries(ws, log), _receipt_leaf):
             if idx != expected:
                 raise VerificationError(_("Entry {index} of log {log} is missing", index=expected, log=log.log_id),
                                         _("run 'ikrar ledger verify'"), code="gap")  # fmt: skip
@@ -330,7 +332,14 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
                 _("run 'ikrar ledger verify' to find the entry; merge the terminal's export again"),
                 code="root_mismatch",
             )  # fmt: skip
+    close(check)
     return _tally(inputs, last_session, signed, revoked, not_valid)
+
+
+def _receipt_leaf(entry: tuple[int, bytes]) -> bytes | None:
+    from ..recitation.sessions import is_record
+
+    return None if is_record(entry[1]) else entry[1]
 
 
 def _tally(

@@ -95,19 +95,23 @@ def prove(app: AppContext, receipt: str, out: Path | None) -> None:
 def verify(app: AppContext, bundle_path: Path | None, fp: str | None, witness_policy: Path | None) -> None:
     from ...ledger.checks import entry_checker
     from ...receipts.verify import Verifier
+    from ...receipts.verify_pool import close, pooled
     from ..receipts.verify import load_bundle
     from ..recitation.recitation_common import ledger_for
 
     ws = app.workspace()
-    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    verifier = pooled(Verifier(load_bundle(app, bundle_path, fp)))  # helper processes, as the machine allows
     lg = ledger_for(ws)
 
     with ws.store.read() as conn:
         logs = lg.logs(conn)
     reports = []
-    for info in logs:
-        with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
-            reports.append(lg.verify_log(info.log_id, verify_entry=entry_checker(verifier, info), progress=tick))
+    try:
+        for info in logs:
+            with progress(_("Verifying {log}", log=info.log_id), None, enabled=not app.json) as tick:
+                reports.append(lg.verify_log(info.log_id, verify_entry=entry_checker(verifier, info), progress=tick))
+    finally:
+        close(verifier)
     from ...ledger.checks import check_attestations
 
     rows_problems = check_attestations(ws.store) if all(r.ok for r in reports) else []
@@ -182,14 +186,18 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
     from ...ledger.export import duplicates
     from ...ledger.incremental import merge_files_any
     from ...receipts.verify import Verifier
+    from ...receipts.verify_pool import close, pooled
     from ..receipts.verify import load_bundle
 
     ws = app.workspace()
-    verifier = Verifier(load_bundle(app, bundle_path, fp))
+    verifier = pooled(Verifier(load_bundle(app, bundle_path, fp)))  # helper processes, as the machine allows
     results = []
-    for path in files:
-        with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
-            results.extend(merge_files_any(ws, verifier, [path], tick))
+    try:
+        for path in files:
+            with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
+                results.extend(merge_files_any(ws, verifier, [path], tick))
+    finally:
+        close(verifier)
     with ws.store.read() as conn:
         dups = duplicates(conn)
     rejected = [r for r in results if not r.accepted]
