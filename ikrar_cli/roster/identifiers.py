@@ -9,7 +9,6 @@ explained, never guessed at.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -212,38 +211,77 @@ def parse_identifier(raw: object, kind: str | None = None, *, today: date | None
     )
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _plausible_birth(d8: str, today: date) -> date | None:
-    """The birth date of digits 1-8 when it is real and plausible on ``today`` (cached: a roster
-    has a few thousand distinct birth dates), else None."""
-    born = _date(int(d8[0:4]), int(d8[4:6]), int(d8[6:8]))
-    if born is None or born > today or _age(born, today) > 80:
+CACHE_LIMIT = 1 << 16  # entries per cache of NipDates (a roster has a few thousand birth dates)
+
+
+class NipDates:
+    """The date checks of an 18-digit NIP / NI PPPK on one ``today``, cached per part: digits 1-8
+    (birth) map to the earliest appointment an officer born then may have (``YYYYMMDD``, 17th
+    birthday) or "" when the birth date is not real or not plausible; digits 9-14 (a PNS
+    appointment ``YYYYMM``) map to whether that month is real and not after ``today``. Both caches
+    are bounded (cleared when full). ``kind`` is the import's per-row path; it must accept
+    exactly what ``_nip_like`` accepts (property-tested)."""
+
+    __slots__ = ("births", "months", "today", "year")
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.year = today.year
+        self.births: dict[str, str] = {}
+        self.months: dict[str, bool] = {}
+
+    def _birth(self, d8: str) -> str:
+        born = _date(int(d8[0:4]), int(d8[4:6]), int(d8[6:8]))
+        ok = born is not None and born <= self.today and _age(born, self.today) <= 80
+        earliest = f"{int(d8[0:4]) + 17:04d}{d8[4:8]}" if ok else ""  # (y+17, m, d): age 17 on that day
+        if len(self.births) >= CACHE_LIMIT:
+            self.births.clear()
+        self.births[d8] = earliest
+        return earliest
+
+    def _month(self, d6: str) -> bool:
+        appointed = _date(int(d6[0:4]), int(d6[4:6]), 1)
+        ok = appointed is not None and appointed <= self.today
+        if len(self.months) >= CACHE_LIMIT:
+            self.months.clear()
+        self.months[d6] = ok
+        return ok
+
+    def kind(self, d: str) -> str | None:
+        """'nip' or 'nippppk' when 18 ASCII digits pass every check of ``_nip_like``, else None
+        (then ``_nip_like`` says why). ``_age(born, appointed) >= 17`` is the comparison of the
+        appointment ``YYYYMM01`` with the 17th birthday ``YYYYMMDD`` as text (same width)."""
+        d8 = d[0:8]
+        earliest = self.births.get(d8)
+        if earliest is None:
+            earliest = self._birth(d8)
+        if not earliest or d[15:18] == "000" or (d[14] != "1" and d[14] != "2"):
+            return None
+        if "01" <= d[12:14] <= "12":
+            d6 = d[8:14]
+            ok = self.months.get(d6)
+            if ok is None:
+                ok = self._month(d6)
+            return "nip" if ok and d6 + "01" >= earliest else None
+        if d[12] == "2" and d[13] != "0":
+            year = int(d[8:12])
+            return "nippppk" if year <= self.year and year - int(d[0:4]) >= 17 else None
         return None
-    return born
 
 
-@functools.lru_cache(maxsize=1 << 12)
-def _past_month(d6: str, today: date) -> date | None:
-    """The first day of the appointment month YYYYMM when it is real and not after ``today``."""
-    appointed = _date(int(d6[0:4]), int(d6[4:6]), 1)
-    return appointed if appointed is not None and appointed <= today else None
+_DATES: list[NipDates] = []  # the last day's caches (one slot: an import has one ``today``)
+
+
+def nip_dates(today: date) -> NipDates:
+    """The cached date checks for ``today`` (new caches when the day changes)."""
+    if not _DATES or _DATES[0].today != today:
+        _DATES[:] = [NipDates(today)]
+    return _DATES[0]
 
 
 def _nip_kind_fast(d: str, today: date) -> str | None:
-    """'nip' or 'nippppk' when 18 digits pass every check of ``_nip_like``, else None (then
-    ``_nip_like`` says why). The import's per-row path: date checks cached, no object made."""
-    born = _plausible_birth(d[0:8], today)
-    if born is None or d[15:18] == "000" or d[14] not in ("1", "2"):
-        return None
-    if "01" <= d[12:14] <= "12":
-        appointed = _past_month(d[8:14], today)
-        if appointed is None or _age(born, appointed) < 17:
-            return None
-        return "nip"
-    if d[12] == "2" and d[13] != "0":
-        year = int(d[8:12])
-        return "nippppk" if year <= today.year and year - born.year >= 17 else None
-    return None
+    """'nip' or 'nippppk' when 18 digits pass every check of ``_nip_like``, else None."""
+    return nip_dates(today).kind(d)
 
 
 def identify(raw: object, kind: str | None, today: date) -> tuple[str, str]:

@@ -628,23 +628,27 @@ def _stage_rows(
     from .check_pool import checked_chunks
 
     width = len(opened.headers)
+    with_joined = opened.i_tmt is not None
     for part, outcomes in checked_chunks(checker, opened.table, workers=workers):
-        good: list[tuple[Any, ...]] = []
-        joined: list[tuple[str, str]] = []
-        for (row_no, values, extra), (_n, cells) in zip(outcomes, part, strict=True):
-            if values is not None:
-                report.rows += 1
-                good.append(values)
-                if extra:
-                    joined.append((values[0], extra))
-            elif extra.skip is not None:
-                report.skipped.append(SkippedRow(row_no, extra.skip, extra.text))
-            else:
-                report.rows += 1
-                cells = checker.padded(cells)
-                problem = opened.problem(row_no, cells, extra)
-                report.invalid.append(problem)
-                rejects.add(row_no, cells[:width], problem.reason)
+        good = [values for _n, values, _x in outcomes if values is not None]
+        joined = (
+            [(values[0], extra) for _n, values, extra in outcomes if values is not None and extra]
+            if with_joined
+            else []
+        )
+        report.rows += len(good)
+        if len(good) < len(outcomes):  # rows left out: to the report and the rejects spool, in file order
+            for (row_no, values, extra), (_n, cells) in zip(outcomes, part, strict=True):
+                if values is not None:
+                    continue
+                if extra.skip is not None:
+                    report.skipped.append(SkippedRow(row_no, extra.skip, extra.text))
+                else:
+                    report.rows += 1
+                    cells = checker.padded(cells)
+                    problem = opened.problem(row_no, cells, extra)
+                    report.invalid.append(problem)
+                    rejects.add(row_no, cells[:width], problem.reason)
         staging.add(good, joined)
         if progress:
             progress(report.rows, None)

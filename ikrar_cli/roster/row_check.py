@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..errors import InputError
@@ -19,7 +20,7 @@ from ..i18n import _
 from ..receipts.receipt import MAX_CLAIM_TEXT
 from ..sheets.tabular import Cell, cell_text
 from .fields import MAX_FIELD_TEXT, check_length, clean_text, row_is_clean
-from .identifiers import identify
+from .identifiers import identify, nip_dates
 from .sheet_header import classify_row
 
 #: optional text fields after the unit, in the order they are checked
@@ -104,15 +105,24 @@ class RowChecker:
         self.i_opt = tuple(get(f, absent) for f in OPTIONAL)
         self.i_nik = get("nik", absent)
         self.pad: list[Cell] = [""] * self.width
+        self._get = itemgetter(self.i_id, self.i_name, self.i_gd, self.i_gb, self.i_unit, *self.i_opt, self.i_nik)
+        self._dates = nip_dates(self.today)
 
     def padded(self, cells: list[Cell]) -> list[Cell]:
         return cells + self.pad[: self.width - len(cells)] if len(cells) < self.width else cells
 
     def check_rows(self, rows: Sequence[tuple[int, list[Cell]]]) -> list[Outcome]:
-        """Outcomes of a chunk of (row number, cells), in the same order."""
+        """Outcomes of a chunk of (row number, cells), in the same order. A row goes the fused
+        path (``_fast``) first; whatever that path does not accept as is takes ``check``."""
         out: list[Outcome] = []
+        width, pad, fast = self.width, self.pad, self._fast
         for row_no, cells in rows:
-            cells = self.padded(cells)
+            if len(cells) < width:
+                cells = cells + pad[: width - len(cells)]
+            got = fast(row_no, cells)
+            if got is not None:
+                out.append(got)
+                continue
             try:
                 values, joined = self.check(row_no, cells)
             except _Failed as failed:
@@ -120,6 +130,57 @@ class RowChecker:
                 continue
             out.append((row_no, values, joined))
         return out
+
+    def _fast(self, row_no: int, cells: list[Cell]) -> Outcome | None:
+        """The outcome of ``check`` for the common row, in one pass: every cell printable ASCII
+        text without surrounding or doubled spaces (``fields.row_is_clean``: cleaning changes
+        nothing), an identifier of 18 digits (bare or grouped by spaces) whose dates pass, and
+        every field within its bound. None for any other row, which then takes ``check`` (and
+        fails there with its message, or passes by the general rules). Property-tested to give
+        exactly ``check``'s outcome whenever it gives one."""
+        try:
+            joined = "|".join(cells)  # type: ignore[arg-type]  # numbers (XLSX) raise: general path
+        except TypeError:
+            return None
+        if not (joined.isascii() and joined.isprintable()) or "  " in joined or "| " in joined or " |" in joined:
+            return None
+        if joined[:1] == " " or joined[-1:] == " ":
+            return None
+        raw, full, front, back, unit, pos, sub, rank, status, email, nik = self._get(cells)
+        if self.i_type is None:
+            kind = self.id_type
+        else:
+            typed: str = cells[self.i_type]  # type: ignore[assignment]  # text: the row is clean
+            kind = ID_TYPES.get(typed.lower()) if typed else None
+            if typed and kind is None:
+                return None
+        if (kind is not None and kind != "nip" and kind != "nippppk") or not 18 <= len(raw) <= 21:
+            return None
+        ident = raw.replace(" ", "") if len(raw) > 18 else raw
+        if len(ident) != 18 or not ident.isdigit():
+            return None
+        found = self._dates.kind(ident)
+        if found is None or (kind is not None and kind != found and not (kind == "nip" and found == "nippppk")):
+            return None
+        if not full or not unit:
+            return None
+        if self.has_titles:
+            name = full
+        else:
+            front, name, back = split_titles(full)
+        if len(name) > MAX_CLAIM_TEXT or max(len(unit), len(pos), len(sub), len(rank), len(status), len(email),
+                                             len(front) + len(back)) > MAX_FIELD_TEXT:  # fmt: skip
+            return None
+        tmt = None
+        if self.i_tmt is not None:
+            from .joined import roster_tmt
+
+            try:
+                tmt = roster_tmt(cells[self.i_tmt])
+            except InputError:
+                return None
+        return row_no, (ident, row_no, found, name, front or None, back or None, pos or None, unit, sub or None,
+                        rank or None, status or None, nik or None, email or None), tmt  # fmt: skip
 
     def _failure(self, cells: list[Cell], failed: _Failed) -> Failure:
         exc = failed.error

@@ -45,11 +45,23 @@ class Staging:
 
     def add(self, rows: list[tuple[Any, ...]], joined: list[tuple[str, str]]) -> None:
         """Append checked rows (file order); the first joining date of an identifier wins."""
-        if rows:
-            self.conn.executemany(_INSERT, rows)
-            self.rows += len(rows)
-        if joined:
-            self.conn.executemany("INSERT INTO staging_joined VALUES (?, ?) ON CONFLICT DO NOTHING", joined)
+        # SQLite outside a transaction would commit each row on its own: one transaction per chunk
+        # (of the temporary tables only: the workspace's own database is neither locked nor read)
+        own = isinstance(self.conn, sqlite3.Connection) and not self.conn.in_transaction
+        if own:
+            self.conn.execute("BEGIN")
+        try:
+            if rows:
+                self.conn.executemany(_INSERT, rows)
+                self.rows += len(rows)
+            if joined:
+                self.conn.executemany("INSERT INTO staging_joined VALUES (?, ?) ON CONFLICT DO NOTHING", joined)
+        except BaseException:
+            if own:
+                self.conn.execute("ROLLBACK")
+            raise
+        if own:
+            self.conn.execute("COMMIT")
 
     def finish(self, report: ImportReport, id_header: str) -> int:
         """Index the table and sort out repeated identifiers into ``report.merged`` and

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InputError
 from ..i18n import _
@@ -149,10 +149,10 @@ def _read_csv(path: Path, encoding: str | None) -> TableReader:
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         n = row_no
         try:
-            for row in reader:
+            for row in reader:  # a new list per row: handed on as is
                 n += 1
-                if any(c.strip() for c in row):
-                    yield n, list(row)
+                if "".join(row).strip():  # some cell is not blank (one C call, no generator)
+                    yield n, cast("list[Cell]", row)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(
                 _("{path}: row {row}: {reason}", path=path, row=n + 1, reason=exc),
@@ -202,6 +202,12 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableReader:
         n = row_no
         for row in it:
             n += 1
+            try:  # a row of text cells (most rows): as it is, blank when the joined text is
+                if "".join(row).strip():  # type: ignore[arg-type]  # a non-text cell raises
+                    yield n, cast("list[Cell]", row)
+                continue
+            except TypeError:
+                pass
             cells = [c if type(c) is str else _cell_value(c) for c in row]  # text cells as they are
             if any(c.strip() if type(c) is str else str(c).strip() for c in cells):
                 yield n, cells
