@@ -27,7 +27,6 @@ from bench_load import DATA, ENV, _cli, prepare_attest  # noqa: E402
 from bench_slips_stream import _p12  # noqa: E402
 
 
-
 def measure_sampled(cmd: list[str], env: dict[str, str]) -> tuple[float, float, list[tuple[float, float]]]:
     """(seconds, peak MB from wait4, [(seconds since start, RSS MB)] sampled every half second).
 
