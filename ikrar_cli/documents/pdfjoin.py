@@ -8,9 +8,10 @@ part is the document as fpdf2 wrote it, and every further part is appended to it
 incremental update (ISO 32000-1 §7.5.6, pyHanko's ``IncrementalPdfFileWriter``): the update holds
 the objects of that one part (its page tree node, pages, content streams and resources, imported
 as they are, streams not re-encoded) and adds its page tree node as a kid of the document's root
-page tree node, whose ``/Count`` it raises. Memory is then one part's objects plus the reader's
-cross-reference table of the file so far (about 2 KB a page of slips: 2 objects a page), not the
-whole document's objects; the seal appends one more update the same way. Readers see one document
+page tree node, whose ``/Count`` it raises. Memory is then one update's parts plus the reader's
+cross-reference table of the file so far (about 250 bytes an object, 3 objects a page of slips),
+not the whole document's objects (16,000 pages of slips: 91 MB peak against qpdf's 162 MB); the
+seal appends one more update the same way. Readers see one document
 whose pages are in order; the text and the look of every page are those of the part it came from.
 
 Only files are read and written, never the document as bytes in memory: the joined file grows in
