@@ -1,8 +1,8 @@
-"""`attest --attendance` keeps no attestation once its batch is written, unless documents are asked.
+"""`attest --attendance` keeps no attestation once its batch is written, with or without documents.
 
 Structural, not timed: each committed batch's Attestation objects must be gone (weak references
-dead after a collection) by the time the next batch is committed; with --png-dir they are kept
-for the documents written at the end.
+dead after a collection) by the time the next batch is committed; with --pdf or --png-dir they are
+spooled to an anonymous temporary file (recitation/spool.py) for the documents written at the end.
 """
 
 from __future__ import annotations
@@ -59,14 +59,25 @@ def test_no_documents_nothing_kept(ikrar, tmp_path: Path, monkeypatch: pytest.Mo
     assert r.stdout.count('"receipt"') == 240
 
 
-def test_with_png_they_are_kept_for_the_documents(ikrar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_with_documents_they_are_spooled_not_kept(ikrar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """With --pdf and --png-dir the documents are written after the last commit from an anonymous
+    temporary file: no batch's Attestation objects outlive it, and every officer is in them."""
     att = _world(ikrar, tmp_path)
     att.write_text("\n".join(att.read_text().splitlines()[:101]) + "\n")  # 100 officers: 2 batches
     seen = _watch(monkeypatch)
-    r = ikrar("attest", "--session", "1", "--attendance", str(att), "--png-dir", str(tmp_path / "png"), env=PASS)
+    pdf = tmp_path / "slips.pdf"
+    r = ikrar("attest", "--session", "1", "--attendance", str(att), "--png-dir", str(tmp_path / "png"),
+              "--pdf", str(pdf), "--slips", env=PASS)  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert seen["batches"] == 2 and seen["alive_at_next_batch"] == 50
+    assert seen["batches"] == 2 and seen["alive_at_next_batch"] == 0
     assert len(list((tmp_path / "png").glob("*.png"))) == 100
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 17  # 100 slips, six to a page
+    text = "".join(page.extract_text() for page in reader.pages)
+    ids = att.read_text().split()[1:]
+    assert all(oid in text.replace(" ", "") for oid in ids)  # every officer's slip, from the spool
 
 
 def test_seen_rows_names_the_first_row() -> None:

@@ -131,20 +131,25 @@ def test_parts_already_written_are_not_held(tmp_path: Path) -> None:
 
 
 def _peak(tmp_path: Path, n: int, per_part: int | None) -> int:
+    """tracemalloc's peak while the slips are drawn (the join and the seal, measured as the RSS of a
+    child process in tests/test_pdf_join_memory.py, come after)."""
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
-        write_slips_pdf(tmp_path / f"s{n}.pdf", (_slip(i % 8) for i in range(n)), pages_per_part=per_part)
-        return tracemalloc.get_traced_memory()[1]
+        with PartedPdf(lambda _first: _new_pdf(A4), pages_per_part=per_part or 1000) as pdf:
+            slip_sheets(pdf, (_slip(i % 8) for i in range(n)), rows=2, height=A6[1])
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            pdf.finish(tmp_path / f"s{n}.pdf")
+        return peak
     finally:
         tracemalloc.stop()
 
 
 def test_python_memory_does_not_grow_with_the_pages(tmp_path: Path) -> None:
-    """tracemalloc's peak (Python objects: fpdf2's pages, the parts' bytes) for 4N slips is the
-    peak for N within a small constant; one document (a part as large as the document) grows by
-    about 55 KB a page, so the same comparison fails for it. (qpdf's join is C++, outside
-    tracemalloc: its memory is measured in bench/bench_slips_stream.py.)"""
+    """tracemalloc's peak (Python objects: fpdf2's pages, the parts' bytes) while drawing 4N slips
+    is the peak for N within a small constant; one document (a part as large as the document) grows
+    by about 55 KB a page, so the same comparison fails for it."""
     _peak(tmp_path, 8, 2)  # caches (pledge point lines, QR tables) filled before measuring
     small, large = _peak(tmp_path, 24, 2), _peak(tmp_path, 96, 2)  # 6 pages vs 24 pages
     assert large - small < 64_000, (small, large)  # measured: within 10 KB

@@ -5,10 +5,10 @@ for the 5,000 pages of 20,000 slips). :class:`PartedPdf` stands in for the ``FPD
 writer draws on: every ``pages_per_part`` pages it renders the part so far (``output()``) into an
 anonymous temporary file and goes on in a fresh ``FPDF`` that starts in the same state (font,
 colours, line width, dash pattern, page break setting) that fpdf2 carries from one page to the
-next. :meth:`PartedPdf.finish` joins the parts with pikepdf (qpdf, which copies page streams
-from the part files while it writes, so memory stays a few KB a page), seals the joined file
-when asked (pyHanko's incremental writer, reading and writing files, not bytes in memory) and
-writes the result atomically (``fsutil.atomic_writer``, 0600: slips carry names).
+next. :meth:`PartedPdf.finish` joins the parts (documents/pdfjoin.py: the first part, then one
+incremental update per further part, so memory holds one part's objects, not the document's),
+seals the joined file when asked (pyHanko's incremental writer, reading and writing files, not
+bytes in memory) and writes the result atomically (``fsutil.atomic_writer``, 0600: slips carry names).
 
 The part files have no name on disk (``tempfile.TemporaryFile``: ``O_TMPFILE`` on Linux), so a
 writer that fails, or a process that is killed, leaves no personal data behind; only the final
@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import StorageError
 from ..i18n import _
+from .pdfjoin import join_parts
 
 if TYPE_CHECKING:
     from .pdfbase import Seal
@@ -152,11 +153,11 @@ class PartedPdf:
         from ..platform_guard import release_free_memory
 
         gc.collect()
-        release_free_memory()  # the last part's fpdf2 objects: gone before qpdf builds its object table
+        release_free_memory()  # the last part's fpdf2 objects: gone before the join
         try:
             joined, joined_name = self._spool.new_file("joined")
             join_parts(self._spool.names, joined_name)
-            release_free_memory()  # qpdf's object table is freed: give it back before sealing
+            release_free_memory()  # the join's last reader is freed: give it back before sealing
             if seal is not None:
                 from .seal import seal_pdf_file
 
@@ -213,7 +214,7 @@ class _Spool:
         return fh, name
 
     def add(self, data: bytes | bytearray) -> None:
-        fh, name = self.new_file("part", buffering=0)  # written once, read by qpdf: no buffer kept
+        fh, name = self.new_file("part", buffering=0)  # written once, read back by the join: no buffer kept
         fh.write(data)
         fh.flush()
         self.names.append(name)
@@ -226,31 +227,3 @@ class _Spool:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-
-
-def join_parts(parts: list[str], out: str) -> None:
-    """The pages of every part, in order, as one PDF written to ``out``: qpdf's own page joiner
-    (``qpdf first --pages . rest -- out``), which keeps the first part's catalog and document
-    information and copies the page streams from the part files while it writes. Its memory is
-    qpdf's object table, about 7 KB a page (measured: bench/README.md), not the page contents."""
-    import pikepdf
-
-    if not parts:
-        raise ValueError("no parts to join")
-    args = ["qpdf", "--deterministic-id", "--warning-exit-0", parts[0]]
-    if len(parts) > 1:
-        args += ["--pages", ".", *parts[1:], "--"]
-    args.append(out)
-    job = pikepdf.Job(args)
-    try:
-        job.run()
-    except pikepdf.PdfError as exc:  # a part it cannot read: a bug, or the temporary folder failed
-        raise StorageError(
-            _("Joining the parts of the PDF failed: {reason}", reason=exc),
-            _("check the free space of the temporary folder ($TMPDIR) and try again"),
-        ) from exc
-    if job.exit_code not in (0, pikepdf.Job.EXIT_WARNING):
-        raise StorageError(
-            _("Joining the parts of the PDF failed: {reason}", reason=f"qpdf exit {job.exit_code}"),
-            _("check the free space of the temporary folder ($TMPDIR) and try again"),
-        )

@@ -12,6 +12,8 @@ import click
 from ...i18n import _
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ...documents.pdfbase import Seal
     from ...workspace import Workspace
 
@@ -71,7 +73,7 @@ def seal_from(ws: Workspace, p12: Path | None, passphrase_file: Path | None, rea
 
 
 def write_list_for(
-    app: Any, ws: Workspace, session_id: int, attestations: list[Any] | None, out: Path, seal: Seal | None
+    app: Any, ws: Workspace, session_id: int, attestations: Iterable[Any] | None, out: Path, seal: Seal | None
 ) -> tuple[int, int]:
     """The compact receipt list of a session (or of the given new attestations) to ``out``."""
     from ...documents.profile import local_date, workspace_profile

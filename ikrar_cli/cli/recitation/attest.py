@@ -19,6 +19,7 @@ from ..output import emit_json, json_text, progress, say
 
 if TYPE_CHECKING:
     from ...recitation.attest import Attestation
+    from ...recitation.spool import AttestationSpool
     from ...workspace import Workspace
 
 
@@ -102,11 +103,34 @@ def attest(
             _("Recording an attestation needs --yes"),
             _("add --yes to confirm that the officer acknowledged the pledge, or use 'ikrar recite'"),
         )
+    from ...recitation.spool import AttestationSpool
     from .recitation_common import open_recorder
 
     seal = seal_from(app.workspace(), seal_p12, seal_passphrase_file, _("Pledge receipts")) if pdf_out else None
     recorder, signer = open_recorder(app, passphrase_file, terminal)
-    new = []
+    with AttestationSpool() as new:  # on disk, not in memory: documents are written after every commit
+        _attest(app, recorder, signer.name, new, session_id, nip, allow_unlisted, attendance, sheet, column,
+                header_row, rejects, pdf_out, slips, png_dir, seal)  # fmt: skip
+
+
+def _attest(
+    app: AppContext,
+    recorder: Any,
+    terminal_name: str,
+    new: AttestationSpool,
+    session_id: int,
+    nip: str | None,
+    allow_unlisted: bool,
+    attendance: Path | None,
+    sheet: str | None,
+    column: str | None,
+    header_row: int | None,
+    rejects: Path | None,
+    pdf_out: Path | None,
+    slips: bool,
+    png_dir: Path | None,
+    seal: Any,
+) -> None:
     if nip is not None:
         att = recorder.attest(session_id, nip, allow_unlisted=allow_unlisted)
         if att.existing:
@@ -184,13 +208,13 @@ def attest(
 
             write_list_for(app, recorder.workspace, session_id, new, pdf_out, seal)
             pdf_out = None
-        write_outputs(app, recorder.workspace, new, signer.name, pdf_out, png_dir, seal)
+        write_outputs(app, recorder.workspace, new, terminal_name, pdf_out, png_dir, seal)
 
 
 def write_outputs(
     app: AppContext,
     ws: Workspace,
-    attestations: list[Attestation],
+    attestations: AttestationSpool | list[Attestation],
     terminal: str,
     pdf_out: Path | None,
     png_dir: Path | None,
