@@ -4,17 +4,22 @@
   BKPSDM sheet; written by plain ``csv``.
 - ``exports/tNNNN.jsonl``: T terminal exports of M receipts in all, made by the real library: a
   fresh Ed25519 key per terminal, a session opened through ``recitation.open_session`` (its
-  signed record is in the log), receipts signed by ``receipt.sign_receipt``, a checkpoint signed
-  by ``Ledger.checkpoint`` and the file written by ``ledger_export.export_ledger``, each in a
-  throw-away SQLite workspace. ``terminals.json`` keeps each terminal's public key (the centre
-  certifies them at set-up) and nothing secret worth keeping.
+  signed record is in the log), receipts signed as ``receipt.sign_receipt`` signs them (its
+  encoders; the first receipt of each terminal is compared with ``sign_receipt``'s own), a
+  checkpoint signed by ``Ledger.checkpoint`` and the file written by
+  ``ledger_export.export_ledger``, each in a throw-away SQLite workspace (a copy of one made per
+  worker process, ``synchronous = OFF``, the receipts in one transaction). ``terminals.json`` keeps
+  each terminal's public key (the centre certifies them at set-up) and nothing secret worth keeping.
 
 Receipt ``i`` is for officer ``i``; receipts past N are for NIPs not in the roster (unlisted).
 A ``done`` marker names the sizes; an interrupted generation resumes (each export file is written
 atomically, and its terminal's public key is read back from it). Data sets of different roster
 sizes with the same receipts, exports and units share one set of exports (receipt ``i`` is for
 ``nip(i)`` and unit ``i % units`` whatever the roster size; a receipt past the roster is unlisted
-in each): a new roster size links the exports of a finished set instead of signing them again.
+in each): a new roster size links the exports of a finished set instead of signing them again,
+and new receipts for a roster size already made hard-link its ``roster.csv`` (it depends on the
+officers and units only). ``python bench/national_data.py --data DIR --officers N --receipts M
+--exports T --units U`` makes (or resumes) one set without running the benchmark.
 """
 
 from __future__ import annotations
