@@ -232,7 +232,9 @@ def test_a_helper_answering_garbage_is_a_clear_error(world, monkeypatch: pytest.
             "    seq, part = pickle.load(sys.stdin.buffer)\n"
             "    pickle.dump((seq, ['valid'] * (len(part) + 1)), sys.stdout.buffer)\n"
             "    sys.stdout.buffer.flush()\n")  # fmt: skip
-    monkeypatch.setattr(verify_pool, "_BOOT", liar)
+    from ikrar_cli import childproc
+
+    monkeypatch.setattr(childproc, "_BOOT", liar)
     from ikrar_cli.i18n import set_language
 
     set_language("en")

@@ -35,15 +35,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
 import re
-import sys
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
+from ..childproc import PIPE_ERRORS, PickledWorker, WorkerGone
 from ..errors import StorageError
 from ..i18n import _
 from .verify import REASONS, Verifier
@@ -85,88 +83,17 @@ def _failed(why: str) -> StorageError:
     )  # fmt: skip
 
 
-# the helper's start: the folder holding this ikrar_cli goes first on its path unless it is there
-# already (as roster/check_pool.py does)
-_BOOT = (
-    "import importlib, sys\n"
-    "if sys.argv[1] not in sys.path:\n"
-    "    sys.path.insert(0, sys.argv[1])\n"
-    "importlib.import_module(sys.argv[2]).main()\n"
-)
-_FAILED = (OSError, EOFError, pickle.UnpicklingError, ValueError)  # a helper gone or its pipe broken
-_GONE = object()
+_FAILED = PIPE_ERRORS  # a helper gone or its pipe broken (WorkerGone is an EOFError)
 
 
-class _Helper:
-    """One helper process, fed and drained by two threads of this process (a chunk handed over
-    never waits for the helper to be scheduled; its answer leaves the helper's pipe at once)."""
-
-    def __init__(self, proc: subprocess.Popen[bytes]):
-        import queue
-        import threading
-
-        self.proc = proc
-        self.stdin: IO[bytes] = proc.stdin  # type: ignore[assignment]
-        self.stdout: IO[bytes] = proc.stdout  # type: ignore[assignment]
-        self.outbox: queue.Queue[bytes | None] = queue.Queue()
-        self.inbox: queue.Queue[Any] = queue.Queue()
-        self.threads = [threading.Thread(target=self._feed, daemon=True),
-                        threading.Thread(target=self._drain, daemon=True)]  # fmt: skip
-        for t in self.threads:
-            t.start()
-
-    def send(self, obj: Any) -> None:
-        self.outbox.put(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def receive(self) -> Any:
-        import queue
-
-        try:
-            got = self.inbox.get(timeout=RESULT_TIMEOUT_S)
-        except queue.Empty:
-            raise _failed(_("no answer for {n} seconds", n=RESULT_TIMEOUT_S)) from None
-        if got is _GONE:
-            self.inbox.put(_GONE)
-            code = self.proc.poll()
-            raise _failed(_("it ended (exit status {code})", code=code) if code is not None
-                          else _("its pipe was closed"))  # fmt: skip
-        return got
-
-    def _feed(self) -> None:
-        while (data := self.outbox.get()) is not None:
-            try:
-                self.stdin.write(data)
-                self.stdin.flush()
-            except _FAILED:
-                break
-        try:
-            self.stdin.close()  # the helper ends at the end of its input
-        except OSError:
-            pass
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                self.inbox.put(pickle.load(self.stdout))  # noqa: S301 - our own child, over its own pipe
-            except (*_FAILED, pickle.PickleError, AttributeError, ImportError, IndexError, TypeError):
-                self.inbox.put(_GONE)
-                return
-
-    def stop(self) -> None:
-        import subprocess
-
-        self.outbox.put(None)
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for t in self.threads:
-            t.join(timeout=STOP_TIMEOUT_S)
-        self.stdout.close()
+def _gone(exc: WorkerGone) -> StorageError:
+    if exc.silent_s is not None:
+        return _failed(_("no answer for {n} seconds", n=int(exc.silent_s)))
+    return _failed(_("it ended (exit status {code})", code=exc.exit_status) if exc.exit_status is not None
+                   else _("its pipe was closed"))  # fmt: skip
 
 
-def _stop_all(helpers: list[_Helper]) -> None:
+def _stop_all(helpers: list[PickledWorker]) -> None:
     while helpers:
         helpers.pop().stop()
 
@@ -180,8 +107,8 @@ class PooledVerifier(Verifier):
         super().__init__(verifier.bundle, verifier.now)
         self.workers = workers
         self.chunk = chunk or CHUNK
-        self.helpers: list[_Helper] = []
-        self._turn: Iterator[_Helper] | None = None
+        self.helpers: list[PickledWorker] = []
+        self._turn: Iterator[PickledWorker] | None = None
         self._ahead: _Ahead[Any] | None = None  # the reader whose entries are being checked now
         self._failure: StorageError | None = None
         self._seq = 0  # the number of the last chunk sent (answers carry it back)
@@ -193,13 +120,10 @@ class PooledVerifier(Verifier):
         """Start the helpers (done on first need; tests call it to reach the processes)."""
         if self.helpers:
             return
-        from .. import childproc
-
-        root = str(Path(__file__).resolve().parents[2])  # the helpers run this very ikrar_cli
         try:
             for _n in range(self.workers):
-                proc = childproc.start_worker([sys.executable, "-c", _BOOT, root, WORKER_MODULE])
-                self.helpers.append(_Helper(proc))
+                self.helpers.append(PickledWorker(WORKER_MODULE, answer_timeout_s=RESULT_TIMEOUT_S,
+                                                  stop_timeout_s=STOP_TIMEOUT_S))  # fmt: skip
             for h in self.helpers:
                 h.send(self.bundle)
         except _FAILED as exc:
@@ -234,7 +158,7 @@ class PooledVerifier(Verifier):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _next_helper(self) -> _Helper:
+    def _next_helper(self) -> PickledWorker:
         if self._failure is not None:
             raise self._failure
         if self._turn is None:
@@ -262,7 +186,7 @@ class _Chunk:
     def __init__(self, items: list[Any], keys: list[Key]):
         self.items = items
         self.keys = keys
-        self.helper: _Helper | None = None
+        self.helper: PickledWorker | None = None
         self.seq = 0
         self.answers: dict[Key, str | None] | None = None
         self.asked = False
@@ -275,7 +199,10 @@ class _Chunk:
                 self.answers = {}
                 return self.answers
             while True:
-                got = self.helper.receive()
+                try:
+                    got = self.helper.receive()
+                except WorkerGone as exc:
+                    raise _gone(exc) from None
                 if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], int) and got[0] <= self.seq):
                     raise _failed(_("it answered something else than the reason codes asked for"))
                 if got[0] == self.seq:

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
+from ..childproc import PIPE_ERRORS, PickledWorker
 from ..sheets.tabular import Cell
 
 if TYPE_CHECKING:
-    import subprocess
-
     from .row_check import Outcome, RowChecker
 
 CHUNK = 5000  # rows per chunk (one round trip to a helper)
@@ -78,99 +74,20 @@ def checked_chunks(
         yield from pool.in_order(itertools.chain([first, second], parts))
 
 
-class _Worker:
-    """One helper process, fed and drained by two threads of this process: a chunk handed over
-    never waits for the helper to be scheduled, and its outcomes leave the helper's pipe as soon
-    as it writes them (the pipes hold 64 KiB; a chunk is about 0.5 MB each way)."""
-
-    def __init__(self, proc: subprocess.Popen[bytes]):
-        import queue
-        import threading
-
-        self.proc = proc
-        self.stdin: IO[bytes] = proc.stdin  # type: ignore[assignment]
-        self.stdout: IO[bytes] = proc.stdout  # type: ignore[assignment]
-        self.outbox: queue.Queue[bytes | None] = queue.Queue()
-        self.inbox: queue.Queue[Any] = queue.Queue()
-        self.threads = [threading.Thread(target=self._feed, daemon=True),
-                        threading.Thread(target=self._drain, daemon=True)]  # fmt: skip
-        for t in self.threads:
-            t.start()
-
-    def send(self, obj: Any) -> None:
-        self.outbox.put(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def receive(self) -> Any:
-        import queue
-
-        try:
-            got = self.inbox.get(timeout=RESULT_TIMEOUT_S)
-        except queue.Empty:
-            raise EOFError("no answer from the helper") from None
-        if got is _GONE:
-            self.inbox.put(_GONE)
-            raise EOFError("the helper ended")
-        return got
-
-    def _feed(self) -> None:
-        while (data := self.outbox.get()) is not None:
-            try:
-                self.stdin.write(data)
-                self.stdin.flush()
-            except _FAILED:
-                break
-        try:
-            self.stdin.close()  # the helper ends at the end of its input
-        except OSError:
-            pass
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                self.inbox.put(pickle.load(self.stdout))  # noqa: S301 - our own child, over its own pipe
-            except _FAILED:
-                self.inbox.put(_GONE)
-                return
-
-    def stop(self) -> None:
-        import subprocess
-
-        self.outbox.put(None)
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for t in self.threads:
-            t.join(timeout=STOP_TIMEOUT_S)
-        self.stdout.close()
-
-
-# the helper's start: the folder holding this ikrar_cli goes first on its path unless it is there
-# already (an installed ikrar: site-packages is not moved before the standard library)
-_BOOT = (
-    "import importlib, sys\n"
-    "if sys.argv[1] not in sys.path:\n"
-    "    sys.path.insert(0, sys.argv[1])\n"
-    "importlib.import_module(sys.argv[2]).main()\n"
-)
-_FAILED = (OSError, EOFError, pickle.UnpicklingError, ValueError)  # a helper gone or its pipe broken
-_GONE = object()
+_FAILED = PIPE_ERRORS  # a helper gone or its pipe broken (WorkerGone is an EOFError)
 
 
 class _Pool:
     def __init__(self, checker: RowChecker, n: int):
         self.checker = checker
-        self.workers: list[_Worker] = []
+        self.workers: list[PickledWorker] = []
         self.broken = False
-        from .. import childproc
         from ..i18n import get_language
 
-        root = str(Path(__file__).resolve().parents[2])  # the helpers run this very ikrar_cli
         try:
             for _ in range(n):
-                proc = childproc.start_worker([sys.executable, "-c", _BOOT, root, WORKER_MODULE])
-                self.workers.append(_Worker(proc))
+                self.workers.append(PickledWorker(WORKER_MODULE, answer_timeout_s=RESULT_TIMEOUT_S,
+                                                  stop_timeout_s=STOP_TIMEOUT_S))  # fmt: skip
             for w in self.workers:
                 w.send((get_language(), checker))
         except _FAILED:
@@ -186,7 +103,7 @@ class _Pool:
     def in_order(self, parts: Iterable[Rows]) -> Iterator[tuple[Rows, list[Outcome]]]:
         """Chunks go round: this process, then each helper; this process checks its own when their
         turn to be collected comes (while the helpers start up and between their answers)."""
-        inflight: deque[tuple[_Worker | None, Rows]] = deque()
+        inflight: deque[tuple[PickledWorker | None, Rows]] = deque()
         turn = itertools.cycle([None, *self.workers])
         for part in parts:
             if len(inflight) > IN_FLIGHT * len(self.workers):
@@ -196,7 +113,7 @@ class _Pool:
         while inflight:
             yield self._collect(*inflight.popleft())
 
-    def _send(self, worker: _Worker, part: Rows) -> _Worker | None:
+    def _send(self, worker: PickledWorker, part: Rows) -> PickledWorker | None:
         if self.broken:
             return None
         try:
@@ -206,10 +123,10 @@ class _Pool:
             return None
         return worker
 
-    def _collect(self, worker: _Worker | None, part: Rows) -> tuple[Rows, list[Outcome]]:
+    def _collect(self, worker: PickledWorker | None, part: Rows) -> tuple[Rows, list[Outcome]]:
         if worker is not None and not self.broken:
             try:
-                return part, worker.receive()
+                return part, cast("list[Outcome]", worker.receive())
             except _FAILED:
                 self.broken = True
         return part, self.checker.check_rows(part)
