@@ -157,6 +157,7 @@ class PgConnection:
 
     def __init__(self, url: str, password: str | None = None):
         self.url = url
+        self._password = password  # for side_connection (store/overlap.py), never logged
         psycopg = _psycopg()
         extra = {"password": password} if password else {}
         try:
@@ -265,6 +266,18 @@ class PgConnection:
 
     def cursor(self) -> PgConnection:
         return self
+
+    def side_connection(self) -> PgConnection:
+        """A second connection to the same database (store/overlap.py reads over it)."""
+        return PgConnection(self.url, self._password)
+
+    def execute_raw(self, sql: Any, params: Sequence[Any] = ()) -> None:
+        """A PostgreSQL statement as written (``%s`` placeholders, or composed with ``psycopg.sql``),
+        its errors as sqlite3's classes."""
+        try:
+            self.raw.execute(sql, tuple(params))
+        except self._errors() as exc:
+            raise _translate_error(exc, self.url) from exc
 
     def close(self) -> None:
         self.raw.close()
