@@ -29,12 +29,13 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, cast
 
 from . import dialects
 
-__all__ = ["Overlap", "overlapped"]
+__all__ = ["Overlap", "chunks_ahead", "overlapped"]
 
 QUEUED = 4  # writes waiting at most (a snapshot part is about 1 MB)
 
@@ -122,4 +123,70 @@ def overlapped(store: Any, conn: Any) -> Iterator[Overlap]:
     finally:
         with contextlib.suppress(sqlite3.Error):
             side.rollback()  # it only read
-        side.close()
+
+
+Reads = Callable[[Callable[[], AbstractContextManager[Any]]], Iterator[list[Any]]]
+AHEAD = 1  # chunks read and waiting (besides the one the caller works on and the one being read)
+
+
+def chunks_ahead(store: Any, chunks: Reads) -> Iterator[list[Any]]:
+    """The chunks ``chunks(read)`` yields, each read inside ``with read() as conn:`` (a read
+    transaction of its own). On PostgreSQL the next chunk is read by a thread over a second
+    connection while the caller works on this one (the report verifies a chunk's signatures while
+    the server reads the next; before, each waited for the other); on SQLite they are read here,
+    in turn, from ``store.read``: nothing changes there. Memory: at most ``AHEAD`` + 2 chunks."""
+    if store.engine != dialects.POSTGRESQL:
+        yield from chunks(store.read)
+        return
+    from .postgres import PgConnection
+
+    side = cast(PgConnection, store.conn).side_connection()
+    got: queue.Queue[tuple[str, Any]] = queue.Queue(AHEAD)
+    stop = threading.Event()
+
+    @contextlib.contextmanager
+    def read() -> Iterator[Any]:
+        side.begin(write=False)
+        try:
+            yield side
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                side.commit()
+
+    def hand(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                got.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for rows in chunks(read):
+                if not hand(("rows", rows)):
+                    return
+            hand(("end", None))
+        except sqlite3.Error as exc:  # pgstore raises database errors as sqlite3's classes
+            hand(("error", exc))
+        except BaseException:
+            hand(("crash", None))
+            raise
+
+    thread = threading.Thread(target=run, name="ikrar-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = got.get()
+            if kind == "rows":
+                yield cast(list[Any], value)
+            elif kind == "end":
+                return
+            elif kind == "error":
+                raise cast(sqlite3.Error, value)
+            else:
+                raise sqlite3.OperationalError("the reader of the chunks stopped")
+    finally:
+        stop.set()
+        thread.join()

@@ -158,6 +158,7 @@ class PgConnection:
     def __init__(self, url: str, password: str | None = None):
         self.url = url
         self._password = password  # for side_connection (store/overlap.py), never logged
+        self._side: PgConnection | None = None
         psycopg = _psycopg()
         extra = {"password": password} if password else {}
         try:
@@ -268,8 +269,11 @@ class PgConnection:
         return self
 
     def side_connection(self) -> PgConnection:
-        """A second connection to the same database (store/overlap.py reads over it)."""
-        return PgConnection(self.url, self._password)
+        """A second connection to the same database, made once and kept until this one closes
+        (store/overlap.py reads over it; whoever uses it ends its transaction before handing it back)."""
+        if self._side is None:
+            self._side = PgConnection(self.url, self._password)
+        return self._side
 
     def execute_raw(self, sql: Any, params: Sequence[Any] = ()) -> None:
         """A PostgreSQL statement as written (``%s`` placeholders, or composed with ``psycopg.sql``),
@@ -280,6 +284,9 @@ class PgConnection:
             raise _translate_error(exc, self.url) from exc
 
     def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
         self.raw.close()
 
     # -- transactions ----------------------------------------------------------------------
