@@ -31,20 +31,67 @@ PASS = "bench-pass"
 SNAPSHOT_DAY, REPORT_DAY = "2026-11-18", "2026-11-24"
 
 
-def cli(tree: Path, home: Path, *args: str, out: Path | None = None) -> tuple[float, float, float]:
-    """(wall s, CPU s of the child, load average at the start)."""
+class ServerCpu:
+    """CPU seconds of the PostgreSQL backends serving database ``dbname`` while a command runs: the
+    backends are found in pg_stat_activity and their /proc stat read every 0.1 s (the last tenth of
+    a second of each may be missed; on a shared machine the client's CPU alone hides the server's)."""
+
+    def __init__(self, server: str | None, dbname: str | None):
+        import threading
+
+        self.server, self.dbname, self.seen = server, dbname, {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True) if server and dbname else None
+        if self.thread:
+            self.thread.start()
+
+    def _poll(self) -> None:
+        import psycopg
+
+        tick = os.sysconf("SC_CLK_TCK")
+        with psycopg.connect(str(self.server), autocommit=True) as admin:
+            while not self.stop.wait(0.1):
+                pids = [r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND "
+                                                    "pid <> pg_backend_pid()", (self.dbname,))]  # fmt: skip
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def total(self) -> float:
+        if self.thread:
+            self.stop.set()
+            self.thread.join()
+        return sum(self.seen.values())
+
+
+def cli(tree: Path, home: Path, *args: str, out: Path | None = None, server: str | None = None,
+        dbname: str | None = None) -> tuple[float, float, float, float]:  # fmt: skip
+    """(wall s, CPU s of the child, CPU s of its server backends, load average at the start)."""
     env = dict(os.environ, PYTHONPATH=str(tree), IKRAR_PASSPHRASE=PASS)
     env.pop("IKRAR_DATABASE_URL", None)
     load = os.getloadavg()[0]
+    backends = ServerCpu(server, dbname)
     t = time.perf_counter()
     with open(out or os.devnull, "wb") as fh:
         p = subprocess.Popen([sys.executable, "-m", "ikrar_cli", "--home", str(home), "--lang", "en", *args],
                              stdout=fh, stderr=subprocess.PIPE, env=env, cwd=tree)  # fmt: skip
         _err = p.stderr.read() if p.stderr else b""
         _pid, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
     if status != 0:
         raise SystemExit(f"{tree}: {' '.join(args)} failed: {_err.decode(errors='replace')[-400:]}")
-    return time.perf_counter() - t, ru.ru_utime + ru.ru_stime, load
+    return wall, ru.ru_utime + ru.ru_stime, backends.total(), load
+
+
+def _dbname(home: Path) -> str | None:
+    """The PostgreSQL database a workspace uses (``database:`` in its ikrar.yaml), or None."""
+    for line in (home / "ikrar.yaml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("database:") and "postgresql://" in line:
+            return urlsplit(line.split(":", 1)[1].strip()).path.lstrip("/")
+    return None
 
 
 def _db_url(server: str, name: str) -> str:
@@ -88,6 +135,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-reports", action="store_true")
     ap.add_argument("--skip-publish", action="store_true")
+    ap.add_argument("--skip-unit", action="store_true", help="no 'report --unit' (it reads as --json does)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
@@ -103,7 +151,7 @@ def main() -> int:
         nd.write_roster(roster, 2_000, 20)
         a.rounds, a.skip_reports = 1, True
     else:
-        roster = a.data / "roster.csv"
+        roster = a.data / "roster.csv" if a.data else Path(os.devnull)
     engines = ["sqlite", "postgresql"] if server else ["sqlite"]
     rows: list[dict[str, Any]] = []
     try:
@@ -113,11 +161,12 @@ def main() -> int:
                 for i, tree in order:
                     home, name = fresh_roster(tree, engine, roster, tmp, server)
                     try:
-                        wall, cpu, load = cli(tree, home, "roster", "publish", "--as-of", SNAPSHOT_DAY)
+                        wall, cpu, scpu, load = cli(tree, home, "roster", "publish", "--as-of", SNAPSHOT_DAY,
+                                                    server=server, dbname=name)  # fmt: skip
                     finally:
                         drop(server, name, home)
                     rows.append(dict(step="publish", engine=engine, tree="AB"[i], round=r, wall=wall, cpu=cpu,
-                                     load=load))  # fmt: skip
+                                     server_cpu=scpu, load=load))  # fmt: skip
                     print(json.dumps(rows[-1]), flush=True)
             if a.skip_reports:
                 continue
@@ -130,9 +179,12 @@ def main() -> int:
                                                 REPORT_DAY, "--unit", "Instansi 001", "--json"], None),
                              ("report verify", ["report", "verify", str(out)], None)]  # fmt: skip
                     for step, args, to in steps:
-                        wall, cpu, load = cli(tree, home, *args, out=to)
+                        if a.skip_unit and step == "report --unit":
+                            continue
+                        wall, cpu, scpu, load = cli(tree, home, *args, out=to, server=server,
+                                                    dbname=_dbname(home))  # fmt: skip
                         rows.append(dict(step=step, engine=engine, tree="AB"[i], round=r, wall=wall, cpu=cpu,
-                                         load=load))  # fmt: skip
+                                         server_cpu=scpu, load=load))  # fmt: skip
                         print(json.dumps(rows[-1]), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
