@@ -135,8 +135,8 @@ def chunks_ahead(store: Any, chunks: Reads) -> Iterator[list[Any]]:
     connection while the caller works on this one (the report verifies a chunk's signatures while
     the server reads the next; before, each waited for the other); on SQLite they are read here,
     in turn, from ``store.read``: nothing changes there. Memory: at most ``AHEAD`` + 2 chunks."""
-    if store.engine != dialects.POSTGRESQL:
-        yield from chunks(store.read)
+    if store.engine != dialects.POSTGRESQL or getattr(store.conn, "in_transaction", False):
+        yield from chunks(store.read)  # (inside an open transaction: only its own connection sees it)
         return
     from .postgres import PgConnection
 
