@@ -169,3 +169,25 @@ def test_a_failed_read_ahead_is_raised_to_the_caller(engine: str, tmp_path: Path
         assert list(chunks_ahead(store, _chunks(4))) == list(_chunks(4)(store.read))
     finally:
         store.close()
+
+
+def test_without_a_second_connection_both_work_one_after_the_other(
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server refusing the second connection (max_connections reached) costs the overlap only."""
+    from ikrar_cli.store import postgres
+
+    def refused(self: Any) -> Any:
+        raise sqlite3.OperationalError("FATAL: sorry, too many clients already")
+
+    monkeypatch.setattr(postgres.PgConnection, "side_connection", refused)
+    store = _table(tmp_path, 100)
+    try:
+        assert list(chunks_ahead(store, _chunks(16))) == list(_chunks(16)(store.read))
+        with store.transaction() as conn, overlapped(store, conn) as ov:
+            assert not ov.concurrent and ov.reader is conn
+            ov.execute("INSERT INTO roster_snapshot_parts (file_id, part, data) VALUES (?, ?, ?)", ("f", 0, b"x"))
+        with store.read() as conn:
+            assert conn.execute("SELECT COUNT(*) FROM roster_snapshot_parts").fetchone() == (1,)
+    finally:
+        store.close()

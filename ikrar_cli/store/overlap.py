@@ -104,8 +104,12 @@ def overlapped(store: Any, conn: Any) -> Iterator[Overlap]:
     from .postgres import PgConnection
 
     pg = cast(PgConnection, conn)
+    try:
+        side = pg.side_connection()
+    except sqlite3.Error:  # no second connection (max_connections reached): one after the other
+        yield Overlap(conn, conn, concurrent=False)
+        return
     name = pg.execute("SELECT pg_export_snapshot()").fetchone()
-    side = pg.side_connection()
     try:
         side.begin(write=False)
         from psycopg import sql
@@ -140,7 +144,11 @@ def chunks_ahead(store: Any, chunks: Reads) -> Iterator[list[Any]]:
         return
     from .postgres import PgConnection
 
-    side = cast(PgConnection, store.conn).side_connection()
+    try:
+        side = cast(PgConnection, store.conn).side_connection()
+    except sqlite3.Error:  # no second connection (max_connections reached): read in turn
+        yield from chunks(store.read)
+        return
     got: queue.Queue[tuple[str, Any]] = queue.Queue(AHEAD)
     stop = threading.Event()
 
