@@ -28,6 +28,7 @@ BOTH_ENGINES |= {"test_sync_incremental", "test_sync_server"}  # online sync (is
 BOTH_ENGINES |= {"test_sync_e2e", "test_sync_load", "test_sync_kiosk"}  # a real `ikrar serve` (issue 18)
 BOTH_ENGINES |= {"test_sync_vectors", "test_server_language"}  # increment vectors, answers' languages
 BOTH_ENGINES |= {"test_merge_staging"}  # merges staged without the write lock (issue 20)
+BOTH_ENGINES |= {"test_pg_overlap"}  # the PostgreSQL read paths of publish and report (pgspeed)
 BOTH_ENGINES |= {"test_roster_import_steps"}  # the roster import steps (issues 14, 19, 20)
 BOTH_ENGINES |= {"test_roster_unit_key", "test_roster_parallel"}  # unit key check, parallel row checks
 BOTH_ENGINES |= {"test_roster_lock", "test_merge_gate"}  # the import's summary without the write lock (issue 20)

@@ -256,18 +256,25 @@ def gather_for(ws: Workspace, doc: dict[str, Any]) -> Inputs:
 
 # ------------------------------------------------------------------------------ computing
 def _entries(ws: Workspace, log: LogInput) -> Iterator[tuple[int, bytes]]:
-    last = -1
-    while last + 1 < log.size:
-        with ws.store.read() as conn:
-            rows = conn.execute(
-                "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? ORDER BY idx LIMIT ?",
-                (log.log_id, last, log.size, CHUNK),
-            ).fetchall()
-        if not rows:
-            return
+    from ..store.overlap import chunks_ahead
+
+    def chunks(read: Callable[[], Any]) -> Iterator[list[Any]]:
+        last = -1
+        while last + 1 < log.size:
+            with read() as conn:
+                rows = conn.execute(
+                    "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? "
+                    "ORDER BY idx LIMIT ?",
+                    (log.log_id, last, log.size, CHUNK),
+                ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = int(rows[-1][0])
+
+    for rows in chunks_ahead(ws.store, chunks):  # PostgreSQL: the next chunk is read while this one is checked
         for idx, leaf in rows:
             yield int(idx), bytes(leaf)
-        last = int(rows[-1][0])
 
 
 def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> Result:

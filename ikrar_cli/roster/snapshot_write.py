@@ -30,6 +30,8 @@ from ..i18n import _
 from ..keys.keyfiles import b64, canonical_json
 from ..keys.signeddoc import ALG_STATEMENT, statement, trusted_authorities
 from ..store.core import now
+from ..store.dialects import first_listed_insert
+from ..store.overlap import overlapped
 from ..testpoints import pause_point
 from .snapshot import STATEMENT_TYPE, body_head
 
@@ -148,7 +150,6 @@ def publish(ws: Any, passphrase: bytes, as_of: str, *, scope: list[str] | None =
     with ws.store.transaction() as conn:
         head = body_head(conn, institution=inst, zone=ws.config.timezone, as_of=day, scope=scope)
         file_id = new_file_id()
-        out = PartWriter(conn, file_id, first_part=1)
         sha = hashlib.sha256()
         counts = [0, 0]
 
@@ -158,10 +159,15 @@ def publish(ws: Any, passphrase: bytes, as_of: str, *, scope: list[str] | None =
                 counts[1] += o["status"] == "active"
                 yield o
 
-        for piece in canonical_pieces(head, counted(officer_rows(conn, day, scope))):
-            sha.update(piece)
-            out.write(piece)
-        out.flush()
+        listed = first_listed_insert(ws.store.engine)
+        with overlapped(ws.store, conn) as ov:  # PostgreSQL: the server writes while Python reads
+            if scope is None and ov.concurrent:  # the rows read are the snapshot's from before it
+                ov.execute(listed, (day,))
+            out = PartWriter(ov, file_id, first_part=1)
+            for piece in canonical_pieces(head, counted(officer_rows(ov.reader, day, scope))):
+                sha.update(piece)
+                out.write(piece)
+            out.flush()
         digest = "sha256:" + sha.hexdigest()
         sig = {"alg": ALG_STATEMENT, "kid": info.kid.hex(), "value": b64(key.sign(statement(STATEMENT_TYPE, digest)))}
         top = b'{"signature":' + canonical_json(sig) + b',"snapshot":'
@@ -170,12 +176,8 @@ def publish(ws: Any, passphrase: bytes, as_of: str, *, scope: list[str] | None =
         pause_point("snapshot.publish")  # test-only (IKRAR_TEST_PAUSE_AT): every part written, not committed
         record(conn, digest=digest, authority=info.kid, serial=int(head["serial"]), as_of=day, scope=scope,
                file_id=file_id, size=len(top) + out.size + 2)  # fmt: skip
-        if scope is None:  # who is listed from now on: every active officer (the others were listed before)
-            conn.execute(
-                "INSERT INTO roster_first_listed (officer_id, as_of) SELECT officer_id, ? FROM officers "
-                "WHERE active <> 0 ON CONFLICT DO NOTHING",
-                (day,),
-            )
+        if scope is None and not ov.concurrent:  # who is listed from now on: every active officer
+            conn.execute(listed, (day,))  # (the others were listed before)
     return SnapshotHead(digest, head, info.kid, counts[0], counts[1])
 
 

@@ -157,6 +157,8 @@ class PgConnection:
 
     def __init__(self, url: str, password: str | None = None):
         self.url = url
+        self._password = password  # for side_connection (store/overlap.py), never logged
+        self._side: PgConnection | None = None
         psycopg = _psycopg()
         extra = {"password": password} if password else {}
         try:
@@ -266,7 +268,25 @@ class PgConnection:
     def cursor(self) -> PgConnection:
         return self
 
+    def side_connection(self) -> PgConnection:
+        """A second connection to the same database, made once and kept until this one closes
+        (store/overlap.py reads over it; whoever uses it ends its transaction before handing it back)."""
+        if self._side is None:
+            self._side = PgConnection(self.url, self._password)
+        return self._side
+
+    def execute_raw(self, sql: Any, params: Sequence[Any] = ()) -> None:
+        """A PostgreSQL statement as written (``%s`` placeholders, or composed with ``psycopg.sql``),
+        its errors as sqlite3's classes."""
+        try:
+            self.raw.execute(sql, tuple(params))
+        except self._errors() as exc:
+            raise _translate_error(exc, self.url) from exc
+
     def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
         self.raw.close()
 
     # -- transactions ----------------------------------------------------------------------
