@@ -26,3 +26,29 @@ def test_input_size_of_a_missing_file_is_zero(tmp_path: Path) -> None:
     assert input_size(tmp_path / "absent.csv") == 0
     (tmp_path / "r.csv").write_bytes(b"x" * 10)
     assert input_size(tmp_path / "r.csv") == 10
+
+
+def test_a_library_roster_import_of_a_big_sheet_runs_with_the_big_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The cache is the library's decision (a script calling ``import_roster`` gets it too), seen
+    from inside the import through its progress callback, and given back afterwards."""
+    from ikrar_cli.roster.importer import import_roster
+    from ikrar_cli.store import bigjob
+
+    ws = Workspace.init(tmp_path / "ws", institution="B", code="B", unit=None, timezone="WIB", language="id")
+    conn = ws.store.conn
+    default = conn.execute("PRAGMA cache_size").fetchone()[0]
+    sheet = tmp_path / "roster.csv"
+    sheet.write_text("NIP;Nama;Unit Kerja\n198609262015051001;Andi;Dinas A\n", encoding="utf-8")
+    seen: list[int] = []
+
+    def tick(_done: int, _total: int | None) -> None:
+        seen.append(conn.execute("PRAGMA cache_size").fetchone()[0])
+
+    import_roster(ws.store, sheet, progress=tick)
+    assert seen and set(seen) == {default}  # a small sheet: the default cache
+    monkeypatch.setattr(bigjob, "BIG_INPUT_BYTES", sheet.stat().st_size)  # now this sheet counts as big
+    seen.clear()
+    import_roster(ws.store, sheet, progress=tick)
+    assert seen and set(seen) == {-BIG_CACHE_KIB}
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    ws.close()

@@ -510,7 +510,35 @@ def import_roster(
     the changes and apply them in one transaction (``apply.apply_in_transaction``).
     """
     today = today or date.today()
-    opened = _RosterSheet.open(path, mapping, sheet=sheet, encoding=encoding, header_row=header_row)
+    from ..store.bigjob import big_job_cache, input_size
+
+    with big_job_cache(store, input_size(path)):  # a national-size sheet: more page cache while it runs
+        opened = _RosterSheet.open(path, mapping, sheet=sheet, encoding=encoding, header_row=header_row)
+        return _import_opened(store, path, opened, dry_run=dry_run, skip_invalid=skip_invalid,
+                              rejects_path=rejects_path, retire_missing=retire_missing, progress=progress,
+                              today=today, clear_empty=clear_empty, language=language, workers=workers,
+                              id_type=id_type, sheet=sheet, encoding=encoding, header_row=header_row)  # fmt: skip
+
+
+def _import_opened(
+    store: Store,
+    path: Path,
+    opened: _RosterSheet,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects_path: Path | None,
+    retire_missing: bool,
+    progress: Callable[[int, int | None], None] | None,
+    today: date,
+    clear_empty: bool,
+    language: str | None,
+    workers: int | None,
+    id_type: str | None,
+    sheet: str | None,
+    encoding: str | None,
+    header_row: int | None,
+) -> ImportReport:
     report = opened.new_report(dry_run)
     from .rejects import RejectSpool
     from .staging import Staging

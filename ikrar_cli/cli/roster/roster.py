@@ -82,14 +82,13 @@ def import_(
     from ...errors import InputError
     from ...roster.importer import import_roster
     from ...roster.rejects import default_rejects_path
-    from ...store.bigjob import big_job_cache, input_size
     from .roster_summary import emit_json_stream, render_import
 
     ws = app.workspace()
     if skip_invalid and rejects is None:
         rejects = default_rejects_path(file)
     try:
-        with big_job_cache(ws.store, input_size(file)), progress(_("Importing"), None, enabled=not app.json) as tick:
+        with progress(_("Importing"), None, enabled=not app.json) as tick:
             report = import_roster(
                 ws.store,
                 file,
