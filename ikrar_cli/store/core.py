@@ -155,40 +155,10 @@ class Store:
         """
         if self.read_only:
             raise self._read_only_error()
-        if locktrace.enabled():  # opt-in (bench): who held the write lock, how long
-            yield from self._traced(immediate)
-            return
+        traced = locktrace.enabled()  # opt-in (bench): who held the write lock, how long
+        where, asked = (locktrace.caller(), locktrace.clock()) if traced else ("", 0.0)
         self._begin(immediate)
-        try:
-            yield self.conn
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise _storage_error(self.path, exc) from exc
-
-    def _begin(self, immediate: bool) -> None:
-        """BEGIN; an IMMEDIATE one waits its turn at the write gate (``writegate``) for the lock."""
-        gate = getattr(self, "_gate", None)
-        try:
-            if immediate and gate is not None:
-                with gate.turn():
-                    self.conn.execute("BEGIN IMMEDIATE")
-            else:
-                self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc) from exc
-
-    def _traced(self, immediate: bool) -> Iterator[sqlite3.Connection]:
-        """:meth:`transaction` with each one's wait and hold appended to the trace (``locktrace``)."""
-        where, asked = locktrace.caller(), locktrace.clock()
-        self._begin(immediate)
-        got, committed = locktrace.clock(), False
+        got, committed = (locktrace.clock() if traced else 0.0), False
         try:
             try:
                 yield self.conn
@@ -204,7 +174,20 @@ class Store:
                     self.conn.execute("ROLLBACK")
                 raise _storage_error(self.path, exc) from exc
         finally:
-            locktrace.record(self.engine, where, asked, got, locktrace.clock(), committed)
+            if traced:
+                locktrace.record(self.engine, where, asked, got, locktrace.clock(), committed)
+
+    def _begin(self, immediate: bool) -> None:
+        """BEGIN; an IMMEDIATE one waits its turn at the write gate (``writegate``) for the lock."""
+        gate = getattr(self, "_gate", None)
+        try:
+            if immediate and gate is not None:
+                with gate.turn():
+                    self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
