@@ -63,6 +63,9 @@ def test_duplicates_across_merges_equal_the_full_grouping(world) -> None:  # typ
     second = merge(central, e2)  # A and D now twice
     assert {d["officer_id"] for d in second["duplicates"]} == {nips[0], nips[3]}
     assert second["duplicates"] == old_answer(central.home)
+    # without --json the listing is a count, made by the database (ledger.duplicates.count_duplicates)
+    text = central("ledger", "merge", str(e2))
+    assert "2 officers attested the same pledge on more than one terminal" in text.stderr
     # a merge adding nothing still reports every duplicate of the workspace, as before
     again = merge(central, e1, e2)
     assert again["duplicates"] == second["duplicates"]

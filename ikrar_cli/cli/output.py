@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
@@ -46,6 +46,22 @@ def plain(value: object) -> str:
 
 def emit_json(data: Any) -> None:
     click.echo(json_text(data, indent=2))
+
+
+def emit_json_streamed(data: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+    """``emit_json({**data, key: list(items)})``, text for text, with the items written as they come
+    (``key`` last): a listing of hundreds of thousands of objects in memory bounded by one."""
+    head = json_text({**data, key: []}, indent=2)
+    assert head.endswith("[]\n}")
+    out, sep, empty = [head[: -len("[]\n}")] + "["], "\n    ", True
+    for item in items:
+        out.append(("" if empty else ",") + sep + json_text(item, indent=2).replace("\n", sep))
+        empty = False
+        if len(out) >= 256:
+            click.echo("".join(out), nl=False)
+            out = []
+    out.append("]\n}" if empty else "\n  ]\n}")
+    click.echo("".join(out))
 
 
 def say(message: str) -> None:

@@ -12,8 +12,11 @@ only those keys' rows, whatever the size of the table, and gives what grouping e
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+__all__ = ["Duplicate", "count_duplicates", "duplicates", "iter_duplicates", "note_staged"]
 
 
 @dataclass
@@ -44,18 +47,38 @@ def note_staged(conn: sqlite3.Connection) -> None:
     )
 
 
+_DUPLICATE_ROWS = (
+    "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
+    "FROM attestations a JOIN sessions s ON s.id = a.session_id "
+    "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
+    "FROM attestation_duplicate_keys) "  # the keys drive (an index search each), not a scan in key order
+    "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
+)
+
+
+def iter_duplicates(conn: sqlite3.Connection) -> Iterator[Duplicate]:
+    """Officers with more than one attestation of one pledge version (across logs), earliest first,
+    one at a time as the rows stream in (key order), so a national workspace with hundreds of
+    thousands of them is listed in memory bounded by one officer's rows."""
+    current: Duplicate | None = None
+    for oid, pid, ver, log_id, idx, at, terminal in conn.execute(_DUPLICATE_ROWS):
+        pledge = f"{pid}@{ver}"
+        if current is None or current.officer_id != oid or current.pledge != pledge:
+            if current is not None and len(current.attestations) > 1:
+                yield current
+            current = Duplicate(oid, pledge, [])
+        current.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
+    if current is not None and len(current.attestations) > 1:  # a key whose rows went since: none
+        yield current
+
+
 def duplicates(conn: sqlite3.Connection) -> list[Duplicate]:
-    """Officers with more than one attestation of one pledge version (across logs), earliest first."""
-    rows = conn.execute(
-        "SELECT a.officer_id, a.pledge_id, a.pledge_version, a.log_id, a.ledger_idx, a.attested_at, s.terminal_name "
-        "FROM attestations a JOIN sessions s ON s.id = a.session_id "
-        "WHERE (a.officer_id, a.pledge_id, a.pledge_version) IN (SELECT officer_id, pledge_id, pledge_version "
-        "FROM attestation_duplicate_keys) "  # the keys drive (an index search each), not a scan in key order
-        "ORDER BY a.officer_id, a.pledge_id, a.pledge_version, a.attested_at, a.log_id, a.ledger_idx"
-    ).fetchall()
-    out: dict[tuple[str, str], Duplicate] = {}
-    for oid, pid, ver, log_id, idx, at, terminal in rows:
-        key = (oid, f"{pid}@{ver}")
-        d = out.setdefault(key, Duplicate(oid, key[1], []))
-        d.attestations.append({"log": log_id, "index": idx, "attested_at": at, "terminal": terminal})
-    return [d for d in out.values() if len(d.attestations) > 1]  # a key whose rows went since: none
+    """:func:`iter_duplicates` as a list."""
+    return list(iter_duplicates(conn))
+
+
+def count_duplicates(conn: sqlite3.Connection) -> int:
+    """How many (officer, pledge version) have more than one attestation: :func:`iter_duplicates`'s
+    length, counted by the database."""
+    row = conn.execute("SELECT COUNT(*) FROM attestation_duplicate_keys k WHERE " + _COUNT.format(t="k")).fetchone()
+    return int(row[0])

@@ -11,7 +11,7 @@ from ...i18n import N_, _, ngettext
 from ..app import AppContext, json_option, pass_app
 from ..keys.passphrase import passphrase_option
 from ..options import out_file_option
-from ..output import emit_json, progress, say
+from ..output import emit_json, emit_json_streamed, progress, say
 from ..receipts.verify import bundle_options
 from .ledger_witness import witness_policy_option
 
@@ -183,7 +183,7 @@ def export_cmd(app: AppContext, out: Path, since: str | None, log_id: str | None
 @json_option
 @pass_app
 def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp: str | None) -> None:
-    from ...ledger.export import duplicates
+    from ...ledger.duplicates import count_duplicates, iter_duplicates
     from ...ledger.incremental import merge_files_any
     from ...receipts.verify import Verifier
     from ...receipts.verify_pool import close, pooled
@@ -198,18 +198,15 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
                 results.extend(merge_files_any(ws, verifier, [path], tick))
     finally:
         close(verifier)
-    with ws.store.read() as conn:
-        dups = duplicates(conn)
     rejected = [r for r in results if not r.accepted]
     if app.json:
-        emit_json(
-            {
-                "accepted": len(results) - len(rejected),
-                "rejected": len(rejected),
-                "files": [r.to_dict() for r in results],
-                "duplicates": [d.to_dict() for d in dups],
-            }
-        )
+        head = {
+            "accepted": len(results) - len(rejected),
+            "rejected": len(rejected),
+            "files": [r.to_dict() for r in results],
+        }
+        with ws.store.read() as conn:  # streamed: a national workspace lists hundreds of thousands
+            emit_json_streamed(head, "duplicates", (d.to_dict() for d in iter_duplicates(conn)))
     else:
         for r in results:
             if r.accepted:
@@ -227,6 +224,8 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
             else:
                 assert r.error is not None
                 click.echo(_("REJECTED {file}: {why}", file=r.path, why=r.error.diagnostics()))
+        with ws.store.read() as conn:
+            dups = count_duplicates(conn)
         if dups:
             say(
                 ngettext(
@@ -234,7 +233,7 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
                     "earliest first (see --json)",
                     "{n} officers attested the same pledge on more than one terminal; each is counted once, "
                     "earliest first (see --json)",
-                    len(dups),
+                    dups,
                 )
             )
     if rejected:
