@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Duplicate", "count_duplicates", "duplicates", "iter_duplicates", "note_staged"]
+__all__ = ["Duplicate", "count_duplicates", "duplicates", "iter_duplicates", "note_key", "note_staged"]
 
 
 @dataclass
@@ -37,13 +37,32 @@ _COUNT = (
 )
 
 
-def note_staged(conn: sqlite3.Connection) -> None:
-    """In a merge's swap, after its rows were copied in: the keys of the staged rows that now have
-    more than one attestation (rows the swap skipped as already there count as they are in the table)."""
+# noting counts every stored row, those of a batched merge not yet published too (migration 0019):
+# whichever of two rows of a key is written last notes the key, whenever the first one is published
+_COUNT_ALL = _COUNT.replace("FROM attestations a", "FROM attestation_rows a")
+
+
+def note_staged(conn: sqlite3.Connection, where: str = "", params: tuple[Any, ...] = ()) -> None:
+    """In a merge's swap, after its rows were copied in: the keys of the staged rows (those matching
+    ``where`` on ``s``, for one batch) that now have more than one attestation (rows the swap skipped
+    as already there count as they are in the table)."""
     conn.execute(
         "INSERT INTO attestation_duplicate_keys (officer_id, pledge_id, pledge_version) "
         "SELECT DISTINCT s.officer_id, s.pledge_id, s.pledge_version FROM merge_stage_attestations s "
-        "WHERE " + _COUNT.format(t="s") + " ON CONFLICT DO NOTHING"
+        "WHERE " + (f"{where} AND " if where else "") + _COUNT_ALL.format(t="s") + " ON CONFLICT DO NOTHING",
+        params,
+    )
+
+
+def note_key(conn: sqlite3.Connection, officer_id: str, pledge_id: str, version: int) -> None:
+    """The kiosk, after adding an attestation: its key, if it now has more than one row. The kiosk
+    hands back a receipt the officer has, but cannot see a batched merge's rows before they are
+    published; when both are there, the later writer notes the key."""
+    conn.execute(
+        "INSERT INTO attestation_duplicate_keys (officer_id, pledge_id, pledge_version) "
+        "SELECT ?, ?, ? WHERE (SELECT COUNT(*) FROM attestation_rows a WHERE a.officer_id = ? AND a.pledge_id = ? "
+        "AND a.pledge_version = ?) > 1 ON CONFLICT DO NOTHING",
+        (officer_id, pledge_id, version, officer_id, pledge_id, version),
     )
 
 

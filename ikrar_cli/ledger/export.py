@@ -407,7 +407,8 @@ class Merger:
 
     def _merge_once(self, path: Path) -> FileMerge:
         from ..receipts.verify_pool import ahead_lines
-        from .staging import apply_staged, open_staging, refuse_read_only
+        from .batched_swap import swap
+        from .staging import open_staging, refuse_read_only
 
         refuse_read_only(self.ws.store)
         reader = _Reader(path)
@@ -419,8 +420,9 @@ class Merger:
                 staged = [self._stage_log(conn, reader) for _n in range(n_logs)]
             self._file_end(reader, n_logs, code, sum(s.size for s in staged))
             sha = file_sha256(path)
-            with self.ws.store.transaction() as conn:  # the swap: the only step under the write lock
-                apply_staged(conn, self.ledger, staged, self.digests)
+            done: list[FileMerge] = []
+
+            def finish(conn: sqlite3.Connection) -> None:  # in the transaction that shows the file
                 result = FileMerge(path, True, [LogMerge(s.info.log_id, s.terminal, s.size, s.known, s.added,
                                                          s.checkpoints_added) for s in staged])  # fmt: skip
                 conn.execute(
@@ -428,7 +430,11 @@ class Merger:
                     (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),
                 )
                 pause_point("merge.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
-            return result
+                done.append(result)
+
+            # the swap: one write transaction, or bounded batches shown at once (batched_swap.py)
+            swap(self.ws.store, self.ledger, staged, self.digests, finish)
+            return done[-1]
         finally:
             reader.close()
             self._drop_staging()

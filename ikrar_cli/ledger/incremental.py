@@ -258,7 +258,8 @@ class IncrementMerger(Merger):
                             _("run the merge again"))  # fmt: skip
 
     def _merge_once_from(self, reader: _Reader) -> IncrementMerge:
-        from .staging import apply_staged, open_staging, refuse_read_only
+        from .batched_swap import swap
+        from .staging import open_staging, refuse_read_only
 
         try:
             refuse_read_only(self.ws.store)
@@ -276,9 +277,8 @@ class IncrementMerger(Merger):
                 raise reader.bad(_("the file's checksum does not match its contents (edited or truncated)"))
             if reader.fh.read(1):
                 raise reader.bad(_("data after the end line"))
-            with self.ws.store.transaction() as conn:  # the swap: the only step under the write lock
-                apply_staged(conn, self.ledger, [staged], self.digests)
-                pause_point("sync.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
+            # the swap: one write transaction, or bounded batches shown at once (batched_swap.py)
+            swap(self.ws.store, self.ledger, [staged], self.digests, lambda conn: pause_point("sync.commit"))
         finally:
             reader.close()
             self._drop_staging()

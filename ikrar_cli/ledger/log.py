@@ -83,7 +83,7 @@ class Ledger:
         self, conn: sqlite3.Connection, *, log_id: str, origin: str, public_key: bytes, key_name: str
     ) -> None:
         conn.execute(
-            "INSERT INTO logs (log_id, origin, public_key, key_name, created_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (log_id) DO NOTHING",
             (log_id, origin, public_key, key_name, now()),
         )
@@ -105,15 +105,17 @@ class Ledger:
         ]
 
     def size(self, conn: sqlite3.Connection, log_id: str) -> int:
-        row = conn.execute("SELECT MAX(idx) FROM ledger_entries WHERE log_id = ?", (log_id,)).fetchone()
-        return 0 if row[0] is None else int(row[0]) + 1
+        # the last shown entry (the view's filter keeps MAX from reading only the index's end)
+        row = conn.execute("SELECT idx FROM ledger_entries WHERE log_id = ? ORDER BY idx DESC LIMIT 1",
+                           (log_id,)).fetchone()  # fmt: skip
+        return 0 if row is None else int(row[0]) + 1
 
     def append(self, conn: sqlite3.Connection, log_id: str, build: Callable[[int], bytes]) -> tuple[int, bytes]:
         """Inside the caller's write transaction: next index, build the leaf for it, store it."""
         idx = self.size(conn, log_id)
         data = build(idx)
         conn.execute(
-            "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)",
             (log_id, idx, data, leaf_hash(data), now()),
         )
         return idx, data

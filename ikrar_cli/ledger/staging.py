@@ -203,13 +203,13 @@ def apply_staged(
         conn.execute(f"SET LOCAL work_mem = '{SWAP_WORK_MEM}'")  # sort in file order kept in memory
     # staged in file order (a log's entries in index order): read back in that order, no sort
     conn.execute(
-        "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) "
+        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
         "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries"
     )
     # in file order, so that of one officer's two receipts in a log the first is kept (ON CONFLICT);
     # receipts of officers who are not on this workspace's roster (as it is now) are flagged, as the kiosk does
     conn.execute(
-        "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
+        "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
         "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
         "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
         "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "

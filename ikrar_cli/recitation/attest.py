@@ -196,7 +196,7 @@ def open_session(
             key_name=log_origin(workspace.config.institution_code, kid),
         )
         cur = conn.execute(
-            "INSERT INTO sessions (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, "
+            "INSERT INTO session_rows (log_id, terminal_kid, terminal_name, pledge_id, pledge_version, "
             "pledge_digest, title, location, unit_code, timezone, opened_at, forced_reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -246,7 +246,7 @@ def close_session(workspace: Workspace, ledger: Ledger, session_id: int, signer:
     checkpoint = ledger.checkpoint(session.log_id, signer.sign, origin)
     with store.transaction() as conn:
         conn.execute(
-            "UPDATE sessions SET closed_at = ?, close_checkpoint = ? WHERE id = ? AND closed_at IS NULL",
+            "UPDATE session_rows SET closed_at = ?, close_checkpoint = ? WHERE id = ? AND closed_at IS NULL",
             (closed, checkpoint.note, session_id),
         )
         return get_session(conn, session_id)
@@ -421,7 +421,7 @@ class Recorder:
         idx, _data = self.ledger.append(conn, session.log_id, build)
         text = made["receipt"].text
         conn.execute(
-            "INSERT INTO attestations (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, "
+            "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, "
             "unit_code, pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -441,6 +441,10 @@ class Recorder:
                 receipt_revocation_id(made["receipt"].signature),
             ),
         )
+        from ..ledger.duplicates import note_key
+
+        # a batched merge not yet published holds rows the lookup above cannot see (m0019)
+        note_key(conn, officer_id, session.pledge_id, session.pledge_version)
         return Attestation(
             session.id, officer_id, id_type, name, unit_code, method, issued, idx, text, unlisted=unlisted
         )

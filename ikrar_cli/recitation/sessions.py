@@ -197,7 +197,7 @@ def open_record(
         )  # fmt: skip
 
     ledger.append(conn, log_id, build)
-    conn.execute("UPDATE sessions SET signed = 1, roster_digest = ? WHERE id = ?", (roster, number))
+    conn.execute("UPDATE session_rows SET signed = 1, roster_digest = ? WHERE id = ?", (roster, number))
 
 
 def close_record(conn: Any, ledger: Any, log_id: str, number: int, at: int) -> None:

@@ -1,0 +1,219 @@
+"""The swap of a verified file: one transaction for a small file, bounded batches published at once
+for a large one (issue 20; docs/ledger-export.md, "One large file: batches, published at once").
+
+A file whose staged entries fit in one batch (``batch_rows()``, 20,000 by default) is swapped in
+as before, in one write transaction (:func:`staging.apply_staged`). A larger one:
+
+1. waits for the batched-merge lock (``store/swaplock.py``: one batched merge at a time); deletes
+   the rows of any batched merge that died before publishing (they were never shown), a bounded
+   batch per transaction;
+2. **claims** its logs in one short write transaction: every log is still as the verification saw
+   it (else :class:`~.staging.Stale`, verified again), a new id in ``merges_pending`` and a row per
+   log in ``merge_pending_logs``; the log rows of new logs and the new session rows are written
+   with ``pending_merge`` = that id (migration 0019: the views every reader reads leave them out);
+3. copies the staged entries and attestations log by log in index ranges of ``batch_rows()``,
+   each range its own write transaction, rows marked with the id; each batch notes the duplicate
+   keys of its rows (counting every stored row, published or not);
+4. **publishes** in one short write transaction: replays the session plan on the rows every reader
+   sees, stores the checkpoints and the run, and deletes its ``merges_pending`` row: at that commit
+   every row of the file appears to every reader at once.
+
+A small merge (or a claim) that finds one of its logs claimed by a batched merge waits for the
+batched-merge lock (the claimant finished, or it died and its rows are deleted), then verifies
+again. Other writers (roster import, kiosk, small merges of other logs) get the write lock between
+the batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..store.core import now
+from ..testpoints import pause_point
+from .duplicates import note_staged
+from .staging import Stale, apply_staged, local_state
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ..store.core import Store
+    from .log import Ledger
+    from .staging import StagedLog
+
+ENV = "IKRAR_MERGE_BATCH"  # rows per batch (tests set it small)
+BATCH_ROWS = 20_000
+CLAIMS = "merge_pending_logs"
+
+
+def batch_rows() -> int:
+    try:
+        return max(1, int(os.environ.get(ENV, "") or BATCH_ROWS))
+    except ValueError:
+        return BATCH_ROWS
+
+
+def staged_entries(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM merge_stage_entries").fetchone()[0])
+
+
+def swap(
+    store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tuple[str, int], bytes],
+    finish: Callable[[sqlite3.Connection], None],
+) -> None:  # fmt: skip
+    """Swap the staged file in; ``finish(conn)`` runs inside the transaction that makes it visible.
+    Raises :class:`Stale` when the file must be verified again."""
+    with store.read() as conn:
+        entries = staged_entries(conn)
+    if entries <= batch_rows():
+        with store.transaction() as conn:
+            claimed = _claimed(conn, logs)
+            if not claimed:
+                apply_staged(conn, ledger, logs, digests)
+                finish(conn)
+        if claimed:
+            wait_and_clean(store)
+            raise Stale(claimed)
+        return
+    with _swap_lock(store):
+        _clean(store)
+        _batched(store, ledger, logs, digests, finish)
+
+
+def _swap_lock(store: Store) -> contextlib.AbstractContextManager[None]:
+    from ..store.swaplock import held
+
+    return held(store)
+
+
+def _claimed(conn: sqlite3.Connection, logs: list[StagedLog]) -> str:
+    """A log of the file that a batched merge (live or dead) has claimed, or ''."""
+    for log in logs:
+        if conn.execute(f"SELECT 1 FROM {CLAIMS} WHERE log_id = ?", (log.info.log_id,)).fetchone():
+            return log.info.log_id
+    return ""
+
+
+def wait_and_clean(store: Store) -> None:
+    """Wait until no batched merge runs, then delete what dead ones left."""
+    with _swap_lock(store):
+        _clean(store)
+
+
+def _clean(store: Store) -> None:
+    """Under the batched-merge lock: every listed pending merge is dead (its process would hold the
+    lock); delete its rows, a bounded batch per transaction, then its listing (nothing was shown)."""
+    with store.read() as conn:
+        dead = [int(r[0]) for r in conn.execute("SELECT id FROM merges_pending ORDER BY id")]
+    n = batch_rows()
+    deletes = (
+        "DELETE FROM attestation_rows WHERE id IN (SELECT id FROM attestation_rows WHERE pending_merge = ? LIMIT ?)",
+        "DELETE FROM ledger_entry_rows WHERE pending_merge = ? AND (log_id, idx) IN "
+        "(SELECT log_id, idx FROM ledger_entry_rows WHERE pending_merge = ? LIMIT ?)",
+        "DELETE FROM session_rows WHERE id IN (SELECT id FROM session_rows WHERE pending_merge = ? LIMIT ?)",
+        "DELETE FROM log_rows WHERE log_id IN (SELECT log_id FROM log_rows WHERE pending_merge = ? LIMIT ?)",
+    )
+    for mid in dead:
+        for sql in deletes:
+            params = (mid, mid, n) if sql.count("?") == 3 else (mid, n)
+            while True:
+                with store.transaction() as conn:
+                    removed = conn.execute(sql, params).rowcount
+                if removed < n:
+                    break
+        with store.transaction() as conn:
+            conn.execute(f"DELETE FROM {CLAIMS} WHERE merge_id = ?", (mid,))
+            conn.execute("DELETE FROM merges_pending WHERE id = ?", (mid,))
+
+
+def _batched(
+    store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tuple[str, int], bytes],
+    finish: Callable[[sqlite3.Connection], None],
+) -> None:  # fmt: skip
+    with store.read() as conn:  # the staged rows read by (log, index) range: seeks, not scans
+        conn.execute("CREATE INDEX IF NOT EXISTS merge_stage_entries_key ON merge_stage_entries (log_id, idx)")
+        conn.execute("CREATE INDEX IF NOT EXISTS merge_stage_attestations_key ON merge_stage_attestations "
+                     "(log_id, ledger_idx)")  # fmt: skip
+    mid = _claim(store, ledger, logs, digests)
+    n = batch_rows()
+    for log in logs:
+        lo = log.local.size
+        while lo < log.size:
+            hi = min(lo + n, log.size)
+            with store.transaction() as conn:
+                _copy_range(conn, mid, log.info.log_id, lo, hi)
+                pause_point("merge.batch")  # test-only (IKRAR_TEST_PAUSE_AT): inside a batch
+            pause_point("merge.between")  # test-only: a batch committed, the file not yet shown
+            lo = hi
+    with store.transaction() as conn:  # publish
+        for log in logs:
+            log.sessions.apply(conn, digests)  # the updates of rows readers see (the rows are there)
+            _checkpoints(conn, log)
+        finish(conn)
+        conn.execute(f"DELETE FROM {CLAIMS} WHERE merge_id = ?", (mid,))
+        if conn.execute("DELETE FROM merges_pending WHERE id = ?", (mid,)).rowcount != 1:
+            raise Stale("")  # cannot happen while the lock is held; never publish what was deleted
+
+
+def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tuple[str, int], bytes]) -> int:
+    with store.transaction() as conn:
+        for log in logs:
+            if local_state(conn, ledger, log.info.log_id) != log.local:
+                raise Stale(log.info.log_id)
+        if _claimed(conn, logs):  # only dead merges' claims, and _clean removed those: cannot happen
+            raise Stale("")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'pending_merge_last'").fetchone()
+        mid = (int(row[0]) if row else 0) + 1  # never reused: a published merge's rows keep its id
+        store.set_meta(conn, "pending_merge_last", str(mid))
+        conn.execute("INSERT INTO merges_pending (id, file, started_at) VALUES (?, ?, ?)", (mid, "", now()))
+        session_rows: list[tuple[str, int, int]] = []
+        for log in logs:
+            conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id) VALUES (?, ?)", (mid, log.info.log_id))
+            if not log.local.existed:
+                i = log.info
+                conn.execute(
+                    "INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at, pending_merge) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (i.log_id, i.origin, i.public_key, i.key_name, now(), mid),
+                )
+            for number, sid in log.sessions.apply(conn, digests, pending=mid).items():
+                session_rows.append((log.info.log_id, number, sid))
+        conn.execute("DELETE FROM merge_stage_sessions")
+        conn.executemany("INSERT INTO merge_stage_sessions VALUES (?, ?, ?)", session_rows)
+    pause_point("merge.between")  # test-only: claimed, nothing shown
+    return mid
+
+
+def _copy_range(conn: sqlite3.Connection, mid: int, log_id: str, lo: int, hi: int) -> None:
+    conn.execute(
+        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at, pending_merge) "
+        "SELECT log_id, idx, leaf, leaf_hash, created_at, ? FROM merge_stage_entries "
+        "WHERE log_id = ? AND idx >= ? AND idx < ?",
+        (mid, log_id, lo, hi),
+    )
+    # in index order (the file's), so that of one officer's two receipts in a log the first is kept
+    conn.execute(
+        "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
+        "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged, pending_merge) "
+        "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
+        "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
+        "a.pledge_version, a.method, a.attested_at, "
+        "CASE WHEN EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = a.officer_id) THEN 0 ELSE 1 END, "
+        "a.receipt, a.receipt_rid, 1, ? FROM merge_stage_attestations a "
+        "WHERE a.log_id = ? AND a.ledger_idx >= ? AND a.ledger_idx < ? ORDER BY a.ledger_idx "
+        "ON CONFLICT DO NOTHING",
+        (mid, log_id, lo, hi),
+    )
+    note_staged(conn, "s.log_id = ? AND s.ledger_idx >= ? AND s.ledger_idx < ?", (log_id, lo, hi))
+
+
+def _checkpoints(conn: sqlite3.Connection, log: StagedLog) -> None:
+    for cp in log.checkpoints:
+        cur = conn.execute(
+            "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (log_id, size, root) DO NOTHING",
+            (log.info.log_id, cp.size, cp.root, cp.note, now()),
+        )
+        log.checkpoints_added += cur.rowcount

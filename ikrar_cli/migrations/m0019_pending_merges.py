@@ -1,0 +1,75 @@
+"""A large merge is applied in bounded batches and published at once (issue 20;
+docs/ledger-export.md, "Staging and locks": "One large file: batches, published at once").
+
+The four tables a merge adds rows to are renamed (``logs`` -> ``log_rows``, ``ledger_entries`` ->
+``ledger_entry_rows``, ``sessions`` -> ``session_rows``, ``attestations`` -> ``attestation_rows``)
+and each gets a column ``pending_merge``: NULL for every row written whole in one transaction (the
+kiosk, a small merge), else the id of the batched merge that wrote it. ``merges_pending`` lists the
+batched merges that have not published yet, ``merge_pending_logs`` the logs each of them claimed.
+Under the old names, views show every row whose merge is not listed there, so every reader sees a
+batched merge's rows all at once, when the one small transaction that deletes its ``merges_pending``
+row commits, or never (a merge that died leaves its id listed until the next merge deletes its
+rows). Indexes, keys and identities stay with the renamed tables; writers write to them
+(``ledger/batched_swap.py``).
+
+SQLite views are read-only: INSTEAD OF triggers pass an INSERT, UPDATE or DELETE on a view to its
+table (a row the view shows), so a statement written for the old tables still works. PostgreSQL's
+views of one table are updatable as they are.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+NAME = "0019_pending_merges"
+
+# old name -> (table, key columns)
+TABLES = {
+    "logs": ("log_rows", ("log_id",)),
+    "ledger_entries": ("ledger_entry_rows", ("log_id", "idx")),
+    "sessions": ("session_rows", ("id",)),
+    "attestations": ("attestation_rows", ("id",)),
+}
+VISIBLE = "pending_merge IS NULL OR pending_merge NOT IN (SELECT id FROM merges_pending)"
+
+
+def _columns(conn: Any, table: str, sqlite: bool) -> list[str]:
+    if sqlite:
+        return [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema() "
+        "ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _triggers(view: str, table: str, cols: list[str], key: tuple[str, ...]) -> list[str]:
+    names = ", ".join(cols)
+    new = ", ".join(f"NEW.{c}" for c in cols)
+    sets = ", ".join(f"{c} = NEW.{c}" for c in cols)
+    where = " AND ".join(f"{k} = OLD.{k}" for k in key)
+    return [
+        f"CREATE TRIGGER {view}_insert INSTEAD OF INSERT ON {view} BEGIN "
+        f"INSERT INTO {table} ({names}) VALUES ({new}); END",
+        f"CREATE TRIGGER {view}_update INSTEAD OF UPDATE ON {view} BEGIN "
+        f"UPDATE {table} SET {sets} WHERE {where}; END",
+        f"CREATE TRIGGER {view}_delete INSTEAD OF DELETE ON {view} BEGIN DELETE FROM {table} WHERE {where}; END",
+    ]
+
+
+def up(conn: Any) -> None:
+    sqlite = isinstance(conn, sqlite3.Connection)
+    conn.execute("CREATE TABLE merges_pending (id INTEGER NOT NULL PRIMARY KEY, file TEXT NOT NULL, "
+                 "started_at INTEGER NOT NULL)")  # fmt: skip
+    conn.execute("CREATE TABLE merge_pending_logs (log_id TEXT NOT NULL PRIMARY KEY, merge_id INTEGER NOT NULL)")
+    for view, (table, key) in TABLES.items():
+        cols = _columns(conn, view, sqlite)
+        conn.execute(f"ALTER TABLE {view} RENAME TO {table}")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN pending_merge INTEGER")
+        conn.execute(f"CREATE INDEX {table}_pending ON {table} (pending_merge) WHERE pending_merge IS NOT NULL")
+        conn.execute(f"CREATE VIEW {view} AS SELECT {', '.join(cols)} FROM {table} WHERE {VISIBLE}")
+        if sqlite:
+            for statement in _triggers(view, table, cols, key):
+                conn.execute(statement)

@@ -1,0 +1,52 @@
+"""The batched-merge lock (docs/ledger-export.md, "One large file: batches, published at once").
+
+A merge that applies a large file in several write transactions (``ledger/batched_swap.py``) holds
+this lock from before its first batch until its publishing transaction committed. It is not the
+write lock: roster imports, the kiosk and small merges write between the batches. It says two
+things: at most one batched merge runs at a time, and a batched merge listed in ``merges_pending``
+whose lock nobody holds is dead (killed, crashed), so its invisible rows may be deleted.
+
+SQLite: an exclusive ``flock`` on ``ikrar.db-batchmerge`` (0600), released by the kernel when the
+process ends however it ends. PostgreSQL: a session-level advisory lock on the store's connection,
+released by the server when the session ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from ..platform_guard import lock_exclusive, unlock
+
+if TYPE_CHECKING:
+    from .core import Store
+
+BATCH_LOCK = 0x696B726172 + 19  # PostgreSQL advisory key, beside the write lock's
+
+
+@contextlib.contextmanager
+def held(store: Store) -> Iterator[None]:
+    """Wait for the batched-merge lock (however long the batched merge before takes) and hold it."""
+    if store.engine == "sqlite":
+        path = store.path.with_name(store.path.name + "-batchmerge")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fh = cast("IO[str]", os.fdopen(fd, "r+"))
+        try:
+            lock_exclusive(fh)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError):
+                    unlock(fh)
+        finally:
+            fh.close()
+        return
+    raw: Any = cast(Any, store.conn).raw
+    raw.execute("SELECT pg_advisory_lock(%s)", (BATCH_LOCK,))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # a dropped connection released it already
+            raw.execute("SELECT pg_advisory_unlock(%s)", (BATCH_LOCK,))
