@@ -32,6 +32,7 @@ BOTH_ENGINES |= {"test_pg_overlap"}  # the PostgreSQL read paths of publish and 
 BOTH_ENGINES |= {"test_roster_import_steps"}  # the roster import steps (issues 14, 19, 20)
 BOTH_ENGINES |= {"test_roster_unit_key", "test_roster_parallel"}  # unit key check, parallel row checks
 BOTH_ENGINES |= {"test_roster_lock", "test_merge_gate"}  # the import's summary without the write lock (issue 20)
+BOTH_ENGINES |= {"test_merge_batched"}  # one large file in bounded batches, shown at once (issue 20)
 BOTH_ENGINES |= {"test_verify_pool"}  # receipt signatures checked by helper processes (issues 17, 20)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}

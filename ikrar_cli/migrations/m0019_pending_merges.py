@@ -53,8 +53,7 @@ def _triggers(view: str, table: str, cols: list[str], key: tuple[str, ...]) -> l
     return [
         f"CREATE TRIGGER {view}_insert INSTEAD OF INSERT ON {view} BEGIN "
         f"INSERT INTO {table} ({names}) VALUES ({new}); END",
-        f"CREATE TRIGGER {view}_update INSTEAD OF UPDATE ON {view} BEGIN "
-        f"UPDATE {table} SET {sets} WHERE {where}; END",
+        f"CREATE TRIGGER {view}_update INSTEAD OF UPDATE ON {view} BEGIN UPDATE {table} SET {sets} WHERE {where}; END",
         f"CREATE TRIGGER {view}_delete INSTEAD OF DELETE ON {view} BEGIN DELETE FROM {table} WHERE {where}; END",
     ]
 
