@@ -165,7 +165,7 @@ def _export_one(job: tuple[int, int, int, str, str, int, str]) -> dict[str, Any]
 def _flush(ws: Any, rows: list[tuple[Any, ...]]) -> None:
     with ws.store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO ledger_entries (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)", rows
         )
     rows.clear()
 

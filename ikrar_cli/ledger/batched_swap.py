@@ -167,7 +167,7 @@ def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tu
         row = conn.execute("SELECT value FROM meta WHERE key = 'pending_merge_last'").fetchone()
         mid = (int(row[0]) if row else 0) + 1  # never reused: a published merge's rows keep its id
         store.set_meta(conn, "pending_merge_last", str(mid))
-        conn.execute("INSERT INTO merges_pending (id, file, started_at) VALUES (?, ?, ?)", (mid, "", now()))
+        conn.execute("INSERT INTO merges_pending (id, started_at) VALUES (?, ?)", (mid, now()))
         session_rows: list[tuple[str, int, int]] = []
         for log in logs:
             conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id) VALUES (?, ?)", (mid, log.info.log_id))

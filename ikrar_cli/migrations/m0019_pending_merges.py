@@ -60,8 +60,7 @@ def _triggers(view: str, table: str, cols: list[str], key: tuple[str, ...]) -> l
 
 def up(conn: Any) -> None:
     sqlite = isinstance(conn, sqlite3.Connection)
-    conn.execute("CREATE TABLE merges_pending (id INTEGER NOT NULL PRIMARY KEY, file TEXT NOT NULL, "
-                 "started_at INTEGER NOT NULL)")  # fmt: skip
+    conn.execute("CREATE TABLE merges_pending (id INTEGER NOT NULL PRIMARY KEY, started_at INTEGER NOT NULL)")
     conn.execute("CREATE TABLE merge_pending_logs (log_id TEXT NOT NULL PRIMARY KEY, merge_id INTEGER NOT NULL)")
     for view, (table, key) in TABLES.items():
         cols = _columns(conn, view, sqlite)

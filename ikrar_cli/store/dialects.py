@@ -374,12 +374,18 @@ def to_postgres(sql: str, named: bool = False) -> str:
     return _map_code(sql.replace("%", "%%"), lambda t: _placeholders(t, named))
 
 
+# migration 0019: the merged tables are read through views of their old names; an INSERT into one
+# of those views gets its identity (``lastrowid``) and its COPY (executemany) from the table behind it
+VIEW_TABLES = {"logs": "log_rows", "ledger_entries": "ledger_entry_rows", "sessions": "session_rows",
+               "attestations": "attestation_rows"}  # fmt: skip
+
+
 def insert_target(sql: str) -> str | None:
     """The table of a single-row ``INSERT INTO t (...) VALUES (...)`` (for ``lastrowid``)."""
     m = re.match(rf"^\s*INSERT\s+INTO\s+({_IDENT})\b", sql, re.I)
     if not m or re.search(r"\bRETURNING\b|\bSELECT\b", sql, re.I) or not re.search(r"\bVALUES\s*\(", sql, re.I):
         return None
-    return m.group(1).lower()
+    return VIEW_TABLES.get(m.group(1).lower(), m.group(1).lower())
 
 
 def is_ddl(sql: str) -> bool:
@@ -458,7 +464,8 @@ def bulk_insert_plan(sql: str) -> tuple[str, list[str] | None, list[str], str] |
     cols = [c.strip() for c in m.group(3).split(",")] if m.group(3) else None
     if cols is not None and (len(cols) != len(exprs) or not all(re.fullmatch(_IDENT, c) for c in cols)):
         return None
-    return m.group(1), cols, exprs, m.group(5) or ""
+    table = m.group(1) if cols is None else VIEW_TABLES.get(m.group(1).lower(), m.group(1))
+    return table, cols, exprs, m.group(5) or ""
 
 
 def _split_at(text: str, commas: list[int]) -> list[str]:
