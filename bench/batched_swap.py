@@ -51,6 +51,54 @@ def merge(home: Path, export: Path, batch: int, trace: Path) -> dict[str, float]
             "held_max": max(v["held_max"] for v in s.values()), "held_sum": sum(v["held_sum"] for v in s.values())}
 
 
+def readers(rows: int) -> None:
+    """What the views cost readers (SQLite): a few readers' queries over ``rows`` entries and
+    attestations of one log, on the view and on its table, alternating, best of 3 each."""
+    from ikrar_cli.store.core import Store
+
+    work = Path(tempfile.mkdtemp(prefix="ikrar-bench-views-"))
+    try:
+        store = Store(work / "ikrar.db")
+        c = store.conn
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at) "
+                         "VALUES ('l', 'o', x'00', 'k', 0)")  # fmt: skip
+            conn.execute("INSERT INTO session_rows (id, log_id, terminal_kid, terminal_name, pledge_id, "
+                         "pledge_version, pledge_digest, title, location, timezone, opened_at) "
+                         "VALUES (1, 'l', x'00', 't', 'p', 1, x'00', '', '', 'UTC', 0)")  # fmt: skip
+            conn.executemany("INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
+                             "VALUES ('l', ?, randomblob(180), randomblob(32), 0)",
+                             ((i,) for i in range(rows)))  # fmt: skip
+            conn.executemany(
+                "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, unit_code, "
+                "pledge_id, pledge_version, method, attested_at, receipt, receipt_rid) "
+                "VALUES (1, 'l', ?, printf('%018d', ?), 'nip', 'U', 'p', 1, 'individual', 0, 'IKR1:x', randomblob(16))",
+                ((i, i) for i in range(rows)),
+            )
+        c.execute("ANALYZE")
+        queries = {
+            "size of a log": "SELECT idx FROM {e} WHERE log_id = 'l' ORDER BY idx DESC LIMIT 1",
+            "count of a log's entries": "SELECT COUNT(*) FROM {e} WHERE log_id = 'l'",
+            "leaf hashes of a log (its root)": "SELECT leaf_hash FROM {e} WHERE log_id = 'l' ORDER BY idx",
+            "report: a pledge's attestations": "SELECT officer_id, method, receipt_rid FROM {a} WHERE pledge_id = 'p'",
+            "kiosk: one officer's attestation": "SELECT id FROM {a} WHERE officer_id = '000000000000012345' "
+            "AND pledge_id = 'p' AND pledge_version = 1",
+        }
+        for label, q in queries.items():
+            best = {"view": 1e9, "table": 1e9}
+            for _round in range(3):
+                for kind, names in (("view", {"e": "ledger_entries", "a": "attestations"}),
+                                    ("table", {"e": "ledger_entry_rows", "a": "attestation_rows"})):  # fmt: skip
+                    t0 = time.perf_counter()
+                    c.execute(q.format(**names)).fetchall()
+                    best[kind] = min(best[kind], time.perf_counter() - t0)
+            print(f"{label}, {rows:,} rows, sqlite | view {1000 * best['view']:.2f} ms | "
+                  f"table {1000 * best['table']:.2f} ms | {best['view'] / best['table']:.2f}x", flush=True)
+        store.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -58,7 +106,11 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--engine", default="sqlite")
     ap.add_argument("--order", default="one,batches")
+    ap.add_argument("--readers", type=int, default=0, help="only the views' cost to readers, over N rows")
     a = ap.parse_args()
+    if a.readers:
+        readers(a.readers)
+        return
     receipts = a.receipts or (2_000 if a.quick else 200_000)
     import national_data as nd
     from merge_cost import _pg_database, central

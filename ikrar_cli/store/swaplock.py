@@ -18,6 +18,8 @@ import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from ..errors import StorageError
+from ..i18n import _
 from ..platform_guard import lock_exclusive, unlock
 
 if TYPE_CHECKING:
@@ -31,7 +33,11 @@ def held(store: Store) -> Iterator[None]:
     """Wait for the batched-merge lock (however long the batched merge before takes) and hold it."""
     if store.engine == "sqlite":
         path = store.path.with_name(store.path.name + "-batchmerge")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(_("The workspace database {path} is read-only", path=store.path),
+                               _("check the permissions of the workspace folder")) from exc  # fmt: skip
         fh = cast("IO[str]", os.fdopen(fd, "r+"))
         try:
             lock_exclusive(fh)
