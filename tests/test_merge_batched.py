@@ -229,3 +229,23 @@ def test_a_second_batched_merge_waits_for_the_first(pair) -> None:  # type: igno
     twin("ledger", "merge", str(e2))
     assert seen(central.home)["entries"] == seen(twin.home)["entries"]
     assert seen(central.home)["attestations"] == seen(twin.home)["attestations"]
+
+
+def test_an_incremental_file_is_batched_and_shown_at_once_too(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The incremental merge (and so the server's ingest) swaps through the same batches."""
+    central, _twin, (_e1, _e2), _roster = pair
+    inc = tmp_path / "inc.jsonl"
+    Site(central.ikrar, tmp_path / "t1")("ledger", "export", "--since", "0", "--out", str(inc))
+    before = seen(central.home)
+    env = {**batched_env(central.home), RESUME: "stdin"}
+    proc = start_paused(merge_cmd(central.home, inc), env, "merge.between:2", stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE)  # fmt: skip
+    try:
+        assert stored(central.home) == (25, 24, 1)
+        assert seen(central.home) == before
+    finally:
+        report = let_go(proc)
+    assert report["files"][0]["added"] == N
+    assert stored(central.home) == (N + 1, N, 0)
+    assert len(seen(central.home)["entries"]) == N + 1
+    central("ledger", "verify")
