@@ -147,6 +147,26 @@ def lock_exclusive(fh: IO[str]) -> None:
     fcntl.flock(fh, fcntl.LOCK_EX)
 
 
+def try_lock_exclusive(fh: IO[str]) -> bool:
+    """Take an exclusive lock on the open file ``fh`` if nobody holds it; never wait."""
+    if IS_WINDOWS:
+        import msvcrt
+
+        fh.seek(0)
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def unlock(fh: IO[str]) -> None:
     """Give up the lock :func:`lock_exclusive` took on ``fh``."""
     if IS_WINDOWS:

@@ -249,3 +249,17 @@ def test_an_incremental_file_is_batched_and_shown_at_once_too(pair, tmp_path: Pa
     assert stored(central.home) == (N + 1, N, 0)
     assert len(seen(central.home)["entries"]) == N + 1
     central("ledger", "verify")
+
+
+def test_the_next_merge_of_another_file_deletes_a_dead_batched_merges_rows(pair) -> None:  # type: ignore[no-untyped-def]
+    """Killed between batches; the next merge, of another log and in one transaction, finds the
+    batched-merge lock free after its swap and deletes the dead merge's rows (never shown)."""
+    central, _twin, (e1, e2), _roster = pair
+    proc = start_paused(merge_cmd(central.home, e1), batched_env(central.home), "merge.between:3",
+                        stdout=subprocess.DEVNULL)  # fmt: skip
+    kill_hard(proc)
+    assert stored(central.home) == (50, 49, 1)
+    r = central("ledger", "merge", str(e2), "--json")
+    assert json.loads(r.stdout)["files"][0]["added"] == N
+    assert stored(central.home) == (N + 1, N, 0)  # e2's rows only
+    central("ledger", "verify")

@@ -70,22 +70,27 @@ def swap(
     if entries <= batch_rows():
         with store.transaction() as conn:
             claimed = _claimed(conn, logs)
+            leftovers = conn.execute("SELECT 1 FROM merges_pending LIMIT 1").fetchone() is not None
             if not claimed:
                 apply_staged(conn, ledger, logs, digests)
                 finish(conn)
         if claimed:
             wait_and_clean(store)
             raise Stale(claimed)
+        if leftovers:  # a batched merge runs (its lock is taken: nothing to do) or one died: clean
+            with _swap_lock(store, wait=False) as free:
+                if free:
+                    _clean(store)
         return
     with _swap_lock(store):
         _clean(store)
         _batched(store, ledger, logs, digests, finish)
 
 
-def _swap_lock(store: Store) -> contextlib.AbstractContextManager[None]:
+def _swap_lock(store: Store, wait: bool = True) -> contextlib.AbstractContextManager[bool]:
     from ..store.swaplock import held
 
-    return held(store)
+    return held(store, wait=wait)
 
 
 def _claimed(conn: sqlite3.Connection, logs: list[StagedLog]) -> str:

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..errors import StorageError
 from ..i18n import _
-from ..platform_guard import lock_exclusive, unlock
+from ..platform_guard import lock_exclusive, try_lock_exclusive, unlock
 
 if TYPE_CHECKING:
     from .core import Store
@@ -29,8 +29,9 @@ BATCH_LOCK = 0x696B726172 + 19  # PostgreSQL advisory key, beside the write lock
 
 
 @contextlib.contextmanager
-def held(store: Store) -> Iterator[None]:
-    """Wait for the batched-merge lock (however long the batched merge before takes) and hold it."""
+def held(store: Store, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the batched-merge lock: wait for it (however long the batched merge before takes), or
+    with ``wait=False`` take it only if it is free; yields whether it is held."""
     if store.engine == "sqlite":
         path = store.path.with_name(store.path.name + "-batchmerge")
         try:
@@ -40,9 +41,13 @@ def held(store: Store) -> Iterator[None]:
                                _("check the permissions of the workspace folder")) from exc  # fmt: skip
         fh = cast("IO[str]", os.fdopen(fd, "r+"))
         try:
-            lock_exclusive(fh)
+            if wait:
+                lock_exclusive(fh)
+            elif not try_lock_exclusive(fh):
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 with contextlib.suppress(OSError):
                     unlock(fh)
@@ -50,9 +55,13 @@ def held(store: Store) -> Iterator[None]:
             fh.close()
         return
     raw: Any = cast(Any, store.conn).raw
-    raw.execute("SELECT pg_advisory_lock(%s)", (BATCH_LOCK,))
+    if wait:
+        raw.execute("SELECT pg_advisory_lock(%s)", (BATCH_LOCK,))
+    elif not raw.execute("SELECT pg_try_advisory_lock(%s)", (BATCH_LOCK,)).fetchone()[0]:
+        yield False
+        return
     try:
-        yield
+        yield True
     finally:
         with contextlib.suppress(Exception):  # a dropped connection released it already
             raw.execute("SELECT pg_advisory_unlock(%s)", (BATCH_LOCK,))
