@@ -41,8 +41,10 @@ def merge(home: Path, export: Path, batch: int, trace: Path) -> dict[str, float]
     env.pop("IKRAR_DATABASE_URL", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ikrar_cli", "--home", str(home), "ledger", "merge", str(export)],
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "ikrar_cli", "--home", str(home), "ledger", "merge", str(export)],
+                       env=env, check=False, capture_output=True)  # fmt: skip
+    if r.returncode:
+        raise SystemExit(f"merge failed (exit {r.returncode}): {r.stderr.decode()[-3000:]}")
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
