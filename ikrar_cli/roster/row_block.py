@@ -8,7 +8,9 @@ outcomes are built column by column: each test is one C-level pass over the bloc
 ``zip``, ``str.join``, ``in``) instead of about forty bytecode steps per row. Any doubt about any
 row (a number cell from XLSX, a short row, an id-type column, one unclean cell, one bad NIP …)
 returns None and the block takes the per-row path, which is unchanged. So the outcomes are
-exactly the per-row ones by construction; ``tests/test_roster_block_path.py`` checks it on
+exactly the per-row ones by construction (with the checker's ``empty=""``, which the importer
+sets on SQLite, an empty optional field is "" instead of None: the staging insert stores both as
+NULL); ``tests/test_roster_block_path.py`` checks it on
 generated blocks with one bad row anywhere, invalid NIP/NIK and dates included.
 """
 
@@ -109,11 +111,15 @@ def block_outcomes(
         except InputError:
             return None
     numbers = list(map(_ROW_NO, rows))
-    staged = zip(idents, numbers, found, name, _nulls(front), _nulls(back), _nulls(pos), unit, _nulls(sub),
-                 _nulls(rank), _nulls(status), _nulls(nik), _nulls(email), strict=True)  # fmt: skip
+    optional: Any = (front, back, pos, sub, rank, status, nik, email)
+    if checker.empty is None:
+        optional = map(_nulls, optional)
+    front, back, pos, sub, rank, status, nik, email = optional
+    staged = zip(idents, numbers, found, name, front, back, pos, unit, sub, rank, status, nik, email, strict=True)
     return list(zip(numbers, staged, tmt, strict=True))
 
 
 def _nulls(column: Sequence[str]) -> list[str | None]:
-    """An empty cell is staged as NULL (the fused path's ``value or None``)."""
+    """An empty cell is staged as None (the fused path's ``value or None``); with ``empty=""`` the
+    staging insert makes it NULL (``Staging``) and the column goes as it is."""
     return [v or None for v in column]

@@ -93,6 +93,9 @@ class RowChecker:
     header_set: frozenset[str] = frozenset()
     protected: frozenset[int] = frozenset()
     i_tmt: int | None = None
+    #: how the block path stages an empty optional field: None, or "" where the staging insert
+    #: turns it into NULL itself (SQLite: binding None costs the driver an adapter lookup per cell)
+    empty: str | None = None
 
     def __post_init__(self) -> None:
         absent = self.width - 1
