@@ -206,7 +206,8 @@ def _dump(conn: Any) -> list[list[tuple[Any, ...]]]:
         conn.execute(f"SELECT {officers} FROM officers ORDER BY 1").fetchall(),
         conn.execute("SELECT * FROM units ORDER BY 1").fetchall(),
         conn.execute("SELECT officer_id, field, old_value, new_value FROM officer_history ORDER BY 1, 2, 3").fetchall(),
-        conn.execute("SELECT file, added, updated, unchanged, invalid, duplicates FROM import_runs ORDER BY id").fetchall(),
+        conn.execute("SELECT file, added, updated, unchanged, invalid, duplicates FROM import_runs ORDER BY id")
+        .fetchall(),
     ]
 
 
