@@ -67,26 +67,48 @@ _NAME = st.one_of(_PLAIN, st.sampled_from(["Dr. H. Ahmad Yani, S.H., M.Si.", "Hj
 # what one odd row may hold: bad identifiers (dates, serials, lengths, NIK, Excel damage), cells that
 # cleaning would change, numbers, empties, fields past their bounds
 _BAD_ID = st.one_of(
-    st.sampled_from([
-        "198609312015051001",  # 31 September
-        "202601012015051001",  # born after the appointment / too young
-        "190001012015051001",  # older than 80
-        "198609262015131001",  # month 13, not a PPPK marker
-        "198609262099051001",  # appointed in the future
-        "198609262015053001",  # digit 15 not 1 or 2
-        "198609262015051000",  # serial 000
-        "199001012030211001",  # PPPK year in the future
-        "19860926201505100",  # 17 digits
-        "1986092620150510011",  # 19 digits
-        "3201014509860003",  # a NIK
-        "1.98609E+17", "19860926.201505.1.001", "'198609262015051001", " 198609262015051001",
-        "19860926  201505 1 001", "1986O926201505100l", "", "NIP", "JUMLAH",
-    ]),  # fmt: skip
+    st.sampled_from(
+        [
+            "198609312015051001",  # 31 September
+            "202601012015051001",  # born after the appointment / too young
+            "190001012015051001",  # older than 80
+            "198609262015131001",  # month 13, not a PPPK marker
+            "198609262099051001",  # appointed in the future
+            "198609262015053001",  # digit 15 not 1 or 2
+            "198609262015051000",  # serial 000
+            "199001012030211001",  # PPPK year in the future
+            "19860926201505100",  # 17 digits
+            "1986092620150510011",  # 19 digits
+            "3201014509860003",  # a NIK
+            "1.98609E+17",
+            "19860926.201505.1.001",
+            "'198609262015051001",
+            " 198609262015051001",
+            "19860926  201505 1 001",
+            "1986O926201505100l",
+            "",
+            "NIP",
+            "JUMLAH",
+        ]
+    ),  # fmt: skip
     st.text(alphabet="0123456789 ", min_size=16, max_size=22),
 )
 _BAD_TEXT = st.one_of(
-    st.sampled_from(["", " Dinas", "Dinas ", "Dinas  Pendidikan", "Dinas\u00a0X", "Jos\u00e9", "a\tb", "x" * 251,
-                     "y" * 201, "Dinas|Kota", "\u200bX"]),  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            " Dinas",
+            "Dinas ",
+            "Dinas  Pendidikan",
+            "Dinas\u00a0X",
+            "Jos\u00e9",
+            "a\tb",
+            "x" * 251,
+            "y" * 201,
+            "Dinas|Kota",
+            "\u200bX",
+        ]
+    ),  # fmt: skip
     st.text(max_size=5),
     st.integers(0, 10**6),
     st.floats(allow_nan=False, allow_infinity=False),
@@ -206,8 +228,9 @@ def _dump(conn: Any) -> list[list[tuple[Any, ...]]]:
         conn.execute(f"SELECT {officers} FROM officers ORDER BY 1").fetchall(),
         conn.execute("SELECT * FROM units ORDER BY 1").fetchall(),
         conn.execute("SELECT officer_id, field, old_value, new_value FROM officer_history ORDER BY 1, 2, 3").fetchall(),
-        conn.execute("SELECT file, added, updated, unchanged, invalid, duplicates FROM import_runs ORDER BY id")
-        .fetchall(),
+        conn.execute(
+            "SELECT file, added, updated, unchanged, invalid, duplicates FROM import_runs ORDER BY id"
+        ).fetchall(),
     ]
 
 
