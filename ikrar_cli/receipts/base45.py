@@ -49,6 +49,13 @@ def b45decode(text: str) -> bytes:
         raw = text.encode("ascii")
     except UnicodeEncodeError as exc:
         raise Base45Error("character") from exc
+    return b45decode_bytes(raw)
+
+
+def b45decode_bytes(raw: bytes) -> bytes:
+    """:func:`b45decode` of text given as its bytes (any byte outside the alphabet is an error)."""
+    if len(raw) % 3 == 1:
+        raise Base45Error("length")
     vals = raw.translate(_TABLE)
     if 255 in vals:
         raise Base45Error("character")
