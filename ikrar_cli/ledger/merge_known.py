@@ -3,7 +3,7 @@
 A daily sync re-sends logs the centre already holds. When the export's signed checkpoint at its
 full size carries the same root as a checkpoint stored (and verified) by an earlier merge, the
 entries are known: the file is still read whole and every entry must be byte-identical to the
-stored one (the stored leaves read in index order, CHUNK rows at a time; a receipt line must be
+stored one (the stored leaves read in index order, BLOCK rows at a time; a receipt line must be
 exactly the line the export writes for the stored leaf, checked by strictly decoding its Base45
 text and comparing the bytes with the leaf, which is cheaper in Python than encoding the leaf),
 and the stored leaves' hashes go into the Merkle root, which must equal the signed root at each of
@@ -22,7 +22,10 @@ from ..i18n import _
 from ..receipts.base45 import Base45Error, b45decode_bytes, b45encode
 from ..receipts.receipt import PREFIX
 from ..recitation.sessions import RECORD_PREFIX
-from .merkle import StreamingRoot
+from .merkle import StreamingRoot, perfect_root
+
+BLOCK_HEIGHT = 12
+BLOCK = 1 << BLOCK_HEIGHT  # stored leaves read per query; a whole aligned block is hashed as one subtree
 
 if TYPE_CHECKING:
     from ..errors import VerificationError
@@ -41,36 +44,42 @@ def consume_known_entries(
     reader: _Reader, size: int, checkpoints: dict[int, Checkpoint], conn: sqlite3.Connection, log_id: str
 ) -> bool:
     """Read the log's ``size`` entries, checking order, shape, identity with the stored leaves (the
-    rows of ``ledger_entries`` in index order, read CHUNK at a time) and the Merkle root at every
+    rows of ``ledger_entries`` in index order, read BLOCK at a time) and the Merkle root at every
     signed checkpoint; returns whether any entry is a signed session record.
 
     A line that is byte for byte the export's line of the stored receipt (:func:`_same_receipt`) is
     taken as read; any other line (a session record, anything changed) goes through
     :func:`_entry`, the general check, which refuses whatever differs from the stored entry."""
-    from .export import CHUNK
-
     stream = StreamingRoot()
     records = False
     fh, digest, sha256 = reader.fh, reader.digest, hashlib.sha256
+    inner = sorted(checkpoints)
     last, idx = -1, 0
     while idx < size:
         rows = conn.execute(
             "SELECT idx, leaf FROM ledger_entries WHERE log_id = ? AND idx > ? AND idx < ? ORDER BY idx LIMIT ?",
-            (log_id, last, size, min(CHUNK, size - idx)),
+            (log_id, last, size, min(BLOCK, size - idx)),
         ).fetchall()
         if not rows:  # the store holds fewer entries: the next line is refused (no stored leaf)
             _entry(reader, fh.readline(), idx, None, size)
         last = rows[-1][0]
-        for row in rows:
-            leaf = bytes(row[1])
+        leaves = [bytes(r[1]) for r in rows]
+        lo, hi = idx, idx + len(leaves)
+        whole = len(leaves) == BLOCK and not any(lo < c < hi for c in inner)
+        for leaf in leaves:  # each line read and checked as it comes, in order
             raw = fh.readline()
             if _same_receipt(raw, idx, leaf):
                 reader.line_no += 1
                 digest.update(raw)
             elif _entry(reader, raw, idx, leaf, size):
                 records = True
-            stream.add(sha256(b"\x00" + leaf).digest())
             idx += 1
+            if not whole:  # a checkpoint within: its root is checked before the next line is read
+                stream.add(sha256(b"\x00" + leaf).digest())
+                if idx in checkpoints and stream.root() != checkpoints[idx].root:
+                    raise _mismatch(reader, idx)
+        if whole:  # an aligned block of 2**BLOCK_HEIGHT leaves with no checkpoint inside: one subtree
+            stream.add_subtree(BLOCK_HEIGHT, perfect_root([sha256(b"\x00" + leaf).digest() for leaf in leaves]))
             if idx in checkpoints and stream.root() != checkpoints[idx].root:
                 raise _mismatch(reader, idx)
     return records
