@@ -181,6 +181,11 @@ class _Officers:
         self.units: set[str] = set()
         self.ok = True
         self.count = self.active = 0
+        self.days: set[str] = set()
+
+    def _day(self, text: str) -> None:
+        if len(self.days) < MAX_UNITS_SEEN:
+            self.days.add(text)
 
     def check(self, o: Any) -> bool:
         """Whether this officer is well formed (and every one before it)."""
@@ -189,9 +194,13 @@ class _Officers:
             oid = o["id"]
             ok = isinstance(oid, str) and (self.last is None or oid > self.last)
             ok = ok and o["status"] in ("active", "left") and o["joined_from"] in ("hr", "snapshot")
-            date.fromisoformat(o["joined"])
-            if o["left"] is not None:
-                date.fromisoformat(o["left"])
+            joined, left = o["joined"], o["left"]
+            if joined not in self.days:  # a text once read as a date is one (a few thousand distinct days)
+                date.fromisoformat(joined)
+                self._day(joined)
+            if left is not None and left not in self.days:
+                date.fromisoformat(left)
+                self._day(left)
             ok = ok and isinstance(o["name"], str) and isinstance(o["unit"], str) and "id_type" in o
             if len(self.units) < MAX_UNITS_SEEN:
                 self.units.add(o["unit"])
