@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..receipts.receipt import MAX_CLAIM_TEXT
 from ..sheets.tabular import Cell
 from .fields import MAX_FIELD_TEXT
+from .row_check import joined_is_clean
 
 if TYPE_CHECKING:
     from .row_check import Outcome, RowChecker
@@ -73,9 +74,7 @@ def block_outcomes(
     except TypeError:
         return None
     # the fused path's clean test over the whole block: each row's text is a "|"-bounded part of it
-    if not (joined.isascii() and joined.isprintable()) or "  " in joined or "| " in joined or " |" in joined:
-        return None
-    if joined[:1] == " " or joined[-1:] == " ":
+    if not joined_is_clean(joined):
         return None
     columns = list(zip(*map(plan.get, cells), strict=True))
     empty: tuple[str, ...] = ("",) * n

@@ -81,6 +81,14 @@ def _too_long(*values: str) -> tuple[str, str]:
     return next((f, t) for f, t in zip(fields, values, strict=True) if len(t) > MAX_FIELD_TEXT)
 
 
+def joined_is_clean(joined: str) -> bool:
+    """The fused path's clean test over cells joined by ``|`` (one row, or a block's rows joined by
+    ``|`` again): printable ASCII, no doubled space, no space at either end of any cell."""
+    if not (joined.isascii() and joined.isprintable()) or "  " in joined or "| " in joined or " |" in joined:
+        return False
+    return joined[:1] != " " and joined[-1:] != " "
+
+
 @dataclass
 class RowChecker:
     """The per-row checks of an import with its column positions (fields that have no column
@@ -161,9 +169,7 @@ class RowChecker:
             joined = "|".join(cells)  # type: ignore[arg-type]  # numbers (XLSX) raise: general path
         except TypeError:
             return None
-        if not (joined.isascii() and joined.isprintable()) or "  " in joined or "| " in joined or " |" in joined:
-            return None
-        if joined[:1] == " " or joined[-1:] == " ":
+        if not joined_is_clean(joined):
             return None
         raw, full, front, back, unit, pos, sub, rank, status, email, nik = self._get(cells)
         if self.i_type is None:
