@@ -147,16 +147,16 @@ class RowChecker:
             if len(cells) < width:
                 cells = cells + pad[: width - len(cells)]
             got = fast(row_no, cells)
-            if got is not None:
-                out.append(got)
-                continue
-            try:
-                values, joined = self.check(row_no, cells)
-            except _Failed as failed:
-                out.append((row_no, None, self._failure(cells, failed)))
-                continue
-            out.append((row_no, values, joined))
+            out.append(self.general_outcome(row_no, cells) if got is None else got)
         return out
+
+    def general_outcome(self, row_no: int, cells: list[Cell]) -> Outcome:
+        """The outcome of the general ``check`` of one padded row: its values, or its failure."""
+        try:
+            values, joined = self.check(row_no, cells)
+        except _Failed as failed:
+            return (row_no, None, self._failure(cells, failed))
+        return (row_no, values, joined)
 
     def _fast(self, row_no: int, cells: list[Cell]) -> Outcome | None:
         """The outcome of ``check`` for the common row, in one pass: every cell printable ASCII
