@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ikrar_cli.errors import IkrarError
 from ikrar_cli.i18n import speaking
 from ikrar_cli.roster.identifiers import NipDates, _nip_like
-from ikrar_cli.roster.row_check import RowChecker, _Failed
+from ikrar_cli.roster.row_check import RowChecker
 from ikrar_cli.sheets.tabular import read_table
 
 TODAY = date(2026, 11, 25)
@@ -61,16 +61,7 @@ def test_nip_dates_at_the_seventeenth_birthday_and_leap_days() -> None:
 
 def _general(checker: RowChecker, rows: list[tuple[int, list[Any]]]) -> list[tuple[Any, ...]]:
     """The outcomes by the general path alone (``check`` on every padded row)."""
-    out: list[tuple[Any, ...]] = []
-    for row_no, cells in rows:
-        cells = checker.padded(cells)
-        try:
-            values, joined = checker.check(row_no, cells)
-        except _Failed as failed:
-            out.append((row_no, None, checker._failure(cells, failed)))
-            continue
-        out.append((row_no, values, joined))
-    return out
+    return [checker.general_outcome(row_no, checker.padded(cells)) for row_no, cells in rows]
 
 
 _GOOD_IDS = [

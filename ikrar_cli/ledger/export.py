@@ -217,7 +217,10 @@ class _Reader:
         )
 
     def next(self) -> dict[str, Any]:
-        raw = self.fh.readline()
+        return self.take(self.fh.readline())
+
+    def take(self, raw: bytes) -> dict[str, Any]:
+        """The object of the next line, ``raw``, already read from ``fh`` (what :meth:`next` returns)."""
         self.line_no += 1
         if not raw:
             raise self.bad(_("the file ends early (truncated)"))
@@ -483,10 +486,7 @@ class Merger:
                            list(checkpoints.values()), size, min(size, local.size))  # fmt: skip
         self._session_lines(reader, staged.sessions, head.n_sessions)
         if is_known(local.checkpoints, local.size, size, checkpoints):  # every entry merged before: root check only
-            stored = conn.execute(
-                "SELECT leaf FROM ledger_entries WHERE log_id = ? AND idx < ? ORDER BY idx", (log_id, size)
-            )
-            if consume_known_entries(reader, size, checkpoints, stored) and head.n_sessions:
+            if consume_known_entries(reader, size, checkpoints, conn, log_id) and head.n_sessions:
                 raise _unsigned_sessions(reader, log_id, head.n_sessions)
         else:
             self._stage_entries(conn, reader, staged, head, checkpoints)

@@ -47,6 +47,19 @@ class StreamingRoot:
         self._stack.append((height, h))
         self.size += 1
 
+    def add_subtree(self, height: int, h: bytes) -> None:
+        """Add ``h``, the root of the next ``2**height`` leaves, at once: the same as adding them one
+        by one. The stream's size must be a multiple of ``2**height`` (where such a subtree starts)."""
+        if self.size % (1 << height):
+            raise ValueError("a subtree must start at a multiple of its size")
+        added = 1 << height
+        while self._stack and self._stack[-1][0] == height:
+            _hgt, left = self._stack.pop()
+            h = node_hash(left, h)
+            height += 1
+        self._stack.append((height, h))
+        self.size += added
+
     def root(self) -> bytes:
         if not self._stack:
             return EMPTY_ROOT
@@ -61,6 +74,15 @@ def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
     for lh in leaf_hashes:
         s.add(lh)
     return s.root()
+
+
+def perfect_root(leaf_hashes: list[bytes]) -> bytes:
+    """The root of a complete tree (``len(leaf_hashes)`` a power of two), level by level."""
+    level = leaf_hashes
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(level[0::2], level[1::2], strict=True)]
+    return level[0]
 
 
 def _split(n: int) -> int:

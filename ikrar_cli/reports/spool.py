@@ -18,9 +18,10 @@ __all__ = ["Spool"]
 BATCH = 5000
 
 _SCHEMA = """
-CREATE TABLE officer (id TEXT PRIMARY KEY, unit TEXT NOT NULL, name TEXT NOT NULL, joined TEXT NOT NULL);
+CREATE TABLE officer (id TEXT PRIMARY KEY, unit TEXT NOT NULL, name TEXT NOT NULL, joined TEXT NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE first (id TEXT PRIMARY KEY, at INTEGER NOT NULL, log TEXT NOT NULL, idx INTEGER NOT NULL,
-                    method TEXT NOT NULL);
+                    method TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE unit_day (unit TEXT PRIMARY KEY, day TEXT NOT NULL);
 """
 

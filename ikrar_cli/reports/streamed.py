@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..i18n import _
 from ..keys.keyfiles import canonical_json
+from .jsonindent import dumps_indented
 from .report import ComplianceReport, StaffLine, UnitCompliance
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class Result:
         yield (before + '\n  "units": ').encode("utf-8"), canonical_json(rest_of)[:-1] + b',"units":['
         for n, u in enumerate(self.units):
             obj = self.unit_object(u)
-            body = "\n".join("    " + line for line in json.dumps(obj, ensure_ascii=False, indent=2).split("\n"))
+            body = dumps_indented(obj, "    ")  # json.dumps(indent=2), each line after 4 spaces, compiled
             yield (("[\n" if n == 0 else ",\n") + body).encode("utf-8"), (b"," if n else b"") + canonical_json(obj)
         yield ("\n  ]" if self.units else "[]").encode("utf-8") + middle.encode("utf-8"), b"]}"
         yield after.encode("utf-8"), b""

@@ -545,7 +545,8 @@ def _import_opened(
 
     rejects = RejectSpool(store.conn)
     staging = Staging(store.conn)
-    _stage_rows(opened, opened.checker(id_type, today), staging, report, rejects, progress, workers)
+    empty = "" if isinstance(store.conn, sqlite3.Connection) else None  # see RowChecker.empty
+    _stage_rows(opened, opened.checker(id_type, today, empty), staging, report, rejects, progress, workers)
     conflicts = staging.finish(report, opened.headers[opened.cols["officer_id"]])
     opened.add_tmt_note(report)
     report.blank_rows = opened.table.blank_rows
@@ -603,10 +604,10 @@ class _RosterSheet:
         _describe_mapping(report, self.headers, self.cols)
         return report
 
-    def checker(self, id_type: str | None, today: date) -> RowChecker:
+    def checker(self, id_type: str | None, today: date, empty: str | None = None) -> RowChecker:
         cols = {f: i for f, i in self.cols.items() if f != "joined"}
         return RowChecker(len(self.headers) + 1, cols, id_type, today, frozenset(self.table.header_set),
-                          frozenset(self.table.protected), self.i_tmt)  # fmt: skip
+                          frozenset(self.table.protected), self.i_tmt, empty)  # fmt: skip
 
     def problem(self, row_no: int, cells: list[Cell], failure: Failure) -> RowProblem:
         col = self.cols.get(failure.field, self.cols["officer_id"])

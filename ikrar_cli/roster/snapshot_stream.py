@@ -38,6 +38,9 @@ READ = 1 << 20  # bytes per read of the stored file
 MAX_VALUE = 64 << 20  # characters of one value other than the officer list (the unit registry is ~1 MB)
 MAX_UNITS_SEEN = 1_000_000
 _DECODER = json.JSONDecoder()
+# Between two officers of a canonical snapshot: an officer's keys are sorted, so each starts with
+# "id". A string's every quote is escaped in JSON, so in valid JSON this text is never inside one.
+_BETWEEN = '},{"id":"'
 
 
 @dataclass
@@ -141,6 +144,31 @@ class _Text:
             self.sink(text)
         return obj
 
+    def objects(self) -> list[Any] | None:
+        """The officers up to the last one the buffer holds entirely, followed by another: one
+        ``json.loads`` and one canonical encoding for them all instead of one per officer. Given
+        only when ``[`` + their text + ``]`` is exactly the canonical encoding of the list, i.e. of
+        each value in turn joined by ``,``: then ``value`` would have read the very same values
+        one by one, and the cursor ends on the ``,`` before the next officer. Else (and when no
+        such run is buffered) nothing is consumed: ``[]`` when no run is buffered yet, ``None`` when
+        the text is not exactly canonical (the caller then reads value by value to the end, which
+        refuses the file with the error it always gave)."""
+        end = self.buf.rfind(_BETWEEN, self.pos)
+        if end == -1:
+            return []
+        text = "[" + self.buf[self.pos : end + 1] + "]"
+        try:
+            objs = json.loads(text)
+            same = canonical_json(objs).decode("utf-8") == text
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeEncodeError (a lone surrogate)
+            return None
+        if not same or not isinstance(objs, list):
+            return None
+        if self.sink is not None:
+            self.sink(text[1:-1])
+        self.pos = end + 1
+        return objs
+
     def at_end(self) -> bool:
         return self.peek() == "" and self.eof
 
@@ -153,6 +181,11 @@ class _Officers:
         self.units: set[str] = set()
         self.ok = True
         self.count = self.active = 0
+        self.days: set[str] = set()
+
+    def _day(self, text: str) -> None:
+        if len(self.days) < MAX_UNITS_SEEN:
+            self.days.add(text)
 
     def check(self, o: Any) -> bool:
         """Whether this officer is well formed (and every one before it)."""
@@ -161,9 +194,13 @@ class _Officers:
             oid = o["id"]
             ok = isinstance(oid, str) and (self.last is None or oid > self.last)
             ok = ok and o["status"] in ("active", "left") and o["joined_from"] in ("hr", "snapshot")
-            date.fromisoformat(o["joined"])
-            if o["left"] is not None:
-                date.fromisoformat(o["left"])
+            joined, left = o["joined"], o["left"]
+            if joined not in self.days:  # a text once read as a date is one (a few thousand distinct days)
+                date.fromisoformat(joined)
+                self._day(joined)
+            if left is not None and left not in self.days:
+                date.fromisoformat(left)
+                self._day(left)
             ok = ok and isinstance(o["name"], str) and isinstance(o["unit"], str) and "id_type" in o
             if len(self.units) < MAX_UNITS_SEEN:
                 self.units.add(o["unit"])
@@ -249,7 +286,16 @@ def stream_snapshot(
                 if text.peek() == "]":
                     text.expect("]")
                 else:
+                    batched = True  # until a run is not exactly canonical: then value by value to the end
                     while True:
+                        run = text.objects() if batched else None
+                        if run is None:
+                            batched = False
+                        elif run:
+                            for o in run:
+                                if seen.check(o):
+                                    officer(o)
+                            text.expect(",")
                         o = text.value()
                         if seen.check(o):
                             officer(o)  # once one is malformed, nothing more is handed on

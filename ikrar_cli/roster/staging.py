@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 STAGED = ("id_type", "name", "gelar_depan", "gelar_belakang", "position", "unit", "sub_unit", "rank", "status",
           "nik", "email")  # fmt: skip
 _INSERT = "INSERT INTO staging VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+# SQLite: an empty optional field may come as "" (``RowChecker.empty``) and is stored as NULL, as None is
+_INSERT_SQLITE = ("INSERT INTO staging VALUES (?,?,?,?,NULLIF(?,''),NULLIF(?,''),NULLIF(?,''),?,NULLIF(?,''),"
+                  "NULLIF(?,''),NULLIF(?,''),NULLIF(?,''),NULLIF(?,''))")  # fmt: skip
 _CHUNK = 500  # identifiers per IN (...) query
 
 
@@ -52,7 +55,7 @@ class Staging:
             self.conn.execute("BEGIN")
         try:
             if rows:
-                self.conn.executemany(_INSERT, rows)
+                self.conn.executemany(_INSERT_SQLITE if isinstance(self.conn, sqlite3.Connection) else _INSERT, rows)
                 self.rows += len(rows)
             if joined:
                 self.conn.executemany("INSERT INTO staging_joined VALUES (?, ?) ON CONFLICT DO NOTHING", joined)
