@@ -11,11 +11,17 @@ above M (the swap as before), "batches" with the default batch size (or ``--batc
 merge's wall and CPU seconds (the child's user + system, ``resource``), the number of write
 transactions, the longest and total hold of the write lock (``bench/lock_trace.py``). The two runs
 alternate in the order given by ``--order``. Bench only.
+
+The bench refuses to start a merge when the code under ``ikrar_cli/`` changed since it started
+(:func:`code_fingerprint`): it made its workspaces with the code it imported then, and a child
+running later code on a workspace made by earlier code measures neither (bench/README.md, "the exit 7
+of the first batched run": a migration edited meanwhile).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import shutil
@@ -30,6 +36,21 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("IKRAR_BENCH_DATA") or Path(tempfile.gettempdir()) / "ikrar-bench-load") / "bigswap"
+
+
+def code_fingerprint(root: Path = ROOT) -> str:
+    """A digest of every ``.py`` file under ``root/ikrar_cli`` (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted((root / "ikrar_cli").rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def same_code(started: str, root: Path = ROOT) -> None:
+    """Stop (exit 2) when the code changed since the bench started: its workspaces were made by the
+    code it imported then, and the merge child would run other code on them."""
+    if code_fingerprint(root) != started:
+        raise SystemExit("the code under ikrar_cli/ changed while the bench ran: run it again on a quiet tree")
 
 
 def merge(home: Path, export: Path, batch: int, trace: Path) -> dict[str, float]:
@@ -102,6 +123,7 @@ def readers(rows: int) -> None:
 
 
 def main() -> None:
+    started = code_fingerprint()  # before anything of ikrar_cli is imported here
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--receipts", type=int, default=0)
@@ -139,8 +161,10 @@ def main() -> None:
                 try:
                     home = work / f"{engine}-{mode}"
                     central(home, database, data)
+                    same_code(started)  # the workspace and the merge child: the code this bench imported
                     size = batch if mode == "batches" else receipts * 10
                     m = merge(home, export, size, work / f"{engine}-{mode}.trace")
+                    same_code(started)  # the child imports modules lazily: all of them of that code
                 finally:
                     if drop:
                         drop()
