@@ -9,11 +9,13 @@ as before, in one write transaction (:func:`staging.apply_staged`). A larger one
    batch per transaction;
 2. **claims** its logs in one short write transaction: every log is still as the verification saw
    it (else :class:`~.staging.Stale`, verified again), a new id in ``merges_pending`` and a row per
-   log in ``merge_pending_logs``; the log rows of new logs and the new session rows are written
-   with ``pending_merge`` = that id (migration 0019: the views every reader reads leave them out);
-3. copies the staged entries and attestations log by log in index ranges of ``batch_rows()``,
-   each range its own write transaction, rows marked with the id; each batch notes the duplicate
-   keys of its rows (counting every stored row, published or not);
+   log in ``merge_pending_logs`` with the log's size (migration 0019: the views every reader reads
+   leave out the log's entries and attestations from there on); the log rows of new logs and the
+   new session rows are written with ``pending_merge`` = that id (the views leave those out too);
+3. copies the staged entries and attestations log by log in index ranges, each range its own
+   write transaction of at most ``batch_rows()`` rows, sized to hold the write lock about
+   ``TARGET_S`` seconds (:class:`~.batch_sizer.BatchSizer`); each batch notes the duplicate keys of
+   its rows (counting every stored row, published or not);
 4. **publishes** in one short write transaction: replays the session plan on the rows every reader
    sees, stores the checkpoints and the run, and deletes its ``merges_pending`` row: at that commit
    every row of the file appears to every reader at once.
@@ -109,20 +111,29 @@ def wait_and_clean(store: Store) -> None:
 
 def _clean(store: Store) -> None:
     """Under the batched-merge lock: every listed pending merge is dead (its process would hold the
-    lock); delete its rows, a bounded batch per transaction, then its listing (nothing was shown)."""
+    lock); delete its rows, a bounded batch per transaction, then its listing (nothing was shown).
+    Its entries and attestations are those of its claimed logs from the claimed sizes on (migration
+    0019), its sessions and new logs' rows those marked with its id."""
     with store.read() as conn:
         dead = [int(r[0]) for r in conn.execute("SELECT id FROM merges_pending ORDER BY id")]
+        claims = [(int(r[0]), str(r[1]), int(r[2]))
+                  for r in conn.execute("SELECT merge_id, log_id, from_idx FROM merge_pending_logs")]  # fmt: skip
     n = batch_rows()
-    deletes = (
-        "DELETE FROM attestation_rows WHERE id IN (SELECT id FROM attestation_rows WHERE pending_merge = ? LIMIT ?)",
-        "DELETE FROM ledger_entry_rows WHERE pending_merge = ? AND (log_id, idx) IN "
-        "(SELECT log_id, idx FROM ledger_entry_rows WHERE pending_merge = ? LIMIT ?)",
+    by_range = (
+        "DELETE FROM attestation_rows WHERE id IN "
+        "(SELECT id FROM attestation_rows WHERE log_id = ? AND ledger_idx >= ? LIMIT ?)",
+        "DELETE FROM ledger_entry_rows WHERE log_id = ? AND idx IN "
+        "(SELECT idx FROM ledger_entry_rows WHERE log_id = ? AND idx >= ? LIMIT ?)",
+    )
+    by_id = (
         "DELETE FROM session_rows WHERE id IN (SELECT id FROM session_rows WHERE pending_merge = ? LIMIT ?)",
         "DELETE FROM log_rows WHERE log_id IN (SELECT log_id FROM log_rows WHERE pending_merge = ? LIMIT ?)",
     )
     for mid in dead:
-        for sql in deletes:
-            params = (mid, mid, n) if sql.count("?") == 3 else (mid, n)
+        steps = [(sql, (log_id, lo, n) if sql.count("?") == 3 else (log_id, log_id, lo, n))
+                 for owner, log_id, lo in claims if owner == mid for sql in by_range]  # fmt: skip
+        steps += [(sql, (mid, n)) for sql in by_id]
+        for sql, params in steps:
             while True:
                 with store.transaction() as conn:
                     removed = conn.execute(sql, params).rowcount
@@ -148,7 +159,7 @@ def _batched(
         while lo < log.size:
             hi = min(lo + n, log.size)
             with store.transaction() as conn:
-                _copy_range(conn, mid, log.info.log_id, lo, hi)
+                _copy_range(conn, log.info.log_id, lo, hi)
                 pause_point("merge.batch")  # test-only (IKRAR_TEST_PAUSE_AT): inside a batch
             pause_point("merge.between")  # test-only: a batch committed, the file not yet shown
             lo = hi
@@ -175,7 +186,8 @@ def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tu
         conn.execute("INSERT INTO merges_pending (id, started_at) VALUES (?, ?)", (mid, now()))
         session_rows: list[tuple[str, int, int]] = []
         for log in logs:
-            conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id) VALUES (?, ?)", (mid, log.info.log_id))
+            conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id, from_idx) VALUES (?, ?, ?)",
+                         (mid, log.info.log_id, log.local.size))  # fmt: skip
             if not log.local.existed:
                 i = log.info
                 conn.execute(
@@ -191,25 +203,25 @@ def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tu
     return mid
 
 
-def _copy_range(conn: sqlite3.Connection, mid: int, log_id: str, lo: int, hi: int) -> None:
+def _copy_range(conn: sqlite3.Connection, log_id: str, lo: int, hi: int) -> None:
     conn.execute(
-        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at, pending_merge) "
-        "SELECT log_id, idx, leaf, leaf_hash, created_at, ? FROM merge_stage_entries "
+        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
+        "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries "
         "WHERE log_id = ? AND idx >= ? AND idx < ?",
-        (mid, log_id, lo, hi),
+        (log_id, lo, hi),
     )
     # in index order (the file's), so that of one officer's two receipts in a log the first is kept
     conn.execute(
         "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
-        "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged, pending_merge) "
+        "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
         "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
         "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
         "a.pledge_version, a.method, a.attested_at, "
         "CASE WHEN EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = a.officer_id) THEN 0 ELSE 1 END, "
-        "a.receipt, a.receipt_rid, 1, ? FROM merge_stage_attestations a "
+        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a "
         "WHERE a.log_id = ? AND a.ledger_idx >= ? AND a.ledger_idx < ? ORDER BY a.ledger_idx "
         "ON CONFLICT DO NOTHING",
-        (mid, log_id, lo, hi),
+        (log_id, lo, hi),
     )
     note_staged(conn, "s.log_id = ? AND s.ledger_idx >= ? AND s.ledger_idx < ?", (log_id, lo, hi))
 
