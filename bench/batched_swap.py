@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -74,40 +75,74 @@ def merge(home: Path, export: Path, batch: int, trace: Path) -> dict[str, float]
             "held_max": max(v["held_max"] for v in s.values()), "held_sum": sum(v["held_sum"] for v in s.values())}
 
 
-def readers(rows: int) -> None:
-    """What the views cost readers (SQLite): a few readers' queries over ``rows`` entries and
-    attestations of one log, on the view and on its table, alternating, best of 3 each."""
+QUERIES = {
+    "size of a log": "SELECT idx FROM {e} WHERE log_id = 'l' ORDER BY idx DESC LIMIT 1",
+    "count of a log's entries": "SELECT COUNT(*) FROM {e} WHERE log_id = 'l'",
+    "count of a log's attestations": "SELECT COUNT(*) FROM {a} WHERE log_id = 'l'",
+    "leaf hashes of a log (its root)": "SELECT leaf_hash FROM {e} WHERE log_id = 'l' ORDER BY idx",
+    "report: a pledge's attestations": "SELECT officer_id, method, receipt_rid FROM {a} WHERE pledge_id = 'p'",
+    "kiosk: one officer's attestation": "SELECT id FROM {a} WHERE officer_id = '000000000000012345' "
+    "AND pledge_id = 'p' AND pledge_version = 1",
+}
+PG_FILL = (
+    "INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at) VALUES ('l', 'o', '\\x00', 'k', 0)",
+    "INSERT INTO session_rows (id, log_id, terminal_kid, terminal_name, pledge_id, pledge_version, pledge_digest, "
+    "title, location, timezone, opened_at) VALUES (1, 'l', '\\x00', 't', 'p', 1, '\\x00', '', '', 'UTC', 0)",
+    "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) SELECT 'l', g, "
+    "decode(repeat(md5(g::text), 11), 'hex'), sha256(int4send(g)), 0 FROM generate_series(0, {n} - 1) g",
+    "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, unit_code, pledge_id, "
+    "pledge_version, method, attested_at, receipt, receipt_rid) SELECT 1, 'l', g, lpad(g::text, 18, '0'), 'nip', "
+    "'U', 'p', 1, 'individual', 0, 'IKR1:x', decode(md5(g::text), 'hex') FROM generate_series(0, {n} - 1) g",
+)
+
+
+def readers(rows: int, engine: str = "sqlite") -> None:
+    """What the views cost readers: a few readers' queries over ``rows`` entries and attestations of
+    one log, on the view and on its table, alternating, best of 3 each; the plans of the counts."""
     from ikrar_cli.store.core import Store
 
     work = Path(tempfile.mkdtemp(prefix="ikrar-bench-views-"))
+    drop = None
     try:
-        store = Store(work / "ikrar.db")
-        c = store.conn
-        with store.transaction() as conn:
-            conn.execute("INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at) "
-                         "VALUES ('l', 'o', x'00', 'k', 0)")  # fmt: skip
-            conn.execute("INSERT INTO session_rows (id, log_id, terminal_kid, terminal_name, pledge_id, "
-                         "pledge_version, pledge_digest, title, location, timezone, opened_at) "
-                         "VALUES (1, 'l', x'00', 't', 'p', 1, x'00', '', '', 'UTC', 0)")  # fmt: skip
-            conn.executemany("INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
-                             "VALUES ('l', ?, randomblob(180), randomblob(32), 0)",
-                             ((i,) for i in range(rows)))  # fmt: skip
-            conn.executemany(
-                "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, unit_code, "
-                "pledge_id, pledge_version, method, attested_at, receipt, receipt_rid) "
-                "VALUES (1, 'l', ?, printf('%018d', ?), 'nip', 'U', 'p', 1, 'individual', 0, 'IKR1:x', randomblob(16))",
-                ((i, i) for i in range(rows)),
-            )
-        c.execute("ANALYZE")
-        queries = {
-            "size of a log": "SELECT idx FROM {e} WHERE log_id = 'l' ORDER BY idx DESC LIMIT 1",
-            "count of a log's entries": "SELECT COUNT(*) FROM {e} WHERE log_id = 'l'",
-            "leaf hashes of a log (its root)": "SELECT leaf_hash FROM {e} WHERE log_id = 'l' ORDER BY idx",
-            "report: a pledge's attestations": "SELECT officer_id, method, receipt_rid FROM {a} WHERE pledge_id = 'p'",
-            "kiosk: one officer's attestation": "SELECT id FROM {a} WHERE officer_id = '000000000000012345' "
-            "AND pledge_id = 'p' AND pledge_version = 1",
-        }
-        for label, q in queries.items():
+        if engine == "sqlite":
+            store = Store(work / "ikrar.db")
+            c: Any = store.conn
+            with store.transaction() as conn:
+                conn.execute("INSERT INTO log_rows (log_id, origin, public_key, key_name, created_at) "
+                             "VALUES ('l', 'o', x'00', 'k', 0)")  # fmt: skip
+                conn.execute("INSERT INTO session_rows (id, log_id, terminal_kid, terminal_name, pledge_id, "
+                             "pledge_version, pledge_digest, title, location, timezone, opened_at) "
+                             "VALUES (1, 'l', x'00', 't', 'p', 1, x'00', '', '', 'UTC', 0)")  # fmt: skip
+                conn.executemany("INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
+                                 "VALUES ('l', ?, randomblob(180), randomblob(32), 0)",
+                                 ((i,) for i in range(rows)))  # fmt: skip
+                conn.executemany(
+                    "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, unit_code, "
+                    "pledge_id, pledge_version, method, attested_at, receipt, receipt_rid) VALUES (1, 'l', ?, "
+                    "printf('%018d', ?), 'nip', 'U', 'p', 1, 'individual', 0, 'IKR1:x', randomblob(16))",
+                    ((i, i) for i in range(rows)),
+                )
+            c.execute("ANALYZE")
+            explain = "EXPLAIN QUERY PLAN "
+        else:
+            import psycopg
+            from merge_cost import _pg_database
+
+            url = os.environ.get("IKRAR_BENCH_PG_URL") or os.environ.get("IKRAR_TEST_PG_URL")
+            if not url:
+                print("postgresql: no server", flush=True)
+                return
+            database, drop = _pg_database(url)
+            from ikrar_cli.workspace import Workspace
+
+            Workspace.init(work / "w", institution="BKN", code="BKN", unit=None, timezone="WIB", language="id",
+                           database=database).close()  # fmt: skip  # the migrations, 0019 included
+            c = psycopg.connect(database, autocommit=True)
+            for sql in PG_FILL:
+                c.execute(sql.replace("{n}", str(rows)))
+            c.execute("VACUUM ANALYZE")  # as autovacuum leaves a settled table: the visibility map set
+            explain = "EXPLAIN "
+        for label, q in QUERIES.items():
             best = {"view": 1e9, "table": 1e9}
             for _round in range(3):
                 for kind, names in (("view", {"e": "ledger_entries", "a": "attestations"}),
@@ -115,10 +150,15 @@ def readers(rows: int) -> None:
                     t0 = time.perf_counter()
                     c.execute(q.format(**names)).fetchall()
                     best[kind] = min(best[kind], time.perf_counter() - t0)
-            print(f"{label}, {rows:,} rows, sqlite | view {1000 * best['view']:.2f} ms | "
-                  f"table {1000 * best['table']:.2f} ms | {best['view'] / best['table']:.2f}x", flush=True)
-        store.close()
+            print(f"{label}, {rows:,} rows, {engine} | view {1000 * best['view']:.2f} ms | "
+                  f"table {1000 * best['table']:.2f} ms | {best['view'] / best['table']:.2f}x", flush=True)  # fmt: skip
+            if label.startswith("count"):
+                plan = [str(r[-1]) for r in c.execute(explain + q.format(e="ledger_entries", a="attestations"))]
+                print("   plan (view): " + " / ".join(p.strip() for p in plan), flush=True)
+        c.close()
     finally:
+        if drop:
+            drop()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -133,7 +173,8 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=0, help="only the views' cost to readers, over N rows")
     a = ap.parse_args()
     if a.readers:
-        readers(a.readers)
+        for engine in a.engine.split(","):
+            readers(a.readers, engine)
         return
     receipts = a.receipts or (2_000 if a.quick else 200_000)
     import national_data as nd

@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..store.core import now
 from ..testpoints import pause_point
+from .batch_sizer import BatchSizer
 from .duplicates import note_staged
 from .staging import Stale, apply_staged, local_state
 
@@ -45,9 +47,10 @@ if TYPE_CHECKING:
     from .log import Ledger
     from .staging import StagedLog
 
-ENV = "IKRAR_MERGE_BATCH"  # rows per batch (tests set it small)
+ENV = "IKRAR_MERGE_BATCH"  # the most rows in one write transaction (tests set it small)
 BATCH_ROWS = 20_000
 CLAIMS = "merge_pending_logs"
+clock = time.monotonic  # the holds the batch sizes follow (tests give their own)
 
 
 def batch_rows() -> int:
@@ -130,8 +133,10 @@ def _clean(store: Store) -> None:
         "DELETE FROM log_rows WHERE log_id IN (SELECT log_id FROM log_rows WHERE pending_merge = ? LIMIT ?)",
     )
     for mid in dead:
-        steps = [(sql, (log_id, lo, n) if sql.count("?") == 3 else (log_id, log_id, lo, n))
-                 for owner, log_id, lo in claims if owner == mid for sql in by_range]  # fmt: skip
+        steps: list[tuple[str, tuple[object, ...]]] = [
+            (sql, (log_id, lo, n) if sql.count("?") == 3 else (log_id, log_id, lo, n))
+            for owner, log_id, lo in claims if owner == mid for sql in by_range
+        ]  # fmt: skip
         steps += [(sql, (mid, n)) for sql in by_id]
         for sql, params in steps:
             while True:
@@ -153,16 +158,15 @@ def _batched(
         conn.execute("CREATE INDEX IF NOT EXISTS merge_stage_attestations_key ON merge_stage_attestations "
                      "(log_id, ledger_idx)")  # fmt: skip
     mid = _claim(store, ledger, logs, digests)
-    n = batch_rows()
+    sizer = BatchSizer(batch_rows())
     for log in logs:
-        lo = log.local.size
-        while lo < log.size:
-            hi = min(lo + n, log.size)
+        for lo, hi in ranges(log.local.size, log.size, sizer):
             with store.transaction() as conn:
+                got = clock()  # the write lock is held from here to the end of the commit
                 _copy_range(conn, log.info.log_id, lo, hi)
                 pause_point("merge.batch")  # test-only (IKRAR_TEST_PAUSE_AT): inside a batch
+            sizer.took(hi - lo, clock() - got)
             pause_point("merge.between")  # test-only: a batch committed, the file not yet shown
-            lo = hi
     with store.transaction() as conn:  # publish
         for log in logs:
             log.sessions.apply(conn, digests)  # the updates of rows readers see (the rows are there)
@@ -171,6 +175,15 @@ def _batched(
         conn.execute(f"DELETE FROM {CLAIMS} WHERE merge_id = ?", (mid,))
         if conn.execute("DELETE FROM merges_pending WHERE id = ?", (mid,)).rowcount != 1:
             raise Stale("")  # cannot happen while the lock is held; never publish what was deleted
+
+
+def ranges(lo: int, end: int, sizer: BatchSizer) -> Iterator[tuple[int, int]]:
+    """The index ranges [lo, hi) that cover [lo, end), each as long as ``sizer`` says when it is
+    asked (after the caller told it how long the one before held the lock)."""
+    while lo < end:
+        hi = min(lo + sizer.next(), end)
+        yield lo, hi
+        lo = hi
 
 
 def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tuple[str, int], bytes]) -> int:
