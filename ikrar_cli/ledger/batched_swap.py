@@ -1,8 +1,9 @@
 """The swap of a verified file: one transaction for a small file, bounded batches published at once
 for a large one (issue 20; docs/ledger-export.md, "One large file: batches, published at once").
 
-A file whose staged entries fit in one batch (``batch_rows()``, 20,000 by default) is swapped in
-as before, in one write transaction (:func:`staging.apply_staged`). A larger one:
+A file whose staged entries fit in a first batch (a tenth of ``batch_rows()``, 2,000 rows by
+default) is swapped in as before, in one write transaction (:func:`staging.apply_staged`). A larger
+one:
 
 1. waits for the batched-merge lock (``store/swaplock.py``: one batched merge at a time); deletes
    the rows of any batched merge that died before publishing (they were never shown), a bounded
@@ -72,7 +73,7 @@ def swap(
     Raises :class:`Stale` when the file must be verified again."""
     with store.read() as conn:
         entries = staged_entries(conn)
-    if entries <= batch_rows():
+    if entries <= BatchSizer(batch_rows()).next():  # fits in a first batch: one transaction
         with store.transaction() as conn:
             claimed = _claimed(conn, logs)
             leftovers = conn.execute("SELECT 1 FROM merges_pending LIMIT 1").fetchone() is not None
@@ -121,7 +122,7 @@ def _clean(store: Store) -> None:
         dead = [int(r[0]) for r in conn.execute("SELECT id FROM merges_pending ORDER BY id")]
         claims = [(int(r[0]), str(r[1]), int(r[2]))
                   for r in conn.execute("SELECT merge_id, log_id, from_idx FROM merge_pending_logs")]  # fmt: skip
-    n = batch_rows()
+    sizer = BatchSizer(batch_rows())  # deletes too: bounded in rows and in time
     by_range = (
         "DELETE FROM attestation_rows WHERE id IN "
         "(SELECT id FROM attestation_rows WHERE log_id = ? AND ledger_idx >= ? LIMIT ?)",
@@ -133,15 +134,18 @@ def _clean(store: Store) -> None:
         "DELETE FROM log_rows WHERE log_id IN (SELECT log_id FROM log_rows WHERE pending_merge = ? LIMIT ?)",
     )
     for mid in dead:
-        steps: list[tuple[str, tuple[object, ...]]] = [
-            (sql, (log_id, lo, n) if sql.count("?") == 3 else (log_id, log_id, lo, n))
+        steps: list[tuple[str, tuple[object, ...]]] = [  # the parameters but the last, the batch's rows
+            (sql, (log_id, lo) if sql.count("?") == 3 else (log_id, log_id, lo))
             for owner, log_id, lo in claims if owner == mid for sql in by_range
         ]  # fmt: skip
-        steps += [(sql, (mid, n)) for sql in by_id]
+        steps += [(sql, (mid,)) for sql in by_id]
         for sql, params in steps:
             while True:
+                n = sizer.next()
                 with store.transaction() as conn:
-                    removed = conn.execute(sql, params).rowcount
+                    got = clock()
+                    removed = conn.execute(sql, (*params, n)).rowcount
+                sizer.took(removed, clock() - got)
                 if removed < n:
                     break
         with store.transaction() as conn:
