@@ -10,7 +10,7 @@ one:
    batch per transaction;
 2. **claims** its logs in one short write transaction: every log is still as the verification saw
    it (else :class:`~.staging.Stale`, verified again), a new id in ``merges_pending`` and a row per
-   log in ``merge_pending_logs`` with the log's size (migration 0019: the views every reader reads
+   log it adds entries to in ``merge_pending_logs`` with the log's size (migration 0019: the views every reader reads
    leave out the log's entries and attestations from there on); the log rows of new logs and the
    new session rows are written with ``pending_merge`` = that id (the views leave those out too);
 3. copies the staged entries and attestations log by log in index ranges, each range its own
@@ -203,8 +203,9 @@ def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tu
         conn.execute("INSERT INTO merges_pending (id, started_at) VALUES (?, ?)", (mid, now()))
         session_rows: list[tuple[str, int, int]] = []
         for log in logs:
-            conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id, from_idx) VALUES (?, ?, ?)",
-                         (mid, log.info.log_id, log.local.size))  # fmt: skip
+            if log.size > log.local.size:  # only logs it adds to: from their sizes on, its rows are hidden
+                conn.execute(f"INSERT INTO {CLAIMS} (merge_id, log_id, from_idx) VALUES (?, ?, ?)",
+                             (mid, log.info.log_id, log.local.size))  # fmt: skip
             if not log.local.existed:
                 i = log.info
                 conn.execute(
