@@ -263,3 +263,35 @@ def test_the_next_merge_of_another_file_deletes_a_dead_batched_merges_rows(pair)
     assert json.loads(r.stdout)["files"][0]["added"] == N
     assert stored(central.home) == (N + 1, N, 0)  # e2's rows only
     central("ledger", "verify")
+
+
+def test_a_batched_merge_hides_only_the_logs_it_adds_to(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A file of two logs, one of them already merged whole: held between batches, only the new log
+    is claimed (from index 0) and the known log stays claimable by nobody, so any writer of it (a
+    workspace's own kiosk log coming back) would stay shown; let go, the new log appears whole."""
+    central, twin, (e1, e2), _roster = pair
+    twin("ledger", "merge", str(e1))
+    twin("ledger", "merge", str(e2))
+    both = tmp_path / "both.jsonl"
+    twin("ledger", "export", "--out", str(both))
+    central("ledger", "merge", str(e2))
+    db = connect_db(central.home)
+    try:
+        known = {str(r[0]) for r in db.execute("SELECT log_id FROM logs").fetchall()}
+    finally:
+        db.close()
+    env = {**batched_env(central.home), RESUME: "stdin"}
+    proc = start_paused(merge_cmd(central.home, both), env, "merge.between:2", stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE)  # fmt: skip
+    try:
+        db = connect_db(central.home)
+        try:
+            claims = db.execute("SELECT log_id, from_idx FROM merge_pending_logs").fetchall()
+        finally:
+            db.close()
+    finally:
+        report = let_go(proc)
+    assert len(claims) == 1 and claims[0][1] == 0
+    assert known and str(claims[0][0]) not in known
+    assert sum(f["added"] for f in report["files"]) == N
+    assert len(seen(central.home)["entries"]) == 2 * (N + 1)
