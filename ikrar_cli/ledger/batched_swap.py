@@ -1,9 +1,8 @@
 """The swap of a verified file: one transaction for a small file, bounded batches published at once
 for a large one (issue 20; docs/ledger-export.md, "One large file: batches, published at once").
 
-A file whose staged entries fit in a first batch (a tenth of ``batch_rows()``, 2,000 rows by
-default) is swapped in as before, in one write transaction (:func:`staging.apply_staged`). A larger
-one:
+A file whose staged entries fit in one batch (``batch_rows()``, 20,000 rows by default) is swapped
+in as before, in one write transaction (:func:`staging.apply_staged`). A larger one:
 
 1. waits for the batched-merge lock (``store/swaplock.py``: one batched merge at a time); deletes
    the rows of any batched merge that died before publishing (they were never shown), a bounded
@@ -73,7 +72,7 @@ def swap(
     Raises :class:`Stale` when the file must be verified again."""
     with store.read() as conn:
         entries = staged_entries(conn)
-    if entries <= BatchSizer(batch_rows()).next():  # fits in a first batch: one transaction
+    if entries <= batch_rows():  # fits in one batch: one transaction
         with store.transaction() as conn:
             claimed = _claimed(conn, logs)
             leftovers = conn.execute("SELECT 1 FROM merges_pending LIMIT 1").fetchone() is not None
