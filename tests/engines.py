@@ -33,6 +33,7 @@ BOTH_ENGINES |= {"test_roster_import_steps"}  # the roster import steps (issues 
 BOTH_ENGINES |= {"test_roster_unit_key", "test_roster_parallel"}  # unit key check, parallel row checks
 BOTH_ENGINES |= {"test_roster_lock", "test_merge_gate"}  # the import's summary without the write lock (issue 20)
 BOTH_ENGINES |= {"test_verify_pool"}  # receipt signatures checked by helper processes (issues 17, 20)
+BOTH_ENGINES |= {"test_report_verify_outcomes"}  # report verify: outcomes and the digest folded on the way
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}
 
