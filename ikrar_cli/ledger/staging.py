@@ -191,6 +191,9 @@ def apply_staged(
 ) -> None:
     """Swap one verified file in, inside the caller's write transaction (the only step under the lock).
     Raises :class:`Stale` when a log is no longer as the verification saw it."""
+    from ..store.pgmergelock import note_lock, swap_locks
+
+    swap_locks(conn, [log.info.log_id for log in logs])  # PostgreSQL: beside swaps of other logs (pgmergelock.py)
     session_rows: list[tuple[str, int, int]] = []
     for log in logs:
         if local_state(conn, ledger, log.info.log_id) != log.local:
@@ -221,6 +224,7 @@ def apply_staged(
         "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
         "ON CONFLICT DO NOTHING"
     )
+    note_lock(conn)  # PostgreSQL: counted after every concurrent swap before it committed
     note_staged(conn)  # the keys that now have more than one attestation (what `duplicates` reads)
     for log in logs:
         for cp in log.checkpoints:
