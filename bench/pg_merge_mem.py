@@ -31,6 +31,8 @@ import national_data as nd  # noqa: E402
 
 DATA = Path(os.environ.get("IKRAR_BENCH_DATA", "/work/data/pg")) / "n4800000-u600-m5000000-t1000"
 BASE_DB = "ikrar_pgmerge_base"
+COUNT = ("import sys, pathlib\nfrom ikrar_cli.workspace import Workspace\nws = Workspace.open(pathlib.Path(sys.argv[1]))\n"
+         "with ws.store.read() as c:\n print(c.execute('SELECT COUNT(*) FROM attestations').fetchone()[0])")
 ENV = dict(os.environ, IKRAR_PASSPHRASE=nd.PASS.decode())
 ENV.pop("IKRAR_DATABASE_URL", None)
 ENV.pop("PYTHONPATH", None)
@@ -172,20 +174,22 @@ def conc(work: Path, engine: str, n_exports: int, procs: int, skip: int) -> dict
             if pid not in pending:
                 continue
             pending.discard(pid)
-            kids.append({"wall_s": time.perf_counter() - t0, "status": status, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime})
+            kids.append({"wall_s": time.perf_counter() - t0, "status": status, "peak_mb": ru.ru_maxrss / 1024,
+                         "cpu_s": ru.ru_utime + ru.ru_stime})  # fmt: skip
         wall = time.perf_counter() - t0
         server_s = server_cpu() - cpu0 if engine == "postgresql" else 0.0
         count = subprocess.run(
-            [sys.executable, "-c", "import sys, pathlib\nfrom ikrar_cli.workspace import Workspace\nws = Workspace.open(pathlib.Path(sys.argv[1]))\n"
-             "with ws.store.read() as c:\n print(c.execute('SELECT COUNT(*) FROM attestations').fetchone()[0])", str(home)],
+            [sys.executable, "-c", COUNT, str(home)],
             env=ENV, cwd=ROOT, capture_output=True, text=True,
         ).stdout.strip()  # fmt: skip
     finally:
         drop(work, engine, name)
     locks = [json.loads(line) for line in trace.read_text().splitlines()] if trace.is_file() else []
     held = sum(r["held"] for r in locks)
-    return {"engine": engine, "wall_s": wall, "lock_held_s": held, "lock_wait_max_s": max((r["wait"] for r in locks), default=0),
-            "kid_walls": sorted(round(k["wall_s"], 1) for k in kids), "load": [load0, os.getloadavg()[0]], "attestations": count,
+    return {"engine": engine, "wall_s": wall, "lock_held_s": held,
+            "lock_wait_max_s": max((r["wait"] for r in locks), default=0),
+            "kid_walls": sorted(round(k["wall_s"], 1) for k in kids), "load": [load0, os.getloadavg()[0]],
+            "attestations": count,
             "failed": sum(1 for k in kids if k["status"]), "peak_mb": max(k["peak_mb"] for k in kids),
             "cpu_s": sum(k["cpu_s"] for k in kids), "server_cpu_s": server_s}  # fmt: skip
 
