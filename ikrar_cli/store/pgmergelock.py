@@ -1,4 +1,4 @@
-"""PostgreSQL: merge swaps of different logs at once (docs/ledger-export.md, "Staging and locks").
+"""PostgreSQL: merge swaps of different logs at once (docs/operations.md, "How ikrar uses the server").
 
 Every write transaction on PostgreSQL takes ikrar's advisory write lock (``store/postgres.py``),
 exclusively, before its first statement: writers queue as on SQLite. A merge's swap

@@ -9,9 +9,10 @@ password of the address removed from every message).
 
 Transactions keep SQLite's promises. SQLite's ``BEGIN IMMEDIATE`` lets one writer in at a
 time; here every write transaction takes one transaction-scoped advisory lock
-(:data:`WRITE_LOCK`) right after ``BEGIN``, so writers from any number of processes and
+(:data:`WRITE_LOCK`) before its first statement, so writers from any number of processes and
 machines queue exactly as they do on SQLite: none reads "next index = 7" while another writes
-it, and a merge or import never loses or duplicates a record. Statements inside see every
+it, and a merge or import never loses or duplicates a record. A merge's swap takes it in shared
+mode with a lock per log instead, beside swaps of other logs (``store/pgmergelock.py``). Statements inside see every
 earlier writer's commit (READ COMMITTED after the lock). Reads run in REPEATABLE READ: one
 snapshot for the whole ``with store.read()`` block.
 """
