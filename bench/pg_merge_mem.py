@@ -31,9 +31,11 @@ import national_data as nd  # noqa: E402
 
 DATA = Path(os.environ.get("IKRAR_BENCH_DATA", "/work/data/pg")) / "n4800000-u600-m5000000-t1000"
 BASE_DB = "ikrar_pgmerge_base"
-COUNT = ("import sys, pathlib\nfrom ikrar_cli.workspace import Workspace\n"
-         "ws = Workspace.open(pathlib.Path(sys.argv[1]))\nwith ws.store.read() as c:\n"
-         " print(c.execute('SELECT COUNT(*) FROM attestations').fetchone()[0])")
+COUNT = (
+    "import sys, pathlib\nfrom ikrar_cli.workspace import Workspace\n"
+    "ws = Workspace.open(pathlib.Path(sys.argv[1]))\nwith ws.store.read() as c:\n"
+    " print(c.execute('SELECT COUNT(*) FROM attestations').fetchone()[0])"
+)
 ENV = dict(os.environ, IKRAR_PASSPHRASE=nd.PASS.decode())
 ENV.pop("IKRAR_DATABASE_URL", None)
 ENV.pop("PYTHONPATH", None)
