@@ -167,7 +167,7 @@ GOOD = cbor2.dumps(CLAIMS, canonical=True)
         (_cose(GOOD, protected=cbor2.dumps({4: KID, 1: -19})), "non_canonical"),
         (_cose(GOOD, sig=SIG[:63]), "malformed"),
         (_cose(GOOD + b"\x00"), "non_canonical"),  # a byte after the claims, inside the payload
-        (_cose(GOOD)[:16] + _longer_head(GOOD) + _cose(GOOD)[18 + len(GOOD):], "non_canonical"),
+        (_cose(GOOD)[:16] + _longer_head(GOOD) + _cose(GOOD)[18 + len(GOOD) :], "non_canonical"),
         (_cose(cbor2.dumps({**CLAIMS, 5: "198609262015051001"}, canonical=True)), "non_canonical"),
         (_cose(cbor2.dumps({**CLAIMS, 5: 0}, canonical=True)), "malformed"),
         (_cose(cbor2.dumps({**CLAIMS, 1: 2}, canonical=True)), "unsupported_version"),
@@ -219,8 +219,10 @@ def test_a_non_canonical_officer_text_is_left_to_the_general_reader() -> None:
 
 # ------------------------------------------------------------------------------ the signed bytes
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.binary(max_size=300), st.integers(0, 70000).map(lambda n: b"\x01" * n)),
-       st.one_of(st.binary(max_size=300), st.sampled_from([23, 24, 255, 256, 65535, 65536]).map(lambda n: b"p" * n)))
+@given(
+    st.one_of(st.binary(max_size=300), st.integers(0, 70000).map(lambda n: b"\x01" * n)),
+    st.one_of(st.binary(max_size=300), st.sampled_from([23, 24, 255, 256, 65535, 65536]).map(lambda n: b"p" * n)),
+)
 def test_sig_structure_is_cbor2s_canonical_encoding(protected: bytes, payload: bytes) -> None:
     assume(len(protected) + len(payload) < 200_000)
     assert R.sig_structure(protected, payload) == cbor2.dumps(["Signature1", protected, b"", payload], canonical=True)
