@@ -8,7 +8,8 @@ The **single-core raw limit** is bench/merge_cost.py's ``bare_limit``: the faste
 installed (PyNaCl when present) verifying every receipt, with its SHA-256 leaf hash and the Merkle
 root, over receipts decoded beforehand: receipts per CPU second of one process.
 
-Every timed run is a fresh child process (``--one ...``); per round the raw limit is measured once and
+Every timed run is a fresh child process (``--one ...``); each round starts with the raw limit (and the
+run ends with one more: the median of them all is the reference), then
 the base (``--base``, default the merge-base of this branch with ``main``, unpacked with ``git
 archive`` into a temporary directory) and this working tree merge the same exports (bench/
 national_data.py, cached as bench/merge_cost.py makes them) into a fresh centre on each engine, in
@@ -201,7 +202,7 @@ def main() -> None:
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         lib = ""
         for rep in range(a.reps):
-            r = child(REPO, ["raw", *common])
+            r = child(REPO, ["raw", *common])  # each round starts with the raw limit, and the run ends with one
             raws.append(r["rate"])
             lib = r["lib"]
             order = list(trees) if rep % 2 == 0 else list(reversed(trees))
@@ -211,6 +212,7 @@ def main() -> None:
                     runs.setdefault((engine, name), []).append(out)
                     print(f"  round {rep + 1}, {engine}, {name}: {out['added'] / out['cpu']:,.0f}/CPU s "
                           f"(CPU {out['cpu']:.2f} s, wall {out['wall']:.2f} s); {load()}", file=sys.stderr)  # fmt: skip
+        raws.append(child(REPO, ["raw", *common])["rate"])
         raw = _median(raws)
         row(f"single-core raw limit: bare SHA-256 leaf + Merkle root + Ed25519 verify ({lib}), one process "
             f"(median of {len(raws)})", f"{raw:,.0f} receipts/CPU s ({', '.join(f'{x:,.0f}' for x in raws)})",

@@ -579,14 +579,16 @@ class Merger:
         from .staging import stage_entries
 
         check = entry_checker(self.verifier, head.info)
-        hashes = PackedHashes()
+        # the leaf hashes are kept only for a consistency proof from a checkpoint merged before (none: a first merge)
+        hashes = PackedHashes() if staged.local.checkpoints else None
         stage_entries(conn, reader, check, staged, 0, head.size, checkpoints, StreamingRoot(), hashes, self.progress)
         if head.n_sessions and check.state.sessions:
             raise _unsigned_sessions(reader, head.info.log_id, head.n_sessions)
         self._check_consistency(conn, staged, hashes, checkpoints)
 
     def _check_consistency(
-        self, conn: sqlite3.Connection, staged: StagedLog, hashes: PackedHashes, checkpoints: dict[int, Checkpoint]
+        self, conn: sqlite3.Connection, staged: StagedLog, hashes: PackedHashes | None,
+        checkpoints: dict[int, Checkpoint],
     ) -> None:
         """Consistency with what was merged before: an RFC 6962 proof from our latest checkpoint to theirs."""
         local_cps, local_size = staged.local.checkpoints, staged.local.size
@@ -595,6 +597,7 @@ class Merger:
             return
         old = max(s for s in local_cps if s <= max(size, local_size))
         if 0 < old <= size:
+            assert hashes is not None  # kept whenever the store holds checkpoints of the log
             proof = consistency_proof(hashes, old, size)
             if not verify_consistency(old, size, local_cps[old], checkpoints[size].root, proof):
                 raise _fork(log_id, old, _("the export is not an extension of the merged log"))
