@@ -19,6 +19,11 @@ process whose time and peak RSS (``os.wait4``) are measured:
 
 Then the database size (``pg_database_size`` / the SQLite file and its WAL) and the row counts.
 
+The engines take turns step by step (SQLite's import, PostgreSQL's import, PostgreSQL's publish,
+SQLite's publish, ...: the first engine alternates), so both meet the same machine load and never
+run at the same time. Each step also records the CPU seconds of its ikrar processes (not the
+PostgreSQL server's).
+
 Robust for long runs: each step has a time limit (``--step-timeout`` minutes) and a memory limit
 (``--max-rss-mb``, the ikrar process's VmHWM polled twice a second); a step past either is killed
 and recorded as "did not finish in N min" / "stopped: memory > X MB" and the run goes on. Every
@@ -47,6 +52,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -86,9 +92,10 @@ while True:
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
         break
-peak = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = max(hwm, ru.ru_maxrss)
 with open(out, "w") as fh:
-    json.dump({"rc": p.returncode, "peak_kb": peak, "stopped": stopped}, fh)
+    json.dump({"rc": p.returncode, "peak_kb": peak, "stopped": stopped, "cpu_s": ru.ru_utime + ru.ru_stime}, fh)
 sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)
 """
 DURING_AFTER = 30.0  # seconds into a merge step when a small roster import is started beside it
@@ -156,12 +163,13 @@ class Central:
         if during:
             side = threading.Thread(target=self._beside, args=(during, [p for p, *_ in procs], beside))
             side.start()
-        peak, failed, stopped = 0, [], set()
+        peak, cpu, failed, stopped = 0, 0.0, [], set()
         for p, out, err, rss in procs:
             p.wait()
             info: dict[str, Any] = json.loads(rss.read_text()) if rss.is_file() else {"peak_kb": 0, "stopped": None}
             rss.unlink(missing_ok=True)
             peak = max(peak, int(info["peak_kb"]))
+            cpu += float(info.get("cpu_s", 0.0))
             if out is not subprocess.DEVNULL:
                 out.close()  # type: ignore[union-attr]
             err.seek(0)
@@ -175,7 +183,7 @@ class Central:
             side.join()
         if lock is not None:
             lock.__exit__(None, None, None)
-        r: dict[str, Any] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed,
+        r: dict[str, Any] = {"seconds": secs, "rows": rows, "peak_mb": peak / 1024, "failed": failed, "cpu_s": cpu,
                              "processes": len(groups), "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
                              "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
         if "memory" in stopped:
@@ -274,7 +282,8 @@ def describe(r: dict[str, Any]) -> str:
     if "beside" in r:
         b = r["beside"]
         extra += f", {b['command']} beside it: exit {b['rc']} in {b['seconds']:.1f} s" if "rc" in b else ""
-    return f"{r['seconds']:.1f} s, {r['rows'] / r['seconds']:,.0f} rows/s, peak {r['peak_mb']:.0f} MB{extra}"
+    cpu = f", CPU {r['cpu_s']:.1f} s" if "cpu_s" in r else ""
+    return f"{r['seconds']:.1f} s{cpu}, {r['rows'] / r['seconds']:,.0f} rows/s, peak {r['peak_mb']:.0f} MB{extra}"
 
 
 def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
@@ -296,7 +305,8 @@ def certify_all(home: Path, terminals: list[dict[str, Any]]) -> None:
     ws.close()
 
 
-def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int) -> None:
+def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int) -> Iterator[str]:
+    """The steps on one engine; yields after each one, so that ``main`` can interleave the engines."""
     root = Path(data["root"])
     terminals = json.loads((root / "terminals.json").read_text())
     if not (c.state.parent / f"{c.engine}.ready").is_file():  # set-up, not measured
@@ -310,10 +320,12 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
         (c.state.parent / f"{c.engine}.ready").touch()
     n, m = data["officers"], data["receipts"]
     c.run("roster import", [["roster", "import", str(root / "roster.csv")]], n)
+    yield "roster import"
     if c.ok("roster import"):
         c.run("roster publish", [["roster", "publish", "--as-of", nd.SNAPSHOT_DAY.isoformat()]], n)
     else:
         c.skip("roster publish", n, "the roster import did not finish")
+    yield "roster publish"
     files = [str(root / "exports" / t["file"]) for t in terminals]
     half = len(files) // 2
     first, rest = files[:half], files[half:]
@@ -330,6 +342,7 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
         during=["roster", "import", str(small)],
     )
     c.count(label)
+    yield label
     shares = [rest[i::concurrency] for i in range(concurrency) if rest[i::concurrency]]
     label = f"ledger merge, {len(shares)} processes at once, {len(rest)} exports"
     c.run(
@@ -339,6 +352,7 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
         probe=True,
     )
     c.count(label)
+    yield label
     report = work / f"{c.engine}-report.json"
     day = nd.REPORT_DAY.isoformat()
     label = "report compliance --json (all institutions)"
@@ -351,9 +365,11 @@ def bench_engine(c: Central, data: dict[str, Any], work: Path, concurrency: int)
         c.measure_size()
         return
     c.run(label, [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--json"]], n, stdout=report)
+    yield label
     c.run(unit_label,
           [["report", "compliance", "--pledge", "pilkada-2024", "--as-of", day, "--unit", nd.unit_name(0), "--json"]],
           per_unit)  # fmt: skip
+    yield unit_label
     if c.ok(label):
         c.run("report verify", [["report", "verify", str(report)]], m)
     else:
@@ -373,19 +389,22 @@ def _admin(url: str) -> Any:
 
 
 def run_engine(engine: str, data: dict[str, Any], work: Path, conc: int, limits: tuple[float, float],
-               keep: bool) -> Central | None:  # fmt: skip
+               keep: bool) -> Iterator[Central]:  # fmt: skip
+    """Set up and run one engine's steps, yielding its ``Central`` after each step (none: no server)."""
     state = work / f"{engine}-state.json"
     if engine == "sqlite":
         c = Central(engine, work / engine, None, state, limits)
         if "size" not in c.results:
-            bench_engine(c, data, work, conc)
+            for _ in bench_engine(c, data, work, conc):
+                yield c
         if not keep:
             shutil.rmtree(c.home, ignore_errors=True)
-        return c
+        yield c
+        return
     server = _server()
     if not server:
         print("  [postgresql] no server: set IKRAR_BENCH_PG_URL", file=sys.stderr)
-        return None
+        return
     name = "ikrar_national_" + hashlib.sha256(str(work).encode()).hexdigest()[:10]
     admin = _admin(server)
     try:
@@ -395,11 +414,12 @@ def run_engine(engine: str, data: dict[str, Any], work: Path, conc: int, limits:
             admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
         c = Central(engine, work / engine, _database_url(server, name), state, limits)
         if "size" not in c.results:
-            bench_engine(c, data, work, conc)
+            for _ in bench_engine(c, data, work, conc):
+                yield c
         if not keep:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             shutil.rmtree(c.home, ignore_errors=True)
-        return c
+        yield c
     finally:
         admin.close()
 
@@ -440,10 +460,19 @@ def main(argv: list[str] | None = None) -> int:
     limits = (a.step_timeout, a.max_rss_mb)
     results: dict[str, Central] = {}
     try:
-        for engine in a.engines.split(","):
-            c = run_engine(engine, data, work, conc, limits, a.keep)
-            if c is not None:
-                results[engine] = c
+        # The engines take turns, one step each, the first engine alternating from step to step
+        # (A B, B A, A B, ...): both meet the same machine load, and never run at the same time.
+        runs = {engine: run_engine(engine, data, work, conc, limits, a.keep) for engine in a.engines.split(",")}
+        turn = 0
+        while runs:
+            order = list(runs) if turn % 2 == 0 else list(reversed(runs))
+            for engine in order:
+                c = next(runs[engine], None)
+                if c is None:
+                    del runs[engine]
+                else:
+                    results[engine] = c
+            turn += 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(results, data, conc)
@@ -474,6 +503,8 @@ def print_table(results: dict[str, Central], data: dict[str, Any], conc: int) ->
         if r["failed"]:
             return "failed"
         text = f"{r['seconds']:.1f} s · {r['rows'] / r['seconds']:,.0f} rows/s · {r['peak_mb']:.0f} MB"
+        if "cpu_s" in r:
+            text += f" · ikrar CPU {r['cpu_s']:.1f} s"
         if "lock_wait_s" in r:
             text += f" · longest write-lock wait {r['lock_wait_s']:.1f} s"
         b = r.get("beside") or {}

@@ -219,6 +219,17 @@ class _Reader:
     def next(self) -> dict[str, Any]:
         return self.take(self.fh.readline())
 
+    def next_entry(self) -> tuple[int, str] | dict[str, Any]:
+        """The next line as :meth:`next` reads it, except that a receipt line in its canonical form
+        comes as ``(index, receipt text)`` (what :meth:`take` would put in its dict), without a dict."""
+        raw = self.fh.readline()
+        m = _RECEIPT_LINE.match(raw)
+        if m is None:
+            return self.take(raw)
+        self.line_no += 1
+        self.digest.update(raw)
+        return int(m[1]), m[2].decode("ascii")
+
     def take(self, raw: bytes) -> dict[str, Any]:
         """The object of the next line, ``raw``, already read from ``fh`` (what :meth:`next` returns)."""
         self.line_no += 1
@@ -321,13 +332,23 @@ def read_entry(reader: _Reader, idx: int, check: EntryChecker) -> tuple[bytes | 
     """The next entry line of a log, which must be entry ``idx``, checked by ``check`` (the merge's
     entry checker): ``(record, None, "")`` for a session record, ``(None, receipt, text)`` for a
     receipt. Full and incremental merges read their entries through here."""
-    e = reader.next()
-    if e.get("i") != idx:
-        raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
-    _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
+    e = reader.next_entry()
     record: bytes | None = None
     receipt: Receipt | None = None
     text = ""
+    if type(e) is tuple:  # a receipt line in its canonical form: fields and types are right by its pattern
+        found, text = e
+        if found != idx:
+            raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=found))
+        try:
+            receipt = entry = decode_receipt(text)
+        except InputError as exc:
+            raise _bad_log(reader, "bad_entry", exc.message) from None
+        return _checked(reader, idx, check, entry, record, receipt, text)
+    assert isinstance(e, dict)
+    if e.get("i") != idx:
+        raise _bad_log(reader, "gap", _("expected entry {index}, found {found}", index=idx, found=e.get("i")))
+    _keys(reader, e, {"i", "record"} if "record" in e else {"i", "receipt"})
     if "record" in e:
         record = entry = _field(reader, e, "record", str).encode("utf-8")
         if not record.startswith(RECORD_PREFIX):
@@ -338,6 +359,11 @@ def read_entry(reader: _Reader, idx: int, check: EntryChecker) -> tuple[bytes | 
             receipt = entry = decode_receipt(text)
         except InputError as exc:
             raise _bad_log(reader, "bad_entry", exc.message) from None
+    return _checked(reader, idx, check, entry, record, receipt, text)
+
+
+def _checked(reader: _Reader, idx: int, check: EntryChecker, entry: bytes | Receipt, record: bytes | None,
+             receipt: Receipt | None, text: str) -> tuple[bytes | None, Any, str]:  # fmt: skip
     try:
         check(idx, entry)
     except VerificationError as exc:
@@ -559,14 +585,16 @@ class Merger:
         from .staging import stage_entries
 
         check = entry_checker(self.verifier, head.info)
-        hashes = PackedHashes()
+        # the leaf hashes are kept only for a consistency proof from a checkpoint merged before (none: a first merge)
+        hashes = PackedHashes() if staged.local.checkpoints else None
         stage_entries(conn, reader, check, staged, 0, head.size, checkpoints, StreamingRoot(), hashes, self.progress)
         if head.n_sessions and check.state.sessions:
             raise _unsigned_sessions(reader, head.info.log_id, head.n_sessions)
         self._check_consistency(conn, staged, hashes, checkpoints)
 
     def _check_consistency(
-        self, conn: sqlite3.Connection, staged: StagedLog, hashes: PackedHashes, checkpoints: dict[int, Checkpoint]
+        self, conn: sqlite3.Connection, staged: StagedLog, hashes: PackedHashes | None,
+        checkpoints: dict[int, Checkpoint],
     ) -> None:
         """Consistency with what was merged before: an RFC 6962 proof from our latest checkpoint to theirs."""
         local_cps, local_size = staged.local.checkpoints, staged.local.size
@@ -575,6 +603,7 @@ class Merger:
             return
         old = max(s for s in local_cps if s <= max(size, local_size))
         if 0 < old <= size:
+            assert hashes is not None  # kept whenever the store holds checkpoints of the log
             proof = consistency_proof(hashes, old, size)
             if not verify_consistency(old, size, local_cps[old], checkpoints[size].root, proof):
                 raise _fork(log_id, old, _("the export is not an extension of the merged log"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import cbor2
 
@@ -22,6 +22,7 @@ from . import cbor_strict
 from .base45 import Base45Error, b45decode, b45encode
 
 PREFIX = "IKR1:"
+_T = TypeVar("_T")
 COSE_SIGN1_TAG = 18
 ALG_ED25519 = -19  # RFC 9864 "Ed25519"
 ALG_EDDSA = -8  # RFC 9053 "EdDSA" (accepted when verifying)
@@ -110,8 +111,28 @@ def _enc(obj: Any) -> bytes:
     return cbor2.dumps(obj, canonical=True)
 
 
+def _bstr(data: bytes) -> bytes:
+    """``data`` as a CBOR byte string with the shortest head (what ``cbor2.dumps(data, canonical=True)`` writes)."""
+    n = len(data)
+    if n < 24:
+        return bytes((0x40 + n,)) + data
+    if n < 0x100:
+        return bytes((0x58, n)) + data
+    if n < 0x10000:
+        return b"\x59" + n.to_bytes(2, "big") + data
+    if n < 0x100000000:
+        return b"\x5a" + n.to_bytes(4, "big") + data
+    return b"\x5b" + n.to_bytes(8, "big") + data
+
+
+# the canonical CBOR of the array's head and its first two members: 84, "Signature1" (6A ...)
+_SIG1_HEAD = b"\x84\x6aSignature1"
+
+
 def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return _enc(["Signature1", protected, b"", payload])
+    """The bytes signed (RFC 9052 §4.4): the canonical CBOR of ``["Signature1", protected, b"", payload]``,
+    written directly (tests/test_receipt_fast_decode.py holds it equal to cbor2's)."""
+    return _SIG1_HEAD + _bstr(protected) + b"\x40" + _bstr(payload)
 
 
 def sign_receipt(claims: Claims, sign: Callable[[bytes], bytes], kid: bytes) -> Receipt:
@@ -166,6 +187,19 @@ class _Check:
 
 
 def receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
+    """The receipt in ``cose``; raises the reason (docs/receipt-format.md §5 step 1) as
+    :class:`VerificationError`. A receipt in its one canonical layout is read by
+    :func:`_canonical_receipt` (a merge reads millions); anything else, valid or not, by the general
+    reader below, which alone decides every error (tests/test_receipt_fast_decode.py holds the two
+    equal)."""
+    if type(cose) is bytes:
+        fast = _canonical_receipt(cose, text)
+        if fast is not None:
+            return fast
+    return _receipt_from_cose(cose, text)
+
+
+def _receipt_from_cose(cose: bytes, text: str | None = None) -> Receipt:
     check = _Check()
     arr = check.load(cose)
     if not isinstance(arr, list) or len(arr) != 4:
@@ -266,6 +300,159 @@ def _claims(m: Any, check: _Check) -> Claims:
         method=method,
         ledger_index=uint(m[K_INDEX]),
     )
+
+
+class _NotCanonical(Exception):  # noqa: N818 - a signal inside the fast reader, never raised out of it
+    """The bytes are not a receipt in its canonical layout: the general reader decides."""
+
+
+def _c_uint(p: bytes, i: int) -> tuple[int, int]:
+    """A canonical CBOR unsigned integer at ``p[i]`` (the shortest head) and the position after it."""
+    b = p[i]
+    if b < 24:
+        return b, i + 1
+    if b == 0x18:
+        v = p[i + 1]
+        if v < 24:
+            raise _NotCanonical
+        return v, i + 2
+    if 0x19 <= b <= 0x1B:
+        size = 1 << (b - 0x18)
+        end = i + 1 + size
+        if end > len(p):
+            raise _NotCanonical
+        v = int.from_bytes(p[i + 1 : end], "big")
+        if v < 1 << (4 * size):
+            raise _NotCanonical
+        return v, end
+    raise _NotCanonical
+
+
+def _c_text(p: bytes, i: int) -> tuple[str, int]:
+    """A canonical CBOR text of 1 to MAX_CLAIM_TEXT characters at ``p[i]``, and the position after it."""
+    b = p[i]
+    if 0x61 <= b <= 0x77:
+        start, n = i + 1, b - 0x60
+    elif b == 0x78:
+        start, n = i + 2, p[i + 1]
+        if n < 24:
+            raise _NotCanonical
+    elif b == 0x79:
+        start, n = i + 3, p[i + 1] << 8 | p[i + 2]
+        if n < 256:
+            raise _NotCanonical
+    else:
+        raise _NotCanonical
+    end = start + n
+    if end > len(p):
+        raise _NotCanonical
+    v = p[start:end].decode("utf-8")
+    if len(v) > MAX_CLAIM_TEXT:
+        raise _NotCanonical
+    return v, end
+
+
+def _canonical_claims(p: bytes) -> Claims:
+    """The claims map in its one canonical encoding with every claim as :func:`_claims` accepts it;
+    raises :class:`_NotCanonical` (or IndexError, UnicodeDecodeError) for anything else."""
+    uint, text = _c_uint, _c_text
+    head = p[0]
+    if not (head == 0xAC or head == 0xAD) or p[1] != K_TYPE or p[2] != RECEIPT_TYPE or p[3] != K_PLEDGE:
+        raise _NotCanonical
+    pledge_id, i = text(p, 4)
+    if p[i] != K_VERSION:
+        raise _NotCanonical
+    pledge_version, i = uint(p, i + 1)
+    if p[i] != K_DIGEST or p[i + 1] != 0x40 + DIGEST_PREFIX_LEN or p[i + 2 + DIGEST_PREFIX_LEN] != K_OFFICER:
+        raise _NotCanonical
+    digest = p[i + 2 : i + 2 + DIGEST_PREFIX_LEN]
+    i += 3 + DIGEST_PREFIX_LEN
+    if p[i] >> 5 == 3:
+        officer_id, i = text(p, i)
+        if numeric_officer_id(officer_id):
+            raise _NotCanonical  # non_canonical: the general reader says so
+    else:
+        officer, i = uint(p, i)
+        if officer == 0:
+            raise _NotCanonical
+        officer_id = str(officer)
+    if p[i] != K_IDTYPE:
+        raise _NotCanonical
+    code, i = uint(p, i + 1)
+    id_type = ID_TYPES_BY_CODE[code]  # KeyError: not a known type, the general reader says malformed
+    name = None
+    if head == 0xAD:
+        if p[i] != K_NAME:
+            raise _NotCanonical
+        name, i = text(p, i + 1)
+    if p[i] != K_UNIT:
+        raise _NotCanonical
+    unit, i = text(p, i + 1)
+    if p[i] != K_SESSION:
+        raise _NotCanonical
+    session, i = uint(p, i + 1)
+    if p[i] != K_TIME:
+        raise _NotCanonical
+    issued_at, i = uint(p, i + 1)
+    if p[i] != K_ZONE:
+        raise _NotCanonical
+    code, i = uint(p, i + 1)
+    zone = ZONES_BY_CODE[code]
+    if p[i] != K_METHOD:
+        raise _NotCanonical
+    code, i = uint(p, i + 1)
+    method = METHODS_BY_CODE[code]
+    if p[i] != K_INDEX:
+        raise _NotCanonical
+    index, i = uint(p, i + 1)
+    if i != len(p):
+        raise _NotCanonical
+    return _built(Claims, {
+        "pledge_id": pledge_id, "pledge_version": pledge_version, "pledge_digest": digest, "officer_id": officer_id,
+        "id_type": id_type, "officer_name": name, "unit": unit, "session": session, "issued_at": issued_at,
+        "zone": zone, "method": method, "ledger_index": index,
+    })  # fmt: skip
+
+
+def _built(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` with exactly ``fields`` (every field, checked by the
+    caller): what ``cls(**fields)`` makes, without its per-field ``object.__setattr__`` calls (a merge
+    makes two per receipt; tests/test_receipt_fast_decode.py compares them with the general reader's)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
+def _canonical_receipt(cose: bytes, text: str | None) -> Receipt | None:
+    """The receipt when ``cose`` is one in its canonical layout (docs/receipt-format.md §2:
+    ``84 4D <protected: A2 01 32|27 04 48 kid> A0 <payload bstr> 58 40 <signature>``, shortest heads,
+    nothing after) whose claims :func:`_canonical_claims` reads; else None. What it returns is what
+    the general reader returns for the same bytes: exactly these bytes decode, canonically, to
+    these values."""
+    try:
+        if cose[0] != 0x84 or cose[1] != 0x4D or cose[15] != 0xA0:
+            return None
+        alg = _PROTECTED_HEADS.get(cose[2:7])
+        if alg is None:
+            return None
+        b = cose[16]
+        if 0x40 <= b <= 0x57:
+            start, n = 17, b - 0x40
+        elif b == 0x58 and cose[17] >= 24:
+            start, n = 18, cose[17]
+        elif b == 0x59 and cose[17] << 8 | cose[18] >= 256:
+            start, n = 19, cose[17] << 8 | cose[18]
+        else:
+            return None
+        end = start + n
+        if len(cose) != end + 66 or cose[end] != 0x58 or cose[end + 1] != 0x40:
+            return None
+        payload = cose[start:end]
+        claims = _canonical_claims(payload)
+    except (_NotCanonical, IndexError, KeyError, UnicodeDecodeError):
+        return None
+    return _built(Receipt, {"_text": text, "cose": cose, "claims": claims, "kid": cose[7:15],
+                            "signature": cose[end + 2 :], "alg": alg, "protected": cose[2:15], "payload": payload})
 
 
 _LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")

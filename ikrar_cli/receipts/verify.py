@@ -14,7 +14,7 @@ from ..errors import VerificationError
 from ..i18n import _
 from ..keys.ed25519 import PublicKey
 from ..keys.ed25519 import public_key as ed25519_public_key
-from ..keys.trust import TrustBundle, receipt_revocation_id
+from ..keys.trust import BundlePledge, TrustBundle, receipt_revocation_id
 from ..recitation.sessions import session_label
 from ..store.core import now as store_now
 from ..zones import format_local
@@ -103,6 +103,7 @@ class Verifier:
         self.bundle = bundle
         self.now = now
         self._keys: dict[bytes, PublicKey] = {}
+        self._pledges: dict[bytes, BundlePledge] = {}
         self._stale = bundle.is_stale(now())
 
     def _public(self, kid: bytes) -> PublicKey:
@@ -194,12 +195,23 @@ class Verifier:
             return "key_revoked"
         if not cert.not_before <= c.issued_at <= cert.not_after:
             return "certificate_not_valid"
-        if receipt_revocation_id(receipt.signature) in b.revoked_receipts:
+        if b.revoked_receipts and receipt_revocation_id(receipt.signature) in b.revoked_receipts:  # no hash for none
             return "receipt_revoked"
-        pledge = b.pledge_for_prefix(c.pledge_digest)
+        pledge = self._pledge(c.pledge_digest)
         if pledge is None or pledge.id != c.pledge_id or pledge.version != c.pledge_version:
             return "unknown_pledge"
         return "valid"
+
+    def _pledge(self, prefix: bytes) -> BundlePledge | None:
+        """``bundle.pledge_for_prefix(prefix)``, remembered per prefix once found (a bundle holds a few
+        pledges; a merge asks for each receipt) while the bundle still holds that very pledge."""
+        hit = self._pledges.get(prefix)
+        if hit is not None and self.bundle.pledges.get(hit.digest) is hit:
+            return hit
+        found = self.bundle.pledge_for_prefix(prefix)
+        if found is not None:
+            self._pledges[prefix] = found
+        return found
 
     def verify_receipt(self, receipt: Receipt, *, with_details: bool = True) -> VerificationResult:
         """All checks, in the documented order; ``with_details=False`` skips the display fields (bulk checks)."""

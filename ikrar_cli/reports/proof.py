@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..i18n import _
 from .compliance import Result, compute, gather_for
 from .jsonstream import NotJson, file_chunks, top_level
+from .streamed import DigestFold
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -52,6 +53,7 @@ class _Units:
         self.same = True  # every element equal to ours, in our order
         self.shown: list[str] = []  # the start of their list as JSON (for a message)
         self.shown_len = 0
+        self.fold: DigestFold | None = DigestFold(result)  # our digest, while their units come in our order
 
     def element(self, t: Any) -> Outcome | None:
         if self.shown_len <= 80:
@@ -60,12 +62,12 @@ class _Units:
         mine = self.result.units[self.index] if self.index < len(self.result.units) else None
         self.index += 1
         if not isinstance(t, dict):
-            self.same = False
+            self.same, self.fold = False, None
             return None
         code = t.get("unit")
         o = self.ours.get(code) if isinstance(code, str) else None
         if code is None:
-            self.same = False
+            self.same, self.fold = False, None
             return None
         digest = self.result.digest
         if o is None:
@@ -87,6 +89,10 @@ class _Units:
                                     "on {day}", unit=code, officer=oid, said=_state_label(claimed),
                                     day=self.result.as_of), digest, code, oid)  # fmt: skip
         obj = self.result.unit_object(o)
+        if self.fold is not None and mine is o:
+            self.fold.add(obj)
+        else:
+            self.fold = None
         for key in obj:
             if t.get(key) != obj[key]:
                 return Outcome(False, _("unit {unit}: {field} is {said} in the report; recomputed: {value}", unit=code,
@@ -100,6 +106,8 @@ class _Units:
                 return Outcome(False, _("unit {unit}: missing from the report ({n} officers expected)", unit=u.code,
                                         n=u.active), self.result.digest, u.code)  # fmt: skip
         self.same = self.same and self.index == len(self.result.units)
+        if self.fold is not None and self.index == len(self.result.units):
+            self.fold.finish()  # every unit in order: the digest without reading them again
         return None
 
 

@@ -21,7 +21,7 @@ from .report import ComplianceReport, StaffLine, UnitCompliance
 if TYPE_CHECKING:
     from .spool import Spool
 
-__all__ = ["Result", "Status", "UnitTotals", "render_json"]
+__all__ = ["DigestFold", "Result", "Status", "UnitTotals", "render_json"]
 
 _UNITS_AT = '\n  "units": "@units@"'
 _DIGEST_AT = '\n  "digest": "@digest@"'
@@ -31,12 +31,44 @@ def render_json(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Status:
-    """Why an expected officer has the status they have (for ``report verify``)."""
+    """Why an expected officer has the status they have (for ``report verify``). The reason's text
+    is made only when asked for: ``report verify`` needs it for the one officer it names."""
 
     state: str  # pledged | missing | joined_later
-    detail: str = ""
+    why: tuple[str, str] = ("", "")  # (entry index, log) | (joined, last session) | (pledge, day)
+
+    @property
+    def detail(self) -> str:
+        a, b = self.why
+        if self.state == "pledged":
+            return _("receipt at entry {index} of log {log}", index=a, log=b[:8])
+        if self.state == "joined_later":
+            return _("joined {joined}, after the last session ({day})", joined=a, day=b)
+        return _("no valid receipt of {pledge} by the end of {day}", pledge=a, day=b)
+
+
+class DigestFold:
+    """The report's digest built one unit object at a time, in the units' order (what ``Result.digest``
+    computes, without reading the units a second time when the caller already has each one)."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.hash = hashlib.sha256(result.canonical_head())
+        self.n = 0
+
+    def add(self, obj: dict[str, Any]) -> None:
+        self.hash.update((b"," if self.n else b"") + canonical_json(obj))
+        self.n += 1
+
+    def finish(self) -> str:
+        """The digest, once every unit was added in order (else ``Result.digest`` reads them all)."""
+        if self.n != len(self.result.units):
+            return self.result.digest
+        self.hash.update(b"]}")
+        self.result._digest = "sha256:" + self.hash.hexdigest()
+        return self.result._digest
 
 
 @dataclass
@@ -105,17 +137,23 @@ class Result:
 
     def states(self, u: UnitTotals) -> Iterator[tuple[str, Status]]:
         """Each expected officer of a unit with their status and why, by identifier."""
+        missing = Status("missing", (self.pledge_ref, self.as_of))
+        last = u.last_session
         for oid, _name, joined, idx, log, _method in self.spool.unit_officers(u.code):
             if idx is not None and log is not None:
-                yield oid, Status("pledged", _("receipt at entry {index} of log {log}", index=idx, log=log[:8]))
-            elif u.last_session is not None and joined > u.last_session:
-                yield oid, Status("joined_later", _("joined {joined}, after the last session ({day})", joined=joined,
-                                                    day=u.last_session))  # fmt: skip
+                yield oid, Status("pledged", (str(idx), log))
+            elif last is not None and joined > last:
+                yield oid, Status("joined_later", (joined, last))
             else:
-                yield oid, Status("missing", _("no valid receipt of {pledge} by the end of {day}",
-                                               pledge=self.pledge_ref, day=self.as_of))  # fmt: skip
+                yield oid, missing
 
     # ---- the document
+    def canonical_head(self) -> bytes:
+        """The canonical text of the document up to its first unit (the digest's first bytes)."""
+        rest_of = {k: v for k, v in self.head.items() if k != "units"}
+        assert max(rest_of) < "units", "units is the last key in canonical order"
+        return canonical_json(rest_of)[:-1] + b',"units":['
+
     def _pieces(self) -> Iterator[tuple[bytes, bytes]]:
         """(rendered text, canonical text) of the document in order, up to the digest's value; then
         (the rest of the rendered text, b"")."""
@@ -123,9 +161,7 @@ class Result:
         before, sep, rest = text.partition(_UNITS_AT)
         middle, sep2, after = rest.partition(_DIGEST_AT)
         assert sep and sep2, "the document's layout"  # keys are written here, never taken from data
-        rest_of = {k: v for k, v in self.head.items() if k != "units"}
-        assert max(rest_of) < "units", "units is the last key in canonical order"
-        yield (before + '\n  "units": ').encode("utf-8"), canonical_json(rest_of)[:-1] + b',"units":['
+        yield (before + '\n  "units": ').encode("utf-8"), self.canonical_head()
         for n, u in enumerate(self.units):
             obj = self.unit_object(u)
             body = dumps_indented(obj, "    ")  # json.dumps(indent=2), each line after 4 spaces, compiled
@@ -154,11 +190,11 @@ class Result:
 
     @property
     def digest(self) -> str:
-        if self._digest is None:
-            h = hashlib.sha256()
-            for _rendered, canonical in self._pieces():
-                h.update(canonical)  # the last piece adds nothing
-            self._digest = "sha256:" + h.hexdigest()
+        if self._digest is None:  # the canonical text only: the indented one is not needed here
+            fold = DigestFold(self)
+            for u in self.units:
+                fold.add(self.unit_object(u))
+            return fold.finish()
         return self._digest
 
     def json_bytes(self) -> bytes:

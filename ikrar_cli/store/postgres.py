@@ -9,9 +9,10 @@ password of the address removed from every message).
 
 Transactions keep SQLite's promises. SQLite's ``BEGIN IMMEDIATE`` lets one writer in at a
 time; here every write transaction takes one transaction-scoped advisory lock
-(:data:`WRITE_LOCK`) right after ``BEGIN``, so writers from any number of processes and
+(:data:`WRITE_LOCK`) before its first statement, so writers from any number of processes and
 machines queue exactly as they do on SQLite: none reads "next index = 7" while another writes
-it, and a merge or import never loses or duplicates a record. Statements inside see every
+it, and a merge or import never loses or duplicates a record. A merge's swap takes it in shared
+mode with a lock per log instead, beside swaps of other logs (``store/pgmergelock.py``). Statements inside see every
 earlier writer's commit (READ COMMITTED after the lock). Reads run in REPEATABLE READ: one
 snapshot for the whole ``with store.read()`` block.
 """
@@ -161,18 +162,40 @@ class PgConnection:
         self._side: PgConnection | None = None
         psycopg = _psycopg()
         extra = {"password": password} if password else {}
+        self.lock_pending = False  # a write transaction began; its lock is taken before its first statement
+        self.lock_got = 0.0  # locktrace.clock() when the write lock was granted (bench traces)
+        self.shared_swap = False  # this write transaction is a merge swap beside others (store/pgmergelock.py)
         try:
-            self.raw: Any = psycopg.connect(
+            self._raw: Any = psycopg.connect(
                 url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, application_name="ikrar", **extra
             )
         except psycopg.Error as exc:
             raise _translate_error(exc, url) from exc
-        _register_types(self.raw)
+        _register_types(self._raw)
         self.total_changes = 0
         self._identity_tables: set[str] | None = None
         self.in_transaction = False
         self.in_read = False  # inside store.read() (in_transaction: in either kind; SELECTs then stream)
         self.cursors = 0
+
+    @property
+    def raw(self) -> Any:
+        """The psycopg connection. Inside a write transaction the write lock is taken before anything
+        reaches the server through it (module docstring; ``store/pgmergelock.py``)."""
+        if self.lock_pending:
+            self.take_write_lock(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        return self._raw
+
+    def take_write_lock(self, *statements: str) -> None:
+        """Run the lock statements of a write transaction that has none yet (the exclusive write lock,
+        or a merge swap's, ``store/pgmergelock.py``)."""
+        self.lock_pending = False
+        try:
+            for sql in statements:
+                self._raw.execute(sql)
+        except self._errors() as exc:
+            raise _translate_error(exc, self.url) from exc
+        self.lock_got = locktrace.clock()
 
     # -- the sqlite3.Connection API -----------------------------------------------------
 
@@ -287,7 +310,7 @@ class PgConnection:
         if self._side is not None:
             self._side.close()
             self._side = None
-        self.raw.close()
+        self._raw.close()
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -295,26 +318,27 @@ class PgConnection:
         """BEGIN; a write transaction then waits for the one write lock (SQLite's IMMEDIATE)."""
         try:
             if write:
-                self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                self.in_transaction = True
-                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                self._raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                self.in_transaction = self.lock_pending = True  # the lock: before the first statement
+                self.shared_swap = False
             else:
-                self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                self._raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 self.in_transaction = self.in_read = True
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
 
     def commit(self) -> None:
         try:
-            self.raw.execute("COMMIT")
+            self.raw.execute("COMMIT")  # (a write transaction that ran nothing takes its lock first, as before)
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
         finally:
-            self.in_transaction = self.in_read = False
+            self.in_transaction = self.in_read = self.lock_pending = False
 
     def rollback(self) -> None:
+        self.lock_pending = False  # nothing ran: nothing to protect
         try:
-            self.raw.execute("ROLLBACK")
+            self._raw.execute("ROLLBACK")
         except self._errors() as exc:
             raise _translate_error(exc, self.url) from exc
         finally:
@@ -412,7 +436,7 @@ class PgStore(Store):
                     _("open it once from a writable copy"),
                 )
             return
-        if migrate:
+        if migrate and not self._schema_current(pg):
             from ..migrations import apply_migrations
 
             try:
@@ -427,6 +451,18 @@ class PgStore(Store):
                 raise self._error(exc) from exc
             except _psycopg().Error as exc:
                 raise self._error(_translate_error(exc, url)) from exc
+
+    def _schema_current(self, pg: PgConnection) -> bool:
+        """Whether the database has applied exactly the migrations this ikrar knows: then the store opens
+        without the migrators' lock, which is the write lock and so would wait for every write
+        transaction in progress (a merge's swap) just to find nothing to do."""
+        from ..migrations import known_migrations
+
+        try:
+            applied = {str(r[0]) for r in pg.raw.execute("SELECT name FROM schema_migrations").fetchall()}
+        except _psycopg().Error:  # a new database: no table yet
+            return False
+        return applied == {name for name, _m in known_migrations()}
 
     def _server_read_only(self, pg: PgConnection) -> bool:
         row = pg.raw.execute(
@@ -467,6 +503,7 @@ class PgStore(Store):
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         got, committed = locktrace.clock(), False
+        pg.lock_got = 0.0
         try:
             try:
                 yield self.conn
@@ -482,7 +519,8 @@ class PgStore(Store):
                     pg.rollback()
                 raise self._error(exc) from exc
         finally:
-            if where:  # opt-in (bench): who held the write lock, how long
+            if where:  # opt-in (bench): who held the write lock, how long (taken at the first statement)
+                got = pg.lock_got or got
                 locktrace.record(self.engine, where, asked, got, locktrace.clock(), committed)
 
     @contextlib.contextmanager
