@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..store.core import now
+from ..store.pgmergelock import swap_locks
 from ..testpoints import pause_point
 from .batch_sizer import BatchSizer
 from .duplicates import note_staged
@@ -74,6 +75,9 @@ def swap(
         entries = staged_entries(conn)
     if entries <= batch_rows():  # fits in one batch: one transaction
         with store.transaction() as conn:
+            # PostgreSQL: a swap's own locks before any statement, else the exclusive write lock is taken
+            # and swaps of other logs could not run beside it (store/pgmergelock.py)
+            swap_locks(conn, [log.info.log_id for log in logs])
             claimed = _claimed(conn, logs)
             leftovers = conn.execute("SELECT 1 FROM merges_pending LIMIT 1").fetchone() is not None
             if not claimed:
