@@ -39,7 +39,7 @@ from ..store.pgmergelock import swap_locks
 from ..testpoints import pause_point
 from .batch_sizer import BatchSizer
 from .duplicates import note_staged
-from .staging import Stale, apply_staged, local_state
+from .staging import UNLISTED_PROBE, Stale, add_checkpoints, apply_staged, local_state
 
 if TYPE_CHECKING:
     import sqlite3
@@ -177,7 +177,7 @@ def _batched(
     with store.transaction() as conn:  # publish
         for log in logs:
             log.sessions.apply(conn, digests)  # the updates of rows readers see (the rows are there)
-            _checkpoints(conn, log)
+            add_checkpoints(conn, log)
         finish(conn)
         conn.execute(f"DELETE FROM {CLAIMS} WHERE merge_id = ?", (mid,))
         if conn.execute("DELETE FROM merges_pending WHERE id = ?", (mid,)).rowcount != 1:
@@ -238,20 +238,10 @@ def _copy_range(conn: sqlite3.Connection, log_id: str, lo: int, hi: int) -> None
         "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
         "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
         "a.pledge_version, a.method, a.attested_at, "
-        "CASE WHEN EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = a.officer_id) THEN 0 ELSE 1 END, "
+        f"{UNLISTED_PROBE}, "
         "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a "
         "WHERE a.log_id = ? AND a.ledger_idx >= ? AND a.ledger_idx < ? ORDER BY a.ledger_idx "
         "ON CONFLICT DO NOTHING",
         (log_id, lo, hi),
     )
     note_staged(conn, "s.log_id = ? AND s.ledger_idx >= ? AND s.ledger_idx < ?", (log_id, lo, hi))
-
-
-def _checkpoints(conn: sqlite3.Connection, log: StagedLog) -> None:
-    for cp in log.checkpoints:
-        cur = conn.execute(
-            "INSERT INTO checkpoints (log_id, size, root, note, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (log_id, size, root) DO NOTHING",
-            (log.info.log_id, cp.size, cp.root, cp.note, now()),
-        )
-        log.checkpoints_added += cur.rowcount
