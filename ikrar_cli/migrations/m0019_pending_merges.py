@@ -23,8 +23,9 @@ the next merge deletes its rows). Indexes, keys and identities stay with the ren
 writers write to them (``ledger/batched_swap.py``).
 
 SQLite views are read-only: INSTEAD OF triggers pass an INSERT, UPDATE or DELETE on a view to its
-table (a row the view shows), so a statement written for the old tables still works. PostgreSQL's
-views of one table are updatable as they are.
+table (a row the view shows), so a statement written for the old tables still works; an INSERT that
+leaves out a NOT NULL column with a default gets the table's default. PostgreSQL's views of one
+table are updatable as they are (a column left out gets the table's default).
 """
 
 from __future__ import annotations
@@ -64,9 +65,16 @@ def _columns(conn: Any, table: str, sqlite: bool) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _triggers(view: str, table: str, cols: list[str], key: tuple[str, ...]) -> list[str]:
+def _defaults(conn: Any, table: str) -> dict[str, str]:
+    """SQLite: the default of each NOT NULL column that has one (``PRAGMA table_info``'s SQL text)."""
+    return {str(r[1]): str(r[4]) for r in conn.execute(f'PRAGMA table_info("{table}")') if r[3] and r[4] is not None}
+
+
+def _triggers(view: str, table: str, cols: list[str], key: tuple[str, ...], defaults: dict[str, str]) -> list[str]:
+    """An INSERT into a view gives NULL for every column it leaves out (a view has no defaults): a NOT
+    NULL column with a default in the table gets that default, as an INSERT into the table would."""
     names = ", ".join(cols)
-    new = ", ".join(f"NEW.{c}" for c in cols)
+    new = ", ".join(f"COALESCE(NEW.{c}, {defaults[c]})" if c in defaults else f"NEW.{c}" for c in cols)
     sets = ", ".join(f"{c} = NEW.{c}" for c in cols)
     where = " AND ".join(f"{k} = OLD.{k}" for k in key)
     return [
@@ -90,5 +98,5 @@ def up(conn: Any) -> None:
             conn.execute(f"CREATE INDEX {table}_pending ON {table} (pending_merge) WHERE pending_merge IS NOT NULL")
         conn.execute(f"CREATE VIEW {view} AS SELECT {', '.join(cols)} FROM {table} WHERE {visible(table, index)}")
         if sqlite:
-            for statement in _triggers(view, table, cols, key):
+            for statement in _triggers(view, table, cols, key, _defaults(conn, table)):
                 conn.execute(statement)
