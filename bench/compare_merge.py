@@ -52,7 +52,7 @@ def swap_timing(n: int) -> None:
     from bench_load import DATA, prepare_merge
 
     from ikrar_cli.keys.trust import trusted_bundle
-    from ikrar_cli.ledger import export, staging
+    from ikrar_cli.ledger import batched_swap, export, staging
     from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
 
@@ -67,6 +67,7 @@ def swap_timing(n: int) -> None:
         timings.append((time.perf_counter() - t0, time.process_time() - c0))
 
     staging.apply_staged = timed  # type: ignore[assignment]
+    batched_swap.apply_staged = timed  # type: ignore[assignment]  # the swap calls it from there
     try:
         shutil.copytree(base / "central", work / "central")
         ws = Workspace.open(work / "central")
@@ -76,6 +77,7 @@ def swap_timing(n: int) -> None:
         ws.close()
     finally:
         staging.apply_staged = real  # type: ignore[assignment]
+        batched_swap.apply_staged = real  # type: ignore[assignment]
         shutil.rmtree(work, ignore_errors=True)
     (wall, cpu), = timings
     print(f"merge of {n:,} (added {res.added:,}): {total:.1f} s; swap (the write transaction, without its COMMIT) "

@@ -115,7 +115,7 @@ def merge_once(home: Path, files: list[Path], profile: bool = False) -> dict[str
     """Merge ``files`` into the workspace at ``home``; CPU and wall seconds of the merge, the swap
     steps and the duplicates scan."""
     from ikrar_cli.keys.trust import trusted_bundle
-    from ikrar_cli.ledger import export, staging
+    from ikrar_cli.ledger import batched_swap, export, staging
     from ikrar_cli.receipts.verify import Verifier
     from ikrar_cli.workspace import Workspace
 
@@ -128,6 +128,7 @@ def merge_once(home: Path, files: list[Path], profile: bool = False) -> dict[str
         swaps.append((time.perf_counter() - t0, time.process_time() - c0))
 
     staging.apply_staged = timed  # type: ignore[assignment]
+    batched_swap.apply_staged = timed  # type: ignore[assignment]  # the swap calls it from there (batched_swap.py)
     ws = Workspace.open(home)
     try:
         merger = export.Merger(ws, Verifier(trusted_bundle(ws)))
@@ -160,6 +161,7 @@ def merge_once(home: Path, files: list[Path], profile: bool = False) -> dict[str
             n_att = conn.execute("SELECT COUNT(*) FROM attestations").fetchone()[0]
     finally:
         staging.apply_staged = real  # type: ignore[assignment]
+        batched_swap.apply_staged = real  # type: ignore[assignment]
         ws.close()
     return {"cpu": cpu, "wall": wall, "added": added, "swap_wall": sum(w for w, _c in swaps),
             "swap_cpu": sum(c for _w, c in swaps), "swap_max_wall": max(w for w, _c in swaps),
