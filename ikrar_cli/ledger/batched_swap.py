@@ -39,7 +39,7 @@ from ..store.pgmergelock import swap_locks
 from ..testpoints import pause_point
 from .batch_sizer import BatchSizer
 from .duplicates import note_staged
-from .staging import UNLISTED_PROBE, Stale, add_checkpoints, apply_staged, local_state
+from .staging import COPY_ATTESTATIONS, COPY_ENTRIES, Stale, add_checkpoints, apply_staged, local_state
 
 if TYPE_CHECKING:
     import sqlite3
@@ -225,22 +225,10 @@ def _claim(store: Store, ledger: Ledger, logs: list[StagedLog], digests: dict[tu
 
 
 def _copy_range(conn: sqlite3.Connection, log_id: str, lo: int, hi: int) -> None:
-    conn.execute(
-        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
-        "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries "
-        "WHERE log_id = ? AND idx >= ? AND idx < ?",
-        (log_id, lo, hi),
-    )
+    conn.execute(COPY_ENTRIES + " WHERE log_id = ? AND idx >= ? AND idx < ?", (log_id, lo, hi))
     # in index order (the file's), so that of one officer's two receipts in a log the first is kept
     conn.execute(
-        "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
-        "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
-        "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
-        "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
-        "a.pledge_version, a.method, a.attested_at, "
-        f"{UNLISTED_PROBE}, "
-        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a "
-        "WHERE a.log_id = ? AND a.ledger_idx >= ? AND a.ledger_idx < ? ORDER BY a.ledger_idx "
+        COPY_ATTESTATIONS + " AND a.log_id = ? AND a.ledger_idx >= ? AND a.ledger_idx < ? ORDER BY a.ledger_idx "
         "ON CONFLICT DO NOTHING",
         (log_id, lo, hi),
     )

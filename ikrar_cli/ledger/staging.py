@@ -46,6 +46,18 @@ SWAP_WORK_MEM = "64MB"  # PostgreSQL, the swap's transaction only: per sort or h
 # SWAP_WORK_MEM, i.e. reads every officer under the write lock at every swap (200,000 officers: 0.6 s of a 1.4 s
 # swap of 5,000). The batched swap's copies (batched_swap.py) use it too.
 UNLISTED_PROBE = "COALESCE((SELECT 0 FROM officers o WHERE o.officer_id = a.officer_id), 1)"
+# The copies of staged rows into the tables (every staged row here; the batched swap adds a WHERE on a log's
+# index range): one column list for both swaps.
+COPY_ENTRIES = ("INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
+                "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries")  # fmt: skip
+COPY_ATTESTATIONS = (
+    "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
+    "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
+    "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
+    "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
+    f"a.pledge_version, a.method, a.attested_at, {UNLISTED_PROBE}, a.receipt, a.receipt_rid, 1 "
+    "FROM merge_stage_attestations a WHERE true"
+)
 
 TABLES = {
     "merge_stage_entries": "log_id TEXT NOT NULL, idx INTEGER NOT NULL, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL, "
@@ -210,21 +222,11 @@ def apply_staged(
         conn.execute("SET LOCAL jit = off")  # (JIT, once a file is large) costs more than it saves, and the
         conn.execute(f"SET LOCAL work_mem = '{SWAP_WORK_MEM}'")  # sort in file order kept in memory
     # staged in file order (a log's entries in index order): read back in that order, no sort
-    conn.execute(
-        "INSERT INTO ledger_entry_rows (log_id, idx, leaf, leaf_hash, created_at) "
-        "SELECT log_id, idx, leaf, leaf_hash, created_at FROM merge_stage_entries"
-    )
+    conn.execute(COPY_ENTRIES)
     # in file order, so that of one officer's two receipts in a log the first is kept (ON CONFLICT);
     # receipts of officers who are not on this workspace's roster (as it is now) are flagged, as the kiosk does
     conn.execute(
-        "INSERT INTO attestation_rows (session_id, log_id, ledger_idx, officer_id, id_type, officer_name, unit_code, "
-        "pledge_id, pledge_version, method, attested_at, unlisted, receipt, receipt_rid, merged) "
-        "SELECT (SELECT m.sid FROM merge_stage_sessions m WHERE m.log_id = a.log_id AND m.number = a.session_no), "
-        "a.log_id, a.ledger_idx, a.officer_id, a.id_type, a.officer_name, a.unit_code, a.pledge_id, "
-        "a.pledge_version, a.method, a.attested_at, "
-        f"{UNLISTED_PROBE}, "
-        "a.receipt, a.receipt_rid, 1 FROM merge_stage_attestations a WHERE true ORDER BY a.rowid "
-        "ON CONFLICT DO NOTHING"
+        COPY_ATTESTATIONS + " ORDER BY a.rowid ON CONFLICT DO NOTHING"
     )
     note_lock(conn)  # PostgreSQL: counted after every concurrent swap before it committed
     note_staged(conn)  # the keys that now have more than one attestation (what `duplicates` reads)
