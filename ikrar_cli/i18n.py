@@ -24,7 +24,6 @@ Sentences are never glued together from pieces: a whole sentence is one msgid.
 
 from __future__ import annotations
 
-import ast
 import gettext as _gettext
 import sys
 from collections.abc import Callable, Iterator
@@ -125,6 +124,8 @@ class Catalogue:
 def _unquote(token: str, path: Path, lineno: int) -> str:
     if len(token) >= 2 and token[0] == token[-1] == '"' and "\\" not in token and '"' not in token[1:-1]:
         return token[1:-1]  # most lines: no escapes
+    import ast  # only for the rare line with escapes: not on every start
+
     try:
         value = ast.literal_eval(token)
     except (ValueError, SyntaxError) as exc:
