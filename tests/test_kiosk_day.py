@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from test_kiosk_pty import ROOT, count, spawn
+from test_kiosk_pty import ROOT, count, send_ctrl_c, spawn
 from test_recitation import PASS, setup_terminal
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -97,7 +97,7 @@ def test_ctrl_c_redraws_the_screen_before_the_message(home: Path) -> None:
     k.expect(r"\[Y/n\]")
     k.sendline("")
     k.expect("empty = cancel")
-    k.sendintr()
+    send_ctrl_c(k)
     k.expect("Cancelled by the operator")
     shown = k.before
     after_c = shown[shown.rfind("^C") :] if "^C" in shown else shown
