@@ -98,3 +98,43 @@ def test_a_dry_run_on_the_bulk_path_leaves_roster_and_indexes_as_they_were(
         assert len(_officers(ws)) == 300 and _indexes(ws) == before
     finally:
         ws.close()
+
+
+def test_a_big_job_on_postgresql_raises_session_memory_only_and_gives_it_back(tmp_path: Path, engine: str) -> None:
+    """PostgreSQL: ``PG_BIG_SETTINGS`` inside a big job, the session's own values after it; a value the
+    server already has higher is kept, and temp_buffers is left alone once the session has touched a
+    temporary table (PostgreSQL refuses the change then). SQLite: the page cache, as before."""
+    from ikrar_cli.store.bigjob import BIG_CACHE_KIB, BIG_INPUT_BYTES, PG_BIG_SETTINGS, big_job_cache
+
+    ws = _workspace(tmp_path / "ws")
+    try:
+        conn = ws.store.conn
+        if engine == "sqlite":
+            with big_job_cache(ws.store, BIG_INPUT_BYTES):
+                assert conn.execute("PRAGMA cache_size").fetchone()[0] == -BIG_CACHE_KIB
+            return
+        names = [name for name, _ in PG_BIG_SETTINGS]
+
+        def show() -> dict[str, int]:
+            return {n: int(conn.execute("SELECT pg_size_bytes(current_setting(?))", (n,)).fetchone()[0]) for n in names}
+
+        conn.execute("SET work_mem = '2GB'")  # already more than the big job asks for: kept
+        conn.execute("SET maintenance_work_mem = '16MB'")
+        before = show()
+        with big_job_cache(ws.store, BIG_INPUT_BYTES - 1):
+            assert show() == before  # not big: nothing changes
+        with big_job_cache(ws.store, BIG_INPUT_BYTES):
+            inside = show()
+        wanted = {name: int(conn.execute("SELECT pg_size_bytes(?)", (v,)).fetchone()[0]) for name, v in PG_BIG_SETTINGS}
+        assert inside["work_mem"] == before["work_mem"] == 2 << 30
+        assert inside["maintenance_work_mem"] == wanted["maintenance_work_mem"] > before["maintenance_work_mem"]
+        assert inside["temp_buffers"] == max(wanted["temp_buffers"], before["temp_buffers"])
+        assert show() == before  # given back
+        conn.execute("CREATE TEMP TABLE touched (a INTEGER)")
+        conn.execute("INSERT INTO touched VALUES (1)")
+        with big_job_cache(ws.store, BIG_INPUT_BYTES):
+            assert show()["temp_buffers"] == before["temp_buffers"]  # refused by the server: kept, no error
+            assert show()["maintenance_work_mem"] == wanted["maintenance_work_mem"]
+        assert show() == before
+    finally:
+        ws.close()
