@@ -279,8 +279,12 @@ def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int, added: 
         "WHERE NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) ORDER BY s.officer_id",
         (stamp, stamp),
     )
-    for _name, sql in rebuild:
-        conn.execute(sql)
+    if rebuild:
+        from ..store.bigjob import index_build_memory
+
+        with index_build_memory(conn):
+            for _name, sql in rebuild:
+                conn.execute(sql)
     sets = ", ".join(
         f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
         for f in COMPARE

@@ -78,3 +78,28 @@ def _pg_settings(store: Store) -> Iterator[None]:
         for name, before in changed:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute(f"SET {name} = '{before}'")
+
+
+INDEX_SORT_KIB = 64 * 1024
+
+
+@contextlib.contextmanager
+def index_build_memory(conn: sqlite3.Connection) -> Iterator[None]:
+    """Around a ``CREATE INDEX`` of a big job on SQLite: the page cache down to 64 MB. SQLite's
+    sorter may use as much memory as the page cache is allowed; with the big job's 256 MB cache
+    both together took a 4.8 M-officer import from 326 MB to 456 MB. The cache size is given back
+    afterwards; nothing changes on PostgreSQL (``maintenance_work_mem`` there)."""
+    if not isinstance(conn, sqlite3.Connection):
+        yield
+        return
+    before = int(conn.execute("PRAGMA cache_size").fetchone()[0])  # < 0: KiB, else pages
+    kib = -before if before < 0 else before * int(conn.execute("PRAGMA page_size").fetchone()[0]) // 1024
+    if kib <= INDEX_SORT_KIB:
+        yield
+        return
+    conn.execute(f"PRAGMA cache_size = {-INDEX_SORT_KIB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(f"PRAGMA cache_size = {before}")
