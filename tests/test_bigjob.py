@@ -1,4 +1,5 @@
-"""A big job gets a large SQLite page cache for its duration only; small jobs and PostgreSQL do not."""
+"""A big job gets a large SQLite page cache for its duration only, and a smaller one around an index
+build; small jobs do not (PostgreSQL's session settings: tests/test_roster_bulk_load.py)."""
 
 from __future__ import annotations
 
@@ -51,4 +52,25 @@ def test_a_library_roster_import_of_a_big_sheet_runs_with_the_big_cache(tmp_path
     import_roster(ws.store, sheet, progress=tick)
     assert seen and set(seen) == {-BIG_CACHE_KIB}
     assert conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    ws.close()
+
+
+def test_an_index_build_gets_a_smaller_page_cache_and_gives_it_back(tmp_path: Path) -> None:
+    """SQLite's sorter may use what the page cache may: a big job's 256 MB cache is lowered to
+    INDEX_SORT_KIB around its CREATE INDEX (and only then), and restored."""
+    from ikrar_cli.store.bigjob import INDEX_SORT_KIB, index_build_memory
+
+    ws = Workspace.init(tmp_path / "ws", institution="B", code="B", unit=None, timezone="WIB", language="id")
+    conn = ws.store.conn
+    default = conn.execute("PRAGMA cache_size").fetchone()[0]
+    with index_build_memory(conn):  # a small cache is left as it is
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    with big_job_cache(ws.store, BIG_INPUT_BYTES):
+        with index_build_memory(conn):
+            assert conn.execute("PRAGMA cache_size").fetchone()[0] == -INDEX_SORT_KIB
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -BIG_CACHE_KIB
+    conn.execute("PRAGMA cache_size = 100000")  # in pages (4 KiB each here: 400 MB)
+    with index_build_memory(conn):
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -INDEX_SORT_KIB
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == 100000
     ws.close()

@@ -113,7 +113,7 @@ def apply_in_transaction(
             "INSERT INTO import_runs (file, sha256, started_at) VALUES (?, ?, ?)", (path.name, _sha256(path), stamp)
         ).lastrowid
         _record_changes(conn, compare, stamp, run_id)
-        _upsert(conn, modes, stamp)
+        _upsert(conn, modes, stamp, report.added)
         if retire_missing:
             report.retired = report.change_log.counts["retired"]
             conn.execute(_HISTORY + "SELECT officer_id, 'active', '1', '0', ?, ? FROM staging_missing", (stamp, run_id))
@@ -249,21 +249,50 @@ def _record_changes(conn: sqlite3.Connection, compare: list[str], stamp: int, ru
     )
 
 
-def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int) -> None:
+BULK_LOAD_ROWS = 100_000  # a first import at least this big builds the roster's other indexes afterwards
+
+
+def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int, added: int) -> None:
     """Write new and changed officers (an unchanged officer's upsert would rewrite the same values),
-    in identifier order so the primary key index grows at its end; then HR's joining dates."""
+    in identifier order so the primary key index grows at its end; then HR's joining dates.
+
+    Two statements: the new officers by a plain insert (none can conflict: staging holds each
+    identifier once, the anti-join leaves out the known ones, and the write transaction keeps other
+    writers out), then the changed ones by an upsert. As one statement, the ``NOT EXISTS ... OR IN``
+    condition kept PostgreSQL from an anti-join (a probe of the primary key per staged row) and put
+    every new row through the upsert's speculative insertion.
+
+    A first import of :data:`BULK_LOAD_ROWS` officers or more into an empty roster drops the
+    indexes that enforce nothing (``officers_unit``) and builds them again after the insert, as a
+    bulk load does: inserted in identifier order, the primary key grows at its end, but the unit
+    index would take each row at a random place (on PostgreSQL half the insert's time). It is all
+    inside the one write transaction: a failure rolls the indexes back with the rows."""
+    from ..store.dialects import engine_of_connection, secondary_indexes
+
+    rebuild: list[tuple[str, str]] = []
+    if added >= BULK_LOAD_ROWS and conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is None:
+        rebuild = list(conn.execute(secondary_indexes(engine_of_connection(conn)), ("officers",)))
+        for name, _sql in rebuild:
+            conn.execute(f'DROP INDEX "{name}"')
+    conn.execute(
+        _NEW_COLUMNS + "FROM staging s JOIN unit_map m ON m.name = s.unit "
+        "WHERE NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) ORDER BY s.officer_id",
+        (stamp, stamp),
+    )
+    if rebuild:
+        from ..store.bigjob import index_build_memory
+
+        with index_build_memory(conn):
+            for _name, sql in rebuild:
+                conn.execute(sql)
     sets = ", ".join(
         f"{f} = " + {"set": f"excluded.{f}", "keep_empty": f"COALESCE(excluded.{f}, officers.{f})"}[m]
         for f in COMPARE
         if (m := modes.get(f, "set")) != "absent"
     )
     conn.execute(
-        "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
-        "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
-        "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
-        "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? FROM staging s JOIN unit_map m "
-        "ON m.name = s.unit WHERE NOT EXISTS (SELECT 1 FROM officers o WHERE o.officer_id = s.officer_id) "
-        "OR s.officer_id IN (SELECT officer_id FROM staging_diff) ORDER BY s.officer_id "
+        _NEW_COLUMNS + "FROM staging s JOIN unit_map m ON m.name = s.unit "
+        "WHERE s.officer_id IN (SELECT officer_id FROM staging_diff) ORDER BY s.officer_id "
         f"ON CONFLICT (officer_id) DO UPDATE SET {sets}, "
         "unit_code = excluded.unit_code, active = 1, retired_at = NULL, "
         "updated_at = CASE WHEN officers.name IS NOT excluded.name OR officers.unit_code IS NOT excluded.unit_code "
@@ -275,6 +304,14 @@ def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int) -> None
         "INSERT INTO roster_joined (officer_id, joined) SELECT officer_id, joined FROM staging_joined WHERE true "
         "ON CONFLICT (officer_id) DO UPDATE SET joined = excluded.joined"
     )
+
+
+_NEW_COLUMNS = (
+    "INSERT INTO officers (officer_id, id_type, name, gelar_depan, gelar_belakang, position, unit_code, "
+    "sub_unit, rank, status, nik, email, active, retired_at, first_seen_at, updated_at) "
+    "SELECT s.officer_id, s.id_type, s.name, s.gelar_depan, s.gelar_belakang, s.position, m.code, "
+    "s.sub_unit, s.rank, s.status, s.nik, s.email, 1, NULL, ?, ? "
+)
 
 
 class DryRun(Exception):

@@ -286,6 +286,19 @@ def first_listed_insert(engine: str) -> str:
             "WHERE active <> 0 ON CONFLICT DO NOTHING")  # fmt: skip
 
 
+def secondary_indexes(engine: str) -> str:
+    """A query (one ``?``: the table) for the (name, CREATE statement) of a table's indexes that
+    enforce nothing (neither primary key nor unique): the ones a bulk load may drop and build again
+    afterwards (``roster/apply.py``). SQLite: ``sqlite_master`` (automatic indexes have no SQL);
+    PostgreSQL: ``pg_index`` and ``pg_get_indexdef``."""
+    if engine == POSTGRESQL:
+        return ("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON "
+                "c.oid = i.indexrelid WHERE i.indrelid = CAST(? AS regclass) AND NOT i.indisunique "
+                "AND NOT i.indisprimary ORDER BY c.relname")  # fmt: skip
+    return ("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name")  # fmt: skip
+
+
 def sqlite_orders_aggregates() -> bool:
     import sqlite3
 
