@@ -259,8 +259,8 @@ def _upsert(conn: sqlite3.Connection, modes: dict[str, str], stamp: int, added: 
     Two statements: the new officers by a plain insert (none can conflict: staging holds each
     identifier once, the anti-join leaves out the known ones, and the write transaction keeps other
     writers out), then the changed ones by an upsert. As one statement, the ``NOT EXISTS ... OR IN``
-    condition kept PostgreSQL from an anti-join (a probe of the primary key per staged row) and put
-    every new row through the upsert's speculative insertion.
+    condition kept PostgreSQL from an anti-join (it filtered each staged row against a hash of the
+    whole roster) and put every new row through the upsert's speculative insertion.
 
     A first import of :data:`BULK_LOAD_ROWS` officers or more into an empty roster drops the
     indexes that enforce nothing (``officers_unit``) and builds them again after the insert, as a
