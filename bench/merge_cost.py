@@ -164,7 +164,7 @@ def merge_once(home: Path, files: list[Path], profile: bool = False) -> dict[str
         batched_swap.apply_staged = real  # type: ignore[assignment]
         ws.close()
     return {"cpu": cpu, "wall": wall, "added": added, "swap_wall": sum(w for w, _c in swaps),
-            "swap_cpu": sum(c for _w, c in swaps), "swap_max_wall": max(w for w, _c in swaps),
+            "swap_cpu": sum(c for _w, c in swaps), "swap_max_wall": max((w for w, _c in swaps), default=0.0),
             "dup_wall": dup_wall, "dup_cpu": dup_cpu, "dups": len(dups), "attestations": n_att,
             "old_dup_wall": old_wall}  # fmt: skip
 
