@@ -1,9 +1,11 @@
 """The staging step of a roster import: checked rows in a temporary table, repeats sorted out.
 
 Rows are appended to an unkeyed temporary table (sequential inserts; on PostgreSQL a plain COPY),
-and only when the whole file is in does one index over (identifier, row) find the identifiers that
-occur more than once, in one GROUP BY. The first row of an identifier stays; a later identical row
-is merged with a note, a later different one is a conflict that names the fields that differ.
+and only when the whole file is in is it indexed: a unique index on the identifier when no
+identifier repeats (the usual sheet: building the index is the check), else one index over
+(identifier, row) and one GROUP BY find the identifiers that occur more than once. The first row
+of an identifier stays; a later identical row is merged with a note, a later different one is a
+conflict that names the fields that differ.
 Memory stays bounded: nothing per identifier is held in Python.
 """
 
@@ -70,15 +72,19 @@ class Staging:
         """Index the table and sort out repeated identifiers into ``report.merged`` and
         ``report.duplicates``; returns the number of conflicts (their rows: ``conflicts()``)."""
         conn = self.conn
-        conn.execute("CREATE INDEX staging_id ON staging (officer_id, row)")
+        repeated: list[str] = []
+        try:  # the usual sheet repeats no identifier: a unique index says so, and no GROUP BY is needed
+            conn.execute("CREATE UNIQUE INDEX staging_id ON staging (officer_id)")
+        except sqlite3.IntegrityError:  # some identifier is repeated (no index was made): find which
+            conn.execute("CREATE INDEX staging_id ON staging (officer_id, row)")
+            repeated = [
+                r[0] for r in conn.execute("SELECT officer_id FROM staging GROUP BY officer_id HAVING COUNT(*) > 1")
+            ]
         from ..store.dialects import engine_of_connection, staging_rowid_index
 
         by_row = staging_rowid_index(engine_of_connection(conn))
         if by_row:  # the apply step reads staging in ranges of file rows (apply._stream_new)
             conn.execute(by_row)
-        repeated = [
-            r[0] for r in conn.execute("SELECT officer_id FROM staging GROUP BY officer_id HAVING COUNT(*) > 1")
-        ]
         n = 0
         for i in range(0, len(repeated), _CHUNK):
             n += self._sort_out(repeated[i : i + _CHUNK], report, id_header)
