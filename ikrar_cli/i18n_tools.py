@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import string
 import sys
 from pathlib import Path
@@ -87,9 +88,17 @@ def _write(path: Path, catalog: Catalog) -> None:
         ignore_obsolete=True,
         include_lineno=False,
     )
+    data = buf.getvalue()
+    if path.exists():  # the file keeps its own "Generated-By": its bytes follow its content, not the Babel installed
+        kept = _GENERATED_BY.search(path.read_bytes())
+        if kept is not None:
+            data = _GENERATED_BY.sub(lambda _m: kept.group(0), data, count=1)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.getvalue())
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+_GENERATED_BY = re.compile(rb'^"Generated-By: [^"\n]*\\n"$', re.M)
 
 
 def _read(path: Path, locale: str | None) -> Catalog:
