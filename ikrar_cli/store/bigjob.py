@@ -47,14 +47,20 @@ def big_job_cache(store: Store, input_bytes: int) -> Iterator[bool]:
         with _pg_settings(store):
             yield True
         return
-    conn = store.conn
-    before = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = -{BIG_CACHE_KIB}")
-    try:
+    with _sqlite_cache(store.conn, BIG_CACHE_KIB):
         yield True
+
+
+@contextlib.contextmanager
+def _sqlite_cache(conn: sqlite3.Connection, kib: int) -> Iterator[None]:
+    """SQLite's page cache at ``kib`` KiB within the block, its own size again after it."""
+    before = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = -{kib}")
+    try:
+        yield
     finally:
         with contextlib.suppress(sqlite3.Error):
-            conn.execute(f"PRAGMA cache_size = {int(before)}")
+            conn.execute(f"PRAGMA cache_size = {before}")
 
 
 @contextlib.contextmanager
@@ -97,9 +103,5 @@ def index_build_memory(conn: sqlite3.Connection) -> Iterator[None]:
     if kib <= INDEX_SORT_KIB:
         yield
         return
-    conn.execute(f"PRAGMA cache_size = {-INDEX_SORT_KIB}")
-    try:
+    with _sqlite_cache(conn, INDEX_SORT_KIB):
         yield
-    finally:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute(f"PRAGMA cache_size = {before}")
