@@ -49,9 +49,11 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
             "AND name != 'schema_migrations' ORDER BY name"
         )
     ]
-    # units before officers: PostgreSQL checks an officer's unit code at the end of each
-    # statement, not deferred to the commit (migration m0018)
-    return sorted(names, key=lambda name: name != "units")
+    # parents first (units before officers, logs before entries, sessions before attestations):
+    # PostgreSQL checks these keys at the end of each statement, not deferred to the commit
+    # (migrations m0018, m0020)
+    first = ("units", "log_rows", "session_rows")
+    return sorted(names, key=lambda name: first.index(name) if name in first else len(first))
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
