@@ -108,10 +108,10 @@ def test_a_log_or_session_still_named_cannot_go(workspace: Path) -> None:
 
 @pytest.mark.postgresql_only
 def test_a_session_deleted_meanwhile_never_leaves_an_orphan(workspace: Path) -> None:
-    """Two transactions at once: one inserts an attestation of the session, the other deletes the
-    session. Whichever order they commit in, no attestation is left naming a missing session (the
-    key's row lock on PostgreSQL, here the statement's ``FOR KEY SHARE``). SQLite has one writer at a
-time: the two cannot overlap there."""
+    """Two transactions at once: one inserts an attestation of the session, the other (a raw second
+    writer) deletes the session meanwhile. The delete waits for the insert's transaction (the
+    statement's ``FOR KEY SHARE``, as the key's row lock did), then fails: no attestation is left
+    naming a missing session. SQLite has one writer at a time: the two cannot overlap there."""
     ws, sid = _with_log_and_session(workspace)
     other = Workspace.open(workspace)
     inserted = threading.Event()
