@@ -530,3 +530,61 @@ def test_a_file_changed_after_it_was_verified_is_not_stored(tmp_path: Path, monk
         assert accept_file(ws, path).digest == head.digest and _stored(ws, head.digest) == data
     finally:
         ws.close()
+
+
+# -- read back on PostgreSQL: the next part read on a second connection meanwhile -----------------
+
+
+def _read_ahead(tmp_path: Path) -> None:
+    """``read_stored`` gives the officers the whole-document path signed; on PostgreSQL the next
+    part is being read by the read-ahead thread while the caller parses (on SQLite no thread); a
+    part missing or changed in the store is refused whole, as before."""
+    import threading
+
+    from ikrar_cli.roster.snapshot import publish
+    from ikrar_cli.roster.snapshot_stream import read_stored
+
+    ws = _world(tmp_path / "a", 230)
+    try:
+        _want, body = _expected(ws, "2026-11-20")
+        head = publish(ws, PASS, "2026-11-20")
+        threads: set[str] = set()
+        got: list[dict[str, Any]] = []
+
+        def officer(o: dict[str, Any]) -> None:
+            got.append(o)
+            threads.update(t.name for t in threading.enumerate())
+
+        assert read_stored(ws, officer).digest == head.digest and got == body["officers"]
+        assert ("ikrar-read-ahead" in threads) == (ws.store.engine == "postgresql")
+        with ws.store.read() as conn:
+            part = bytes(conn.execute("SELECT data FROM roster_snapshot_parts WHERE part = 3").fetchone()[0])
+        assert b"U" in part and b'"' in part
+        with ws.store.transaction() as conn:  # not canonical JSON: refused in the middle of the file
+            conn.execute("UPDATE roster_snapshot_parts SET data = ? WHERE part = 3", (part.replace(b'"', b"'", 1),))
+        with pytest.raises(IkrarError) as broken:
+            read_stored(ws, lambda o: None)
+        # the refused read ended there (its error still held): no read-ahead thread left running
+        assert not any(t.name == "ikrar-read-ahead" for t in threading.enumerate())
+        with ws.store.transaction() as conn:  # one part changed: the digest no longer matches
+            conn.execute("UPDATE roster_snapshot_parts SET data = ? WHERE part = 3", (part.replace(b"U", b"V", 1),))
+        with pytest.raises(IkrarError) as changed:
+            read_stored(ws, lambda o: None)
+        assert not any(t.name == "ikrar-read-ahead" for t in threading.enumerate())
+        with ws.store.transaction() as conn:  # one part gone: the stream ends early, refused
+            conn.execute("DELETE FROM roster_snapshot_parts WHERE part = 3")
+        with pytest.raises(IkrarError) as gone:
+            read_stored(ws, lambda o: None)
+        assert not any(t.name == "ikrar-read-ahead" for t in threading.enumerate())
+        assert len({id(broken.value), id(changed.value), id(gone.value)}) == 3
+    finally:
+        ws.close()
+
+
+def test_read_back_streams_and_refuses_a_changed_part_on_sqlite(engine: str, tmp_path: Path) -> None:
+    _read_ahead(tmp_path)
+
+
+@pytest.mark.postgresql_only
+def test_read_back_reads_ahead_and_refuses_a_changed_part_on_postgresql(engine: str, tmp_path: Path) -> None:
+    _read_ahead(tmp_path)
