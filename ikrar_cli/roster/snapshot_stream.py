@@ -1,20 +1,19 @@
 """A stored roster snapshot verified and read as a stream, in bounded memory.
 
-The file format is docs/roster-snapshot.md: the canonical JSON of ``{"signature": SIG, "snapshot":
-BODY}`` and a newline. Because the keys are sorted and the JSON has no white space, the body's
-canonical bytes are one run of the file, right after the signature, and the officers one run inside
-it. The reader walks the file piece by piece (the database blob read in chunks: SQLite's
-incremental blob I/O, ``substr`` on PostgreSQL, over the parts of migration m0016 or the single
-blob stored before it; on PostgreSQL the next part is read on a second connection meanwhile),
-checks that every piece is exactly its canonical encoding, feeds the body's bytes to SHA-256 (the
-digest), and hands each officer to a callback. At the end the signature is checked with one library
-call: for ``Ed25519-statement`` over the short statement naming that digest (memory stays bounded);
-for the older ``Ed25519`` over the body itself, whose bytes are then held until the end (memory
-grows with the snapshot; publishing again gives the statement form). The callback may keep what it
-wants (a report spools them to a temporary database); nothing a report shows may be used before
-``read_stored`` returns, which is after the signature and every field were checked. Errors are
-those of ``parse_snapshot``, in its order: layout, canonical form, signer, signature, then the
-fields.
+The file format is docs/roster-snapshot.md: the canonical JSON of ``{"signature": SIG,
+"snapshot": BODY}`` and a newline. Because the keys are sorted and the JSON has no white space,
+the body's canonical bytes are one run of the file, right after the signature, and the officers
+one run inside it. The reader walks the file piece by piece (the database blob read in chunks:
+SQLite's incremental blob I/O, ``substr`` on PostgreSQL, over the parts of migration m0016 or the
+single blob stored before it), checks that every piece is exactly its
+canonical encoding, feeds the body's bytes to SHA-256 (the digest), and hands each officer to a
+callback. At the end the signature is checked with one library call: for ``Ed25519-statement``
+over the short statement naming that digest (memory stays bounded); for the older ``Ed25519``
+over the body itself, whose bytes are then held until the end (memory grows with the snapshot;
+publishing again gives the statement form). The callback may keep what it wants (a report spools
+them to a temporary database); nothing a report shows may be used before ``read_stored``
+returns, which is after the signature and every field were checked. Errors are those of
+``parse_snapshot``, in its order: layout, canonical form, signer, signature, then the fields.
 """
 
 from __future__ import annotations
@@ -333,21 +332,21 @@ def stream_snapshot(
     return SnapshotHead(name, body, kid, seen.count, seen.active)
 
 
+def _stored_chunks(conn: Any, digest: str) -> Iterator[bytes]:
+    """The stored file in chunks of ``READ`` bytes, never whole (``snapshot_write.stored_chunks``)."""
+    from .snapshot_write import stored_chunks
+
+    return stored_chunks(conn, digest, READ)
+
+
 def read_stored(
     ws: Any, officer: Callable[[dict[str, Any]], None], *, digest: str | None = None, as_of: str | None = None
 ) -> SnapshotHead:
     """``snapshot.load`` in bounded memory: the same choice of snapshot, the same checks on this
     read; the officers go to ``officer`` instead of a list."""
-    from .snapshot_write import stored_chunks_ahead
-
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
         stored = chosen_digest(conn, digest=digest, as_of=as_of)
-    # PostgreSQL: the next part is read while this one is parsed; what is read is checked whole
-    chunks = stored_chunks_ahead(ws.store, stored, READ)
-    try:
-        head = stream_snapshot(chunks, "roster_snapshots", auths, officer)
-    finally:
-        chunks.close()  # a refused file: its read (and the read-ahead thread) ends here, not when collected
+        head = stream_snapshot(_stored_chunks(conn, stored), "roster_snapshots", auths, officer)
     check_read_back(stored, head.digest)
     return head

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ from ..keys.keyfiles import b64, canonical_json
 from ..keys.signeddoc import ALG_STATEMENT, statement, trusted_authorities
 from ..store.core import now
 from ..store.dialects import first_listed_insert
-from ..store.overlap import chunks_ahead, overlapped
+from ..store.overlap import overlapped
 from ..testpoints import pause_point
 from .snapshot import STATEMENT_TYPE, body_head
 
@@ -324,46 +323,6 @@ def stored_chunks(conn: Any, digest: str, read: int) -> Iterator[bytes]:
                                (file_id, part), read)  # fmt: skip
 
 
-def stored_chunks_ahead(store: Any, digest: str, read: int) -> Generator[bytes, None, None]:
-    """``stored_chunks`` (chunks of at most ``read`` bytes) for a caller that holds no transaction.
-    On PostgreSQL a file stored in parts is read by a thread over a second connection, a chunk ahead
-    of the caller (``store/overlap.chunks_ahead``), each part in a read transaction of its own: the
-    server reads the next chunk while this process parses the one before (before, each waited for
-    the other: about 800 parts of a national snapshot, 4–5 s of a report). The parts are never
-    changed once stored, and the reader checks the whole file against its digest, so a part missing
-    meanwhile only ends the stream early (the reader then finds the file altered). On SQLite, or
-    for a file stored before m0016: ``stored_chunks`` inside one read."""
-    from ..store.dialects import SQLITE
-
-    if store.engine != SQLITE:
-        with store.read() as conn:
-            row = conn.execute("SELECT parts FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()
-            file_id = None if row is None or row[0] is None else str(row[0])
-            last = -1
-            if file_id is not None:
-                got = conn.execute("SELECT max(part) FROM roster_snapshot_parts WHERE file_id = ?", (file_id,))
-                top = got.fetchone()[0]
-                last = -1 if top is None else int(top)
-        if file_id is not None:
-            where = "data FROM roster_snapshot_parts WHERE file_id = ? AND part = ?"
-
-            def parts(open_read: Callable[[], AbstractContextManager[Any]]) -> Iterator[list[bytes]]:
-                for part in range(last + 1):
-                    found = False
-                    with open_read() as side:
-                        for piece in _substr(side, where, (file_id, part), read):
-                            found = True
-                            yield [piece]
-                    if not found:  # a gap: the reader then finds the file altered
-                        return
-
-            for pieces in chunks_ahead(store, parts):
-                yield from pieces
-            return
-    with store.read() as conn:
-        yield from stored_chunks(conn, digest, read)
-
-
 def _blob(conn: Any, table: str, column: str, rowid: int, read: int) -> Iterator[bytes]:
     with conn.blobopen(table, column, rowid, readonly=True) as blob:
         while chunk := blob.read(read):
@@ -395,4 +354,4 @@ def export_stored(ws: Any, digest: str, out: Path) -> None:
 
 
 __all__ = ["MAX_FILE", "PART", "accept_file", "canonical_pieces", "export_stored", "publish", "stored_chunks",
-           "stored_chunks_ahead", "stored_file"]  # fmt: skip
+           "stored_file"]  # fmt: skip
