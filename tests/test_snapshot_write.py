@@ -530,3 +530,43 @@ def test_a_file_changed_after_it_was_verified_is_not_stored(tmp_path: Path, monk
         assert accept_file(ws, path).digest == head.digest and _stored(ws, head.digest) == data
     finally:
         ws.close()
+
+
+# -- read back: a stored part changed, broken or missing is refused whole ----------------------
+
+
+def _read_back_refuses_damage(tmp_path: Path) -> None:
+    """``read_stored`` gives the officers the whole-document path signed; a stored part that no
+    longer parses, that parses but changed, or that is gone, is refused (never a shorter roster)."""
+    from ikrar_cli.roster.snapshot import publish
+    from ikrar_cli.roster.snapshot_stream import read_stored
+
+    ws = _world(tmp_path / "a", 230)
+    try:
+        _want, body = _expected(ws, "2026-11-20")
+        head = publish(ws, PASS, "2026-11-20")
+        got: list[dict[str, Any]] = []
+        assert read_stored(ws, got.append).digest == head.digest and got == body["officers"]
+        with ws.store.read() as conn:
+            part = bytes(conn.execute("SELECT data FROM roster_snapshot_parts WHERE part = 3").fetchone()[0])
+        assert b"U" in part and b'"' in part
+        for damaged in (part.replace(b'"', b"'", 1), part.replace(b"U", b"V", 1)):  # no longer JSON; changed
+            with ws.store.transaction() as conn:
+                conn.execute("UPDATE roster_snapshot_parts SET data = ? WHERE part = 3", (damaged,))
+            with pytest.raises(IkrarError):
+                read_stored(ws, lambda o: None)
+        with ws.store.transaction() as conn:  # one part gone: the stream ends early
+            conn.execute("DELETE FROM roster_snapshot_parts WHERE part = 3")
+        with pytest.raises(IkrarError):
+            read_stored(ws, lambda o: None)
+    finally:
+        ws.close()
+
+
+def test_read_back_refuses_a_damaged_part_on_sqlite(engine: str, tmp_path: Path) -> None:
+    _read_back_refuses_damage(tmp_path)
+
+
+@pytest.mark.postgresql_only
+def test_read_back_refuses_a_damaged_part_on_postgresql(engine: str, tmp_path: Path) -> None:
+    _read_back_refuses_damage(tmp_path)
