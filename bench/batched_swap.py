@@ -12,6 +12,13 @@ merge's wall and CPU seconds (the child's user + system, ``resource``), the numb
 transactions, the longest and total hold of the write lock (``bench/lock_trace.py``). The two runs
 alternate in the order given by ``--order``. Bench only.
 
+``--imports-beside``: while the merge runs, ``roster import`` runs again and again on the same
+workspace through the CLI (issue 20: "a roster import during a 1M merge succeeds"), alternating
+the data set's first 1,000 officers with the same officers each with a changed position, so that
+every import writes (its change summary, history and upsert under the write lock). Printed per
+merge: how many imports ran, their exit codes, and the longest; the merge child's CPU and peak
+RSS are then read with ``os.wait4`` (the imports are children too).
+
 The bench refuses to start a merge when the code under ``ikrar_cli/`` changed since it started
 (:func:`code_fingerprint`): it made its workspaces with the code it imported then, and a child
 running later code on a workspace made by earlier code measures neither (bench/README.md, "the exit 7
@@ -23,7 +30,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -54,25 +60,107 @@ def same_code(started: str, root: Path = ROOT) -> None:
         raise SystemExit("the code under ikrar_cli/ changed while the bench ran: run it again on a quiet tree")
 
 
-def merge(home: Path, export: Path, batch: int, trace: Path) -> dict[str, float]:
+# The merge runs as the only child of this small wrapper, which reads its CPU and peak RSS with wait4:
+# a child started by this (large) bench process itself would report the bench's own peak, which Linux
+# keeps in ``ru_maxrss`` across ``execve`` (the imports beside it are this process's children too).
+WRAP = """import json, os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, ru = os.wait4(p.pid, 0)
+rc = os.waitstatus_to_exitcode(status)
+print(json.dumps({"cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss}))
+sys.exit(rc)
+"""
+
+
+def _env(trace: Path | None, batch: int = 0) -> dict[str, str]:
     import national_data as nd
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_PASSPHRASE=nd.PASS.decode())
+    if trace is not None:
+        env["IKRAR_LOCK_TRACE"] = str(trace)
+    if batch:
+        env["IKRAR_MERGE_BATCH"] = str(batch)
+    env.pop("IKRAR_DATABASE_URL", None)
+    return env
+
+
+def import_files(roster: Path, work: Path) -> list[Path]:
+    """The data set's first 1,000 officers, and the same with every position changed: imported in
+    turn, each import changes every one of them (it writes)."""
+    import csv
+
+    small, changed = work / "roster-1000.csv", work / "roster-1000-changed.csv"
+    with (
+        open(roster, encoding="utf-8-sig", newline="") as src,
+        open(small, "w", encoding="utf-8", newline="") as s,
+        open(changed, "w", encoding="utf-8", newline="") as c,
+    ):
+        rd = csv.reader(src, delimiter=";")
+        head = next(rd)
+        pos = next(i for i, h in enumerate(head) if "jabatan" in h.lower() or "position" in h.lower())
+        ws, wc = csv.writer(s, delimiter=";"), csv.writer(c, delimiter=";")
+        ws.writerow(head)
+        wc.writerow(head)
+        for i, row in enumerate(rd):
+            if i == 1000:
+                break
+            ws.writerow(row)
+            row[pos] = row[pos] + " (baru)"
+            wc.writerow(row)
+    return [small, changed]
+
+
+def _imports_while(home: Path, files: list[Path], trace: Path, merging: subprocess.Popen[bytes],
+                   out: list[dict[str, Any]]) -> None:  # fmt: skip
+    """Roster imports one after another (cycling through ``files``) while ``merging`` runs."""
+    i = 0
+    while merging.poll() is None:
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "ikrar_cli", "--home", str(home), "--lang", "en", "roster",
+                               "import", str(files[i % len(files)])], env=_env(trace), capture_output=True)  # fmt: skip
+        out.append({"rc": done.returncode, "seconds": time.perf_counter() - t0,
+                    "stderr": done.stderr.decode(errors="replace")[-300:] if done.returncode else ""})  # fmt: skip
+        i += 1
+
+
+def merge(home: Path, export: Path, batch: int, trace: Path, beside: list[Path] | None = None) -> dict[str, Any]:
+    import json
+    import threading
+
     from lock_trace import summarise
 
-    env = dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_PASSPHRASE=nd.PASS.decode(), IKRAR_LOCK_TRACE=str(trace),
-               IKRAR_MERGE_BATCH=str(batch))  # fmt: skip
-    env.pop("IKRAR_DATABASE_URL", None)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    errors = trace.with_suffix(".stderr")
+    imports: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "ikrar_cli", "--home", str(home), "ledger", "merge", str(export)],
-                       env=env, check=False, capture_output=True)  # fmt: skip
-    if r.returncode:
-        raise SystemExit(f"merge failed (exit {r.returncode}): {r.stderr.decode()[-3000:]}")
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cmd = [sys.executable, "-m", "ikrar_cli", "--home", str(home), "ledger", "merge", str(export)]
+    with errors.open("wb") as err:
+        p = subprocess.Popen([sys.executable, "-c", WRAP, *cmd], env=_env(trace, batch), stdout=subprocess.PIPE,
+                             stderr=err)  # fmt: skip
+        side = None
+        if beside:
+            side = threading.Thread(target=_imports_while,
+                                    args=(home, beside, trace.with_suffix(".imports"), p, imports))
+            side.start()
+        out = p.communicate()[0]
+        wall = time.perf_counter() - t0
+        if side is not None:
+            side.join()
+    if p.returncode:
+        raise SystemExit(f"merge failed (exit {p.returncode}): {errors.read_text(errors='replace')[-3000:]}")
+    usage = json.loads(out)
     s = summarise(trace)
-    return {"wall": wall, "cpu": cpu, "n": sum(v["n"] for v in s.values()),
-            "held_max": max(v["held_max"] for v in s.values()), "held_sum": sum(v["held_sum"] for v in s.values())}
+    side_trace = summarise(trace.with_suffix(".imports")) if trace.with_suffix(".imports").is_file() else {}
+    return {
+        "wall": wall,
+        "cpu": usage["cpu"],
+        "rss_mb": usage["rss_kb"] / 1024,
+        "n": sum(v["n"] for v in s.values()),
+        "imports": imports,
+        "imports_held_max": max((v["held_max"] for v in side_trace.values()), default=0.0),
+        "imports_wait_max": max((v["wait_max"] for v in side_trace.values()), default=0.0),
+        "held_max": max(v["held_max"] for v in s.values()),
+        "held_sum": sum(v["held_sum"] for v in s.values()),
+    }
 
 
 QUERIES = {
@@ -171,6 +259,7 @@ def main() -> None:
     ap.add_argument("--engine", default="sqlite")
     ap.add_argument("--order", default="one,batches")
     ap.add_argument("--readers", type=int, default=0, help="only the views' cost to readers, over N rows")
+    ap.add_argument("--imports-beside", action="store_true", help="roster imports one after another meanwhile")
     a = ap.parse_args()
     if a.readers:
         for engine in a.engine.split(","):
@@ -204,7 +293,8 @@ def main() -> None:
                     central(home, database, data)
                     same_code(started)  # the workspace and the merge child: the code this bench imported
                     size = batch if mode == "batches" else receipts * 10
-                    m = merge(home, export, size, work / f"{engine}-{mode}.trace")
+                    beside = import_files(Path(data["root"]) / "roster.csv", work) if a.imports_beside else None
+                    m = merge(home, export, size, work / f"{engine}-{mode}.trace", beside)
                     same_code(started)  # the child imports modules lazily: all of them of that code
                 finally:
                     if drop:
@@ -213,7 +303,18 @@ def main() -> None:
                 print(f"`ledger merge` of one export, {receipts:,} receipts, {engine}, {label} | "
                       f"wall {m['wall']:.1f} s, CPU {m['cpu']:.1f} s | {m['n']:.0f} write transactions, "
                       f"longest hold {m['held_max']:.2f} s, "
-                      f"held {m['held_sum']:.2f} s in all", flush=True)  # fmt: skip
+                      f"held {m['held_sum']:.2f} s in all | peak RSS {m['rss_mb']:.0f} MB", flush=True)  # fmt: skip
+                if a.imports_beside:
+                    runs = m["imports"]
+                    rcs = sorted({r["rc"] for r in runs})
+                    longest = max((r["seconds"] for r in runs), default=0.0)
+                    print(f"   roster imports beside it: {len(runs)} run, exit codes {rcs}, "
+                          f"longest {longest:.1f} s; their longest wait for the write lock "
+                          f"{m['imports_wait_max']:.2f} s, longest hold {m['imports_held_max']:.2f} s",
+                          flush=True)  # fmt: skip
+                    for r in runs:
+                        if r["rc"]:
+                            print(f"   import failed (exit {r['rc']}): {r['stderr']}", flush=True)
         print(os.popen("uptime").read().strip(), file=sys.stderr)  # noqa: S605,S607
     finally:
         shutil.rmtree(work, ignore_errors=True)

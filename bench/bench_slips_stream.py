@@ -61,15 +61,31 @@ def _p12(folder: Path) -> Path:
     return path
 
 
-def child(mode: str, n: int, out: Path) -> dict[str, float]:
+def peak_mb() -> float:
+    """This process's peak RSS since it was started. Not ``ru_maxrss``: Linux keeps that across
+    ``execve``, so a child of a large process (``bench/run.py`` after its 1,000,000-row benches)
+    reports its parent's peak (every mode gave the same 454 MB). ``VmHWM`` is the high-water mark of
+    the address space made at exec; ``ru_maxrss`` only where ``/proc`` is missing."""
+    import re
+
+    try:
+        found = re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    except OSError:
+        found = None
+    if found:
+        return int(found.group(1)) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, n: int, out: Path) -> dict[str, float]:
     from ikrar_cli.receipts.slips import A4, A6, _new_pdf, slip_sheets, write_slips_pdf
 
     render_peak = [0.0]
 
     def tick(done: int, total: int | None) -> None:  # the peak while slips are drawn (before the join)
-        render_peak[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        render_peak[0] = peak_mb()
 
     w0, c0 = time.perf_counter(), time.process_time()
     if mode == "mono":  # the writer before issue 20: the whole document in one FPDF, output() once
@@ -100,7 +116,7 @@ def child(mode: str, n: int, out: Path) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown mode {mode}")
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {"wall": wall, "cpu": cpu, "peak_mb": peak, "render_peak_mb": render_peak[0],
             "size_mb": out.stat().st_size / 1e6}  # fmt: skip
 
