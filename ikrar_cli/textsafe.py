@@ -10,6 +10,10 @@ a quoted value to a bounded length. The CLI adds rich-markup escaping (``cli/out
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: the longest value a message quotes from its input ({value!r})
 ECHO_LIMIT = 120
@@ -50,6 +54,15 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
 # JSON escapes C0 controls itself; with ensure_ascii=False the C1 range and the bidi controls
 # would reach the terminal raw, so they are written as \u escapes too (still the same JSON).
 _JSON_CONTROL = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_lines(items: Iterable[object]) -> str:
+    """``json_text`` of each item, one per line (no newline after the last): the escapes made once
+    over the whole text (a bulk ``verify`` writes a line per receipt)."""
+    import json
+
+    text = "\n".join([json.dumps(item, ensure_ascii=False, default=str) for item in items])
+    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def json_text(data: object, **kwargs: object) -> str:

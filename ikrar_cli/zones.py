@@ -40,7 +40,9 @@ def format_local(ts: int | float, iana: str) -> str:
         dt = datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(iana))
     except (OverflowError, ValueError, OSError):  # outside years 1-9999: only a forged receipt says so
         return f"{int(ts)} {ABBREVIATIONS.get(iana, iana)}"
-    return f"{dt:%Y-%m-%d %H:%M:%S} {ABBREVIATIONS.get(iana, iana)}"
+    # isoformat is strftime's text for years 1000-9999 at half its cost (bulk verify words every receipt)
+    stamp = dt.isoformat(" ", "seconds")[:19] if dt.year >= 1000 else f"{dt:%Y-%m-%d %H:%M:%S}"
+    return f"{stamp} {ABBREVIATIONS.get(iana, iana)}"
 
 
 def parse_user_time(value: str, iana: str) -> int:

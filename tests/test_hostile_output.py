@@ -60,6 +60,21 @@ def test_verify_prints_markup_and_bidi_in_names_as_written(ikrar, bundle_args: l
     assert "[bold]A[/] \\u202eB\\x9b2J" in r.stdout
 
 
+def test_batch_verify_json_escapes_bidi_and_c1_controls_on_every_line(ikrar, bundle_args: list[str]) -> None:
+    """``verify - --json`` writes a line per receipt, escaped a thousand lines at a time
+    (textsafe.json_lines): every line is JSON, no control reaches the terminal raw, names round-trip."""
+    term = h.terminal()
+    kid = h.certificate(term, h.authority()).kid
+    names = ["Andi \u202eB\x9b2J", "Siti \u2066A\u2069 \x85", "Baso\u200f\u061c", "Plain Name"]
+    texts = [sign_receipt(h.claims(officer_name=n), term.sign, kid).text for n in names]
+    r = ikrar("verify", *bundle_args, "-", "--json", input="\n".join(texts) + "\n")
+    assert r.exit_code == 0, r.stderr
+    assert no_raw_control(r.stdout) and "\u2028" not in r.stdout
+    lines = r.stdout.splitlines()
+    assert [json.loads(x)["receipt"]["officer_name"] for x in lines] == names
+    assert [json.loads(x)["input"] for x in lines] == [f"stdin:{i}" for i in range(1, 5)]
+
+
 def test_report_compliance_with_markup_in_a_unit_name(ikrar, tmp_path: Path) -> None:
     roster = (
         "NIP,Nama,Jabatan,Unit Kerja\n"

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import VerificationError
-from ..i18n import _
+from ..i18n import _, get_language
 from ..keys.ed25519 import PublicKey
 from ..keys.ed25519 import public_key as ed25519_public_key
 from ..keys.trust import BundlePledge, TrustBundle, receipt_revocation_id
 from ..recitation.sessions import session_label
 from ..store.core import now as store_now
 from ..zones import format_local
-from .receipt import Receipt, decode_receipt
+from .qr import receipt_candidates
+from .receipt import MAX_TEXT, PREFIX, Receipt, decode_receipt
 
 __all__ = [
     "VerificationResult",
@@ -85,8 +86,8 @@ class VerificationResult:
 def _decode_any(text: str) -> Receipt:
     """docs/receipt-format.md §1: a link's fragment is read percent-decoded, then as it is; the
     first reading that decodes is the receipt, and if none does, the last one's reason stands."""
-    from .qr import receipt_candidates
-
+    if isinstance(text, str) and text.startswith(PREFIX) and len(text) <= MAX_TEXT:
+        return decode_receipt(text)  # a bare receipt (a link never starts so): its one reading, as below
     options = receipt_candidates(text) if isinstance(text, str) and len(text) <= 4 * 4096 else [text]
     for option in options[:-1]:
         try:
@@ -104,6 +105,7 @@ class Verifier:
         self.now = now
         self._keys: dict[bytes, PublicKey] = {}
         self._pledges: dict[bytes, BundlePledge] = {}
+        self._valid_words: dict[tuple[str, str], str] = {}  # (language, institution) -> the "valid" sentence
         self._stale = bundle.is_stale(now())
 
     def _public(self, kid: bytes) -> PublicKey:
@@ -131,7 +133,7 @@ class Verifier:
     def details(self, receipt: Receipt) -> dict[str, Any]:
         c = receipt.claims
         cert = self.bundle.terminals.get(receipt.kid)
-        pledge = self.bundle.pledge_for_prefix(c.pledge_digest)
+        pledge = self._pledge(c.pledge_digest)
         return {
             "pledge": f"{c.pledge_id}@{c.pledge_version}",
             "pledge_title": pledge.title if pledge else None,
@@ -236,13 +238,22 @@ class Verifier:
         return VerificationResult(
             True,
             "valid",
-            reason_message("valid", institution=b.institution_name),
+            self._valid_message(),
             receipt,
             self._warnings(),
             self.details(receipt) if wd else {},
             text,
             self._wmsgs(),
         )
+
+    def _valid_message(self) -> str:
+        """``reason_message("valid")`` for this bundle's institution in the current language (which a
+        server sets per request), worded once: the same sentence for every valid receipt."""
+        key = (get_language(), self.bundle.institution_name)
+        words = self._valid_words.get(key)
+        if words is None:
+            words = self._valid_words[key] = reason_message("valid", institution=key[1])
+        return words
 
     def verify_many(self, lines: Iterable[str]) -> Iterator[VerificationResult]:
         for line in lines:

@@ -77,8 +77,7 @@ def _inputs(items: tuple[str, ...]) -> Iterator[tuple[str, str]]:
 def starts_receipt(line: str) -> bool:
     """In a list of receipts, a line starting with IKR or HTTP (any case) starts a new one; any
     other line continues the receipt above (a receipt wrapped on a slip, docs/receipt-format.md §1)."""
-    head = line.strip(" \t").upper()
-    return head.startswith(("IKR", "HTTP"))
+    return line.lstrip(" \t")[:4].upper().startswith(("IKR", "HTTP"))  # only the head: lines are long
 
 
 def _stdin_receipts() -> Iterator[tuple[str, str]]:
@@ -176,7 +175,7 @@ def verify(
     proof_from: str | None = None,
 ) -> None:
     from ...receipts.verify import VerificationResult, Verifier
-    from ..output import json_text
+    from ...textsafe import json_lines
 
     policy = None
     if witness_policy is not None:
@@ -192,13 +191,18 @@ def verify(
     verifier = Verifier(load_bundle(app, bundle_path, fp))
     all_valid = True
     out = sys.stdout
-    buffer: list[str] = []
+    buffer: list[Any] = []  # result dicts (--json) or rendered texts, written a thousand at a time
+
+    def flush() -> None:
+        out.write((json_lines(buffer) if app.json else "\n".join(buffer)) + "\n")
+        buffer.clear()
+
     count = 0
     for label, text in _inputs(receipts):
         if text.startswith("\x00"):
             result = VerificationResult(False, "unreadable", text[1:], input=label)
         else:
-            result = verifier.verify(pick_receipt(text))
+            result = verifier.verify(text)  # a link's fragment or the text itself (receipts/verify._decode_any)
         if result.valid and proof is not None:
             from ..ledger.ledger_proof import check_proof
 
@@ -210,14 +214,15 @@ def verify(
         all_valid &= result.valid
         count += 1
         if app.json:
-            buffer.append(json_text(dict(result.to_dict(), input=label)))
+            item = result.to_dict()  # a new dict: "input" added last
+            item["input"] = label
+            buffer.append(item)
         else:
             buffer.append(render(result, label))
         if len(buffer) >= 1000:
-            out.write("\n".join(buffer) + "\n")
-            buffer.clear()
+            flush()
     if buffer:
-        out.write("\n".join(buffer) + "\n")
+        flush()
     out.flush()
     if count == 0:
         click.echo(_("ikrar: no receipt found in the input"), err=True)
