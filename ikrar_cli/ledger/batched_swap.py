@@ -15,7 +15,9 @@ in as before, in one write transaction (:func:`staging.apply_staged`). A larger 
 3. copies the staged entries and attestations log by log in index ranges, each range its own
    write transaction of at most ``batch_rows()`` rows, sized to hold the write lock about
    ``TARGET_S`` seconds (:class:`~.batch_sizer.BatchSizer`); each batch notes the duplicate keys of
-   its rows (counting every stored row, published or not);
+   its rows (counting every stored row, published or not); before each batch, SQLite's write-ahead
+   log is checkpointed and restarted (``Store.restart_log``), else readers coming and going between
+   the batches keep it from restarting and it grows by every batch's pages;
 4. **publishes** in one short write transaction: replays the session plan on the rows every reader
    sees, stores the checkpoints and the run, and deletes its ``merges_pending`` row: at that commit
    every row of the file appears to every reader at once.
@@ -168,12 +170,14 @@ def _batched(
     sizer = BatchSizer(batch_rows())
     for log in logs:
         for lo, hi in ranges(log.local.size, log.size, sizer):
+            store.restart_log()  # SQLite: the log about one batch long, whoever reads meanwhile (Store.restart_log)
             with store.transaction() as conn:
                 got = clock()  # the write lock is held from here to the end of the commit
                 _copy_range(conn, log.info.log_id, lo, hi)
                 pause_point("merge.batch")  # test-only (IKRAR_TEST_PAUSE_AT): inside a batch
             sizer.took(hi - lo, clock() - got)
             pause_point("merge.between")  # test-only: a batch committed, the file not yet shown
+    store.restart_log()
     with store.transaction() as conn:  # publish
         for log in logs:
             log.sessions.apply(conn, digests)  # the updates of rows readers see (the rows are there)

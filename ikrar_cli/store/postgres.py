@@ -464,6 +464,11 @@ class PgStore(Store):
             return False
         return applied == {name for name, _m in known_migrations()}
 
+    def restart_log(self, wait_ms: int = 0) -> bool:
+        """Nothing to do: the server recycles its write-ahead log at its own checkpoints, which no
+        reader's snapshot holds back (``Store.restart_log`` is SQLite's)."""
+        return True
+
     def _server_read_only(self, pg: PgConnection) -> bool:
         row = pg.raw.execute(
             "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'"
