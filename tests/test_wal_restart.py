@@ -76,3 +76,29 @@ def test_a_reader_that_holds_on_is_waited_for_briefly_then_left_alone(tmp_path: 
         assert store.restart_log() is False  # never inside a transaction
     store.close()
     reader.close()
+
+
+def test_a_log_that_grew_is_cut_back_when_it_restarts(tmp_path: Path) -> None:
+    """A long read snapshot while others write makes the log long (a merge verifying a large file
+    beside roster imports: 6.3 GB); once it restarts it is cut back to ``WAL_SIZE_LIMIT``."""
+    from ikrar_cli.store import core
+
+    path = tmp_path / "g.db"
+    store = Store(path, migrate=False)
+    store.conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM t").fetchone()  # pins the log from here
+    assert store.conn.execute("PRAGMA journal_size_limit").fetchone()[0] == core.WAL_SIZE_LIMIT
+    b = 0
+    while _wal(path) <= 1.5 * core.WAL_SIZE_LIMIT:  # about 100 MB of pages
+        with store.transaction() as conn:
+            conn.executemany("INSERT INTO t VALUES (?, randomblob(4000))", ((b * 2000 + i,) for i in range(2000)))
+        b += 1
+    reader.execute("COMMIT")
+    assert store.restart_log()
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES (-1, x'00')")
+    assert _wal(path) <= core.WAL_SIZE_LIMIT
+    store.close()
+    reader.close()

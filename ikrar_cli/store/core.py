@@ -21,6 +21,7 @@ from ..platform_guard import make_private
 from . import locktrace
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_SIZE_LIMIT = 64 << 20  # bytes of write-ahead log kept on disk after it restarts (SQLite)
 LOG_RESTART_WAIT_MS = 200  # Store.restart_log: the longest it makes writers wait for older readers
 
 
@@ -96,6 +97,8 @@ class Store:
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode={mode})")
+            # a log that grew (a long read snapshot while others wrote) is cut back when it restarts
+            self.conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
             self.conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
             raise _storage_error(self.path, exc) from exc
