@@ -222,13 +222,14 @@ class Store:
         conn = self.conn
         if self.read_only or conn.in_transaction:
             return False
+        before = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
         conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         try:
             busy = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
         except sqlite3.OperationalError:  # the log locked by another checkpointer: next time
             return False
         finally:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {before}")  # the connection's own wait again
         return busy == 0
 
     def get_meta(self, key: str) -> str | None:
