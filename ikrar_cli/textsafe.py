@@ -56,18 +56,20 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
 _JSON_CONTROL = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
+def _escape_controls(text: str) -> str:
+    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def json_lines(items: Iterable[object]) -> str:
     """``json_text`` of each item, one per line (no newline after the last): the escapes made once
     over the whole text (a bulk ``verify`` writes a line per receipt)."""
     import json
 
-    text = "\n".join([json.dumps(item, ensure_ascii=False, default=str) for item in items])
-    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return _escape_controls("\n".join([json.dumps(item, ensure_ascii=False, default=str) for item in items]))
 
 
 def json_text(data: object, **kwargs: object) -> str:
     """JSON for a terminal or a file: UTF-8 text, the format and bidi controls escaped."""
     import json
 
-    text = json.dumps(data, ensure_ascii=False, default=str, **kwargs)  # type: ignore[arg-type]
-    return _JSON_CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return _escape_controls(json.dumps(data, ensure_ascii=False, default=str, **kwargs))  # type: ignore[arg-type]

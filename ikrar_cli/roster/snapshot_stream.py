@@ -332,21 +332,16 @@ def stream_snapshot(
     return SnapshotHead(name, body, kid, seen.count, seen.active)
 
 
-def _stored_chunks(conn: Any, digest: str) -> Iterator[bytes]:
-    """The stored file in chunks of ``READ`` bytes, never whole (``snapshot_write.stored_chunks``)."""
-    from .snapshot_write import stored_chunks
-
-    return stored_chunks(conn, digest, READ)
-
-
 def read_stored(
     ws: Any, officer: Callable[[dict[str, Any]], None], *, digest: str | None = None, as_of: str | None = None
 ) -> SnapshotHead:
     """``snapshot.load`` in bounded memory: the same choice of snapshot, the same checks on this
     read; the officers go to ``officer`` instead of a list."""
+    from .snapshot_write import stored_chunks  # the stored file in chunks of READ bytes, never whole
+
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
         stored = chosen_digest(conn, digest=digest, as_of=as_of)
-        head = stream_snapshot(_stored_chunks(conn, stored), "roster_snapshots", auths, officer)
+        head = stream_snapshot(stored_chunks(conn, stored, READ), "roster_snapshots", auths, officer)
     check_read_back(stored, head.digest)
     return head
