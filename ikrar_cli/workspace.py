@@ -292,14 +292,19 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
-            from .store.postgres import open_store
-
-            url = self.database_url
-            password = (self.root / PASSWORD_NAME).read_text(encoding="utf-8").strip() if url and (
-                self.root / PASSWORD_NAME
-            ).is_file() else None
-            self._store = open_store(url, self.db_path, password)
+            self._store = self.open_store()
         return self._store
+
+    def open_store(self) -> Store:
+        """A connection of its own to the workspace's database (the caller closes it). ``store`` is
+        the workspace's shared one; a second one lets two things run at once (``ledger/swap_ahead.py``)."""
+        from .store.postgres import open_store
+
+        url = self.database_url
+        password = (self.root / PASSWORD_NAME).read_text(encoding="utf-8").strip() if url and (
+            self.root / PASSWORD_NAME
+        ).is_file() else None
+        return open_store(url, self.db_path, password)
 
     def close(self) -> None:
         if self._store is not None:

@@ -37,6 +37,7 @@ BOTH_ENGINES |= {"test_verify_pool"}  # receipt signatures checked by helper pro
 BOTH_ENGINES |= {"test_report_verify_outcomes"}  # report verify: outcomes and the digest folded on the way
 BOTH_ENGINES |= {"test_view_defaults"}  # migration 0019: an INSERT into a view gets the table's defaults
 BOTH_ENGINES |= {"test_roster_bulk_load"}  # a first big import builds the unit index after the insert
+BOTH_ENGINES |= {"test_merge_swap_ahead"}  # several files: each swap beside the next verification (PostgreSQL)
 BOTH_ENGINES |= {"test_merge_key_checks"}  # migration 0020: a merge's keys checked once per statement on PostgreSQL
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/postgres"
 _server: dict[str, Any] = {}

@@ -36,6 +36,7 @@ from .merkle import StreamingRoot, consistency_proof, verify_consistency
 
 if TYPE_CHECKING:
     from ..receipts.verify import Verifier
+    from ..store.core import Store
     from ..workspace import Workspace
     from .merge_sessions import SessionPlan
     from .staging import LocalState, StagedLog
@@ -403,14 +404,29 @@ def file_sha256(path: Path) -> str:
     return whole.hexdigest()
 
 
+@dataclass
+class PreparedFile:
+    """A file verified and staged on its merger's connection, waiting for its swap (``Merger.apply``)."""
+
+    path: Path
+    staged: list[StagedLog]
+    sha256: str
+
+
 class Merger:
     """Merges exports into a workspace. Each file is verified and its new rows staged without the
-    write lock, then swapped in whole in one short write transaction (``ledger/staging.py``)."""
+    write lock, then swapped in whole in one short write transaction (``ledger/staging.py``).
 
-    def __init__(self, ws: Workspace, verifier: Verifier, progress: Progress | None = None):
+    ``store`` is the connection to work on (default the workspace's own): the staging tables are
+    temporary tables of that connection, so a file's :meth:`prepare` and :meth:`apply` use the same
+    one (``ledger/swap_ahead.py`` runs two mergers on two connections)."""
+
+    def __init__(self, ws: Workspace, verifier: Verifier, progress: Progress | None = None,
+                 store: Store | None = None):  # fmt: skip
         self.ws = ws
+        self.store = store if store is not None else ws.store
         self.verifier = verifier
-        self.ledger = Ledger(ws.store)
+        self.ledger = Ledger(self.store)
         self.progress = progress
         self.digests = {(p.id, p.version): d for d, p in verifier.bundle.pledges.items()}
 
@@ -435,43 +451,59 @@ class Merger:
                             _("run the merge again"))  # fmt: skip
 
     def _merge_once(self, path: Path) -> FileMerge:
+        return self.apply(self.prepare(path))
+
+    def prepare(self, path: Path) -> PreparedFile:
+        """Verify the whole file in one read snapshot and stage its new rows (no write lock). On an
+        error the staging tables are dropped; else they wait for :meth:`apply` on this connection."""
         from ..receipts.verify_pool import ahead_lines
-        from .batched_swap import swap
         from .staging import open_staging, refuse_read_only
 
-        refuse_read_only(self.ws.store)
+        refuse_read_only(self.store)
         reader = _Reader(path)
         reader.fh = ahead_lines(self.verifier, reader.fh)  # receipts checked ahead by helpers (verify_pool)
         try:
             n_logs, code = self._file_header(reader)
-            with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock
+            with self.store.read() as conn:  # verification and staging: one snapshot, no write lock
                 open_staging(conn)
                 staged = [self._stage_log(conn, reader) for _n in range(n_logs)]
             self._file_end(reader, n_logs, code, sum(s.size for s in staged))
-            sha = file_sha256(path)
-            done: list[FileMerge] = []
-
-            def finish(conn: sqlite3.Connection) -> None:  # in the transaction that shows the file
-                result = FileMerge(path, True, [LogMerge(s.info.log_id, s.terminal, s.size, s.known, s.added,
-                                                         s.checkpoints_added) for s in staged])  # fmt: skip
-                conn.execute(
-                    "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
-                    (str(path), sha, now(), n_logs, result.added, sum(x.known for x in result.logs)),
-                )
-                pause_point("merge.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
-                done.append(result)
-
-            # the swap: one write transaction, or bounded batches shown at once (batched_swap.py)
-            swap(self.ws.store, self.ledger, staged, self.digests, finish)
-            return done[-1]
+            return PreparedFile(path, staged, file_sha256(path))
+        except BaseException:
+            self.drop_staging()
+            raise
         finally:
             reader.close()
-            self._drop_staging()
 
-    def _drop_staging(self) -> None:
+    def apply(self, prepared: PreparedFile) -> FileMerge:
+        """Swap a prepared file in (raises :class:`~.staging.Stale` when it must be verified again);
+        the staging tables are dropped in any case."""
+        from .batched_swap import swap
+
+        path, staged = prepared.path, prepared.staged
+        done: list[FileMerge] = []
+
+        def finish(conn: sqlite3.Connection) -> None:  # in the transaction that shows the file
+            result = FileMerge(path, True, [LogMerge(s.info.log_id, s.terminal, s.size, s.known, s.added,
+                                                     s.checkpoints_added) for s in staged])  # fmt: skip
+            conn.execute(
+                "INSERT INTO merge_runs (file, sha256, merged_at, logs, added, known) VALUES (?, ?, ?, ?, ?, ?)",
+                (str(path), prepared.sha256, now(), len(staged), result.added, sum(x.known for x in result.logs)),
+            )
+            pause_point("merge.commit")  # test-only (IKRAR_TEST_PAUSE_AT); no effect otherwise
+            done.append(result)
+
+        try:
+            # the swap: one write transaction, or bounded batches shown at once (batched_swap.py)
+            swap(self.store, self.ledger, staged, self.digests, finish)
+            return done[-1]
+        finally:
+            self.drop_staging()
+
+    def drop_staging(self) -> None:
         from .staging import close_staging
 
-        with contextlib.suppress(IkrarError, sqlite3.Error), self.ws.store.read() as conn:
+        with contextlib.suppress(IkrarError, sqlite3.Error), self.store.read() as conn:
             close_staging(conn)
 
     # -- the file around the logs ---------------------------------------------------------

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,8 @@ from ..testpoints import pause_point
 from .checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint, verify_checkpoint
 from .export import (
     MAX_ATTEMPTS,
+    FileMerge,
+    LogMerge,
     Merger,
     _bad_log,
     _field,
@@ -262,9 +266,9 @@ class IncrementMerger(Merger):
         from .staging import open_staging, refuse_read_only
 
         try:
-            refuse_read_only(self.ws.store)
+            refuse_read_only(self.store)
             info, terminal, since, cp, proof = self._increment_header(reader)
-            with self.ws.store.read() as conn:  # verification and staging: one snapshot, no write lock
+            with self.store.read() as conn:  # verification and staging: one snapshot, no write lock
                 open_staging(conn)
                 staged, centre = self._stage_increment(conn, reader, info, terminal, since, cp, proof)
             end = reader.next()
@@ -278,10 +282,10 @@ class IncrementMerger(Merger):
             if reader.fh.read(1):
                 raise reader.bad(_("data after the end line"))
             # the swap: one write transaction, or bounded batches shown at once (batched_swap.py)
-            swap(self.ws.store, self.ledger, [staged], self.digests, lambda conn: pause_point("sync.commit"))
+            swap(self.store, self.ledger, [staged], self.digests, lambda conn: pause_point("sync.commit"))
         finally:
             reader.close()
-            self._drop_staging()
+            self.drop_staging()
         return IncrementMerge(info.log_id, terminal, since, cp.size, staged.known, staged.added, max(cp.size, centre))
 
     def _increment_header(self, reader: _Reader) -> tuple[LogInfo, str, int, Checkpoint, list[bytes]]:
@@ -414,23 +418,40 @@ def is_increment(path: Path) -> bool:
     return f'"format":"{FORMAT}"'.encode() in head
 
 
-def merge_files_any(ws: Workspace, verifier: Verifier, paths: list[Path], progress: Any = None) -> list[Any]:
+def merge_files_any(
+    ws: Workspace, verifier: Verifier, paths: list[Path], progress: Any = None, *,
+    progress_for: Callable[[Path], AbstractContextManager[Any]] | None = None,
+) -> list[Any]:  # fmt: skip
     """``ledger merge``: full exports through :class:`Merger`, incremental ones through
-    :class:`IncrementMerger`; each file whole or not at all, reported the same way."""
-    from .export import FileMerge, LogMerge
+    :class:`IncrementMerger`; each file whole or not at all, reported the same way, in file order.
+    ``progress_for(path)``, when given, is entered around each file and yields its progress callback
+    (else ``progress`` serves every file). On PostgreSQL several full exports overlap each file's
+    swap with the next file's verification (``swap_ahead.py``)."""
+    from .swap_ahead import SwapAhead, wanted
 
+    kinds = [is_increment(p) for p in paths]
+    ahead = SwapAhead(ws, verifier) if wanted(ws, kinds.count(False)) else None
     out: list[FileMerge] = []
-    for path in paths:
-        if not is_increment(path):
-            out.extend(Merger(ws, verifier, progress=progress).merge_files([path]))
-            continue
-        try:
-            m = IncrementMerger(ws, verifier).merge_path(path)
-        except BehindError as exc:
-            out.append(FileMerge(path, False, error=VerificationError(exc.message, exc.hint, code="behind")))
-            continue
-        except (VerificationError, InputError, NotFoundError) as exc:
-            out.append(FileMerge(path, False, error=exc))
-            continue
-        out.append(FileMerge(path, True, [LogMerge(m.log_id, m.terminal, m.size, m.known, m.added, 1)]))
+    with ahead if ahead is not None else contextlib.nullcontext():
+        for path, increment in zip(paths, kinds, strict=True):
+            with progress_for(path) if progress_for is not None else contextlib.nullcontext(progress) as tick:
+                if not increment:
+                    out.extend(ahead.merge(path, tick) if ahead is not None
+                               else Merger(ws, verifier, progress=tick).merge_files([path]))  # fmt: skip
+                    continue
+                if ahead is not None:
+                    out.extend(ahead.finish())  # an increment is checked against the store as it is
+                out.append(_merge_increment(ws, verifier, path))
+        if ahead is not None:
+            out.extend(ahead.finish())
     return out
+
+
+def _merge_increment(ws: Workspace, verifier: Verifier, path: Path) -> FileMerge:
+    try:
+        m = IncrementMerger(ws, verifier).merge_path(path)
+    except BehindError as exc:
+        return FileMerge(path, False, error=VerificationError(exc.message, exc.hint, code="behind"))
+    except (VerificationError, InputError, NotFoundError) as exc:
+        return FileMerge(path, False, error=exc)
+    return FileMerge(path, True, [LogMerge(m.log_id, m.terminal, m.size, m.known, m.added, 1)])

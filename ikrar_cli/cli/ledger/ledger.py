@@ -191,11 +191,11 @@ def merge(app: AppContext, files: tuple[Path, ...], bundle_path: Path | None, fp
 
     ws = app.workspace()
     verifier = pooled(Verifier(load_bundle(app, bundle_path, fp)))  # helper processes, as the machine allows
-    results = []
     try:
-        for path in files:
-            with progress(_("Merging {file}", file=path.name), None, enabled=not app.json) as tick:
-                results.extend(merge_files_any(ws, verifier, [path], tick))
+        results = merge_files_any(
+            ws, verifier, list(files),
+            progress_for=lambda path: progress(_("Merging {file}", file=path.name), None, enabled=not app.json),
+        )  # fmt: skip
     finally:
         close(verifier)
     rejected = [r for r in results if not r.accepted]
