@@ -192,3 +192,34 @@ def test_an_incremental_merge_stages_without_the_lock_too(world, tmp_path: Path)
     assert report["files"][0]["added"] == N
     assert rows(central.home) == (N + 1, N, N, 0)
     central("ledger", "verify")
+
+
+def test_a_file_verified_in_several_snapshots_sees_a_merge_committed_meanwhile(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Verification renews its read snapshot every RENEW_EVERY entries (on SQLite, so a large file
+    does not hold the write-ahead log back; on PostgreSQL it keeps its one snapshot). Another process
+    merges the same file between two renewals: the swap finds the log changed, the file is verified
+    again, and every record is counted once."""
+    from ikrar_cli.ledger import staging
+    from ikrar_cli.store.core import Store
+    from ikrar_cli.store.postgres import PgStore
+
+    central, (e1, _e2), _roster = world
+    monkeypatch.setattr(staging, "RENEW_EVERY", 25)
+    renewals: list[str] = []
+    for cls in (Store, PgStore):
+        def renew(store: Any, _original: Any = cls.renew_read) -> None:
+            if not renewals:  # the first renewal: another merge of the same file completes now
+                done = subprocess.run(merge_cmd(central.home, e1), env=child_env(central.home), capture_output=True)
+                assert done.returncode == 0, done.stderr.decode()
+                assert json.loads(done.stdout)["files"][0]["added"] == N
+            renewals.append(type(store).__name__)
+            _original(store)
+
+        monkeypatch.setattr(cls, "renew_read", renew)
+    r = central("ledger", "merge", str(e1), "--json")
+    f = json.loads(r.stdout)["files"][0]
+    # verified twice (the second time every entry is known: no renewal then): N + 1 entries, one every 25
+    assert len(renewals) == (N + 1 - 1) // 25
+    assert f["accepted"] is True and f["added"] == 0 and f["logs"][0]["already_merged"] == N + 1
+    assert rows(central.home)[:3] == (N + 1, N, N)
+    central("ledger", "verify")

@@ -102,3 +102,54 @@ def test_a_log_that_grew_is_cut_back_when_it_restarts(tmp_path: Path) -> None:
     assert _wal(path) <= core.WAL_SIZE_LIMIT
     store.close()
     reader.close()
+
+
+def _long_read(path: Path, renew: bool) -> list[int]:
+    """The log's size after each batch another connection commits while one read runs throughout
+    (a large file's verification), renewing its snapshot after each batch or not."""
+    reader, writer = Store(path, migrate=False), Store(path, migrate=False)
+    sizes = []
+    with reader.read() as conn:
+        conn.execute("SELECT COUNT(*) FROM t").fetchone()
+        for b in range(BATCHES):
+            with writer.transaction() as w:
+                w.executemany("INSERT INTO t (k, v) VALUES (?, randomblob(800))",
+                              ((b * ROWS + i,) for i in range(ROWS)))  # fmt: skip
+            if renew:
+                reader.renew_read()
+                assert conn.in_transaction  # still inside the read, in a new snapshot
+                assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == (b + 1) * ROWS  # which sees the batch
+            sizes.append(_wal(path))
+    reader.close()
+    writer.close()
+    return sizes
+
+
+def test_a_long_read_renewed_between_others_commits_does_not_hold_the_log_back(tmp_path: Path) -> None:
+    for renew in (False, True):
+        path = tmp_path / f"read-{renew}.db"
+        store = Store(path, migrate=False)
+        store.conn.execute("CREATE TABLE schema_migrations (name TEXT)")
+        store.conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
+        store.close()
+        sizes = _long_read(path, renew)
+        if renew:
+            assert max(sizes) <= 2.5 * sizes[1], sizes  # restarted: about a batch or two
+        else:
+            assert sizes[-1] > 5 * sizes[1], sizes  # the scenario: one snapshot held, every batch appended
+
+
+def test_renewing_keeps_what_the_read_wrote_to_temporary_tables(tmp_path: Path) -> None:
+    path = tmp_path / "temp.db"
+    store = Store(path, migrate=False)
+    store.conn.execute("CREATE TABLE schema_migrations (name TEXT)")
+    with store.read() as conn:
+        conn.execute("CREATE TEMP TABLE staged (k INTEGER)")
+        conn.execute("INSERT INTO staged VALUES (1)")
+        store.renew_read()
+        conn.execute("INSERT INTO staged VALUES (2)")
+        assert conn.execute("SELECT COUNT(*) FROM staged").fetchone()[0] == 2
+    assert not store.conn.in_transaction
+    store.renew_read()  # outside a read: nothing to renew, and no transaction is left open
+    assert not store.conn.in_transaction
+    store.close()

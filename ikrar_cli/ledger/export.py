@@ -619,7 +619,8 @@ class Merger:
         check = entry_checker(self.verifier, head.info)
         # the leaf hashes are kept only for a consistency proof from a checkpoint merged before (none: a first merge)
         hashes = PackedHashes() if staged.local.checkpoints else None
-        stage_entries(conn, reader, check, staged, 0, head.size, checkpoints, StreamingRoot(), hashes, self.progress)
+        stage_entries(conn, reader, check, staged, 0, head.size, checkpoints, StreamingRoot(), hashes, self.progress,
+                      self.store.renew_read)  # fmt: skip
         if head.n_sessions and check.state.sessions:
             raise _unsigned_sessions(reader, head.info.log_id, head.n_sessions)
         self._check_consistency(conn, staged, hashes, checkpoints)

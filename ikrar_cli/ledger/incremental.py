@@ -346,7 +346,7 @@ class IncrementMerger(Merger):
         self._replay(conn, check, info.log_id, since)
         staged = StagedLog(info, terminal, local, SessionPlan(info.log_id, terminal), [cp], size,
                            max(0, min(size, centre) - since))  # fmt: skip
-        stage_entries(conn, reader, check, staged, since, size, {size: cp}, stream)
+        stage_entries(conn, reader, check, staged, since, size, {size: cp}, stream, renew=self.store.renew_read)
         if stream.root() != cp.root:
             raise _bad_log(reader, "root_mismatch",
                            _("the entries do not match the signed checkpoint at size {size}", size=size))  # fmt: skip

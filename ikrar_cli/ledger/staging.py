@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .export import _Reader
 
 CHUNK = 5000  # staged rows per batch written (bounded memory)
+RENEW_EVERY = 20_000  # entries verified in one read snapshot at most, when the caller renews it (SQLite)
 SWAP_WORK_MEM = "64MB"  # PostgreSQL, the swap's transaction only: per sort or hash of the server (default 4MB)
 # The swap flags a receipt of an officer not on the roster with one key lookup per staged row (``a`` the staged
 # attestation). Not ``EXISTS``: PostgreSQL turns that into a hash of the whole officers table once it fits
@@ -162,16 +163,24 @@ class Stager:
 def stage_entries(
     conn: sqlite3.Connection, reader: _Reader, check: EntryChecker, staged: StagedLog, start: int, size: int,
     checkpoints: dict[int, Checkpoint], stream: StreamingRoot, hashes: PackedHashes | None = None,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None, renew: Callable[[], None] | None = None,
 ) -> None:  # fmt: skip
     """Read and check entries ``start`` .. ``size - 1`` (the one loop of full and incremental merges):
     each entry through ``check``; the tree root at every signed checkpoint; an entry the store holds
-    already must be the same one (else a fork); a new one is staged with its attestation row."""
+    already must be the same one (else a fork); a new one is staged with its attestation row.
+
+    ``renew`` (``Store.renew_read``) is called every ``RENEW_EVERY`` entries: on SQLite a large file
+    is then read in several snapshots, so the write-ahead log is not held back for the whole
+    verification. Nothing here needs one snapshot: what the store held of the log was read once
+    (``staged.local``), its entries below that size never change, and the swap checks that the log
+    is still as it was then (else :class:`Stale`, verified again)."""
     from .export import _bad_log, _fork, read_entry
 
     log_id, have = staged.info.log_id, staged.local.size
     stager = Stager(conn)
     for idx in range(start, size):
+        if renew is not None and idx > start and (idx - start) % RENEW_EVERY == 0:
+            renew()
         record, receipt, text = read_entry(reader, idx, check)
         lh = leaf_hash(record if record is not None else receipt.cose)
         stream.add(lh)

@@ -208,6 +208,27 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("COMMIT")
 
+    def renew_read(self) -> None:
+        """Inside :meth:`read`: end the snapshot and take a new one, with a passive checkpoint between
+        them. For a reader that runs for minutes while others write (a large file's verification): a
+        snapshot held that long keeps SQLite from copying what others commit meanwhile back into the
+        database, so the write-ahead log can neither restart nor shrink (6.26 GB beside a 4.32 M
+        merge with roster imports running). After the renewal the caller sees what was committed
+        meanwhile: it must not need one snapshot across the call (the merge checks at its swap that
+        each log is still as it was first read). The passive checkpoint waits for nobody; what it
+        cannot copy, a later one does. Rows written to temporary tables stay."""
+        conn = self.conn
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("COMMIT")
+            with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: a later one copies it
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("BEGIN")
+            conn.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()  # the new snapshot, taken now
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc) from exc
+
     def restart_log(self, wait_ms: int = LOG_RESTART_WAIT_MS) -> bool:
         """Between the write transactions of a long job (the batched merge swap): checkpoint the whole
         write-ahead log and let the next writer start it again from its beginning; whether that was done.

@@ -464,6 +464,10 @@ class PgStore(Store):
             return False
         return applied == {name for name, _m in known_migrations()}
 
+    def renew_read(self) -> None:
+        """Nothing to do: a long snapshot does not hold back the server's write-ahead log
+        (``Store.renew_read`` is SQLite's); the read goes on in its one snapshot."""
+
     def restart_log(self, wait_ms: int = 0) -> bool:
         """Nothing to do: the server recycles its write-ahead log at its own checkpoints, which no
         reader's snapshot holds back (``Store.restart_log`` is SQLite's)."""
