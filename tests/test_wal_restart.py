@@ -24,6 +24,15 @@ def _wal(path: Path) -> int:
     return os.path.getsize(str(path) + "-wal")
 
 
+def _check_sizes(sizes: list[int], bounded: bool) -> None:
+    """The log's sizes after each batch: about two batches at most when ``bounded``, else growing by
+    every batch (the scenario is real)."""
+    if bounded:
+        assert max(sizes) <= 2.5 * sizes[1], sizes
+    else:
+        assert sizes[-1] > 5 * sizes[1], sizes
+
+
 def _batches(store: Store, path: Path, restart: bool) -> list[int]:
     """The log's size after each batch, a reader holding a snapshot across each batch's commit."""
     reader = sqlite3.connect(path, isolation_level=None)
@@ -49,10 +58,7 @@ def test_the_log_grows_with_every_batch_without_a_restart_and_stays_bounded_with
         store.conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
         sizes = _batches(store, path, restart)
         store.close()
-        if restart:
-            assert max(sizes) <= 2.5 * sizes[1], sizes  # about the batch held back plus the batch written
-        else:
-            assert sizes[-1] > 5 * sizes[1], sizes  # the scenario: every batch's frames appended
+        _check_sizes(sizes, bounded=restart)  # restarted: the batch held back plus the batch written
 
 
 def test_a_reader_that_holds_on_is_waited_for_briefly_then_left_alone(tmp_path: Path) -> None:
@@ -128,15 +134,10 @@ def _long_read(path: Path, renew: bool) -> list[int]:
 def test_a_long_read_renewed_between_others_commits_does_not_hold_the_log_back(tmp_path: Path) -> None:
     for renew in (False, True):
         path = tmp_path / f"read-{renew}.db"
-        store = Store(path, migrate=False)
-        store.conn.execute("CREATE TABLE schema_migrations (name TEXT)")
-        store.conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
-        store.close()
-        sizes = _long_read(path, renew)
-        if renew:
-            assert max(sizes) <= 2.5 * sizes[1], sizes  # restarted: about a batch or two
-        else:
-            assert sizes[-1] > 5 * sizes[1], sizes  # the scenario: one snapshot held, every batch appended
+        with Store(path, migrate=False) as store:
+            store.conn.executescript("CREATE TABLE schema_migrations (name TEXT); "
+                                     "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB);")  # fmt: skip
+        _check_sizes(_long_read(path, renew), bounded=renew)  # renewed: restarted after each batch
 
 
 def test_renewing_keeps_what_the_read_wrote_to_temporary_tables(tmp_path: Path) -> None:
