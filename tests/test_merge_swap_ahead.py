@@ -153,3 +153,27 @@ def test_an_error_while_verifying_lets_the_swap_in_progress_end(world, engine, m
     assert "Traceback" not in r.stderr and "the database went away" in r.stderr
     assert rows(central.home)[:3] == (N + 1, N, N)
     central("ledger", "verify")
+
+
+def test_without_a_second_connection_the_files_are_merged_one_after_another(world, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """A server at its connection limit refuses the second connection: the merge does not fail, it
+    merges the files one after another on the one connection it has."""
+    from ikrar_cli.workspace import Workspace
+
+    central, (e1, e2), _roster = world
+    opened = Workspace.open_store
+    calls: list[int] = []
+
+    def refuse_second(ws: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise StorageError("FATAL: sorry, too many clients already", "try again later")
+        return opened(ws)
+
+    monkeypatch.setattr(Workspace, "open_store", refuse_second)
+    steps = Steps(monkeypatch)
+    _r, report = merge(central, e1, e2)
+    assert [(f["accepted"], f["added"]) for f in report["files"]] == [(True, N), (True, N)]
+    assert steps.index("applied", e1) < steps.index("prepare", e2)  # one after another
+    assert len(calls) == (2 if overlapping(engine) else 1)  # the second connection was asked for, and refused
+    assert rows(central.home)[:3] == (2 * N + 2, 2 * N, 2 * N)

@@ -427,10 +427,10 @@ def merge_files_any(
     ``progress_for(path)``, when given, is entered around each file and yields its progress callback
     (else ``progress`` serves every file). On PostgreSQL several full exports overlap each file's
     swap with the next file's verification (``swap_ahead.py``)."""
-    from .swap_ahead import SwapAhead, wanted
+    from .swap_ahead import start
 
     kinds = [is_increment(p) for p in paths]
-    ahead = SwapAhead(ws, verifier) if wanted(ws, kinds.count(False)) else None
+    ahead = start(ws, verifier, kinds.count(False))
     out: list[FileMerge] = []
     with ahead if ahead is not None else contextlib.nullcontext():
         for path, increment in zip(paths, kinds, strict=True):

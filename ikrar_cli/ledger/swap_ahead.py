@@ -34,7 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, NotFoundError, VerificationError
+from ..errors import InputError, NotFoundError, StorageError, VerificationError
+from ..store.dialects import POSTGRESQL
 from .export import FileMerge, Merger, Progress
 from .staging import Stale
 
@@ -43,12 +44,21 @@ if TYPE_CHECKING:
     from ..store.core import Store
     from ..workspace import Workspace
 
-POSTGRESQL = "postgresql"
-
-
 def wanted(ws: Workspace, full_exports: int) -> bool:
     """Whether a merge of ``full_exports`` files overlaps its swaps with verification (module docstring)."""
     return full_exports > 1 and ws.store.engine == POSTGRESQL and not ws.store.read_only
+
+
+def start(ws: Workspace, verifier: Verifier, full_exports: int) -> SwapAhead | None:
+    """A :class:`SwapAhead` when wanted and a second connection can be had; else None: the files
+    are merged one after another (a server at its ``max_connections`` does not fail the merge; a
+    server that is gone fails it on the first file, in that file's words)."""
+    if not wanted(ws, full_exports):
+        return None
+    try:
+        return SwapAhead(ws, verifier)
+    except StorageError:
+        return None
 
 
 class SwapAhead:
