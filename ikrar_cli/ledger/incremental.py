@@ -419,14 +419,14 @@ def is_increment(path: Path) -> bool:
 
 
 def merge_files_any(
-    ws: Workspace, verifier: Verifier, paths: list[Path], progress: Any = None, *,
+    ws: Workspace, verifier: Verifier, paths: list[Path], *,
     progress_for: Callable[[Path], AbstractContextManager[Any]] | None = None,
 ) -> list[Any]:  # fmt: skip
     """``ledger merge``: full exports through :class:`Merger`, incremental ones through
     :class:`IncrementMerger`; each file whole or not at all, reported the same way, in file order.
-    ``progress_for(path)``, when given, is entered around each file and yields its progress callback
-    (else ``progress`` serves every file). On PostgreSQL several full exports overlap each file's
-    swap with the next file's verification (``swap_ahead.py``)."""
+    ``progress_for(path)``, when given, is entered around each file and yields its progress callback.
+    On PostgreSQL several full exports overlap each file's swap with the next file's verification
+    (``swap_ahead.py``)."""
     from .swap_ahead import start
 
     kinds = [is_increment(p) for p in paths]
@@ -434,7 +434,7 @@ def merge_files_any(
     out: list[FileMerge] = []
     with ahead if ahead is not None else contextlib.nullcontext():
         for path, increment in zip(paths, kinds, strict=True):
-            with progress_for(path) if progress_for is not None else contextlib.nullcontext(progress) as tick:
+            with progress_for(path) if progress_for is not None else contextlib.nullcontext() as tick:
                 if not increment:
                     out.extend(ahead.merge(path, tick) if ahead is not None
                                else Merger(ws, verifier, progress=tick).merge_files([path]))  # fmt: skip
