@@ -215,3 +215,16 @@ def release_free_memory() -> None:
             trim(0)
     except OSError:
         return
+
+
+def machine_load() -> tuple[float, int] | None:
+    """(the 1-minute load average, the number of threads runnable right now, this one included),
+    from Linux's ``/proc/loadavg``; None where the system does not say (then callers assume busy)."""
+    if IS_WINDOWS or not sys.platform.startswith("linux"):
+        return None
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            fields = fh.read().split()
+        return float(fields[0]), int(fields[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None

@@ -206,3 +206,14 @@ def test_new_file_without_hard_links_is_still_never_overwritten(
         create_new_file(f, b"kedua")
     assert f.read_bytes() == b"pertama" and f.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["k.key"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/loadavg is Linux's")
+def test_machine_load_counts_this_running_thread() -> None:
+    from ikrar_cli.platform_guard import machine_load
+
+    load = machine_load()
+    assert load is not None
+    average, runnable = load
+    assert average >= 0.0
+    assert runnable >= 1  # this very thread is running while it reads the file

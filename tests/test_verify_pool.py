@@ -273,11 +273,51 @@ def test_the_cli_merge_with_helpers_says_what_the_serial_one_says(world, monkeyp
     same_rows(serial, pooled)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_one_helper_this_process_checks_every_third_chunk(
+    world, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:  # type: ignore[no-untyped-def]
+    """One helper alone would keep the reader waiting (it checks more slowly than the serial loop):
+    this process takes every LOCAL_TURN-th chunk itself. With two helpers it takes none (beyond
+    the first chunk, which is read before anyone asked for a code). The results stay the serial ones."""
+    from ikrar_cli.receipts.verify import Verifier
+
+    serial, pooled, (e1, e2), _tmp = world
+    here: list[int] = []
+    real = Verifier.receipt_code
+
+    def counted(self: Verifier, receipt: Any) -> str:
+        here.append(1)
+        return real(self, receipt)
+
+    want = merge_results(serial, [e1, e2], 0, 0)
+    monkeypatch.setattr(Verifier, "receipt_code", counted)  # the parent's own checks (helpers are other processes)
+    chunk = 5
+    got = merge_results(pooled, [e1, e2], workers, chunk)
+    assert got == want
+    receipts = 2 * N
+    first = chunk  # the first chunk of the first file: checked here before the helpers start
+    if workers == 1:
+        share = (receipts - first) // verify_pool.LOCAL_TURN
+        assert first + share - 2 * chunk <= len(here) <= first + share + 2 * chunk, len(here)
+    else:
+        assert len(here) <= first, len(here)
+    same_rows(serial, pooled)
+
+
 def test_default_workers_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (verify_pool.ENV, verify_pool.SHARED_ENV):
         monkeypatch.delenv(name, raising=False)
+    from ikrar_cli import platform_guard
+
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert verify_pool.default_workers() == 0  # off below 3 cores
+    for load, helpers in (((0.3, 1), 1), ((1.2, 2), 1),  # an idle machine, or a command that just ended
+                          ((1.6, 1), 0), ((0.3, 3), 0),  # busy for a minute, or others runnable right now
+                          (None, 0)):  # fmt: skip # not Linux: counted busy
+        monkeypatch.setattr(platform_guard, "machine_load", lambda load=load: load)
+        assert verify_pool.default_workers() == helpers, load
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert verify_pool.default_workers() == 0
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert verify_pool.default_workers() == verify_pool.MAX_WORKERS
     monkeypatch.setattr(os, "cpu_count", lambda: 3)

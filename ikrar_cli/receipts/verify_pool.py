@@ -25,10 +25,20 @@ answers something else than a list of reason codes, or stays silent for ``RESULT
 :class:`~ikrar_cli.errors.StorageError` (the merge of that file stops before its swap: nothing of
 it is written); the hint names ``IKRAR_VERIFY_WORKERS=0``.
 
+One helper: this process keeps every :data:`LOCAL_TURN`-th chunk and checks it itself. A helper
+spends more per receipt than the serial loop (it decodes each receipt again and pickles), and the
+signatures are most of a report's work: at 5 M receipts the report's process did ~130 s of other
+work and its helper ~290 s of checks, so the report waited for the helper (bench/README.md, "One
+helper"). Kept here, a third of the chunks balances the two. With two or more helpers they keep up
+on their own, and every chunk goes to them.
+
 Helpers: ``IKRAR_VERIFY_WORKERS`` (this pool only), else ``IKRAR_CHECK_WORKERS`` (shared with the
-roster import's row checks, ``roster/check_pool.py``), else none below 3 cores and one per core
-beyond the first up to :data:`MAX_WORKERS` (the reading, decoding and staging here keep one core
-busy). ``0`` checks everything in this process.
+roster import's row checks, ``roster/check_pool.py``), else one per core beyond the first up to
+:data:`MAX_WORKERS` (the reading, decoding and staging here keep one core busy); on 2 cores one
+helper only when the second core is free (:func:`core_free`): measured on an idle 2-core machine,
+one helper took a 1,000,000-receipt merge from 82 s to 55 s and `report verify` at 5 M receipts
+from about 330 s to 259 s, while on a 2-core machine already busy (other merges, a test suite) a
+helper only adds its extra work (bench/README.md). ``0`` checks everything in this process.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ if TYPE_CHECKING:
 CHUNK = 1000  # entries per chunk (one round trip to a helper; about 0.3 MB of lines)
 MAX_WORKERS = 4
 IN_FLIGHT = 2  # chunks handed to each helper at a time
+LOCAL_TURN = 3  # with one helper, every third chunk is checked here (module docstring: "One helper")
 STOP_TIMEOUT_S = 10
 RESULT_TIMEOUT_S = 600  # a helper silent this long is given up: an error, not a hang
 WORKER_MODULE = "ikrar_cli.receipts.verify_worker"
@@ -65,13 +76,31 @@ Key = str | bytes
 
 
 def default_workers() -> int:
-    """Helpers for this machine (module docstring): the override, else none below 3 cores."""
+    """Helpers for this machine (module docstring): the override, else one per core beyond the
+    first from 3 cores up, and on 2 cores one when the other core is free (:func:`core_free`)."""
     for name in (ENV, SHARED_ENV):
         wanted = os.environ.get(name, "").strip()
         if wanted.isdigit():
             return min(int(wanted), MAX_WORKERS)
     cores = os.cpu_count() or 1
+    if cores == 2:
+        return 1 if core_free() else 0
     return 0 if cores < 3 else min(cores - 1, MAX_WORKERS)
+
+
+IDLE_LOAD = 1.5  # the 1-minute load average under which a 2-core machine's second core counts as free
+
+
+def core_free() -> bool:
+    """Whether a 2-core machine has its second core to spare: nothing else runnable right now
+    (this process's thread and at most one other, such as a database server answering it) and a
+    1-minute load average under :data:`IDLE_LOAD` (a command that just ended leaves about 1; two
+    jobs running on for a minute, about 2). Eight merges started together see each other right away
+    (each one's start is CPU work); unknown (not Linux) counts as busy."""
+    from ..platform_guard import machine_load
+
+    load = machine_load()
+    return load is not None and load[0] < IDLE_LOAD and load[1] <= 2
 
 
 def _failed(why: str) -> StorageError:
@@ -112,6 +141,8 @@ class PooledVerifier(Verifier):
         self._ahead: _Ahead[Any] | None = None  # the reader whose entries are being checked now
         self._failure: StorageError | None = None
         self._seq = 0  # the number of the last chunk sent (answers carry it back)
+        self._turns = 0  # chunks handed out (to a helper or kept here) while sending
+        self.local_turn = LOCAL_TURN if workers == 1 else 0  # every n-th chunk is checked here (0: none)
         self._active = False  # whether the last reader ended sending its chunks to the helpers
         self._finalizer = weakref.finalize(self, _stop_all, self.helpers)
 
@@ -158,6 +189,11 @@ class PooledVerifier(Verifier):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _keep_here(self) -> bool:
+        """Whether the next chunk to hand out is this process's own share (``local_turn``)."""
+        self._turns += 1
+        return self.local_turn > 0 and self._turns % self.local_turn == 0
+
     def _next_helper(self) -> PickledWorker:
         if self._failure is not None:
             raise self._failure
@@ -181,12 +217,13 @@ class _Chunk:
     """One chunk read ahead: its items, the keys of its receipts, the helper they went to (none:
     not sent, checked here when asked) and, once collected, the helper's answers by key."""
 
-    __slots__ = ("answers", "asked", "helper", "items", "keys", "seq")
+    __slots__ = ("answers", "asked", "helper", "items", "keys", "local", "seq")
 
     def __init__(self, items: list[Any], keys: list[Key]):
         self.items = items
         self.keys = keys
         self.helper: PickledWorker | None = None
+        self.local = False  # this process's own share: not sent, checked here when asked
         self.seq = 0
         self.answers: dict[Key, str | None] | None = None
         self.asked = False
@@ -235,6 +272,9 @@ class _Ahead(Generic[T]):
         self.done = False
 
     def _send(self, chunk: _Chunk) -> None:
+        if self.pv._keep_here():
+            chunk.local = True
+            return
         helper = self.pv._next_helper()
         chunk.seq = self.pv._seq = self.pv._seq + 1
         try:
@@ -244,7 +284,7 @@ class _Ahead(Generic[T]):
         chunk.helper = helper
 
     def _fill(self) -> None:
-        depth = IN_FLIGHT * self.pv.workers
+        depth = IN_FLIGHT * self.pv.workers + (1 if self.pv.local_turn else 0)  # a chunk of our own share too
         while not self.done and len(self.buffered) < depth:
             items = list(itertools.islice(self.source, self.pv.chunk))
             if not items:
@@ -277,10 +317,10 @@ class _Ahead(Generic[T]):
         if chunk is None:
             return None
         chunk.asked = True
-        if chunk.helper is None and not self.active:
+        if chunk.helper is None and not chunk.local and not self.active:
             self.active = True
             for later in self.buffered:
-                if later.helper is None and later.keys:
+                if later.helper is None and not later.local and later.keys:
                     self._send(later)
         return chunk.collect().get(key)
 
