@@ -311,11 +311,14 @@ def test_default_workers_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     from ikrar_cli import platform_guard
 
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    for load, helpers in (((0.3, 1), 1), ((1.2, 2), 1),  # an idle machine, or a command that just ended
-                          ((1.6, 1), 0), ((0.3, 3), 0),  # busy for a minute, or others runnable right now
-                          (None, 0)):  # fmt: skip # not Linux: counted busy
-        monkeypatch.setattr(platform_guard, "machine_load", lambda load=load: load)
-        assert verify_pool.default_workers() == helpers, load
+    monkeypatch.setattr(verify_pool, "LOOK_GAP_S", 0.0)
+    for counts, helpers in (([1] * 5, 1), ([2, 1, 2, 2, 1], 1),  # idle, or the database server answering
+                            ([1, 1, 3, 1, 1], 0), ([9] * 5, 0),  # any look finds others runnable
+                            ([None] * 5, 0)):  # fmt: skip # not Linux: counted busy
+        looks = iter(counts)
+        monkeypatch.setattr(platform_guard, "machine_load",
+                            lambda looks=looks: None if (n := next(looks)) is None else (2.0, n))  # fmt: skip
+        assert verify_pool.default_workers() == helpers, counts
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert verify_pool.default_workers() == 0
     monkeypatch.setattr(os, "cpu_count", lambda: 8)

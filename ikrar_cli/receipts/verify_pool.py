@@ -88,19 +88,28 @@ def default_workers() -> int:
     return 0 if cores < 3 else min(cores - 1, MAX_WORKERS)
 
 
-IDLE_LOAD = 1.5  # the 1-minute load average under which a 2-core machine's second core counts as free
+LOOKS = 5  # times the runnable threads are counted, LOOK_GAP_S apart, before a 2-core machine gets a helper
+LOOK_GAP_S = 0.002
 
 
 def core_free() -> bool:
-    """Whether a 2-core machine has its second core to spare: nothing else runnable right now
-    (this process's thread and at most one other, such as a database server answering it) and a
-    1-minute load average under :data:`IDLE_LOAD` (a command that just ended leaves about 1; two
-    jobs running on for a minute, about 2). Eight merges started together see each other right away
-    (each one's start is CPU work); unknown (not Linux) counts as busy."""
+    """Whether a 2-core machine has its second core to spare: each of :data:`LOOKS` counts of the
+    threads runnable right now finds at most two (this process's and one other, such as a database
+    server answering it). Eight merges started together, or a merge beside a test suite, find more:
+    each one's work is CPU work. Not the load average: it says what ran in the last minute, and a
+    report started right after another (or after its own helper's minute) would be refused the core
+    that is free now. Unknown (not Linux) counts as busy."""
+    import time
+
     from ..platform_guard import machine_load
 
-    load = machine_load()
-    return load is not None and load[0] < IDLE_LOAD and load[1] <= 2
+    for n in range(LOOKS):
+        if n:
+            time.sleep(LOOK_GAP_S)
+        load = machine_load()
+        if load is None or load[1] > 2:
+            return False
+    return True
 
 
 def _failed(why: str) -> StorageError:
