@@ -37,7 +37,7 @@ roster import's row checks, ``roster/check_pool.py``), else one per core beyond 
 :data:`MAX_WORKERS` (the reading, decoding and staging here keep one core busy); on 2 cores one
 helper only when the second core is free (:func:`core_free`): measured on an idle 2-core machine,
 one helper took a 1,000,000-receipt merge from 82 s to 55 s and `report verify` at 5 M receipts
-from about 330 s to 259 s, while on a 2-core machine already busy (other merges, a test suite) a
+from 324–349 s to 250–262 s, while on a 2-core machine already busy (other merges, a test suite) a
 helper only adds its extra work (bench/README.md). ``0`` checks everything in this process.
 """
 
