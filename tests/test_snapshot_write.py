@@ -215,6 +215,39 @@ def test_a_snapshot_stored_before_m0016_in_one_blob_is_still_read(tmp_path: Path
         ws.close()
 
 
+def _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path: Path) -> None:
+    """``stored_chunks_ahead`` (PostgreSQL: each slice over a second connection, one ahead; SQLite:
+    ``stored_chunks``) yields the stored file byte for byte, in slices that do not line up with
+    the parts; a missing part ends the file there, and the reader refuses it."""
+    from ikrar_cli.errors import IkrarError
+    from ikrar_cli.roster.snapshot_stream import read_stored
+
+    ws = _world(tmp_path / "a", 230)
+    try:
+        head = snapshot_write.publish(ws, PASS, "2026-11-20")
+        whole = _stored(ws, head.digest)
+        for read in (1000, snapshot_write.PART, 3 * snapshot_write.PART + 7):
+            pieces = list(snapshot_write.stored_chunks_ahead(ws.store, head.digest, read))
+            assert b"".join(pieces) == whole and max(map(len, pieces)) <= read
+        with ws.store.transaction() as conn:
+            conn.execute("DELETE FROM roster_snapshot_parts WHERE part = 3")
+        short = b"".join(snapshot_write.stored_chunks_ahead(ws.store, head.digest, 1000))
+        assert whole.startswith(short) and 0 < len(short) < len(whole)  # the first three parts
+        with pytest.raises(IkrarError):
+            read_stored(ws, lambda officer: None, digest=head.digest)
+    finally:
+        ws.close()
+
+
+def test_the_read_ahead_gives_the_stored_bytes_and_stops_at_a_gap_on_sqlite(engine: str, tmp_path: Path) -> None:
+    _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path)
+
+
+@pytest.mark.postgresql_only
+def test_the_read_ahead_gives_the_stored_bytes_and_stops_at_a_gap_on_postgresql(engine: str, tmp_path: Path) -> None:
+    _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path)
+
+
 # -- accept: a file published elsewhere; what is refused, as before ----------------------------
 
 

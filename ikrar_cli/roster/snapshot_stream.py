@@ -337,11 +337,11 @@ def read_stored(
 ) -> SnapshotHead:
     """``snapshot.load`` in bounded memory: the same choice of snapshot, the same checks on this
     read; the officers go to ``officer`` instead of a list."""
-    from .snapshot_write import stored_chunks  # the stored file in chunks of READ bytes, never whole
+    from .snapshot_write import stored_chunks_ahead  # the stored file in chunks of READ bytes, never whole
 
     with ws.store.read() as conn:
         auths = trusted_authorities(conn)
         stored = chosen_digest(conn, digest=digest, as_of=as_of)
-        head = stream_snapshot(stored_chunks(conn, stored, READ), "roster_snapshots", auths, officer)
+    head = stream_snapshot(stored_chunks_ahead(ws.store, stored, READ), "roster_snapshots", auths, officer)
     check_read_back(stored, head.digest)
     return head
