@@ -233,6 +233,7 @@ def _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path: Path) -> Non
             conn.execute("DELETE FROM roster_snapshot_parts WHERE part = 3")
         short = b"".join(snapshot_write.stored_chunks_ahead(ws.store, head.digest, 1000))
         assert whole.startswith(short) and 0 < len(short) < len(whole)  # the first three parts
+        assert _stored(ws, head.digest) == short  # stored_chunks ends the file at the same gap
         with pytest.raises(IkrarError):
             read_stored(ws, lambda officer: None, digest=head.digest)
     finally:

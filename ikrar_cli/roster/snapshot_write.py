@@ -19,6 +19,7 @@ against the whole-document path, ``snapshot.build_body`` and ``sign_document``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
@@ -296,31 +297,27 @@ def _ignore(officer: dict[str, Any]) -> None:
 
 def stored_chunks(conn: Any, digest: str, read: int) -> Iterator[bytes]:
     """The stored file of ``digest`` in chunks of at most ``read`` bytes, never whole: its parts in
-    order, or the single ``file`` blob of a snapshot stored before m0016. Incremental blob I/O on
-    SQLite, ``substr`` on PostgreSQL (both values stored uncompressed there: m0015, m0016)."""
+    order up to a missing one (the reader then finds the file altered), or the single ``file`` blob
+    of a snapshot stored before m0016. Incremental blob I/O on SQLite, ``substr`` on PostgreSQL
+    (both values stored uncompressed there: m0015, m0016)."""
     from ..store.dialects import SQLITE, engine_of_connection
 
-    sqlite = engine_of_connection(conn) == SQLITE
+    if engine_of_connection(conn) != SQLITE:
+        yield from _pg_slices(_pg_pieces(conn, digest), read, lambda: contextlib.nullcontext(conn))
+        return
     row = conn.execute("SELECT parts FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()
     if row is None or row[0] is None:
-        if sqlite:
-            rowid = conn.execute("SELECT rowid FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0]
-            yield from _blob(conn, "roster_snapshots", "file", rowid, read)
-        else:
-            yield from _substr(conn, "file FROM roster_snapshots WHERE digest = ?", (digest,), read)
+        rowid = conn.execute("SELECT rowid FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()[0]
+        yield from _blob(conn, "roster_snapshots", "file", rowid, read)
         return
     file_id = str(row[0])
     last = conn.execute("SELECT max(part) FROM roster_snapshot_parts WHERE file_id = ?", (file_id,)).fetchone()[0]
     for part in range(int(last if last is not None else -1) + 1):
-        if sqlite:
-            key = conn.execute("SELECT rowid FROM roster_snapshot_parts WHERE file_id = ? AND part = ?",
-                               (file_id, part)).fetchone()  # fmt: skip
-            if key is None:  # a gap: the reader then finds the file altered
-                return
-            yield from _blob(conn, "roster_snapshot_parts", "data", key[0], read)
-        else:
-            yield from _substr(conn, "data FROM roster_snapshot_parts WHERE file_id = ? AND part = ?",
-                               (file_id, part), read)  # fmt: skip
+        key = conn.execute("SELECT rowid FROM roster_snapshot_parts WHERE file_id = ? AND part = ?",
+                           (file_id, part)).fetchone()  # fmt: skip
+        if key is None:  # a gap: the reader then finds the file altered
+            return
+        yield from _blob(conn, "roster_snapshot_parts", "data", key[0], read)
 
 
 def _blob(conn: Any, table: str, column: str, rowid: int, read: int) -> Iterator[bytes]:
@@ -329,14 +326,41 @@ def _blob(conn: Any, table: str, column: str, rowid: int, read: int) -> Iterator
             yield chunk
 
 
-def _substr(conn: Any, column_where: str, key: tuple[Any, ...], read: int) -> Iterator[bytes]:
-    column, _sep, where = column_where.partition(" FROM ")
-    row = conn.execute(f"SELECT length({column}) FROM {where}", key).fetchone()
-    if row is None:  # a gap: the reader then finds the file altered
-        return
-    for start in range(1, int(row[0]) + 1, read):
-        got = conn.execute(f"SELECT substr({column}, ?, ?) FROM {where}", (start, read, *key)).fetchone()
-        yield bytes(got[0])
+Piece = tuple[str, str, tuple[Any, ...], int]  # PostgreSQL: column, row's WHERE, its key, length in bytes
+
+
+def _pg_pieces(conn: Any, digest: str) -> list[Piece]:
+    """The stored values that make up the file, in order: its parts up to a missing one, or the one
+    ``file`` value of a snapshot stored before m0016."""
+    row = conn.execute("SELECT parts FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()
+    plan: list[tuple[str, str, tuple[Any, ...]]]
+    if row is None or row[0] is None:
+        plan = [("file", "roster_snapshots WHERE digest = ?", (digest,))]
+    else:
+        file_id = str(row[0])
+        have = [int(r[0]) for r in conn.execute(
+            "SELECT part FROM roster_snapshot_parts WHERE file_id = ? ORDER BY part", (file_id,))]  # fmt: skip
+        upto = next((n for n, part in enumerate(have) if part != n), len(have))  # a gap ends the file
+        plan = [("data", "roster_snapshot_parts WHERE file_id = ? AND part = ?", (file_id, part))
+                for part in range(upto)]  # fmt: skip
+    pieces: list[Piece] = []
+    for column, where, key in plan:
+        got = conn.execute(f"SELECT length({column}) FROM {where}", key).fetchone()
+        if got is None:
+            break
+        pieces.append((column, where, key, int(got[0])))
+    return pieces
+
+
+def _pg_slices(pieces: list[Piece], read: int, open_read: Any) -> Iterator[bytes]:
+    """Each piece in ``substr`` slices of ``read`` bytes, each read inside ``with open_read() as conn``."""
+    for column, where, key, length in pieces:
+        for start in range(1, length + 1, read):
+            with open_read() as conn:
+                got = conn.execute(f"SELECT substr({column}, ?, ?) FROM {where}", (start, read, *key)).fetchone()
+            if got is None:  # gone meanwhile: the reader then finds the file altered
+                return
+            yield bytes(got[0])
 
 
 def stored_chunks_ahead(store: Any, digest: str, read: int) -> Iterator[bytes]:
@@ -356,31 +380,10 @@ def stored_chunks_ahead(store: Any, digest: str, read: int) -> Iterator[bytes]:
         return
 
     def slices(open_read: Any) -> Iterator[list[bytes]]:
-        lengths: list[tuple[str, str, tuple[Any, ...], int]] = []  # column, where, key, bytes
         with open_read() as conn:
-            row = conn.execute("SELECT parts FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()
-            plan: list[tuple[str, str, tuple[Any, ...]]]
-            if row is None or row[0] is None:
-                plan = [("file", "roster_snapshots WHERE digest = ?", (digest,))]
-            else:
-                file_id = str(row[0])
-                have = [int(r[0]) for r in conn.execute(
-                    "SELECT part FROM roster_snapshot_parts WHERE file_id = ? ORDER BY part", (file_id,))]  # fmt: skip
-                upto = next((n for n, part in enumerate(have) if part != n), len(have))  # a gap ends the file
-                plan = [("data", "roster_snapshot_parts WHERE file_id = ? AND part = ?", (file_id, part))
-                        for part in range(upto)]  # fmt: skip
-            for column, where, key in plan:
-                got = conn.execute(f"SELECT length({column}) FROM {where}", key).fetchone()
-                if got is None:
-                    break
-                lengths.append((column, where, key, int(got[0])))
-        for column, where, key, length in lengths:
-            for start in range(1, length + 1, read):
-                with open_read() as conn:
-                    got = conn.execute(f"SELECT substr({column}, ?, ?) FROM {where}", (start, read, *key)).fetchone()
-                if got is None:  # gone meanwhile: the reader then finds the file altered
-                    return
-                yield [bytes(got[0])]
+            pieces = _pg_pieces(conn, digest)
+        for data in _pg_slices(pieces, read, open_read):
+            yield [data]
 
     for part in chunks_ahead(store, slices):
         yield from part
