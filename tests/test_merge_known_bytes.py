@@ -1,7 +1,8 @@
 """The known-log merge takes a line as read only when it is byte for byte the stored entry's export line.
 
 ``ledger/merge_known.py`` recognises a receipt line by strictly decoding its Base45 and comparing
-the bytes with the stored leaf; anything else goes through the general check. These tests hold the
+the bytes with the stored leaf (a whole block of lines at once, ``_same_receipts``, else line by
+line); anything else goes through the general check. These tests hold the
 shortcut to that: property tests of the line check (any change to a line, any other leaf, a stored
 session record), of the bytes decoder and of the subtree root; and, on both engines, merges of a
 known export that differs by one byte from what is stored (the file or the store), with the
@@ -76,6 +77,64 @@ def test_any_other_line_is_left_to_the_general_check(case: tuple[bytes, int, byt
 def test_a_stored_session_record_is_never_taken_as_a_receipt_line(rest: bytes, idx: int) -> None:
     leaf = RECORD_PREFIX + rest
     assert not merge_known._same_receipt(export_line(idx, leaf), idx, leaf)
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> tuple[bytes, int, int, list[bytes]]:
+    """A block of stored leaves from entry ``first`` on, and the lines read for it: the export's
+    lines, or lines with one change (any change of one line, as above; the last characters of one
+    line's text moved to the start of the next one's; two lines swapped; bytes between two lines;
+    a line more or less). Returns (lines joined, number of leaves, first, leaves)."""
+    stored = draw(st.lists(leaves, min_size=1, max_size=6))
+    first = draw(st.integers(0, 10**6))
+    how = draw(st.sampled_from(["same", "line", "shift", "swap", "between", "extra", "drop"]))
+    k = draw(st.integers(0, len(stored) - 1))
+    if how == "line":  # one line changed: put the changed line's leaf and index at place k
+        raw, idx, leaf = draw(changed_lines())
+        k = min(k, idx)
+        first, stored[k] = idx - k, leaf
+    lines = [export_line(first + n, leaf) for n, leaf in enumerate(stored)]
+    if how == "line":
+        lines[k] = raw
+    elif how == "shift" and k + 1 < len(lines):
+        cut = draw(st.sampled_from([3, 6, 2]))
+        text_at = len(b'{"i":%d,"receipt":"IKR1:' % (first + k))
+        moved = lines[k][-3 - cut : -3] if len(lines[k]) - 3 - cut >= text_at else b""
+        nxt = len(b'{"i":%d,"receipt":"IKR1:' % (first + k + 1))
+        lines[k] = lines[k][: len(lines[k]) - 3 - len(moved)] + b'"}\n'
+        lines[k + 1] = lines[k + 1][:nxt] + moved + lines[k + 1][nxt:]
+    elif how == "swap" and k + 1 < len(lines):
+        lines[k], lines[k + 1] = lines[k + 1], lines[k]
+    elif how == "between":
+        lines.insert(k + 1, draw(st.binary(min_size=1, max_size=5)))
+    elif how == "extra":
+        lines.append(export_line(first + len(stored), draw(leaves)))
+    elif how == "drop" and len(lines) > 1:
+        lines.pop(k)
+    return b"".join(lines), len(stored), first, stored
+
+
+@settings(max_examples=1500, deadline=None)
+@given(case=blocks(), groups=st.sampled_from([1, 2, 5, merge_known.DECODE_GROUPS]))
+def test_a_block_is_taken_as_read_only_when_every_line_is_the_stored_entry_s_line(
+    case: tuple[bytes, int, int, list[bytes]], groups: int
+) -> None:
+    block, n, first, stored = case
+    want = block == b"".join(export_line(first + k, leaf) for k, leaf in enumerate(stored))
+    saved = merge_known.DECODE_GROUPS
+    merge_known.DECODE_GROUPS = groups  # decoded in pieces of a few groups: the pieces' edges inside lines
+    try:
+        assert merge_known._same_receipts(block, n, first, stored) is want
+    finally:
+        merge_known.DECODE_GROUPS = saved
+
+
+@settings(max_examples=100, deadline=None)
+@given(stored=st.lists(leaves, min_size=1, max_size=4), rest=st.binary(max_size=40), at=st.integers(0, 3))
+def test_a_block_holding_a_stored_session_record_goes_line_by_line(stored: list[bytes], rest: bytes, at: int) -> None:
+    stored.insert(min(at, len(stored)), RECORD_PREFIX + rest)
+    block = b"".join(export_line(k, leaf) for k, leaf in enumerate(stored))
+    assert not merge_known._same_receipts(block, len(stored), 0, stored)
 
 
 @settings(max_examples=600, deadline=None)

@@ -5,7 +5,8 @@ full size carries the same root as a checkpoint stored (and verified) by an earl
 entries are known: the file is still read whole and every entry must be byte-identical to the
 stored one (the stored leaves read in index order, BLOCK rows at a time; a receipt line must be
 exactly the line the export writes for the stored leaf, checked by strictly decoding its Base45
-text and comparing the bytes with the leaf, which is cheaper in Python than encoding the leaf),
+text and comparing the bytes with the leaf, which is cheaper in Python than encoding the leaf; a
+whole block of lines at once when every line of it is such a line, :func:`_same_receipts`),
 and the stored leaves' hashes go into the Merkle root, which must equal the signed root at each of
 the export's checkpoints — so a changed entry is still refused — but no signature is re-verified,
 no receipt is parsed and no entry is looked up one by one. Any line that is not byte-identical
@@ -15,7 +16,10 @@ takes the general check of the first version of this path. Nothing of the log's 
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
+from collections.abc import Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from ..i18n import _
@@ -66,8 +70,21 @@ def consume_known_entries(
         leaves = [bytes(r[1]) for r in rows]
         lo, hi = idx, idx + len(leaves)
         whole = len(leaves) == BLOCK and not any(lo < c < hi for c in inner)
-        for leaf in leaves:  # each line read and checked as it comes, in order
-            raw = fh.readline()
+        if whole:
+            raws = [fh.readline() for _leaf in leaves]
+            block = b"".join(raws)
+            if _same_receipts(block, len(raws), idx, leaves):  # the usual case: the stored block, byte for byte
+                reader.line_no += len(raws)
+                digest.update(block)
+                idx = hi
+                lines: Iterator[bytes] = iter(())
+                leaves_left: list[bytes] = []
+            else:  # the lines one by one, as below: the first that differs is refused with its own line
+                lines, leaves_left = iter(raws), leaves
+        else:
+            lines, leaves_left = iter(fh.readline, None), leaves
+        for leaf in leaves_left:  # each line read and checked as it comes, in order
+            raw = next(lines)
             if _same_receipt(raw, idx, leaf):
                 reader.line_no += 1
                 digest.update(raw)
@@ -83,6 +100,49 @@ def consume_known_entries(
             if idx in checkpoints and stream.root() != checkpoints[idx].root:
                 raise _mismatch(reader, idx)
     return records
+
+
+_RECEIPT_LINE = re.compile(rb'\{"i":([0-9]+),"receipt":"IKR1:([0-9A-Z $%*+\-./:]*)"\}\n')
+DECODE_GROUPS = 16384  # Base45 groups (48 KB of text) decoded at a time by _same_receipts
+_FRAME = len(b'{"i":,"receipt":"IKR1:"}\n')
+
+
+def _same_receipts(block: bytes, lines: int, first: int, leaves: list[bytes]) -> bool:
+    """Whether ``block`` is ``lines`` lines, line ``k`` being :func:`_same_receipt` of entry
+    ``first + k`` holding ``leaves[k]``, decided for the whole block at once (line by line, the
+    Base45 decoding and the frame checks cost more than the rest of a re-merge).
+
+    The lines must be, back to back, one export receipt line each (``{"i":IDX,"receipt":"IKR1:TEXT"}``
+    and a newline: one pattern matched over the joined lines, whose matches must cover every byte),
+    with IDX the entry's index written as the export writes it; no leaf may be a session record; and
+    each TEXT must have the length of its leaf's encoding. Base45 decodes each 3-character group on
+    its own into two bytes; an odd leaf's last byte ``x`` is the 2-character group ``x % 45, x // 45``,
+    which with a third character ``0`` appended is the 3-character group of the pair ``0, x``. So the
+    joined TEXTs (each odd one with ``0`` appended) decode strictly to the joined leaves (each odd one
+    with a zero byte put before its last byte) exactly when each TEXT decodes strictly to its own
+    leaf: the groups line up with the lines, and a group equal to ``0, x`` is the 2-character group's
+    value ``x`` (at most 255, as the strict decoder requires). False when any of this does not hold:
+    the caller then checks line by line."""
+    found = _RECEIPT_LINE.findall(block)
+    if not found or len(found) != lines or any(map(bytes.startswith, leaves, repeat(RECORD_PREFIX))):
+        return False
+    idxs, found_texts = zip(*found, strict=True)
+    if list(idxs) != [b"%d" % i for i in range(first, first + lines)]:
+        return False
+    if sum(map(len, idxs)) + sum(map(len, found_texts)) + _FRAME * lines != len(block):
+        return False  # something between the matches
+    texts = [t + b"0" if len(t) % 3 else t for t in found_texts]
+    wanted = [leaf[:-1] + b"\x00" + leaf[-1:] if len(leaf) % 2 else leaf for leaf in leaves]
+    if list(map(len, texts)) != [len(w) // 2 * 3 for w in wanted]:
+        return False
+    text, leaf_bytes, step = b"".join(texts), b"".join(wanted), 3 * DECODE_GROUPS
+    try:  # in pieces of DECODE_GROUPS groups: a decoding's big integers stay small enough to be fast
+        return len(text) // 3 * 2 == len(leaf_bytes) and all(
+            b45decode_bytes(text[at : at + step]) == leaf_bytes[at // 3 * 2 : (at + step) // 3 * 2]
+            for at in range(0, len(text), step)
+        )
+    except Base45Error:
+        return False
 
 
 def _same_receipt(raw: bytes, idx: int, leaf: bytes) -> bool:

@@ -226,16 +226,26 @@ class _Chunk:
     """One chunk read ahead: its items, the keys of its receipts, the helper they went to (none:
     not sent, checked here when asked) and, once collected, the helper's answers by key."""
 
-    __slots__ = ("answers", "asked", "helper", "items", "keys", "local", "seq")
+    __slots__ = ("_key", "_keys", "answers", "asked", "helper", "items", "local", "seq")
 
-    def __init__(self, items: list[Any], keys: list[Key]):
+    def __init__(self, items: list[Any], key: Callable[[Any], Key | None]):
         self.items = items
-        self.keys = keys
+        self._key = key
+        self._keys: list[Key] | None = None
         self.helper: PickledWorker | None = None
         self.local = False  # this process's own share: not sent, checked here when asked
         self.seq = 0
         self.answers: dict[Key, str | None] | None = None
         self.asked = False
+
+    @property
+    def keys(self) -> list[Key]:
+        """The receipts' keys, found when first asked: only for a chunk that may be sent (one that
+        never is, such as the known entries of a re-merged log, is not searched at all). Asked before
+        the reader takes the items (``_Ahead.next``) or never."""
+        if self._keys is None:
+            self._keys = [k for k in map(self._key, self.items) if k is not None]
+        return self._keys
 
     def collect(self) -> dict[Key, str | None]:
         """The helper's answers for this chunk; the answers to chunks sent earlier and never collected
@@ -299,7 +309,7 @@ class _Ahead(Generic[T]):
             if not items:
                 self.done = True
                 return
-            chunk = _Chunk(items, [k for k in map(self.key, items) if k is not None])
+            chunk = _Chunk(items, self.key)
             if self.active and chunk.keys:
                 self._send(chunk)
             self.buffered.append(chunk)
