@@ -138,6 +138,31 @@ def test_a_block_holding_a_stored_session_record_goes_line_by_line(stored: list[
 
 
 @settings(max_examples=600, deadline=None)
+@given(
+    stored=st.lists(st.one_of(leaves, st.binary(max_size=30).map(lambda b: RECORD_PREFIX + b)), min_size=1, max_size=8),
+    first=st.integers(0, 10**6),
+    changed=st.one_of(st.none(), st.integers(0, 7)),
+    byte=st.integers(1, 255),
+)
+def test_a_run_of_lines_between_session_records_is_taken_only_when_each_line_is_its_stored_receipt(
+    stored: list[bytes], first: int, changed: int | None, byte: int
+) -> None:
+    raws = [export_line(first + k, leaf) for k, leaf in enumerate(stored)]
+    if changed is not None and changed < len(raws):  # one byte of one line changed
+        line = bytearray(raws[changed])
+        line[len(line) // 2] ^= byte
+        raws[changed] = bytes(line)
+    known = merge_known._known_lines(raws, first, stored)
+    for k, leaf in enumerate(stored):
+        exact = raws[k] == export_line(first + k, leaf)
+        assert not known[k] or (exact and not leaf.startswith(RECORD_PREFIX))  # never a line that differs
+        run = [j for j in range(len(stored)) if not any(stored[i].startswith(RECORD_PREFIX)
+                                                        for i in range(min(j, k), max(j, k) + 1))]  # fmt: skip
+        if not leaf.startswith(RECORD_PREFIX) and all(raws[j] == export_line(first + j, stored[j]) for j in run):
+            assert known[k]  # its whole run is exact: taken at once
+
+
+@settings(max_examples=600, deadline=None)
 @given(text=st.text(alphabet=ALPHABET + 'abc"\\é\x00', max_size=40))
 def test_b45decode_bytes_is_b45decode_of_the_text(text: str) -> None:
     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
 from itertools import repeat
 from typing import TYPE_CHECKING
 
@@ -51,9 +50,10 @@ def consume_known_entries(
     rows of ``ledger_entries`` in index order, read BLOCK at a time) and the Merkle root at every
     signed checkpoint; returns whether any entry is a signed session record.
 
-    A line that is byte for byte the export's line of the stored receipt (:func:`_same_receipt`) is
-    taken as read; any other line (a session record, anything changed) goes through
-    :func:`_entry`, the general check, which refuses whatever differs from the stored entry."""
+    A line that is byte for byte the export's line of the stored receipt (:func:`_same_receipt`, or
+    for a run of lines at once :func:`_known_lines`) is taken as read; any other line (a session
+    record, anything changed) goes through :func:`_entry`, the general check, which refuses whatever
+    differs from the stored entry. The lines of a block are read before they are checked."""
     stream = StreamingRoot()
     records = False
     fh, digest, sha256 = reader.fh, reader.digest, hashlib.sha256
@@ -70,36 +70,42 @@ def consume_known_entries(
         leaves = [bytes(r[1]) for r in rows]
         lo, hi = idx, idx + len(leaves)
         whole = len(leaves) == BLOCK and not any(lo < c < hi for c in inner)
-        if whole:
-            raws = [fh.readline() for _leaf in leaves]
-            block = b"".join(raws)
-            if _same_receipts(block, len(raws), idx, leaves):  # the usual case: the stored block, byte for byte
-                reader.line_no += len(raws)
-                digest.update(block)
-                idx = hi
-                lines: Iterator[bytes] = iter(())
-                leaves_left: list[bytes] = []
-            else:  # the lines one by one, as below: the first that differs is refused with its own line
-                lines, leaves_left = iter(raws), leaves
+        raws = [fh.readline() for _leaf in leaves]
+        known = _known_lines(raws, lo, leaves)
+        if whole and all(known):  # the usual case: the stored block, byte for byte
+            reader.line_no += len(raws)
+            digest.update(b"".join(raws))
+            idx = hi
         else:
-            lines, leaves_left = iter(fh.readline, None), leaves
-        for leaf in leaves_left:  # each line read and checked as it comes, in order
-            raw = next(lines)
-            if _same_receipt(raw, idx, leaf):
-                reader.line_no += 1
-                digest.update(raw)
-            elif _entry(reader, raw, idx, leaf, size):
-                records = True
-            idx += 1
-            if not whole:  # a checkpoint within: its root is checked before the next line is read
-                stream.add(sha256(b"\x00" + leaf).digest())
-                if idx in checkpoints and stream.root() != checkpoints[idx].root:
-                    raise _mismatch(reader, idx)
+            for raw, leaf, same in zip(raws, leaves, known, strict=True):  # each line checked in order
+                if same or _same_receipt(raw, idx, leaf):
+                    reader.line_no += 1
+                    digest.update(raw)
+                elif _entry(reader, raw, idx, leaf, size):
+                    records = True
+                idx += 1
+                if not whole:  # a checkpoint within: its root is checked before the next line is taken
+                    stream.add(sha256(b"\x00" + leaf).digest())
+                    if idx in checkpoints and stream.root() != checkpoints[idx].root:
+                        raise _mismatch(reader, idx)
         if whole:  # an aligned block of 2**BLOCK_HEIGHT leaves with no checkpoint inside: one subtree
             stream.add_subtree(BLOCK_HEIGHT, perfect_root([sha256(b"\x00" + leaf).digest() for leaf in leaves]))
             if idx in checkpoints and stream.root() != checkpoints[idx].root:
                 raise _mismatch(reader, idx)
     return records
+
+
+def _known_lines(raws: list[bytes], first: int, leaves: list[bytes]) -> list[bool]:
+    """Per line of ``raws`` (entries ``first`` on, holding ``leaves``), whether it is taken as read:
+    each run of lines between the stored session records is checked at once (:func:`_same_receipts`),
+    and a run is taken whole or not at all (its lines then go one by one, as a record's line does)."""
+    known = [False] * len(leaves)
+    start = 0
+    for end in [k for k, leaf in enumerate(leaves) if leaf.startswith(RECORD_PREFIX)] + [len(leaves)]:
+        if end > start and _same_receipts(b"".join(raws[start:end]), end - start, first + start, leaves[start:end]):
+            known[start:end] = [True] * (end - start)
+        start = end + 1
+    return known
 
 
 _RECEIPT_LINE = re.compile(rb'\{"i":([0-9]+),"receipt":"IKR1:([0-9A-Z $%*+\-./:]*)"\}\n')
