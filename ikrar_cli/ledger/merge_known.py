@@ -71,14 +71,16 @@ def consume_known_entries(
         lo, hi = idx, idx + len(leaves)
         whole = len(leaves) == BLOCK and not any(lo < c < hi for c in inner)
         raws = [fh.readline() for _leaf in leaves]
-        known = _known_lines(raws, lo, leaves)
-        if whole and all(known):  # the usual case: the stored block, byte for byte
+        block = b"".join(raws)
+        # the usual case: the block is the stored one, byte for byte (None: every line is taken as read)
+        known = None if _same_receipts(block, len(raws), lo, leaves) else _known_lines(raws, lo, leaves)
+        if whole and known is None:
             reader.line_no += len(raws)
-            digest.update(b"".join(raws))
+            digest.update(block)
             idx = hi
         else:
-            for raw, leaf, same in zip(raws, leaves, known, strict=True):  # each line checked in order
-                if same or _same_receipt(raw, idx, leaf):
+            for k, (raw, leaf) in enumerate(zip(raws, leaves, strict=True)):  # each line checked in order
+                if known is None or known[k] or _same_receipt(raw, idx, leaf):
                     reader.line_no += 1
                     digest.update(raw)
                 elif _entry(reader, raw, idx, leaf, size):
