@@ -14,6 +14,10 @@ national bench does, through the CLI:
 1. ``ledger merge`` of the first 10 exports by one process;
 2. ``ledger merge`` of the next 10 by 8 processes at once (each a share of the files).
 
+``--one N`` and ``--eight M`` change the numbers of exports (``--one 500 --eight 0`` with the
+national run's data of 1,000 exports: its one-process row at full scale, alone). A ``--work``
+folder keeps the state it was built with: use one per data set.
+
 Printed per run: wall seconds, CPU seconds of the ikrar processes (``wait4``), CPU seconds of the
 PostgreSQL server's processes over the same time (``/proc``: the postmaster's reaped children and
 the live backends), and at the end the PostgreSQL/SQLite ratio of the median wall times per tree.
@@ -164,6 +168,8 @@ def main() -> int:
     ap.add_argument("--trees", default=str(ROOT), help="comma-separated code trees (the first is the one named 'this')")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--work", type=Path, default=Path("/work/data/merge-rows"))
+    ap.add_argument("--one", type=int, default=10, help="exports merged by one process (the national run: half)")
+    ap.add_argument("--eight", type=int, default=10, help="exports merged next by 8 processes (0: not measured)")
     a = ap.parse_args()
     server = os.environ.get("IKRAR_BENCH_PG_URL") or os.environ.get("IKRAR_TEST_PG_URL")
     engines = a.engines.split(",")
@@ -175,7 +181,9 @@ def main() -> int:
     for engine in engines:
         rig.setup(engine)
     files = [str(a.data / "exports" / t["file"]) for t in rig.terminals]
-    rows = {"1 process, 10 exports": [files[:10]], "8 processes, 10 exports": [files[10:20][i::8] for i in range(8)]}
+    rows = {f"1 process, {a.one} exports": [files[: a.one]]}
+    if a.eight:
+        rows[f"8 processes, {a.eight} exports"] = [files[a.one : a.one + a.eight][i::8] for i in range(8)]
     trees = [Path(t).resolve() for t in a.trees.split(",")]
     runs = [(tree, engine) for tree in trees for engine in engines]
     walls: dict[tuple[str, Path, str], list[float]] = {}
