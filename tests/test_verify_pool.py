@@ -428,3 +428,56 @@ def test_ledger_verify_with_helpers_reports_what_the_serial_one_reports(world, m
     problems = [p for log in doc["logs"] for p in log["problems"]]
     assert [p["code"] for p in problems] == ["bad_signature"]
     assert [log["valid"] for log in doc["logs"]].count(True) == 1  # the other log verified
+
+
+def test_the_report_reads_all_logs_as_one_stream_and_stops_at_the_same_damage(  # type: ignore[no-untyped-def]
+    world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compliance report reads every log's entries as one stream, so a chunk of receipts for the
+    helper may hold the end of one log and the start of the next (chunks of 7; each log has 61
+    entries). Damage in the stored logs is the same error, naming the same log and entry, with one
+    helper as without; the first damage in log order wins: a missing last entry of the second log,
+    then a changed receipt of the first, then a missing entry of the first before it."""
+    from compliance_world import today
+    from engines import connect_db
+
+    serial, pooled, (e1, e2), tmp = world
+    for c in (serial, pooled):
+        c("ledger", "merge", str(e1), str(e2))
+        c("roster", "publish", "--as-of", today())
+        c("trust", "export", "--out", str(tmp / f"bundle-{c.home.name}.json"))
+    monkeypatch.setattr(verify_pool, "CHUNK", 7)
+
+    def report(c: Site, workers: str) -> Any:  # type: ignore[no-untyped-def]
+        monkeypatch.setenv(verify_pool.ENV, workers)
+        return c("report", "compliance", "--pledge", "pilkada-2024", "--as-of", today(), "--json", ok=False)
+
+    a, b = report(serial, "0"), report(pooled, "1")
+    assert a.exit_code == b.exit_code == 0, (a.stderr, b.stderr)
+    assert json.loads(a.stdout)["totals"] == json.loads(b.stdout)["totals"]
+    assert json.loads(a.stdout)["totals"]["attested"] == N + N // 2  # both logs counted, the overlap once
+
+    def tamper(sql: str, which: int, *params: object) -> str:
+        log_id = ""
+        for c in (serial, pooled):
+            db = connect_db(c.home)
+            try:
+                log_id = db.execute("SELECT log_id FROM logs ORDER BY log_id").fetchall()[which][0]
+                db.execute(sql, (*params, log_id))
+                db.commit()
+            finally:
+                db.close()
+        return str(log_id)
+
+    def same_error(log_id: str, words: str) -> None:
+        a, b = report(serial, "0"), report(pooled, "1")
+        assert a.exit_code == b.exit_code != 0
+        assert a.stderr == b.stderr and log_id in a.stderr and words in a.stderr, a.stderr
+
+    second = tamper("DELETE FROM ledger_entries WHERE idx = 60 AND log_id = ?", 1)
+    same_error(second, "does not match its signed checkpoint")  # the second log is one entry short
+    first = _tamper_signature(serial, 3)
+    assert _tamper_signature(pooled, 3) == first != second
+    same_error(first, "does not match its signed checkpoint")  # a receipt of the first log changed
+    tamper("DELETE FROM ledger_entries WHERE idx = 5 AND log_id = ?", 0)
+    same_error(first, "Entry 5 of log")

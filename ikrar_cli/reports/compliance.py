@@ -293,60 +293,73 @@ def compute(ws: Workspace, inputs: Inputs, progress: Progress | None = None) -> 
     pid, ver = inputs.pledge_id, inputs.pledge_version
     spool = inputs.spool  # officer -> earliest (time, log, index, method), on disk
     last_session: dict[str | None, str] = {}  # unit (None: all units) -> local day of the latest session
-    signed: dict[str, bool] = {}
+    signed = {log.log_id: False for log in inputs.logs}
     revoked = not_valid = done = 0
     total = sum(x.size for x in inputs.logs)
-    for log in inputs.logs:
-        stream = StreamingRoot()
-        expected = 0
-        signed[log.log_id] = False
-        for idx, leaf in ahead_entries(check, _entries(ws, log), _receipt_leaf):
-            if idx != expected:
-                raise VerificationError(_("Entry {index} of log {log} is missing", index=expected, log=log.log_id),
-                                        _("run 'ikrar ledger verify'"), code="gap")  # fmt: skip
-            expected += 1
-            stream.add(leaf_hash(leaf))
-            if is_record(leaf):
-                rec = decode_record(leaf)
-                signed[log.log_id] = True
-                rpid, _sep, rver = str(rec["pledge"]).rpartition("@") if rec["type"] == OPEN else ("", "", "")
-                if rec["type"] == OPEN and rpid == pid and (ver is None or int(rver) == ver) and rec["at"] <= cutoff:
-                    from datetime import datetime
+    stream, expected = StreamingRoot(), 0
+    # one stream over every log, so the helpers' work runs on from one log into the next (a reader per
+    # log waited for every answer at each log's end: 1,000 logs of 5,000 entries at national scale)
+    for log, idx, leaf in ahead_entries(check, _log_entries(ws, inputs.logs), _receipt_leaf):
+        if idx == END_OF_LOG:
+            if expected != log.size or stream.root() != log.root:
+                raise VerificationError(
+                    _("Log {log} does not match its signed checkpoint at size {size}: the stored entries were "
+                      "changed", log=log.log_id, size=log.size),
+                    _("run 'ikrar ledger verify' to find the entry; merge the terminal's export again"),
+                    code="root_mismatch",
+                )  # fmt: skip
+            stream, expected = StreamingRoot(), 0
+            continue
+        if idx != expected:
+            raise VerificationError(_("Entry {index} of log {log} is missing", index=expected, log=log.log_id),
+                                    _("run 'ikrar ledger verify'"), code="gap")  # fmt: skip
+        expected += 1
+        stream.add(leaf_hash(leaf))
+        if is_record(leaf):
+            rec = decode_record(leaf)
+            signed[log.log_id] = True
+            rpid, _sep, rver = str(rec["pledge"]).rpartition("@") if rec["type"] == OPEN else ("", "", "")
+            if rec["type"] == OPEN and rpid == pid and (ver is None or int(rver) == ver) and rec["at"] <= cutoff:
+                from datetime import datetime
 
-                    day = datetime.fromtimestamp(rec["at"], tz=tz(zone)).date().isoformat()
-                    key = rec["unit"]
-                    last_session[key] = max(last_session.get(key, day), day)
-                continue
-            r = receipt_from_cose(leaf)
-            c = r.claims
-            if c.pledge_id != pid or (ver is not None and c.pledge_version != ver) or c.issued_at > cutoff:
-                continue
-            code = check.receipt_code(r)
-            if code != "valid":
-                if code in ("receipt_revoked", "key_revoked"):
-                    revoked += 1
-                else:
-                    not_valid += 1
-                continue
-            spool.first(c.officer_id, c.issued_at, log.log_id, idx, c.method)
-            done += 1
-            if progress and done % CHUNK == 0:
-                progress(done, total)
-        if expected != log.size or stream.root() != log.root:
-            raise VerificationError(
-                _("Log {log} does not match its signed checkpoint at size {size}: the stored entries were changed",
-                  log=log.log_id, size=log.size),
-                _("run 'ikrar ledger verify' to find the entry; merge the terminal's export again"),
-                code="root_mismatch",
-            )  # fmt: skip
+                day = datetime.fromtimestamp(rec["at"], tz=tz(zone)).date().isoformat()
+                key = rec["unit"]
+                last_session[key] = max(last_session.get(key, day), day)
+            continue
+        r = receipt_from_cose(leaf)
+        c = r.claims
+        if c.pledge_id != pid or (ver is not None and c.pledge_version != ver) or c.issued_at > cutoff:
+            continue
+        code = check.receipt_code(r)
+        if code != "valid":
+            if code in ("receipt_revoked", "key_revoked"):
+                revoked += 1
+            else:
+                not_valid += 1
+            continue
+        spool.first(c.officer_id, c.issued_at, log.log_id, idx, c.method)
+        done += 1
+        if progress and done % CHUNK == 0:
+            progress(done, total)
     close(check)
     return _tally(inputs, last_session, signed, revoked, not_valid)
 
 
-def _receipt_leaf(entry: tuple[int, bytes]) -> bytes | None:
+END_OF_LOG = -1  # the index of the item that ends a log's entries in _log_entries
+
+
+def _log_entries(ws: Workspace, logs: list[LogInput]) -> Iterator[tuple[LogInput, int, bytes]]:
+    """(log, index, leaf) of every entry of ``logs`` in order, each log's ended by (log, END_OF_LOG, b"")."""
+    for log in logs:
+        for idx, leaf in _entries(ws, log):
+            yield log, idx, leaf
+        yield log, END_OF_LOG, b""
+
+
+def _receipt_leaf(entry: tuple[LogInput, int, bytes]) -> bytes | None:
     from ..recitation.sessions import is_record
 
-    return None if is_record(entry[1]) else entry[1]
+    return None if entry[1] == END_OF_LOG or is_record(entry[2]) else entry[2]
 
 
 def _tally(
