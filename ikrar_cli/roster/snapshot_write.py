@@ -330,25 +330,21 @@ Piece = tuple[str, str, tuple[Any, ...], int]  # PostgreSQL: column, row's WHERE
 
 
 def _pg_pieces(conn: Any, digest: str) -> list[Piece]:
-    """The stored values that make up the file, in order: its parts up to a missing one, or the one
-    ``file`` value of a snapshot stored before m0016."""
+    """The stored values that make up the file, in order, with their lengths (one query): its parts
+    up to a missing one, or the one ``file`` value of a snapshot stored before m0016."""
     row = conn.execute("SELECT parts FROM roster_snapshots WHERE digest = ?", (digest,)).fetchone()
-    plan: list[tuple[str, str, tuple[Any, ...]]]
     if row is None or row[0] is None:
-        plan = [("file", "roster_snapshots WHERE digest = ?", (digest,))]
-    else:
-        file_id = str(row[0])
-        have = [int(r[0]) for r in conn.execute(
-            "SELECT part FROM roster_snapshot_parts WHERE file_id = ? ORDER BY part", (file_id,))]  # fmt: skip
-        upto = next((n for n, part in enumerate(have) if part != n), len(have))  # a gap ends the file
-        plan = [("data", "roster_snapshot_parts WHERE file_id = ? AND part = ?", (file_id, part))
-                for part in range(upto)]  # fmt: skip
+        where = "roster_snapshots WHERE digest = ?"
+        got = conn.execute(f"SELECT length(file) FROM {where}", (digest,)).fetchone()
+        return [] if got is None else [("file", where, (digest,), int(got[0]))]
+    file_id, where = str(row[0]), "roster_snapshot_parts WHERE file_id = ? AND part = ?"
     pieces: list[Piece] = []
-    for column, where, key in plan:
-        got = conn.execute(f"SELECT length({column}) FROM {where}", key).fetchone()
-        if got is None:
+    for n, (part, length) in enumerate(conn.execute(
+            "SELECT part, length(data) FROM roster_snapshot_parts WHERE file_id = ? ORDER BY part",
+            (file_id,)).fetchall()):  # fmt: skip
+        if int(part) != n:  # a gap ends the file: the reader then finds it altered
             break
-        pieces.append((column, where, key, int(got[0])))
+        pieces.append(("data", where, (file_id, int(part)), int(length)))
     return pieces
 
 
