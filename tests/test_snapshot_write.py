@@ -226,9 +226,17 @@ def _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path: Path) -> Non
     try:
         head = snapshot_write.publish(ws, PASS, "2026-11-20")
         whole = _stored(ws, head.digest)
+        with ws.store.read() as conn:
+            parts = [n for (n,) in conn.execute("SELECT length(data) FROM roster_snapshot_parts ORDER BY part")]
+        assert len(parts) > 4 and max(parts) > snapshot_write.PART  # a part ends after the piece that fills it
+        whole_parts = ws.store.engine != "sqlite"  # PostgreSQL: a part of at most WHOLE_PIECE reads comes whole
         for read in (1000, snapshot_write.PART, 3 * snapshot_write.PART + 7):
             pieces = list(snapshot_write.stored_chunks_ahead(ws.store, head.digest, read))
-            assert b"".join(pieces) == whole and max(map(len, pieces)) <= read
+            assert b"".join(pieces) == whole
+            if whole_parts and read >= snapshot_write.PART:
+                assert list(map(len, pieces)) == parts  # one query per part, not substr slices
+            else:
+                assert max(map(len, pieces)) <= read  # sliced: 1000 bytes is under half a part
         with ws.store.transaction() as conn:
             conn.execute("DELETE FROM roster_snapshot_parts WHERE part = 3")
         short = b"".join(snapshot_write.stored_chunks_ahead(ws.store, head.digest, 1000))
@@ -248,6 +256,30 @@ def test_the_read_ahead_gives_the_stored_bytes_and_stops_at_a_gap_on_sqlite(engi
 def test_the_read_ahead_gives_the_stored_bytes_and_stops_at_a_gap_on_postgresql(engine: str, tmp_path: Path) -> None:
     _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path)
 
+
+
+@pytest.mark.postgresql_only
+def test_a_part_fetched_whole_only_when_the_server_finds_it_within_the_bound_on_postgresql(
+    engine: str, tmp_path: Path
+) -> None:
+    """The bound on a whole part is checked by the query itself: a part listed short but stored
+    longer (changed after it was listed) is read in slices of ``read`` bytes, never whole."""
+    ws = _world(tmp_path / "a", 230)
+    try:
+        head = snapshot_write.publish(ws, PASS, "2026-11-20")
+        with ws.store.read() as conn:
+            pieces = snapshot_write._pg_pieces(conn, head.digest)
+        column, where, key, length = max(pieces, key=lambda piece: piece[3])
+        assert length > 2000
+        opener = ws.store.read
+        honest = list(snapshot_write._pg_slices([(column, where, key, length)], 1000, opener))
+        assert list(map(len, honest)) == [1000] * (length // 1000) + [length % 1000]  # over the bound: sliced
+        stale = list(snapshot_write._pg_slices([(column, where, key, 1500)], 1000, opener))
+        assert list(map(len, stale)) == [1000, 1000]  # listed within the bound, stored over it: sliced
+        listed = list(snapshot_write._pg_slices([(column, where, key, length)], length // 2 + 1, opener))
+        assert list(map(len, listed)) == [length]  # within two reads: one query, the whole part
+    finally:
+        ws.close()
 
 # -- accept: a file published elsewhere; what is refused, as before ----------------------------
 
