@@ -164,7 +164,7 @@ def bench_import_memory(n: int, row) -> None:  # type: ignore[no-untyped-def]
             f"{peak:.0f} MB ({secs:.1f} s, {n / secs:,.0f} rows/s)",
             f"input file {size:.0f} MB",
             f"{peak / size:.2f}x file size",
-            "< 200 MB",
+            "< 300 MB (issue 20's bound; a file of 16 MB or more gets a 256 MB page cache while it runs)",
         )
     finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -447,12 +447,27 @@ def test_the_report_reads_all_logs_as_one_stream_and_stops_at_the_same_damage(  
         c("roster", "publish", "--as-of", today())
         c("trust", "export", "--out", str(tmp / f"bundle-{c.home.name}.json"))
     monkeypatch.setattr(verify_pool, "CHUNK", 7)
+    from ikrar_cli.reports import compliance
+    from ikrar_cli.store import overlap
+
+    monkeypatch.setattr(compliance, "CHUNK", 10)  # each log read in 7 chunks, the last of one entry
+    read_aheads: list[int] = []
+    real_ahead = overlap.chunks_ahead
+
+    def counted(store: Any, chunks: Any) -> Any:
+        if chunks.__module__ == compliance.__name__:  # the entries' read-ahead (the snapshot has its own)
+            read_aheads.append(1)
+        return real_ahead(store, chunks)
+
+    monkeypatch.setattr(overlap, "chunks_ahead", counted)
 
     def report(c: Site, workers: str) -> Any:  # type: ignore[no-untyped-def]
         monkeypatch.setenv(verify_pool.ENV, workers)
         return c("report", "compliance", "--pledge", "pilkada-2024", "--as-of", today(), "--json", ok=False)
 
-    a, b = report(serial, "0"), report(pooled, "1")
+    a = report(serial, "0")
+    assert len(read_aheads) == 1  # the entries of both logs: one read-ahead (on PostgreSQL, one reader)
+    b = report(pooled, "1")
     assert a.exit_code == b.exit_code == 0, (a.stderr, b.stderr)
     assert json.loads(a.stdout)["totals"] == json.loads(b.stdout)["totals"]
     assert json.loads(a.stdout)["totals"]["attested"] == N + N // 2  # both logs counted, the overlap once
