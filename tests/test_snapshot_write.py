@@ -257,7 +257,6 @@ def test_the_read_ahead_gives_the_stored_bytes_and_stops_at_a_gap_on_postgresql(
     _read_ahead_gives_the_stored_bytes_and_stops_at_a_gap(tmp_path)
 
 
-
 @pytest.mark.postgresql_only
 def test_a_part_fetched_whole_only_when_the_server_finds_it_within_the_bound_on_postgresql(
     engine: str, tmp_path: Path
@@ -273,13 +272,15 @@ def test_a_part_fetched_whole_only_when_the_server_finds_it_within_the_bound_on_
         assert length > 2000
         opener = ws.store.read
         honest = list(snapshot_write._pg_slices([(column, where, key, length)], 1000, opener))
-        assert list(map(len, honest)) == [1000] * (length // 1000) + [length % 1000]  # over the bound: sliced
+        slices = [min(1000, length - start) for start in range(0, length, 1000)]
+        assert list(map(len, honest)) == slices  # over the bound: sliced
         stale = list(snapshot_write._pg_slices([(column, where, key, 1500)], 1000, opener))
         assert list(map(len, stale)) == [1000, 1000]  # listed within the bound, stored over it: sliced
         listed = list(snapshot_write._pg_slices([(column, where, key, length)], length // 2 + 1, opener))
         assert list(map(len, listed)) == [length]  # within two reads: one query, the whole part
     finally:
         ws.close()
+
 
 # -- accept: a file published elsewhere; what is refused, as before ----------------------------
 
