@@ -51,7 +51,8 @@ def _cpu() -> float:
 
 
 def child(home: Path) -> dict[str, Any]:
-    """The two reads, measured in this process (run by ``--child``)."""
+    """The two reads, measured in this process (run by ``--child``): the latest published snapshot
+    read through, then every entry of the trust bundle's logs."""
     sys.path.insert(0, str(ROOT))
     from ikrar_cli.reports import compliance
     from ikrar_cli.roster.snapshot_stream import READ
@@ -59,25 +60,28 @@ def child(home: Path) -> dict[str, Any]:
     from ikrar_cli.workspace import Workspace
 
     ws = Workspace.open(home)
-    with ws.store.read() as conn:
-        row = conn.execute("SELECT digest FROM roster_snapshots ORDER BY serial DESC LIMIT 1").fetchone()
-    if row is None:
-        raise SystemExit(f"{home}: no published roster snapshot")
-    logs = compliance._log_inputs(ws, compliance.signed_bundle(ws), None)
-    out: dict[str, Any] = {}
-    s, t, c = server_cpu(), time.perf_counter(), _cpu()
-    size = 0
-    for piece in stored_chunks_ahead(ws.store, str(row[0]), READ):
-        size += len(piece)
-    out["snapshot"] = {"bytes": size, "wall": time.perf_counter() - t, "client": _cpu() - c,
-                       "server": server_cpu() - s}  # fmt: skip
-    s, t, c = server_cpu(), time.perf_counter(), _cpu()
-    n = 0
-    for _log, _idx, _leaf in compliance._log_entries(ws, logs):
-        n += 1
-    out["entries"] = {"rows": n - len(logs), "wall": time.perf_counter() - t, "client": _cpu() - c,
-                      "server": server_cpu() - s}  # fmt: skip
-    return out
+    try:
+        with ws.store.read() as conn:
+            row = conn.execute("SELECT digest FROM roster_snapshots ORDER BY serial DESC LIMIT 1").fetchone()
+        if row is None:
+            raise SystemExit(f"{home}: no published roster snapshot")
+        logs = compliance._log_inputs(ws, compliance.signed_bundle(ws), None)
+        out: dict[str, Any] = {}
+        s, t, c = server_cpu(), time.perf_counter(), _cpu()
+        size = 0
+        for piece in stored_chunks_ahead(ws.store, str(row[0]), READ):
+            size += len(piece)
+        out["snapshot"] = {"bytes": size, "wall": time.perf_counter() - t, "client": _cpu() - c,
+                           "server": server_cpu() - s}  # fmt: skip
+        s, t, c = server_cpu(), time.perf_counter(), _cpu()
+        n = 0
+        for _log, _idx, _leaf in compliance._log_entries(ws, logs):
+            n += 1
+        out["entries"] = {"rows": n - len(logs), "wall": time.perf_counter() - t, "client": _cpu() - c,
+                          "server": server_cpu() - s}  # fmt: skip
+        return out
+    finally:
+        ws.close()
 
 
 def measure_reads(home: Path) -> dict[str, Any]:
