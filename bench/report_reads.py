@@ -145,7 +145,8 @@ def main() -> int:
         med[engine] = reads
         row = statistics.median(x["row"]["client"] + x["row"]["server"] for x in runs) if a.rows else None
         share = f"{reads / row:.1%}" if row else "-"
-        print(f"{engine:20s} {reads:10.2f} s {server:27.2f} s   {row or 0:7.1f} s  {share:>10s}")
+        row_cpu = f"{row:7.1f} s" if row else "      -  "
+        print(f"{engine:20s} {reads:10.2f} s {server:27.2f} s   {row_cpu}  {share:>10s}")
     print(f"PostgreSQL/SQLite, reads CPU: {med['postgresql'] / med['sqlite']:.2f}x")
     if a.json:
         a.json.write_text(json.dumps(results, indent=1))
