@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import national_data as nd  # noqa: E402
 from merge_rows import server_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,9 +94,6 @@ def measure_reads(home: Path) -> dict[str, Any]:
 
 
 def measure_row(home: Path, day: str) -> dict[str, float]:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import national_data as nd
-
     env = dict(os.environ, PYTHONPATH=str(ROOT), IKRAR_PASSPHRASE=nd.PASS.decode())
     env.pop("IKRAR_DATABASE_URL", None)
     s, t = server_cpu(), time.perf_counter()
@@ -128,8 +126,6 @@ def main() -> int:
         for engine in ENGINES if r % 2 == 0 else ENGINES[::-1]:
             got = measure_reads(homes[engine])
             if a.rows:
-                import national_data as nd
-
                 got["row"] = measure_row(homes[engine], nd.REPORT_DAY.isoformat())
             results[engine].append(got)
             line = "  ".join(f"{k} wall {v['wall']:6.2f} s client {v['client']:6.2f} s server {v['server']:5.2f} s"
